@@ -1,0 +1,27 @@
+// Reads a catalog file: a gavel.v1.Catalog in protobuf's canonical JSON mapping (the schema of
+// proto/gavel/v1/types.proto; data/demo_catalog.json is an example).
+//
+//   absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile("data/demo_catalog.json");
+//
+// Errors name the file and what protobuf's parser reports: the field path for a bad value
+// ("data/x.json: (campaigns[2].budget_policy): invalid value ...") or the text around a syntax
+// error. NOT_FOUND if the file cannot be opened. Thread-safe.
+#ifndef GAVEL_SERVER_CATALOG_FILE_H_
+#define GAVEL_SERVER_CATALOG_FILE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gavel/v1/types.pb.h"
+
+namespace gavel::server {
+
+absl::StatusOr<gavel::v1::Catalog> ReadCatalogFile(const std::string& path);
+
+// Parses catalog JSON; `source` names it in errors.
+absl::StatusOr<gavel::v1::Catalog> ParseCatalogJson(const std::string& json,
+                                                    const std::string& source);
+
+}  // namespace gavel::server
+
+#endif  // GAVEL_SERVER_CATALOG_FILE_H_

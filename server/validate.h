@@ -1,0 +1,26 @@
+// Request validation for the public API: every limit in server/limits.h, every enum in range.
+// Query text (UTF-8, tokens) is checked by the targeting normaliser, which reads it anyway.
+// Each function returns OK or INVALID_ARGUMENT whose message names the field and the bad value,
+// e.g. "slots must be in [1, 40], got 0". Pure functions; thread-safe.
+#ifndef GAVEL_SERVER_VALIDATE_H_
+#define GAVEL_SERVER_VALIDATE_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "gavel/v1/auction.pb.h"
+#include "gavel/v1/events.pb.h"
+
+namespace gavel::server {
+
+// 1 to kMaxIdBytes bytes of [A-Za-z0-9._:-]. `field` names it in the error.
+absl::Status ValidateId(absl::string_view field, absl::string_view id);
+
+absl::Status ValidateRunAuctionRequest(const gavel::v1::RunAuctionRequest& request);
+
+absl::Status ValidateReportEventsRequest(const gavel::v1::ReportEventsRequest& request);
+
+}  // namespace gavel::server
+
+#endif  // GAVEL_SERVER_VALIDATE_H_

@@ -1,0 +1,529 @@
+// gavel_cli: calls every Gavel RPC with readable output.
+//
+//   gavel_cli auction "wireless headphones" --slots=3 --explain
+//   gavel_cli click <click_token>
+//   gavel_cli campaigns
+//   gavel_cli stats c-sonic-search
+//
+// Run `gavel_cli help` for every command. Admin commands read the API key from --api_key or the
+// GAVEL_API_KEY environment variable.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gavel/v1/auction.grpc.pb.h"
+#include "gavel/v1/campaigns.grpc.pb.h"
+#include "gavel/v1/events.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Gavel server address host:port");
+ABSL_FLAG(std::string, api_key, "", "Admin API key (default: $GAVEL_API_KEY)");
+ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA to trust; empty = plaintext");
+ABSL_FLAG(int32_t, slots, 3, "auction: number of slots");
+ABSL_FLAG(std::string, placement, "top", "auction: top|rest|product|category|home|checkout");
+ABSL_FLAG(std::string, product, "", "auction: viewed product id (product pages)");
+ABSL_FLAG(std::string, category, "", "auction: page category ids, comma-separated");
+ABSL_FLAG(std::string, user, "demo-user", "auction/click: shopper user id");
+ABSL_FLAG(std::string, segments, "", "auction: shopper segments, comma-separated");
+ABSL_FLAG(std::string, device, "desktop", "auction: desktop|mobile_web|mobile_app|tablet");
+ABSL_FLAG(std::string, country, "US", "auction: ISO country code");
+ABSL_FLAG(std::string, mechanism, "", "auction: override gsp|vcg|first_price");
+ABSL_FLAG(bool, explain, false, "auction: print every considered candidate and why it lost");
+ABSL_FLAG(bool, json, false, "print responses as JSON instead of tables");
+ABSL_FLAG(std::string, event_id, "", "click/impression: client event id (default: generated)");
+ABSL_FLAG(std::string, parent, "", "list commands: parent id filter");
+ABSL_FLAG(std::string, from, "", "stats: first day YYYY-MM-DD");
+ABSL_FLAG(std::string, to, "", "stats: last day YYYY-MM-DD");
+ABSL_FLAG(int32_t, deadline_ms, 5000, "RPC deadline in milliseconds");
+
+namespace {
+
+using gavel::v1::AuctionService;
+using gavel::v1::CampaignService;
+using gavel::v1::EventService;
+
+constexpr char kUsage[] = R"(gavel_cli COMMAND [ARGS] [--flags]
+
+Shopper-side:
+  auction QUERY              run an auction (--slots --placement --product --category --user
+                             --segments --device --country --mechanism --explain)
+  click TOKEN                report a click with a winner's click token
+  impression TOKEN           report an impression with a winner's impression token
+Admin (needs --api_key or $GAVEL_API_KEY):
+  advertisers | campaigns | adgroups | productads | targets      list (--parent filters)
+  create KIND JSON           create an advertiser|campaign|adgroup|productad|target from JSON
+  update KIND JSON [MASK]    update one (MASK: comma-separated field names)
+  pause KIND ID | enable KIND ID | archive KIND ID
+  stats CAMPAIGN_ID          daily statistics (--from --to)
+  reload                     re-read the server's catalog file
+Other:
+  health                     standard gRPC health check
+)";
+
+std::string Money(int64_t micros) {
+  return absl::StrFormat("%s%d.%06d", micros < 0 ? "-" : "", std::llabs(micros) / 1000000,
+                         std::llabs(micros) % 1000000);
+}
+
+std::unique_ptr<grpc::ClientContext> Context(bool admin) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
+  if (admin) {
+    std::string key = absl::GetFlag(FLAGS_api_key);
+    if (key.empty() && std::getenv("GAVEL_API_KEY") != nullptr) key = std::getenv("GAVEL_API_KEY");
+    if (!key.empty()) ctx->AddMetadata("x-gavel-api-key", key);
+  }
+  return ctx;
+}
+
+int Fail(const grpc::Status& status) {
+  std::fprintf(stderr, "error: %s: %s\n",
+               absl::StrCat("code ", static_cast<int>(status.error_code())).c_str(),
+               status.error_message().c_str());
+  return 1;
+}
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = false;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  return absl::StrSplit(s, ',', absl::SkipEmpty());
+}
+
+template <typename EnumDescGetter>
+int ParseEnum(const std::string& prefix, std::string value, EnumDescGetter descriptor) {
+  value = absl::AsciiStrToUpper(value);
+  if (value == "TOP") value = "TOP_OF_SEARCH";
+  if (value == "REST") value = "REST_OF_SEARCH";
+  if (value == "PRODUCT") value = "PRODUCT_PAGE";
+  if (value == "CATEGORY") value = "CATEGORY_PAGE";
+  if (value == "HOME") value = "HOME_PAGE";
+  const auto* v = descriptor()->FindValueByName(prefix + value);
+  if (v == nullptr) {
+    std::fprintf(stderr, "error: unknown value %s (expected one of the %s* names)\n",
+                 value.c_str(), prefix.c_str());
+    std::exit(2);
+  }
+  return v->number();
+}
+
+std::string MatchedText(const gavel::v1::MatchedTarget& t) {
+  switch (t.kind_case()) {
+    case gavel::v1::MatchedTarget::kKeyword:
+      return absl::StrCat(
+          "kw \"", t.keyword().text(), "\" ",
+          absl::AsciiStrToLower(gavel::v1::MatchType_Name(t.keyword().match_type()).substr(11)));
+    case gavel::v1::MatchedTarget::kProductId:
+      return absl::StrCat("product ", t.product_id());
+    case gavel::v1::MatchedTarget::kCategoryId:
+      return absl::StrCat("category ", t.category_id());
+    case gavel::v1::MatchedTarget::kAutoTargetGroup:
+      return absl::StrCat(
+          "auto ", absl::AsciiStrToLower(
+                       gavel::v1::AutoTargetGroup_Name(t.auto_target_group()).substr(18)));
+    default:
+      return "-";
+  }
+}
+
+int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string& query) {
+  auto stub = AuctionService::NewStub(channel);
+  gavel::v1::RunAuctionRequest req;
+  req.set_request_id(absl::StrCat("cli-", absl::ToUnixMicros(absl::Now())));
+  req.set_placement(static_cast<gavel::v1::Placement>(ParseEnum(
+      "PLACEMENT_", absl::GetFlag(FLAGS_placement), gavel::v1::Placement_descriptor)));
+  req.set_slots(absl::GetFlag(FLAGS_slots));
+  req.set_query(query);
+  req.mutable_page()->set_viewed_product_id(absl::GetFlag(FLAGS_product));
+  for (const auto& c : SplitList(absl::GetFlag(FLAGS_category))) req.mutable_page()->add_category_ids(c);
+  auto* shopper = req.mutable_shopper();
+  shopper->set_user_id(absl::GetFlag(FLAGS_user));
+  for (const auto& s : SplitList(absl::GetFlag(FLAGS_segments))) shopper->add_segments(s);
+  shopper->set_device(static_cast<gavel::v1::Device>(
+      ParseEnum("DEVICE_", absl::GetFlag(FLAGS_device), gavel::v1::Device_descriptor)));
+  shopper->set_country(absl::GetFlag(FLAGS_country));
+  if (!absl::GetFlag(FLAGS_mechanism).empty()) {
+    req.mutable_options()->set_mechanism(static_cast<gavel::v1::Mechanism>(ParseEnum(
+        "MECHANISM_", absl::GetFlag(FLAGS_mechanism), gavel::v1::Mechanism_descriptor)));
+  }
+  req.mutable_options()->set_explain(absl::GetFlag(FLAGS_explain));
+  gavel::v1::RunAuctionResponse resp;
+  auto ctx = Context(false);
+  grpc::Status status = stub->RunAuction(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  std::printf("auction %s  mechanism %s  catalog v%lld  %d winner(s)\n", resp.auction_id().c_str(),
+              gavel::v1::Mechanism_Name(resp.mechanism()).c_str(),
+              static_cast<long long>(resp.catalog_version()), resp.winners_size());
+  std::printf("%-4s %-22s %-18s %-34s %12s %12s %8s %7s\n", "slot", "ad", "campaign", "matched",
+              "bid", "cpc", "quality", "pctr");
+  for (const auto& w : resp.winners()) {
+    std::printf("%-4d %-22s %-18s %-34s %12s %12s %8.4f %7.4f\n", w.slot(), w.ad_id().c_str(),
+                w.campaign_id().c_str(), MatchedText(w.matched_target()).c_str(),
+                Money(w.bid_micros()).c_str(), Money(w.cpc_micros()).c_str(), w.quality(),
+                w.predicted_ctr());
+  }
+  for (const auto& w : resp.winners()) {
+    std::printf("slot %d click token: %s\n", w.slot(), w.click_token().c_str());
+  }
+  if (resp.explanations_size() > 0) {
+    std::printf("\n%-22s %-34s %12s %6s %7s %8s %10s  %s\n", "candidate", "matched", "bid", "rel",
+                "pctr", "quality", "outcome", "detail");
+    for (const auto& e : resp.explanations()) {
+      std::string outcome = e.slot() > 0 ? absl::StrCat("slot ", e.slot())
+                                         : absl::AsciiStrToLower(gavel::v1::LossReason_Name(
+                                                                      e.loss_reason())
+                                                                      .substr(12));
+      std::printf("%-22s %-34s %12s %6.3f %7.4f %8.4f %10s  %s\n", e.ad_id().c_str(),
+                  MatchedText(e.matched_target()).c_str(), Money(e.bid_micros()).c_str(),
+                  e.relevance(), e.predicted_ctr(), e.quality(), outcome.c_str(),
+                  e.detail().c_str());
+    }
+  }
+  return 0;
+}
+
+int ReportEvent(const std::shared_ptr<grpc::Channel>& channel, gavel::v1::EventType type,
+                const std::string& token) {
+  auto stub = EventService::NewStub(channel);
+  gavel::v1::ReportEventsRequest req;
+  auto* e = req.add_events();
+  std::string id = absl::GetFlag(FLAGS_event_id);
+  if (id.empty()) id = absl::StrCat("cli-", absl::ToUnixMicros(absl::Now()));
+  e->set_client_event_id(id);
+  e->set_type(type);
+  e->set_token(token);
+  e->set_event_time_unix_micros(absl::ToUnixMicros(absl::Now()));
+  gavel::v1::ReportEventsResponse resp;
+  auto ctx = Context(false);
+  grpc::Status status = stub->ReportEvents(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  for (const auto& r : resp.results()) {
+    std::printf("%s: %s", r.client_event_id().c_str(),
+                gavel::v1::EventOutcome_Name(r.outcome()).c_str());
+    if (r.outcome() == gavel::v1::EVENT_OUTCOME_CHARGED) {
+      std::printf(" %s", Money(r.charged_micros()).c_str());
+    }
+    if (r.outcome() == gavel::v1::EVENT_OUTCOME_INVALID) {
+      std::printf(" (%s)", gavel::v1::InvalidReason_Name(r.invalid_reason()).c_str());
+    }
+    if (!r.detail().empty()) std::printf(" %s", r.detail().c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+template <typename Resp, typename Fn>
+int List(Fn call, const char* what) {
+  gavel::v1::ListRequest req;
+  req.set_parent_id(absl::GetFlag(FLAGS_parent));
+  req.set_page_size(1000);
+  while (true) {
+    Resp resp;
+    auto ctx = Context(true);
+    grpc::Status status = call(ctx.get(), req, &resp);
+    if (!status.ok()) return Fail(status);
+    std::cout << Json(resp) << "\n";
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  (void)what;
+  return 0;
+}
+
+int ListCampaigns(CampaignService::Stub* stub) {
+  gavel::v1::ListRequest req;
+  req.set_parent_id(absl::GetFlag(FLAGS_parent));
+  req.set_page_size(1000);
+  if (absl::GetFlag(FLAGS_json)) {
+    return List<gavel::v1::ListCampaignsResponse>(
+        [&](grpc::ClientContext* c, const gavel::v1::ListRequest& r,
+            gavel::v1::ListCampaignsResponse* o) { return stub->ListCampaigns(c, r, o); },
+        "campaigns");
+  }
+  std::printf("%-22s %-14s %-8s %14s %-30s %-20s\n", "campaign", "advertiser", "state",
+              "daily budget", "policy", "time zone");
+  while (true) {
+    gavel::v1::ListCampaignsResponse resp;
+    auto ctx = Context(true);
+    grpc::Status status = stub->ListCampaigns(ctx.get(), req, &resp);
+    if (!status.ok()) return Fail(status);
+    for (const auto& c : resp.campaigns()) {
+      std::printf("%-22s %-14s %-8s %14s %-30s %-20s\n", c.id().c_str(),
+                  c.advertiser_id().c_str(),
+                  absl::AsciiStrToLower(gavel::v1::EntityState_Name(c.state()).substr(13)).c_str(),
+                  Money(c.daily_budget_micros()).c_str(),
+                  gavel::v1::BudgetPolicy_Name(c.budget_policy()).c_str(), c.time_zone().c_str());
+    }
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  return 0;
+}
+
+int Stats(CampaignService::Stub* stub, const std::string& campaign) {
+  gavel::v1::GetCampaignStatsRequest req;
+  req.set_campaign_id(campaign);
+  req.set_start_date(absl::GetFlag(FLAGS_from));
+  req.set_end_date(absl::GetFlag(FLAGS_to));
+  gavel::v1::GetCampaignStatsResponse resp;
+  auto ctx = Context(true);
+  grpc::Status status = stub->GetCampaignStats(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  std::printf("%-10s %11s %8s %8s %8s %14s %7s %12s\n", "date", "impressions", "clicks", "invalid",
+              "no-budg", "spend", "ctr", "avg cpc");
+  auto row = [](const gavel::v1::DailyStats& d) {
+    std::printf("%-10s %11lld %8lld %8lld %8lld %14s %6.2f%% %12s\n", d.date().c_str(),
+                static_cast<long long>(d.impressions()), static_cast<long long>(d.clicks()),
+                static_cast<long long>(d.invalid_clicks()),
+                static_cast<long long>(d.budget_exhausted_clicks()),
+                Money(d.spend_micros()).c_str(), 100 * d.ctr(),
+                Money(d.average_cpc_micros()).c_str());
+  };
+  for (const auto& d : resp.days()) {
+    if (d.impressions() || d.clicks() || d.invalid_clicks() || d.budget_exhausted_clicks()) row(d);
+  }
+  gavel::v1::DailyStats total = resp.total();
+  total.set_date("total");
+  row(total);
+  return 0;
+}
+
+gavel::v1::EntityKind ParseKind(const std::string& kind) {
+  std::string k = absl::AsciiStrToLower(kind);
+  if (k == "advertiser") return gavel::v1::ENTITY_KIND_ADVERTISER;
+  if (k == "campaign") return gavel::v1::ENTITY_KIND_CAMPAIGN;
+  if (k == "adgroup" || k == "ad_group") return gavel::v1::ENTITY_KIND_AD_GROUP;
+  if (k == "productad" || k == "product_ad") return gavel::v1::ENTITY_KIND_PRODUCT_AD;
+  if (k == "target") return gavel::v1::ENTITY_KIND_TARGET;
+  std::fprintf(stderr, "error: unknown kind %s (advertiser|campaign|adgroup|productad|target)\n",
+               kind.c_str());
+  std::exit(2);
+}
+
+bool ParseJson(const std::string& json, google::protobuf::Message* m) {
+  auto status = google::protobuf::util::JsonStringToMessage(json, m);
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: bad %s JSON: %s\n", m->GetDescriptor()->name().c_str(),
+                 status.ToString().c_str());
+    return false;
+  }
+  return true;
+}
+
+template <typename Req, typename Resp, typename Entity>
+int CreateOrUpdate(Entity* (Req::*mutable_entity)(), const std::string& json,
+                   const std::string& mask,
+                   grpc::Status (CampaignService::Stub::*rpc)(grpc::ClientContext*, const Req&,
+                                                              Resp*),
+                   CampaignService::Stub* stub) {
+  Req req;
+  if (!ParseJson(json, (req.*mutable_entity)())) return 2;
+  if constexpr (!std::is_same_v<Req, gavel::v1::CreateAdvertiserRequest> &&
+                !std::is_same_v<Req, gavel::v1::CreateCampaignRequest> &&
+                !std::is_same_v<Req, gavel::v1::CreateAdGroupRequest> &&
+                !std::is_same_v<Req, gavel::v1::CreateProductAdRequest> &&
+                !std::is_same_v<Req, gavel::v1::CreateTargetRequest>) {
+    for (const auto& f : SplitList(mask)) req.add_update_mask(f);
+  }
+  Resp resp;
+  auto ctx = Context(true);
+  grpc::Status status = (stub->*rpc)(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  std::cout << Json(resp) << "\n";
+  return 0;
+}
+
+int Create(CampaignService::Stub* stub, const std::string& kind, const std::string& json) {
+  using namespace gavel::v1;  // NOLINT: many message names below.
+  switch (ParseKind(kind)) {
+    case ENTITY_KIND_ADVERTISER:
+      return CreateOrUpdate(&CreateAdvertiserRequest::mutable_advertiser, json, "",
+                            &CampaignService::Stub::CreateAdvertiser, stub);
+    case ENTITY_KIND_CAMPAIGN:
+      return CreateOrUpdate(&CreateCampaignRequest::mutable_campaign, json, "",
+                            &CampaignService::Stub::CreateCampaign, stub);
+    case ENTITY_KIND_AD_GROUP:
+      return CreateOrUpdate(&CreateAdGroupRequest::mutable_ad_group, json, "",
+                            &CampaignService::Stub::CreateAdGroup, stub);
+    case ENTITY_KIND_PRODUCT_AD:
+      return CreateOrUpdate(&CreateProductAdRequest::mutable_product_ad, json, "",
+                            &CampaignService::Stub::CreateProductAd, stub);
+    case ENTITY_KIND_TARGET:
+      return CreateOrUpdate(&CreateTargetRequest::mutable_target, json, "",
+                            &CampaignService::Stub::CreateTarget, stub);
+    default:
+      return 2;
+  }
+}
+
+int Update(CampaignService::Stub* stub, const std::string& kind, const std::string& json,
+           const std::string& mask) {
+  using namespace gavel::v1;  // NOLINT: many message names below.
+  switch (ParseKind(kind)) {
+    case ENTITY_KIND_ADVERTISER:
+      return CreateOrUpdate(&UpdateAdvertiserRequest::mutable_advertiser, json, mask,
+                            &CampaignService::Stub::UpdateAdvertiser, stub);
+    case ENTITY_KIND_CAMPAIGN:
+      return CreateOrUpdate(&UpdateCampaignRequest::mutable_campaign, json, mask,
+                            &CampaignService::Stub::UpdateCampaign, stub);
+    case ENTITY_KIND_AD_GROUP:
+      return CreateOrUpdate(&UpdateAdGroupRequest::mutable_ad_group, json, mask,
+                            &CampaignService::Stub::UpdateAdGroup, stub);
+    case ENTITY_KIND_TARGET:
+      return CreateOrUpdate(&UpdateTargetRequest::mutable_target, json, mask,
+                            &CampaignService::Stub::UpdateTarget, stub);
+    default:
+      std::fprintf(stderr, "error: product ads cannot be updated; archive and create instead\n");
+      return 2;
+  }
+}
+
+int SetState(CampaignService::Stub* stub, const std::string& kind, const std::string& id,
+             gavel::v1::EntityState state) {
+  gavel::v1::SetStateRequest req;
+  req.set_kind(ParseKind(kind));
+  req.set_id(id);
+  req.set_state(state);
+  gavel::v1::SetStateResponse resp;
+  auto ctx = Context(true);
+  grpc::Status status = stub->SetState(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  std::printf("%s %s is now %s (catalog v%lld)\n", kind.c_str(), id.c_str(),
+              gavel::v1::EntityState_Name(resp.state()).c_str(),
+              static_cast<long long>(resp.catalog_version()));
+  return 0;
+}
+
+int Health(const std::shared_ptr<grpc::Channel>& channel) {
+  // grpc.health.v1.Health/Check with an empty service name, over the generic stub, so the CLI
+  // needs no copy of health.proto.
+  grpc::GenericStub stub(channel);
+  auto ctx = Context(false);
+  grpc::ByteBuffer request;  // An empty HealthCheckRequest serializes to zero bytes.
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareUnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  if (!status.ok()) return Fail(status);
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse { ServingStatus status = 1; }: SERVING = 1 encodes as 08 01.
+  const bool serving = bytes.size() == 2 && bytes[0] == 0x08 && bytes[1] == 0x01;
+  std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
+  return serving ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2 || std::string(args[1]) == "help") {
+    std::fputs(kUsage, stdout);
+    return args.size() < 2 ? 2 : 0;
+  }
+  const std::string cmd = args[1];
+  auto arg = [&](size_t i) -> std::string {
+    if (i >= args.size()) {
+      std::fprintf(stderr, "error: %s needs more arguments\n\n%s", cmd.c_str(), kUsage);
+      std::exit(2);
+    }
+    return args[i];
+  };
+
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+    std::ifstream in(absl::GetFlag(FLAGS_tls_ca));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    grpc::SslCredentialsOptions opts;
+    opts.pem_root_certs = ss.str();
+    creds = grpc::SslCredentials(opts);
+  }
+  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server), creds);
+  auto admin = CampaignService::NewStub(channel);
+
+  if (cmd == "auction") return RunAuction(channel, arg(2));
+  if (cmd == "click") return ReportEvent(channel, gavel::v1::EVENT_TYPE_CLICK, arg(2));
+  if (cmd == "impression") return ReportEvent(channel, gavel::v1::EVENT_TYPE_IMPRESSION, arg(2));
+  if (cmd == "health") return Health(channel);
+  if (cmd == "campaigns") return ListCampaigns(admin.get());
+  auto stub = admin.get();
+  if (cmd == "advertisers") {
+    return List<gavel::v1::ListAdvertisersResponse>(
+        [&](auto* c, const auto& r, auto* o) { return stub->ListAdvertisers(c, r, o); }, cmd.c_str());
+  }
+  if (cmd == "adgroups") {
+    return List<gavel::v1::ListAdGroupsResponse>(
+        [&](auto* c, const auto& r, auto* o) { return stub->ListAdGroups(c, r, o); }, cmd.c_str());
+  }
+  if (cmd == "productads") {
+    return List<gavel::v1::ListProductAdsResponse>(
+        [&](auto* c, const auto& r, auto* o) { return stub->ListProductAds(c, r, o); }, cmd.c_str());
+  }
+  if (cmd == "targets") {
+    return List<gavel::v1::ListTargetsResponse>(
+        [&](auto* c, const auto& r, auto* o) { return stub->ListTargets(c, r, o); }, cmd.c_str());
+  }
+  if (cmd == "create") return Create(stub, arg(2), arg(3));
+  if (cmd == "update") return Update(stub, arg(2), arg(3), args.size() > 4 ? args[4] : "");
+  if (cmd == "pause") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_PAUSED);
+  if (cmd == "enable") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ENABLED);
+  if (cmd == "archive") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ARCHIVED);
+  if (cmd == "stats") return Stats(stub, arg(2));
+  if (cmd == "reload") {
+    gavel::v1::ReloadCatalogResponse resp;
+    auto ctx = Context(true);
+    grpc::Status status = stub->ReloadCatalog(ctx.get(), gavel::v1::ReloadCatalogRequest(), &resp);
+    if (!status.ok()) return Fail(status);
+    std::printf("catalog v%lld loaded, %lld ads\n", static_cast<long long>(resp.catalog_version()),
+                static_cast<long long>(resp.ads()));
+    return 0;
+  }
+  std::fprintf(stderr, "error: unknown command %s\n\n%s", cmd.c_str(), kUsage);
+  return 2;
+}
