@@ -1,0 +1,154 @@
+#include "server/campaign_service.h"
+
+#include <string>
+#include <vector>
+
+#include "server/status.h"
+
+namespace gavel::server {
+
+using gavel::v1::EntityKind;
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::Handle(grpc::CallbackServerContext* ctx,
+                                                      const std::function<absl::Status()>& body) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Status st = auth_->Check(ctx->client_metadata());
+  if (st.ok()) st = body();
+  reactor->Finish(ToGrpcStatus(st));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::DoCreate(grpc::CallbackServerContext* ctx,
+                                                        EntityKind kind,
+                                                        const google::protobuf::Message& entity,
+                                                        google::protobuf::Message* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    auto created = store_->Create(kind, entity);
+    if (!created.ok()) return created.status();
+    resp->CopyFrom(**created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::DoUpdate(
+    grpc::CallbackServerContext* ctx, EntityKind kind, const google::protobuf::Message& entity,
+    const google::protobuf::RepeatedPtrField<std::string>& mask, google::protobuf::Message* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    auto updated = store_->Update(kind, entity, std::vector<std::string>(mask.begin(), mask.end()));
+    if (!updated.ok()) return updated.status();
+    resp->CopyFrom(**updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::DoList(grpc::CallbackServerContext* ctx,
+                                                      EntityKind kind,
+                                                      const gavel::v1::ListRequest& req,
+                                                      google::protobuf::Message* resp) {
+  return Handle(ctx, [&] { return store_->List(kind, req, resp); });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::CreateAdvertiser(
+    grpc::CallbackServerContext* ctx, const gavel::v1::CreateAdvertiserRequest* req,
+    gavel::v1::Advertiser* resp) {
+  return DoCreate(ctx, gavel::v1::ENTITY_KIND_ADVERTISER, req->advertiser(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateAdvertiser(
+    grpc::CallbackServerContext* ctx, const gavel::v1::UpdateAdvertiserRequest* req,
+    gavel::v1::Advertiser* resp) {
+  return DoUpdate(ctx, gavel::v1::ENTITY_KIND_ADVERTISER, req->advertiser(), req->update_mask(),
+                  resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListAdvertisers(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
+    gavel::v1::ListAdvertisersResponse* resp) {
+  return DoList(ctx, gavel::v1::ENTITY_KIND_ADVERTISER, *req, resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::CreateCampaign(
+    grpc::CallbackServerContext* ctx, const gavel::v1::CreateCampaignRequest* req,
+    gavel::v1::Campaign* resp) {
+  return DoCreate(ctx, gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateCampaign(
+    grpc::CallbackServerContext* ctx, const gavel::v1::UpdateCampaignRequest* req,
+    gavel::v1::Campaign* resp) {
+  return DoUpdate(ctx, gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign(), req->update_mask(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListCampaigns(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
+    gavel::v1::ListCampaignsResponse* resp) {
+  return DoList(ctx, gavel::v1::ENTITY_KIND_CAMPAIGN, *req, resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::CreateAdGroup(
+    grpc::CallbackServerContext* ctx, const gavel::v1::CreateAdGroupRequest* req,
+    gavel::v1::AdGroup* resp) {
+  return DoCreate(ctx, gavel::v1::ENTITY_KIND_AD_GROUP, req->ad_group(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateAdGroup(
+    grpc::CallbackServerContext* ctx, const gavel::v1::UpdateAdGroupRequest* req,
+    gavel::v1::AdGroup* resp) {
+  return DoUpdate(ctx, gavel::v1::ENTITY_KIND_AD_GROUP, req->ad_group(), req->update_mask(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListAdGroups(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
+    gavel::v1::ListAdGroupsResponse* resp) {
+  return DoList(ctx, gavel::v1::ENTITY_KIND_AD_GROUP, *req, resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::CreateProductAd(
+    grpc::CallbackServerContext* ctx, const gavel::v1::CreateProductAdRequest* req,
+    gavel::v1::ProductAd* resp) {
+  return DoCreate(ctx, gavel::v1::ENTITY_KIND_PRODUCT_AD, req->product_ad(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListProductAds(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
+    gavel::v1::ListProductAdsResponse* resp) {
+  return DoList(ctx, gavel::v1::ENTITY_KIND_PRODUCT_AD, *req, resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::CreateTarget(
+    grpc::CallbackServerContext* ctx, const gavel::v1::CreateTargetRequest* req,
+    gavel::v1::Target* resp) {
+  return DoCreate(ctx, gavel::v1::ENTITY_KIND_TARGET, req->target(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateTarget(
+    grpc::CallbackServerContext* ctx, const gavel::v1::UpdateTargetRequest* req,
+    gavel::v1::Target* resp) {
+  return DoUpdate(ctx, gavel::v1::ENTITY_KIND_TARGET, req->target(), req->update_mask(), resp);
+}
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListTargets(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
+    gavel::v1::ListTargetsResponse* resp) {
+  return DoList(ctx, gavel::v1::ENTITY_KIND_TARGET, *req, resp);
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::SetState(grpc::CallbackServerContext* ctx,
+                                                        const gavel::v1::SetStateRequest* req,
+                                                        gavel::v1::SetStateResponse* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    absl::StatusOr<int64_t> version = store_->SetState(req->kind(), req->id(), req->state());
+    if (!version.ok()) return version.status();
+    resp->set_kind(req->kind());
+    resp->set_id(req->id());
+    resp->set_state(req->state());
+    resp->set_catalog_version(*version);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStats(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetCampaignStatsRequest* req,
+    gavel::v1::GetCampaignStatsResponse* resp) {
+  return Handle(ctx, [&] { return stats_(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ReloadCatalogRequest* /*req*/,
+    gavel::v1::ReloadCatalogResponse* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    auto reloaded = reload_();
+    if (!reloaded.ok()) return reloaded.status();
+    *resp = *reloaded;
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace gavel::server

@@ -1,0 +1,102 @@
+// CampaignService, the admin API over gRPC's callback API: authenticate, call the catalog store
+// (or the stats and reload hooks), convert, finish. Does not own its collaborators; they must
+// outlive the service. Thread-safe.
+#ifndef GAVEL_SERVER_CAMPAIGN_SERVICE_H_
+#define GAVEL_SERVER_CAMPAIGN_SERVICE_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gavel/v1/campaigns.grpc.pb.h"
+#include "server/admin_auth.h"
+#include "server/catalog_store.h"
+
+namespace gavel::server {
+
+class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackService {
+ public:
+  using StatsFn = std::function<absl::Status(const gavel::v1::GetCampaignStatsRequest&,
+                                             gavel::v1::GetCampaignStatsResponse*)>;
+  // Re-reads the catalog file; returns the new version's response.
+  using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
+
+  CampaignServiceImpl(const AdminAuth* auth, CatalogStore* store, StatsFn stats, ReloadFn reload)
+      : auth_(auth), store_(store), stats_(std::move(stats)), reload_(std::move(reload)) {}
+
+  grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,
+                                             const gavel::v1::CreateAdvertiserRequest* req,
+                                             gavel::v1::Advertiser* resp) override;
+  grpc::ServerUnaryReactor* UpdateAdvertiser(grpc::CallbackServerContext* ctx,
+                                             const gavel::v1::UpdateAdvertiserRequest* req,
+                                             gavel::v1::Advertiser* resp) override;
+  grpc::ServerUnaryReactor* ListAdvertisers(grpc::CallbackServerContext* ctx,
+                                            const gavel::v1::ListRequest* req,
+                                            gavel::v1::ListAdvertisersResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateCampaign(grpc::CallbackServerContext* ctx,
+                                           const gavel::v1::CreateCampaignRequest* req,
+                                           gavel::v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* UpdateCampaign(grpc::CallbackServerContext* ctx,
+                                           const gavel::v1::UpdateCampaignRequest* req,
+                                           gavel::v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* ListCampaigns(grpc::CallbackServerContext* ctx,
+                                          const gavel::v1::ListRequest* req,
+                                          gavel::v1::ListCampaignsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateAdGroup(grpc::CallbackServerContext* ctx,
+                                          const gavel::v1::CreateAdGroupRequest* req,
+                                          gavel::v1::AdGroup* resp) override;
+  grpc::ServerUnaryReactor* UpdateAdGroup(grpc::CallbackServerContext* ctx,
+                                          const gavel::v1::UpdateAdGroupRequest* req,
+                                          gavel::v1::AdGroup* resp) override;
+  grpc::ServerUnaryReactor* ListAdGroups(grpc::CallbackServerContext* ctx,
+                                         const gavel::v1::ListRequest* req,
+                                         gavel::v1::ListAdGroupsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateProductAd(grpc::CallbackServerContext* ctx,
+                                            const gavel::v1::CreateProductAdRequest* req,
+                                            gavel::v1::ProductAd* resp) override;
+  grpc::ServerUnaryReactor* ListProductAds(grpc::CallbackServerContext* ctx,
+                                           const gavel::v1::ListRequest* req,
+                                           gavel::v1::ListProductAdsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateTarget(grpc::CallbackServerContext* ctx,
+                                         const gavel::v1::CreateTargetRequest* req,
+                                         gavel::v1::Target* resp) override;
+  grpc::ServerUnaryReactor* UpdateTarget(grpc::CallbackServerContext* ctx,
+                                         const gavel::v1::UpdateTargetRequest* req,
+                                         gavel::v1::Target* resp) override;
+  grpc::ServerUnaryReactor* ListTargets(grpc::CallbackServerContext* ctx,
+                                        const gavel::v1::ListRequest* req,
+                                        gavel::v1::ListTargetsResponse* resp) override;
+  grpc::ServerUnaryReactor* SetState(grpc::CallbackServerContext* ctx,
+                                     const gavel::v1::SetStateRequest* req,
+                                     gavel::v1::SetStateResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCampaignStats(grpc::CallbackServerContext* ctx,
+                                             const gavel::v1::GetCampaignStatsRequest* req,
+                                             gavel::v1::GetCampaignStatsResponse* resp) override;
+  grpc::ServerUnaryReactor* ReloadCatalog(grpc::CallbackServerContext* ctx,
+                                          const gavel::v1::ReloadCatalogRequest* req,
+                                          gavel::v1::ReloadCatalogResponse* resp) override;
+
+ private:
+  // Authenticates, runs `body` and finishes the call with its status.
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx,
+                                   const std::function<absl::Status()>& body);
+  grpc::ServerUnaryReactor* DoCreate(grpc::CallbackServerContext* ctx, gavel::v1::EntityKind kind,
+                                     const google::protobuf::Message& entity,
+                                     google::protobuf::Message* resp);
+  grpc::ServerUnaryReactor* DoUpdate(grpc::CallbackServerContext* ctx, gavel::v1::EntityKind kind,
+                                     const google::protobuf::Message& entity,
+                                     const google::protobuf::RepeatedPtrField<std::string>& mask,
+                                     google::protobuf::Message* resp);
+  grpc::ServerUnaryReactor* DoList(grpc::CallbackServerContext* ctx, gavel::v1::EntityKind kind,
+                                   const gavel::v1::ListRequest& req,
+                                   google::protobuf::Message* resp);
+
+  const AdminAuth* const auth_;
+  CatalogStore* const store_;
+  const StatsFn stats_;
+  const ReloadFn reload_;
+};
+
+}  // namespace gavel::server
+
+#endif  // GAVEL_SERVER_CAMPAIGN_SERVICE_H_
