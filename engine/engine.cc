@@ -1,0 +1,277 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "auction/auction.h"
+
+namespace gavel::engine {
+namespace {
+
+LossReason FromAuction(auction::LossReason r) {
+  switch (r) {
+    case auction::LossReason::kBelowReserve:
+      return LossReason::kBelowReserve;
+    case auction::LossReason::kDuplicateProduct:
+      return LossReason::kDuplicateProduct;
+    case auction::LossReason::kOutranked:
+      return LossReason::kOutranked;
+  }
+  return LossReason::kOutranked;
+}
+
+LossReason FromTargeting(targeting::RejectReason r) {
+  switch (r) {
+    case targeting::RejectReason::kNegativeKeyword:
+      return LossReason::kNegativeKeyword;
+    case targeting::RejectReason::kTargetingExcluded:
+      return LossReason::kTargetingExcluded;
+    case targeting::RejectReason::kLowRelevance:
+      return LossReason::kLowRelevance;
+    case targeting::RejectReason::kOutOfSchedule:
+      return LossReason::kOutOfSchedule;
+  }
+  return LossReason::kTargetingExcluded;
+}
+
+// Per-thread scratch, so an auction allocates little after warm-up.
+struct Scratch {
+  targeting::Retriever retriever;
+  targeting::Result retrieved;
+  auction::Auctioneer auctioneer;
+  auction::Outcome outcome;
+  std::vector<auction::Candidate> candidates;
+  std::vector<AdOutcome> rows;  // one per auction candidate, same order
+  std::vector<AdOutcome> held_back;  // gated out before the auction (explain only)
+  absl::flat_hash_map<int64_t, ServeVerdict> verdicts;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+// Ids and the matched target of catalog ad `ad`.
+void FillIds(const targeting::CatalogSnapshot& s, int32_t ad, const targeting::MatchedTarget& m,
+             AdOutcome* row) {
+  row->ad_id = s.ad_id(ad);
+  row->ad_group_id = s.ad_group_id(ad);
+  row->campaign_id = s.campaign_id(ad);
+  row->advertiser_id = s.advertiser_id(ad);
+  row->product_id = s.product_id(ad);
+  row->matched = m;
+  if (m.target >= 0) {
+    const targeting::Target& t = s.catalog().targets[m.target];
+    row->target_id = t.id;
+    if (m.kind == targeting::MatchKind::kProduct) row->matched_object_id = t.product_id;
+    if (m.kind == targeting::MatchKind::kCategory) row->matched_object_id = t.category_id;
+  }
+}
+
+void FillFromCatalog(const targeting::CatalogSnapshot& s, const targeting::Candidate& c,
+                     AdOutcome* row) {
+  FillIds(s, c.ad, c.matched, row);
+  row->bid_micros = c.bid_micros;
+  row->relevance = c.relevance;
+  row->predicted_ctr = c.predicted_ctr;
+  row->quality = c.quality;
+}
+
+}  // namespace
+
+int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
+                        int64_t floor_micros) {
+  const double weight = std::pow(quality, squashing);
+  const double bid = std::ceil(score_to_beat / weight) + 1.0;
+  if (!(bid < static_cast<double>(auction::kMaxMicros))) return 0;
+  return std::max(floor_micros, static_cast<int64_t>(bid));
+}
+
+Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const billing::Clock* clock)
+    : gate_(gate), issuer_(issuer), clock_(clock), instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
+
+void Engine::Publish(std::shared_ptr<const Serving> serving) {
+  std::atomic_store(&serving_, std::move(serving));
+}
+
+std::shared_ptr<const Serving> Engine::current() const { return std::atomic_load(&serving_); }
+
+std::string Engine::NextAuctionId() {
+  return absl::StrFormat("%016x-%x", instance_, sequence_.fetch_add(1) + 1);
+}
+
+absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef gen,
+                                AuctionResult* result) {
+  std::shared_ptr<const Serving> serving = current();
+  if (serving == nullptr) return absl::FailedPreconditionError("no catalog is loaded yet");
+  const targeting::CatalogSnapshot& catalog = *serving->catalog;
+  const absl::Time now = clock_->Now();
+
+  auction::Rules rules = serving->rules;
+  rules.slots = request.targeting.slots;
+  if (request.mechanism.has_value()) rules.mechanism = *request.mechanism;
+
+  Scratch& sc = ThreadScratch();
+  sc.candidates.clear();
+  sc.rows.clear();
+  sc.held_back.clear();
+  sc.verdicts.clear();
+
+  result->request_id = request.request_id;
+  result->auction_id = NextAuctionId();
+  result->mechanism = rules.mechanism;
+  result->catalog_version = catalog.version();
+  result->winners.clear();
+  result->explanations.clear();
+
+  // Budget and pacing: one verdict per campaign per auction.
+  auto verdict = [&](int64_t campaign_key, absl::string_view campaign_id) {
+    if (request.dry_run || gate_ == nullptr) return ServeVerdict::kServe;
+    auto [it, inserted] = sc.verdicts.try_emplace(campaign_key, ServeVerdict::kServe);
+    if (inserted) it->second = gate_->Check(campaign_id, now, gen);
+    return it->second;
+  };
+  auto admit = [&](AdOutcome row, auction::Candidate c) {
+    const ServeVerdict v = verdict(c.campaign_id, row.campaign_id);
+    if (v != ServeVerdict::kServe) {
+      if (request.explain) {
+        row.loss_reason =
+            v == ServeVerdict::kBudgetExhausted ? LossReason::kBudgetExhausted : LossReason::kPacedOut;
+        row.detail = v == ServeVerdict::kBudgetExhausted ? "campaign budget spent"
+                                                         : "held back by even pacing";
+        sc.held_back.push_back(std::move(row));
+      }
+      return;
+    }
+    c.candidate_id = static_cast<int64_t>(sc.candidates.size());
+    sc.candidates.push_back(c);
+    sc.rows.push_back(std::move(row));
+  };
+
+  if (request.external.empty()) {
+    absl::Status st =
+        sc.retriever.Retrieve(catalog, request.targeting, now, request.explain, &sc.retrieved);
+    if (!st.ok()) return st;
+    for (const targeting::Candidate& c : sc.retrieved.candidates) {
+      AdOutcome row;
+      FillFromCatalog(catalog, c, &row);
+      admit(std::move(row), auction::Candidate{.advertiser_id = catalog.ad_advertiser(c.ad),
+                                               .campaign_id = catalog.ad_campaign(c.ad),
+                                               .product_id = catalog.ad_product(c.ad),
+                                               .bid_micros = c.bid_micros,
+                                               .quality = c.quality});
+    }
+  } else {
+    // Caller-supplied candidates: intern their string ids for the auction's self-competition and
+    // one-winner-per-product rules.
+    absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
+    auto intern = [](absl::flat_hash_map<absl::string_view, int64_t>& m, absl::string_view id) {
+      return m.try_emplace(id, static_cast<int64_t>(m.size())).first->second;
+    };
+    for (const ExternalCandidate& e : request.external) {
+      AdOutcome row;
+      row.ad_id = e.candidate_id;
+      row.campaign_id = e.campaign_id;
+      row.advertiser_id = e.advertiser_id;
+      row.product_id = e.product_id;
+      row.external = true;
+      row.bid_micros = e.bid_micros;
+      row.quality = e.quality > 0 ? e.quality : 1.0;
+      row.relevance = 1.0;
+      const double quality = row.quality;
+      admit(std::move(row), auction::Candidate{.advertiser_id = intern(advertisers, e.advertiser_id),
+                                               .campaign_id = intern(campaigns, e.campaign_id),
+                                               .product_id = intern(products, e.product_id),
+                                               .bid_micros = e.bid_micros,
+                                               .quality = quality});
+    }
+  }
+
+  absl::Status st = sc.auctioneer.Run(sc.candidates, rules, gen, &sc.outcome);
+  if (!st.ok()) return st;
+
+  for (const auction::Winner& w : sc.outcome.winners) {
+    AdOutcome& row = sc.rows[w.index];
+    row.slot = w.slot + 1;
+    row.cpc_micros = w.price_micros;
+    row.min_bid_micros = w.min_bid_micros;
+    row.score = w.score;
+    if (!request.dry_run && issuer_ != nullptr) {
+      absl::StatusOr<billing::TokenPair> tokens = issuer_->Issue(billing::WinnerInfo{
+          .auction_id = result->auction_id,
+          .slot = row.slot,
+          .ad_id = row.ad_id,
+          .ad_group_id = row.ad_group_id,
+          .campaign_id = row.campaign_id,
+          .advertiser_id = row.advertiser_id,
+          .product_id = row.product_id,
+          .price_micros = row.cpc_micros,
+          .placement = static_cast<int32_t>(request.targeting.placement),
+          .user_id = request.targeting.shopper.user_id,
+      });
+      if (!tokens.ok()) {
+        return absl::InternalError(absl::StrCat("signing tokens: ", tokens.status().message()));
+      }
+      row.click_token = std::move(tokens->click_token);
+      row.impression_token = std::move(tokens->impression_token);
+    }
+    result->winners.push_back(row);
+  }
+  if (!request.explain) {
+    result->serving = std::move(serving);
+    return absl::OkStatus();
+  }
+
+  for (const auction::Loser& l : sc.outcome.losers) {
+    AdOutcome& row = sc.rows[l.index];
+    row.score = l.score;
+    row.loss_reason = FromAuction(l.reason);
+  }
+  // Minimum bid per slot: outrank whoever holds that slot's rank among the other eligible ads.
+  std::vector<std::pair<double, size_t>> ranked;  // (score, row) of ads that competed for slots
+  for (const auction::Winner& w : sc.outcome.winners) ranked.push_back({w.score, w.index});
+  for (const auction::Loser& l : sc.outcome.losers) {
+    if (l.reason == auction::LossReason::kOutranked) ranked.push_back({l.score, l.index});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i < sc.rows.size(); ++i) {
+    AdOutcome& row = sc.rows[i];
+    row.min_bid_micros_per_slot.assign(rules.slots, 0);
+    size_t rank = 0;  // index into `ranked`, skipping this row itself
+    for (int s = 0; s < rules.slots; ++s) {
+      while (rank < ranked.size() && ranked[rank].second == i) ++rank;
+      const int64_t floor = std::max(auction::SlotReserveMicros(rules, s), rules.min_cpc_micros);
+      row.min_bid_micros_per_slot[s] =
+          rank < ranked.size()
+              ? MinBidToOutrank(ranked[rank].first, row.quality, rules.squashing, floor)
+              : floor;
+      ++rank;
+    }
+  }
+  // Winners by slot, then everyone else by score, then the ads held back or rejected earlier.
+  for (const auction::Winner& w : sc.outcome.winners) result->explanations.push_back(sc.rows[w.index]);
+  std::vector<size_t> losers;
+  for (const auction::Loser& l : sc.outcome.losers) losers.push_back(l.index);
+  std::stable_sort(losers.begin(), losers.end(),
+                   [&](size_t a, size_t b) { return sc.rows[a].score > sc.rows[b].score; });
+  for (size_t i : losers) result->explanations.push_back(sc.rows[i]);
+  for (AdOutcome& row : sc.held_back) result->explanations.push_back(std::move(row));
+  for (const targeting::Rejection& r : sc.retrieved.rejections) {
+    if (!request.external.empty()) break;
+    AdOutcome row;
+    FillIds(catalog, r.ad, r.matched, &row);
+    row.loss_reason = FromTargeting(r.reason);
+    row.detail = r.detail;
+    result->explanations.push_back(std::move(row));
+  }
+  result->serving = std::move(serving);
+  return absl::OkStatus();
+}
+
+}  // namespace gavel::engine

@@ -1,0 +1,152 @@
+// One sponsored-products auction, end to end, over the pure libraries: retrieve and score
+// candidates (targeting/), hold back campaigns out of budget or paced out (a ServingGate, which
+// billing/ implements), rank and price (auction/), sign a click and an impression token per winner
+// (billing/). The gRPC server and the simulator both call this; it knows nothing of either.
+//
+//   Engine engine(&gate, &issuer, &clock);
+//   engine.Publish(std::make_shared<const Serving>(Serving{snapshot, rules}));
+//   AuctionResult result;
+//   absl::Status st = engine.RunAuction(request, gen, &result);
+//
+// Thread-safe: RunAuction may run on any number of threads while Publish swaps the serving state;
+// an auction finishes on the state it started with, and never waits for a writer. Does not own the
+// gate, issuer or clock; they must outlive the engine.
+#ifndef GAVEL_ENGINE_ENGINE_H_
+#define GAVEL_ENGINE_ENGINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/random/bit_gen_ref.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "auction/types.h"
+#include "billing/clock.h"
+#include "billing/token.h"
+#include "targeting/catalog.h"
+#include "targeting/retrieve.h"
+
+namespace gavel::engine {
+
+// What billing says about a campaign just before an auction.
+enum class ServeVerdict { kServe, kBudgetExhausted, kPacedOut };
+
+// Budget and pacing, as the auction path sees them. Implementations must be thread-safe and fast
+// (called once per campaign per auction).
+class ServingGate {
+ public:
+  virtual ~ServingGate() = default;
+  virtual ServeVerdict Check(absl::string_view campaign_id, absl::Time now,
+                             absl::BitGenRef gen) = 0;
+};
+
+// A gate that lets everything serve (dry runs, tests, simulations without budgets).
+class OpenGate final : public ServingGate {
+ public:
+  ServeVerdict Check(absl::string_view, absl::Time, absl::BitGenRef) override {
+    return ServeVerdict::kServe;
+  }
+};
+
+// The state auctions read: a catalog snapshot and the auction rules it came with.
+struct Serving {
+  std::shared_ptr<const targeting::CatalogSnapshot> catalog;
+  auction::Rules rules;  // `slots` is replaced per request
+};
+
+// A candidate the caller brings ("auction as a service"): no catalog retrieval.
+struct ExternalCandidate {
+  std::string candidate_id, advertiser_id, campaign_id, product_id;
+  int64_t bid_micros = 0;
+  double quality = 0;  // (0, 1]; 0 = neutral quality 1
+};
+
+struct AuctionRequest {
+  std::string request_id;
+  targeting::Request targeting;                 // placement, query, page, shopper, slots
+  std::vector<ExternalCandidate> external;      // when non-empty, the only candidates
+  std::optional<auction::Mechanism> mechanism;  // overrides the published rules
+  bool explain = false;
+  bool dry_run = false;  // no budget/pacing gate, no tokens
+};
+
+// Why a candidate did not win. Values match gavel.v1.LossReason.
+enum class LossReason {
+  kNone = 0,
+  kBelowReserve = 1,
+  kOutranked = 2,
+  kBudgetExhausted = 3,
+  kPacedOut = 4,
+  kNegativeKeyword = 5,
+  kDuplicateProduct = 6,
+  kLowRelevance = 7,
+  kTargetingExcluded = 8,
+  kOutOfSchedule = 9,
+};
+
+// One winner, or (explain) one considered candidate.
+struct AdOutcome {
+  std::string ad_id, ad_group_id, campaign_id, advertiser_id, product_id;
+  targeting::MatchedTarget matched;  // keyword_text points into the snapshot in AuctionResult
+  std::string target_id;             // the manual target's id; empty for automatic targeting
+  std::string matched_object_id;     // the product or category a product/category target names
+  bool external = false;             // a caller-supplied candidate (no matched target)
+  int64_t bid_micros = 0;
+  double relevance = 0, predicted_ctr = 0, quality = 0, score = 0;
+  int slot = 0;  // 1-based; 0 = did not win
+  int64_t cpc_micros = 0;
+  int64_t min_bid_micros = 0;  // winners: the smallest bid that keeps the slot
+  LossReason loss_reason = LossReason::kNone;
+  std::string detail;
+  std::vector<int64_t> min_bid_micros_per_slot;  // explain only; 0 = no bid could
+  std::string click_token, impression_token;
+};
+
+struct AuctionResult {
+  std::string request_id, auction_id;
+  auction::Mechanism mechanism = auction::Mechanism::kGeneralizedSecondPrice;
+  int64_t catalog_version = 0;
+  // Keeps the snapshot that `matched.keyword_text` views into alive.
+  std::shared_ptr<const Serving> serving;
+  std::vector<AdOutcome> winners;       // slot order
+  std::vector<AdOutcome> explanations;  // explain only: every considered candidate
+};
+
+class Engine {
+ public:
+  Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const billing::Clock* clock);
+
+  // Makes `serving` the state new auctions read. Never blocks an auction.
+  void Publish(std::shared_ptr<const Serving> serving);
+  // The current state (null before the first Publish).
+  std::shared_ptr<const Serving> current() const;
+
+  // Runs one auction. INVALID_ARGUMENT for a bad query (from the normaliser) or bad external
+  // candidates; FAILED_PRECONDITION before the first Publish; INTERNAL if a token cannot be signed.
+  absl::Status RunAuction(const AuctionRequest& request, absl::BitGenRef gen,
+                          AuctionResult* result);
+
+ private:
+  std::string NextAuctionId();
+
+  ServingGate* const gate_;
+  const billing::TokenIssuer* const issuer_;
+  const billing::Clock* const clock_;
+  std::shared_ptr<const Serving> serving_;  // read and written only with std::atomic_load/store
+  const uint64_t instance_;                 // random per process: auction ids stay unique
+  std::atomic<uint64_t> sequence_{0};
+};
+
+// The smallest bid (micros) with which a candidate of `quality` would outrank an ad whose score is
+// `score_to_beat` under squashing exponent `squashing`, and meet `floor_micros`: the bid whose
+// score equals score_to_beat, rounded up to the micro, plus one micro. Never below floor_micros.
+int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
+                        int64_t floor_micros);
+
+}  // namespace gavel::engine
+
+#endif  // GAVEL_ENGINE_ENGINE_H_

@@ -1,0 +1,156 @@
+#include "server/proto_convert.h"
+
+#include <string>
+
+#include "auction/validate.h"
+
+namespace gavel::server {
+namespace {
+
+auction::Mechanism MechanismFromProto(gavel::v1::Mechanism m) {
+  switch (m) {
+    case gavel::v1::MECHANISM_VCG:
+      return auction::Mechanism::kVcg;
+    case gavel::v1::MECHANISM_FIRST_PRICE:
+      return auction::Mechanism::kFirstPrice;
+    default:
+      return auction::Mechanism::kGeneralizedSecondPrice;
+  }
+}
+
+void MatchedToProto(const engine::AdOutcome& row, gavel::v1::MatchedTarget* out) {
+  if (row.external) return;
+  const targeting::MatchedTarget& m = row.matched;
+  out->set_target_id(row.target_id);
+  switch (m.kind) {
+    case targeting::MatchKind::kKeyword:
+      out->mutable_keyword()->set_text(std::string(m.keyword_text));
+      out->mutable_keyword()->set_match_type(static_cast<gavel::v1::MatchType>(m.match_type));
+      break;
+    case targeting::MatchKind::kProduct:
+      out->set_product_id(row.matched_object_id);
+      break;
+    case targeting::MatchKind::kCategory:
+      out->set_category_id(row.matched_object_id);
+      break;
+    case targeting::MatchKind::kAuto:
+      out->set_auto_target_group(static_cast<gavel::v1::AutoTargetGroup>(m.auto_group));
+      break;
+  }
+}
+
+}  // namespace
+
+gavel::v1::Mechanism MechanismToProto(auction::Mechanism m) {
+  switch (m) {
+    case auction::Mechanism::kVcg:
+      return gavel::v1::MECHANISM_VCG;
+    case auction::Mechanism::kFirstPrice:
+      return gavel::v1::MECHANISM_FIRST_PRICE;
+    case auction::Mechanism::kGeneralizedSecondPrice:
+      return gavel::v1::MECHANISM_GSP;
+  }
+  return gavel::v1::MECHANISM_GSP;
+}
+
+absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& p) {
+  auction::Rules r;
+  r.mechanism = MechanismFromProto(p.mechanism());
+  r.reserve_micros = p.reserve_micros();
+  r.slot_reserve_micros.assign(p.slot_reserve_micros().begin(), p.slot_reserve_micros().end());
+  r.reserve_mode = p.quality_weighted_reserve() ? auction::ReserveMode::kQualityWeighted
+                                                : auction::ReserveMode::kBid;
+  if (p.has_squashing_exponent()) r.squashing = p.squashing_exponent();
+  if (p.has_price_increment_micros()) r.increment_micros = p.price_increment_micros();
+  if (p.has_min_cpc_micros()) r.min_cpc_micros = p.min_cpc_micros();
+  r.position_factors.assign(p.position_factors().begin(), p.position_factors().end());
+  // Validate with the most slots a request may ask for, so no request can make these rules invalid
+  // (per-slot lists may be shorter than that: they are checked against the slots they cover).
+  auction::Rules check = r;
+  check.slots = std::max<int>({1, static_cast<int>(r.slot_reserve_micros.size()),
+                               static_cast<int>(r.position_factors.size())});
+  absl::Status st = auction::ValidateRules(check);
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("auction_rules: ", st.message()));
+  }
+  return r;
+}
+
+void AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p, engine::AuctionRequest* out) {
+  out->request_id = p.request_id();
+  targeting::Request& t = out->targeting;
+  t.placement = static_cast<targeting::Placement>(p.placement());
+  t.query = p.query();
+  t.category_ids.assign(p.page().category_ids().begin(), p.page().category_ids().end());
+  t.viewed_product_id = p.page().viewed_product_id();
+  t.cart_product_ids.assign(p.page().cart_product_ids().begin(), p.page().cart_product_ids().end());
+  t.shopper.user_id = p.shopper().user_id();
+  t.shopper.segments.assign(p.shopper().segments().begin(), p.shopper().segments().end());
+  t.shopper.device = static_cast<targeting::Device>(p.shopper().device());
+  t.shopper.country = p.shopper().country();
+  t.shopper.region = p.shopper().region();
+  t.shopper.local_hour = p.shopper().has_local_hour() ? p.shopper().local_hour() : -1;
+  t.slots = p.slots();
+  out->external.clear();
+  for (const auto& c : p.candidates()) {
+    out->external.push_back(engine::ExternalCandidate{
+        .candidate_id = c.candidate_id(),
+        .advertiser_id = c.advertiser_id(),
+        .campaign_id = c.campaign_id(),
+        .product_id = c.product_id(),
+        .bid_micros = c.bid_micros(),
+        .quality = c.quality(),
+    });
+  }
+  out->mechanism.reset();
+  if (p.options().mechanism() != gavel::v1::MECHANISM_UNSPECIFIED) {
+    out->mechanism = MechanismFromProto(p.options().mechanism());
+  }
+  out->explain = p.options().explain();
+  out->dry_run = p.options().dry_run();
+}
+
+void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionResponse* out) {
+  out->set_request_id(r.request_id);
+  out->set_auction_id(r.auction_id);
+  out->set_mechanism(MechanismToProto(r.mechanism));
+  out->set_catalog_version(r.catalog_version);
+  for (const engine::AdOutcome& w : r.winners) {
+    gavel::v1::Winner* pw = out->add_winners();
+    pw->set_slot(w.slot);
+    pw->set_advertiser_id(w.advertiser_id);
+    pw->set_campaign_id(w.campaign_id);
+    pw->set_ad_group_id(w.ad_group_id);
+    pw->set_ad_id(w.ad_id);
+    pw->set_product_id(w.product_id);
+    if (!w.external) MatchedToProto(w, pw->mutable_matched_target());
+    pw->set_cpc_micros(w.cpc_micros);
+    pw->set_bid_micros(w.bid_micros);
+    pw->set_rank_score(w.score);
+    pw->set_quality(w.quality);
+    pw->set_predicted_ctr(w.predicted_ctr);
+    pw->set_click_token(w.click_token);
+    pw->set_impression_token(w.impression_token);
+    pw->set_min_bid_micros(w.min_bid_micros);
+  }
+  for (const engine::AdOutcome& e : r.explanations) {
+    gavel::v1::CandidateExplanation* pe = out->add_explanations();
+    pe->set_ad_id(e.ad_id);
+    pe->set_advertiser_id(e.advertiser_id);
+    pe->set_campaign_id(e.campaign_id);
+    pe->set_ad_group_id(e.ad_group_id);
+    pe->set_product_id(e.product_id);
+    if (!e.external) MatchedToProto(e, pe->mutable_matched_target());
+    pe->set_bid_micros(e.bid_micros);
+    pe->set_relevance(e.relevance);
+    pe->set_predicted_ctr(e.predicted_ctr);
+    pe->set_quality(e.quality);
+    pe->set_rank_score(e.score);
+    pe->set_slot(e.slot);
+    pe->set_loss_reason(static_cast<gavel::v1::LossReason>(e.loss_reason));
+    pe->set_detail(e.detail);
+    for (int64_t m : e.min_bid_micros_per_slot) pe->add_min_bid_micros_per_slot(m);
+  }
+}
+
+}  // namespace gavel::server

@@ -1,0 +1,29 @@
+// Conversions between the public protos and the engine's domain types, in one place. The catalog's
+// conversion lives beside it in server/catalog_convert.h. Pure functions; thread-safe.
+#ifndef GAVEL_SERVER_PROTO_CONVERT_H_
+#define GAVEL_SERVER_PROTO_CONVERT_H_
+
+#include "absl/status/statusor.h"
+#include "auction/types.h"
+#include "engine/engine.h"
+#include "gavel/v1/auction.pb.h"
+#include "gavel/v1/types.pb.h"
+
+namespace gavel::server {
+
+// The server's auction rules from the catalog's `auction_rules`, with the documented defaults for
+// unset fields. INVALID_ARGUMENT naming the field (auction_rules.squashing_exponent, ...) when the
+// auction library rejects them.
+absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& rules);
+
+// A validated request (see ValidateRunAuctionRequest) to the engine's request.
+void AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& request,
+                             engine::AuctionRequest* out);
+
+void AuctionResultToProto(const engine::AuctionResult& result, gavel::v1::RunAuctionResponse* out);
+
+gavel::v1::Mechanism MechanismToProto(auction::Mechanism m);
+
+}  // namespace gavel::server
+
+#endif  // GAVEL_SERVER_PROTO_CONVERT_H_

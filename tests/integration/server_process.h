@@ -1,0 +1,53 @@
+// Starts a real gavel_server (or any server binary that prints "listening on HOST:PORT" on stdout)
+// as a child process on port 0, for integration tests that talk to it over a real channel.
+//
+//   auto server = ServerProcess::Start("server/gavel_server", {"--catalog=data/demo_catalog.json"});
+//   ASSERT_TRUE(server.ok()) << server.status();
+//   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+//   (*server)->Kill(SIGKILL);   // crash tests
+//
+// Start waits for the "listening on" line (no sleeps), up to 60 s. The destructor kills the child
+// (SIGKILL) if it is still running. Not thread-safe.
+#ifndef GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
+#define GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace gavel::testing {
+
+class ServerProcess {
+ public:
+  // `binary` is a runfiles-relative path (e.g. "server/gavel_server") or an absolute one. The
+  // server is given --listen=127.0.0.1:0 before `args`.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::string& binary,
+                                                              const std::vector<std::string>& args);
+  ~ServerProcess();
+
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // Sends `signal` and waits for the process to exit; returns its wait status.
+  int Kill(int signal);
+  // Everything the server wrote to stdout and stderr so far (for failure messages).
+  std::string Output();
+
+ private:
+  ServerProcess() = default;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string address_;
+  std::string output_;
+};
+
+// The absolute path of a runfile (a data dependency), e.g. "data/demo_catalog.json".
+std::string Runfile(const std::string& path);
+
+}  // namespace gavel::testing
+
+#endif  // GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
