@@ -14,11 +14,9 @@ namespace gavel {
 namespace auction {
 namespace {
 
-// One eligible candidate, as the ranking sees it.
+// One eligible candidate, as the ranking sees it. Kept to 16 bytes: selection moves these around.
 struct Ranked {
   double score;
-  uint64_t tie;  // random tie-break key, a function of the auction's seed and the candidate id
-  double quality_factor;
   uint32_t index;
 };
 
@@ -27,7 +25,7 @@ enum Fate : uint8_t { kFateOutranked, kFateBelowReserve, kFateDuplicate, kFateWi
 struct ProductSlot {
   int64_t product;
   uint32_t stamp;  // == the table's generation when the slot is in use for this auction
-  uint32_t best;   // pool position of the best-ranked candidate of the product
+  uint32_t best;   // input index of the best-ranked eligible candidate of the product
 };
 
 // SplitMix64's finaliser over (seed, id): a bijection of the id for a fixed seed, so distinct ids
@@ -40,15 +38,27 @@ uint64_t TieKey(uint64_t seed, int64_t candidate_id) {
   return z ^ (z >> 31);
 }
 
-// Rank order: score descending, then the random key; id and index only settle key collisions.
-bool RanksBefore(const Ranked& a, const Ranked& b, absl::Span<const Candidate> candidates) {
-  if (a.score != b.score) return a.score > b.score;
-  if (a.tie != b.tie) return a.tie > b.tie;
-  const int64_t ida = candidates[a.index].candidate_id;
-  const int64_t idb = candidates[b.index].candidate_id;
-  if (ida != idb) return ida < idb;
-  return a.index < b.index;
-}
+// Rank order: score descending, then a random key per candidate (computed only for equal scores,
+// which are rare); the candidate id and input index only settle key collisions.
+class Ranking {
+ public:
+  Ranking(absl::Span<const Candidate> candidates, uint64_t seed)
+      : candidates_(candidates), seed_(seed) {}
+  bool operator()(const Ranked& a, const Ranked& b) const {
+    if (a.score != b.score) return a.score > b.score;
+    const int64_t ida = candidates_[a.index].candidate_id;
+    const int64_t idb = candidates_[b.index].candidate_id;
+    const uint64_t ta = TieKey(seed_, ida);
+    const uint64_t tb = TieKey(seed_, idb);
+    if (ta != tb) return ta > tb;
+    if (ida != idb) return ida < idb;
+    return a.index < b.index;
+  }
+
+ private:
+  absl::Span<const Candidate> candidates_;
+  uint64_t seed_;
+};
 
 // The floor of slot s for one ad: max(min CPC, reserve_s), where in kQualityWeighted mode the
 // reserve is converted to the ad's bid units by the rounding rule (reserve_s / quality^a, rounded up).
@@ -63,10 +73,13 @@ class Floors {
       reserve_[s] = SlotReserveMicros(rules, s);
       lowest_reserve_ = std::min(lowest_reserve_, reserve_[s]);
     }
+    lowest_bid_floor_ = std::max(min_cpc_, lowest_reserve_);
   }
   int64_t At(int slot, double quality_factor) const { return Of(reserve_[slot], quality_factor); }
   // The lowest floor over all slots: an ad below it can take no slot.
-  int64_t Lowest(double quality_factor) const { return Of(lowest_reserve_, quality_factor); }
+  int64_t Lowest(double quality_factor) const {
+    return weighted_ ? Of(lowest_reserve_, quality_factor) : lowest_bid_floor_;
+  }
 
  private:
   int64_t Of(int64_t reserve, double quality_factor) const {
@@ -79,6 +92,7 @@ class Floors {
   int64_t min_cpc_;
   bool weighted_;
   int64_t lowest_reserve_;
+  int64_t lowest_bid_floor_;
   std::array<int64_t, kMaxSlots> reserve_;
 };
 
@@ -87,31 +101,44 @@ class Floors {
 namespace internal {
 
 struct Scratch {
-  std::vector<uint8_t> fate;    // per input index
-  std::vector<double> score;    // per input index
-  std::vector<Ranked> pool;     // eligible, one per product; [0, m) sorted by rank
-  std::vector<Ranked> dups;     // eligible, but a better-ranked ad has the same product
-  std::vector<uint32_t> product_slot;  // per pool position during deduplication
+  // Per input index.
+  std::vector<uint8_t> fate;
+  std::vector<double> score;
+  // Open-addressing table: product id -> best-ranked eligible candidate. Entries whose stamp is not
+  // the current generation are free, so the table is never cleared between auctions.
   std::vector<ProductSlot> table;
   uint32_t generation = 0;
+  bool dedupe = false;
+  // Eligible candidates; [0, m) sorted by rank, the rest ranked below all of them.
+  std::vector<Ranked> pool;
   std::vector<int> slot_of;      // per sorted pool position: slot won, or -1
   std::vector<int> alt_slot_of;  // the same without one winner (VCG's counterfactual)
   std::vector<int> winner_pos;   // per slot: pool position of its winner, or -1
+
+  // Whether a better-ranked eligible ad has the same product (with one_winner_per_product). Final
+  // once the first pass is over: an ad once outranked by its own product stays outranked.
+  bool IsDuplicate(uint32_t index) const { return fate[index] == kFateDuplicate; }
 };
 
 }  // namespace internal
 
 namespace {
 
-// One auction over the sorted prefix pool[0, m). Every decision scans the prefix in rank order; a
-// scan that runs off its end while the pool has more candidates makes Decide() return false, and
-// the caller sorts a longer prefix. Candidates beyond the prefix rank below all of it, so a
-// decision reached inside the prefix is the decision over the whole pool.
+// One auction over the sorted prefix pool[0, m) of the eligible candidates (duplicates of a
+// product included, and skipped where they may not compete). Every decision scans the prefix in
+// rank order; a scan that runs off its end while more eligible candidates exist makes Decide()
+// return false, and the caller sorts a longer prefix. Candidates beyond the prefix rank below all
+// of it, so a decision reached inside the prefix is the decision over all candidates.
 class Decider {
  public:
   Decider(absl::Span<const Candidate> candidates, const Rules& rules, const Floors& floors,
-          internal::Scratch& s, size_t m)
-      : c_(candidates), rules_(rules), floors_(floors), s_(s), m_(static_cast<int>(m)) {}
+          internal::Scratch& s, size_t m, bool more_outside)
+      : c_(candidates),
+        rules_(rules),
+        floors_(floors),
+        s_(s),
+        m_(static_cast<int>(m)),
+        more_outside_(more_outside) {}
 
   bool Decide(std::vector<Winner>* winners) {
     winners->clear();
@@ -139,7 +166,7 @@ class Decider {
       }
       int found = -1;
       for (int q = first_free; q < m_; ++q) {
-        if ((*slot_of)[q] < 0 && q != excluded && Meets(q, slot)) {
+        if ((*slot_of)[q] < 0 && q != excluded && !IsDup(q) && Meets(q, slot)) {
           found = q;
           break;
         }
@@ -157,10 +184,15 @@ class Decider {
  private:
   const Ranked& At(int pos) const { return s_.pool[pos]; }
   const Candidate& Cand(const Ranked& r) const { return c_[r.index]; }
-  bool Truncated() const { return static_cast<size_t>(m_) < s_.pool.size(); }
+  bool Truncated() const { return more_outside_ || static_cast<size_t>(m_) < s_.pool.size(); }
+  // Whether a better-ranked eligible ad has the same product (only with one_winner_per_product).
+  bool IsDup(int pos) const { return s_.IsDuplicate(At(pos).index); }
   bool Meets(int pos, int slot) const { return MeetsFloor(At(pos), slot); }
+  double QualityFactorOf(const Ranked& r) const {
+    return QualityFactor(Cand(r).quality, rules_.squashing);
+  }
   bool MeetsFloor(const Ranked& r, int slot) const {
-    return Cand(r).bid_micros >= floors_.At(slot, r.quality_factor);
+    return Cand(r).bid_micros >= floors_.At(slot, QualityFactorOf(r));
   }
 
   // Whether `other` is the winner's own ad under the self-competition rule (it may not set the
@@ -182,30 +214,27 @@ class Decider {
     const Ranked& me = At(p);
     const Candidate& mine = Cand(me);
     const int64_t bid = mine.bid_micros;
-    const int64_t floor = floors_.At(slot, me.quality_factor);
+    const double quality_factor = QualityFactorOf(me);
+    const int64_t floor = floors_.At(slot, quality_factor);
     const bool need_price_setter = rules_.mechanism == Mechanism::kGeneralizedSecondPrice;
 
     // The candidates that would take this slot if this ad bid less: ranked below it, not placed in
-    // a higher slot, meeting this slot's floor. `keeper` is the first of them, `setter` the first
-    // the self-competition rule lets set the price.
+    // a higher slot, meeting this slot's floor. `keeper` is the first of them (counting this ad's
+    // own product's next-best ad, which would then replace it), `setter` the first that may set
+    // the price: no duplicate, and not this ad's own under the self-competition rule.
     const Ranked* keeper = nullptr;
     const Ranked* setter = nullptr;
     for (int q = p + 1; q < m_; ++q) {
       const int other_slot = s_.slot_of[q];
       if ((other_slot >= 0 && other_slot < slot) || !Meets(q, slot)) continue;
-      if (keeper == nullptr) keeper = &At(q);
-      if (setter == nullptr && !Sibling(mine, Cand(At(q)))) setter = &At(q);
+      const Candidate& other = Cand(At(q));
+      const bool dup = IsDup(q);
+      if (keeper == nullptr && (!dup || other.product_id == mine.product_id)) keeper = &At(q);
+      if (setter == nullptr && !dup && !Sibling(mine, other)) setter = &At(q);
       if (keeper != nullptr && (setter != nullptr || !need_price_setter)) break;
     }
     if (Truncated() && (keeper == nullptr || (need_price_setter && setter == nullptr))) {
       return false;
-    }
-    // Bidding lower, this ad would also fall behind its own product's next-best ad.
-    for (const Ranked& d : s_.dups) {
-      if (Cand(d).product_id == mine.product_id && MeetsFloor(d, slot) &&
-          (keeper == nullptr || RanksBefore(d, *keeper, c_))) {
-        keeper = &d;
-      }
     }
 
     w->index = me.index;
@@ -214,13 +243,13 @@ class Decider {
     w->min_bid_micros =
         keeper == nullptr
             ? floor
-            : std::min(bid, std::max(floor, PerClickMicros(keeper->score, me.quality_factor, bid)));
+            : std::min(bid, std::max(floor, PerClickMicros(keeper->score, quality_factor, bid)));
     switch (rules_.mechanism) {
       case Mechanism::kGeneralizedSecondPrice:
         w->price_micros =
             setter == nullptr
                 ? floor
-                : std::min(bid, std::max(floor, PerClickMicros(setter->score, me.quality_factor,
+                : std::min(bid, std::max(floor, PerClickMicros(setter->score, quality_factor,
                                                                bid) +
                                                     rules_.increment_micros));
         break;
@@ -229,7 +258,7 @@ class Decider {
         if (!Externality(p, &externality)) return false;
         const double per_click_score = externality / PositionFactor(rules_, slot);
         w->price_micros = std::min(
-            bid, std::max(floor, PerClickMicros(per_click_score, me.quality_factor, bid)));
+            bid, std::max(floor, PerClickMicros(per_click_score, quality_factor, bid)));
         break;
       }
       case Mechanism::kFirstPrice:
@@ -260,17 +289,14 @@ class Decider {
   const Floors& floors_;
   internal::Scratch& s_;
   int m_;
+  bool more_outside_;
 };
 
-}  // namespace
 
-namespace {
 
-// Moves every eligible candidate whose product has a better-ranked eligible candidate from the
-// pool to `dups`, in one pass over a reused open-addressing table (no allocation after warm-up).
-template <typename Before>
-void Deduplicate(absl::Span<const Candidate> candidates, Before before, internal::Scratch& s) {
-  const size_t n = s.pool.size();
+// Sizes the product table for `n` candidates and starts a new generation. Returns the shift that
+// maps a 64-bit hash to a slot.
+int ResetProductTable(size_t n, internal::Scratch& s) {
   size_t capacity = 16;
   int shift = 60;
   while (capacity < 2 * n) {
@@ -282,35 +308,7 @@ void Deduplicate(absl::Span<const Candidate> candidates, Before before, internal
     std::fill(s.table.begin(), s.table.end(), ProductSlot{0, 0, 0});
     s.generation = 1;
   }
-  const uint32_t gen = s.generation;
-  s.product_slot.resize(n);
-  for (size_t pos = 0; pos < n; ++pos) {
-    const int64_t product = candidates[s.pool[pos].index].product_id;
-    size_t h = (static_cast<uint64_t>(product) * 0x9E3779B97F4A7C15ull) >> shift;
-    for (;; h = (h + 1) & (capacity - 1)) {
-      ProductSlot& slot = s.table[h];
-      if (slot.stamp != gen) {
-        slot = ProductSlot{product, gen, static_cast<uint32_t>(pos)};
-        break;
-      }
-      if (slot.product == product) {
-        if (before(s.pool[pos], s.pool[slot.best])) slot.best = static_cast<uint32_t>(pos);
-        break;
-      }
-    }
-    s.product_slot[pos] = static_cast<uint32_t>(h);
-  }
-  size_t kept = 0;
-  for (size_t pos = 0; pos < n; ++pos) {
-    const Ranked r = s.pool[pos];
-    if (s.table[s.product_slot[pos]].best == pos) {
-      s.pool[kept++] = r;
-    } else {
-      s.dups.push_back(r);
-      s.fate[r.index] = kFateDuplicate;
-    }
-  }
-  s.pool.resize(kept);
+  return shift;
 }
 
 }  // namespace
@@ -320,70 +318,119 @@ Auctioneer::~Auctioneer() = default;
 
 absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules& rules,
                              absl::BitGenRef gen, Outcome* outcome) {
-  outcome->winners.clear();
-  outcome->losers.clear();
-  if (absl::Status status = ValidateRules(rules); !status.ok()) return status;
+  // The losers vector is not cleared up front: resizing it to the same length is free.
+  const auto fail = [outcome](absl::Status status) {
+    outcome->winners.clear();
+    outcome->losers.clear();
+    return status;
+  };
+  if (absl::Status status = ValidateRules(rules); !status.ok()) return fail(status);
   if (candidates.size() > std::numeric_limits<uint32_t>::max()) {
-    return absl::InvalidArgumentError("too many candidates for one auction");
+    return fail(absl::InvalidArgumentError("too many candidates for one auction"));
   }
   internal::Scratch& s = *scratch_;
   const size_t n = candidates.size();
   const uint64_t seed = absl::Uniform<uint64_t>(gen);
   const Floors floors(rules);
-  s.fate.assign(n, kFateOutranked);
+  const Ranking before(candidates, seed);
+  s.fate.resize(n);
   s.score.resize(n);
   s.pool.clear();
-  s.dups.clear();
+  s.dedupe = rules.one_winner_per_product;
+  const int shift = s.dedupe ? ResetProductTable(n, s) : 0;
+  const size_t mask = s.table.empty() ? 0 : (size_t{1} << (64 - shift)) - 1;
+  const uint32_t generation = s.generation;
+
+  // One pass: validate, score, drop ads below every floor, find each product's best ad, and keep
+  // in `pool` only ads that can still be among the best `keep` by score. Sorting all candidates is
+  // what this avoids: an auction needs the winners, their price setters and a small margin.
+  const size_t keep = 2 * static_cast<size_t>(rules.slots) + 2;
+  size_t capacity = std::max<size_t>(4 * keep, 64);
+  double threshold = -1.0;  // every eligible score is > 0
+  size_t eligible = 0;
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
-    if (!IsValidCandidate(c)) return ValidateCandidates(candidates);
+    if (!IsValidCandidate(c)) return fail(ValidateCandidates(candidates));
     const double qf = QualityFactor(c.quality, rules.squashing);
     const double score = static_cast<double>(c.bid_micros) * qf;
     s.score[i] = score;
     if (c.bid_micros < floors.Lowest(qf)) {
       s.fate[i] = kFateBelowReserve;
-    } else {
-      s.pool.push_back(
-          Ranked{score, TieKey(seed, c.candidate_id), qf, static_cast<uint32_t>(i)});
+      continue;
+    }
+    s.fate[i] = kFateOutranked;
+    ++eligible;
+    const Ranked me{score, static_cast<uint32_t>(i)};
+    if (s.dedupe) {
+      size_t h = (static_cast<uint64_t>(c.product_id) * 0x9E3779B97F4A7C15ull) >> shift;
+      for (;; h = (h + 1) & mask) {
+        ProductSlot& slot = s.table[h];
+        if (slot.stamp != generation) {
+          slot = ProductSlot{c.product_id, generation, me.index};
+          break;
+        }
+        if (slot.product == c.product_id) {
+          if (before(me, Ranked{s.score[slot.best], slot.best})) {
+            s.fate[slot.best] = kFateDuplicate;
+            slot.best = me.index;
+          } else {
+            s.fate[i] = kFateDuplicate;
+          }
+          break;
+        }
+      }
+    }
+    if (score < threshold) continue;
+    s.pool.push_back(me);
+    if (s.pool.size() >= capacity) {
+      const auto by_score = [](const Ranked& a, const Ranked& b) { return a.score > b.score; };
+      std::nth_element(s.pool.begin(), s.pool.begin() + (keep - 1), s.pool.end(), by_score);
+      threshold = s.pool[keep - 1].score;
+      // Equal scores at the threshold all stay: the tie-break decides among them later.
+      s.pool.erase(std::remove_if(s.pool.begin(), s.pool.end(),
+                                  [threshold](const Ranked& r) { return r.score < threshold; }),
+                   s.pool.end());
+      if (s.pool.size() * 2 > capacity) capacity *= 2;
     }
   }
 
-  const auto before = [candidates](const Ranked& a, const Ranked& b) {
-    return RanksBefore(a, b, candidates);
-  };
-  if (rules.one_winner_per_product && s.pool.size() > 1) Deduplicate(candidates, before, s);
-
-  // Sort only a prefix of the pool: the winners, their price setters and a margin for ads that
-  // miss a slot's floor or are the winner's own. Lengthened (doubling) only when a decision needs it.
-  const auto sort_range = [&s, &before](size_t from, size_t to) {
-    if (to < s.pool.size()) {
-      std::nth_element(s.pool.begin() + from, s.pool.begin() + to, s.pool.end(), before);
+  // Decide on the kept ads; in the rare case that is not enough (many duplicates, ads missing a
+  // slot's floor, or the winner's own ads), rank all eligible ads, sorting a doubling prefix.
+  std::sort(s.pool.begin(), s.pool.end(), before);
+  if (!Decider(candidates, rules, floors, s, s.pool.size(), eligible > s.pool.size())
+           .Decide(&outcome->winners)) {
+    size_t m = s.pool.size();
+    s.pool.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (s.fate[i] != kFateBelowReserve) {
+        s.pool.push_back(Ranked{s.score[i], static_cast<uint32_t>(i)});
+      }
     }
-    std::sort(s.pool.begin() + from, s.pool.begin() + to, before);
-  };
-  size_t m = std::min(s.pool.size(), static_cast<size_t>(2 * rules.slots + 2));
-  sort_range(0, m);
-  while (!Decider(candidates, rules, floors, s, m).Decide(&outcome->winners)) {
-    const size_t longer = std::min(s.pool.size(), 2 * m);
-    sort_range(m, longer);
-    m = longer;
+    do {
+      const size_t longer = std::min(s.pool.size(), std::max<size_t>(2 * m, 1));
+      if (longer < s.pool.size()) {
+        std::nth_element(s.pool.begin(), s.pool.begin() + longer, s.pool.end(), before);
+      }
+      std::sort(s.pool.begin(), s.pool.begin() + longer, before);
+      m = longer;
+    } while (!Decider(candidates, rules, floors, s, m, false).Decide(&outcome->winners));
   }
 
   for (const Winner& w : outcome->winners) s.fate[w.index] = kFateWinner;
-  outcome->losers.reserve(n - outcome->winners.size());
+  outcome->losers.resize(n - outcome->winners.size());
+  Loser* loser = outcome->losers.data();
   for (size_t i = 0; i < n; ++i) {
     switch (s.fate[i]) {
       case kFateWinner:
-        break;
+        continue;
       case kFateBelowReserve:
-        outcome->losers.push_back(Loser{i, LossReason::kBelowReserve, s.score[i]});
-        break;
+        *loser++ = Loser{i, LossReason::kBelowReserve, s.score[i]};
+        continue;
       case kFateDuplicate:
-        outcome->losers.push_back(Loser{i, LossReason::kDuplicateProduct, s.score[i]});
-        break;
+        *loser++ = Loser{i, LossReason::kDuplicateProduct, s.score[i]};
+        continue;
       default:
-        outcome->losers.push_back(Loser{i, LossReason::kOutranked, s.score[i]});
-        break;
+        *loser++ = Loser{i, LossReason::kOutranked, s.score[i]};
     }
   }
   return absl::OkStatus();

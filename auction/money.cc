@@ -6,12 +6,6 @@
 namespace gavel {
 namespace auction {
 
-double QualityFactor(double quality, double squashing) {
-  if (squashing == 0.0) return 1.0;
-  if (squashing == 1.0) return quality;
-  return std::pow(quality, squashing);
-}
-
 int64_t PerClickMicros(double score, double quality_factor, int64_t cap_micros) {
   if (!(score > 0.0)) return 0;
   const double quotient = score / quality_factor;

@@ -7,13 +7,18 @@
 #ifndef GAVEL_AUCTION_MONEY_H_
 #define GAVEL_AUCTION_MONEY_H_
 
+#include <cmath>
 #include <cstdint>
 
 namespace gavel {
 namespace auction {
 
 // quality^squashing, computed exactly for the common squashing 0 (returns 1) and 1 (returns quality).
-double QualityFactor(double quality, double squashing);
+inline double QualityFactor(double quality, double squashing) {
+  if (squashing == 0.0) return 1.0;
+  if (squashing == 1.0) return quality;
+  return std::pow(quality, squashing);
+}
 
 // Converts an amount in score units (micros x quality factor) to micros per click for an ad whose
 // quality factor is `quality_factor` (> 0): score / quality_factor rounded UP to the next micro, then
