@@ -19,11 +19,12 @@ using ::gavel::auction::testing::Instance;
 using ::gavel::auction::testing::RandomInstance;
 using ::gavel::auction::testing::RunSeeded;
 
-constexpr uint64_t kInstances = 100'000;
+using ::gavel::auction::testing::AuctionProperty;
+using ::gavel::auction::testing::kSeedQuarters;
 
-TEST(AuctionProperty, PriceIsBetweenReserveAndBid) {
+TEST_P(AuctionProperty, PriceIsBetweenReserveAndBid) {
   Auctioneer auctioneer;
-  for (uint64_t seed = 0; seed < kInstances; ++seed) {
+  for (const uint64_t seed : Seeds()) {
     const Instance in = RandomInstance(seed);
     const Outcome out = RunSeeded(auctioneer, in.ads, in.rules, seed);
     for (const Winner& w : out.winners) {
@@ -41,9 +42,9 @@ TEST(AuctionProperty, PriceIsBetweenReserveAndBid) {
   }
 }
 
-TEST(AuctionProperty, EveryCandidateIsAWinnerOrALoserExactlyOnce) {
+TEST_P(AuctionProperty, EveryCandidateIsAWinnerOrALoserExactlyOnce) {
   Auctioneer auctioneer;
-  for (uint64_t seed = 0; seed < kInstances; ++seed) {
+  for (const uint64_t seed : Seeds()) {
     const Instance in = RandomInstance(seed);
     const Outcome out = RunSeeded(auctioneer, in.ads, in.rules, seed);
     std::set<size_t> seen;
@@ -68,17 +69,19 @@ TEST(AuctionProperty, EveryCandidateIsAWinnerOrALoserExactlyOnce) {
   }
 }
 
-TEST(AuctionProperty, PermutingTheInputChangesNothing) {
+TEST_P(AuctionProperty, PermutingTheInputChangesNothing) {
   Auctioneer auctioneer;
-  std::mt19937_64 shuffle(99);
-  for (uint64_t seed = 0; seed < kInstances; ++seed) {
+  for (const uint64_t seed : Seeds()) {
     Instance in = RandomInstance(seed);
     const auto before = FatesById(in.ads, RunSeeded(auctioneer, in.ads, in.rules, seed));
+    std::mt19937_64 shuffle(seed);
     std::shuffle(in.ads.begin(), in.ads.end(), shuffle);
     const auto after = FatesById(in.ads, RunSeeded(auctioneer, in.ads, in.rules, seed));
     ASSERT_TRUE(before == after) << "seed " << seed;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(SeedQuarters, AuctionProperty, ::testing::Range(0, kSeedQuarters));
 
 }  // namespace
 }  // namespace auction

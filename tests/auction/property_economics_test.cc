@@ -21,13 +21,14 @@ using ::gavel::auction::testing::RandomAds;
 using ::gavel::auction::testing::RandomInstance;
 using ::gavel::auction::testing::RunSeeded;
 
-constexpr uint64_t kInstances = 100'000;
+using ::gavel::auction::testing::AuctionProperty;
+using ::gavel::auction::testing::kSeedQuarters;
 
-TEST(AuctionProperty, SingleSlotGspWithoutSquashingIsVickrey) {
+TEST_P(AuctionProperty, SingleSlotGspWithoutSquashingIsVickrey) {
   const Rules rules{.slots = 1, .squashing = 0.0, .increment_micros = 0, .min_cpc_micros = 0,
                     .one_winner_per_product = false, .self_competition = SelfCompetition::kOff};
   Auctioneer auctioneer;
-  for (uint64_t seed = 0; seed < kInstances; ++seed) {
+  for (const uint64_t seed : Seeds()) {
     std::mt19937_64 gen(seed);
     const std::vector<Candidate> ads = RandomAds(gen);
     const Outcome out = RunSeeded(auctioneer, ads, rules, seed);
@@ -44,9 +45,9 @@ TEST(AuctionProperty, SingleSlotGspWithoutSquashingIsVickrey) {
   }
 }
 
-TEST(AuctionProperty, VcgPriceNeverExceedsGspPrice) {
+TEST_P(AuctionProperty, VcgPriceNeverExceedsGspPrice) {
   Auctioneer auctioneer;
-  for (uint64_t seed = 0; seed < kInstances; ++seed) {
+  for (const uint64_t seed : Seeds()) {
     Instance in = RandomInstance(seed);
     // Per-slot reserves with self-competition can break the inequality (docs/auction.md gives the
     // counterexample): GSP ignores an ad that cannot take the winner's slot, VCG charges for
@@ -67,9 +68,9 @@ TEST(AuctionProperty, VcgPriceNeverExceedsGspPrice) {
 // Values v_1 > ... > v_n per click and click shares a_1 > ... > a_K. The lowest envy-free
 // equilibrium bids are b_{K+1} = v_{K+1} and a_{k-1} b_k = v_k (a_{k-1} - a_k) + a_k b_{k+1}
 // (EOS 2007, Theorem 1); losers below K+1 bid their values, the top bidder anything higher.
-TEST(AuctionProperty, GspAtLowestEnvyFreeEquilibriumChargesVcgPrices) {
+TEST_P(AuctionProperty, GspAtLowestEnvyFreeEquilibriumChargesVcgPrices) {
   Auctioneer auctioneer;
-  for (uint64_t seed = 0; seed < kInstances; ++seed) {
+  for (const uint64_t seed : Seeds()) {
     std::mt19937_64 gen(seed);
     const int slots = absl::Uniform(absl::IntervalClosed, gen, 1, 5);
     const int n = slots + absl::Uniform(absl::IntervalClosed, gen, 1, 4);
@@ -115,6 +116,8 @@ TEST(AuctionProperty, GspAtLowestEnvyFreeEquilibriumChargesVcgPrices) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(SeedQuarters, AuctionProperty, ::testing::Range(0, kSeedQuarters));
 
 }  // namespace
 }  // namespace auction

@@ -1,5 +1,7 @@
-// Seeded random auctions for the property tests: small (0 to 12 ads, 1 to 5 slots) so that ties,
-// shared advertisers, shared products, per-slot reserves and empty slots are all common.
+// Seeded random auctions for the property tests: mostly small (0 to 12 ads, 1 to 5 slots) so that
+// ties, shared advertisers, shared products, per-slot reserves and empty slots are all common; one
+// in 20 has up to 400 ads, so the auction's top-K selection and its fallback to ranking every ad
+// are exercised too.
 //
 //   Instance instance = RandomInstance(seed);   // the same seed, the same instance
 //   Outcome outcome = RunSeeded(auctioneer, instance.ads, instance.rules, seed);
@@ -66,7 +68,7 @@ inline Rules RandomRules(std::mt19937_64& gen) {
   return r;
 }
 
-inline std::vector<Candidate> RandomAds(std::mt19937_64& gen, int max_ads = 12) {
+inline std::vector<Candidate> RandomAds(std::mt19937_64& gen, int max_ads = 12, int products = 8) {
   const int n = absl::Uniform(absl::IntervalClosed, gen, 0, max_ads);
   std::vector<Candidate> ads;
   for (int i = 0; i < n; ++i) {
@@ -74,7 +76,7 @@ inline std::vector<Candidate> RandomAds(std::mt19937_64& gen, int max_ads = 12) 
     c.candidate_id = 1000 + 7 * i;
     c.advertiser_id = absl::Uniform(absl::IntervalClosed, gen, 1, 4);
     c.campaign_id = 10 * c.advertiser_id + absl::Uniform(gen, 0, 2);
-    c.product_id = absl::Uniform(absl::IntervalClosed, gen, 1, 8);
+    c.product_id = absl::Uniform(absl::IntervalClosed, gen, 1, products);
     c.bid_micros = RandomBid(gen);
     c.quality = RandomQuality(gen);
     ads.push_back(c);
@@ -86,9 +88,46 @@ inline Instance RandomInstance(uint64_t seed) {
   std::mt19937_64 gen(seed);
   Instance instance;
   instance.rules = RandomRules(gen);
-  instance.ads = RandomAds(gen);
+  if (absl::Bernoulli(gen, 0.05)) {
+    instance.ads = RandomAds(gen, 400, absl::Uniform(absl::IntervalClosed, gen, 4, 400));
+  } else {
+    instance.ads = RandomAds(gen);
+  }
   return instance;
 }
+
+// Property tests are value-parameterised by a quarter of the seeds, so that each test case stays
+// quick (also under the sanitizers) and shards spread them:
+//   TEST_P(AuctionProperty, X) { for (uint64_t seed : Seeds(GetParam())) ... }
+inline constexpr uint64_t kInstancesPerProperty = 100'000;
+inline constexpr int kSeedQuarters = 4;
+
+class SeedRange {
+ public:
+  explicit SeedRange(int quarter)
+      : begin_(kInstancesPerProperty / kSeedQuarters * quarter),
+        end_(kInstancesPerProperty / kSeedQuarters * (quarter + 1)) {}
+  struct Iterator {
+    uint64_t seed;
+    uint64_t operator*() const { return seed; }
+    Iterator& operator++() {
+      ++seed;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return seed != other.seed; }
+  };
+  Iterator begin() const { return {begin_}; }
+  Iterator end() const { return {end_}; }
+
+ private:
+  uint64_t begin_;
+  uint64_t end_;
+};
+
+class AuctionProperty : public ::testing::TestWithParam<int> {
+ protected:
+  SeedRange Seeds() const { return SeedRange(GetParam()); }
+};
 
 // Runs with a generator seeded by `seed`; fails the test on an error.
 inline Outcome RunSeeded(Auctioneer& auctioneer, const std::vector<Candidate>& ads, const Rules& rules,
