@@ -294,9 +294,13 @@ class Decider {
 
 
 
-// Sizes the product table for `n` candidates and starts a new generation. Returns the shift that
-// maps a 64-bit hash to a slot.
-int ResetProductTable(size_t n, internal::Scratch& s) {
+struct TableShape {
+  int shift;    // maps a 64-bit hash to a slot: hash >> shift
+  size_t mask;  // capacity - 1, for linear probing
+};
+
+// Sizes the product table for `n` candidates (at most half full) and starts a new generation.
+TableShape ResetProductTable(size_t n, internal::Scratch& s) {
   size_t capacity = 16;
   int shift = 60;
   while (capacity < 2 * n) {
@@ -308,7 +312,7 @@ int ResetProductTable(size_t n, internal::Scratch& s) {
     std::fill(s.table.begin(), s.table.end(), ProductSlot{0, 0, 0});
     s.generation = 1;
   }
-  return shift;
+  return TableShape{shift, capacity - 1};
 }
 
 }  // namespace
@@ -337,8 +341,7 @@ absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules
   s.score.resize(n);
   s.pool.clear();
   s.dedupe = rules.one_winner_per_product;
-  const int shift = s.dedupe ? ResetProductTable(n, s) : 0;
-  const size_t mask = s.table.empty() ? 0 : (size_t{1} << (64 - shift)) - 1;
+  const TableShape table = s.dedupe ? ResetProductTable(n, s) : TableShape{63, 0};
   const uint32_t generation = s.generation;
 
   // One pass: validate, score, drop ads below every floor, find each product's best ad, and keep
@@ -362,8 +365,8 @@ absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules
     ++eligible;
     const Ranked me{score, static_cast<uint32_t>(i)};
     if (s.dedupe) {
-      size_t h = (static_cast<uint64_t>(c.product_id) * 0x9E3779B97F4A7C15ull) >> shift;
-      for (;; h = (h + 1) & mask) {
+      size_t h = (static_cast<uint64_t>(c.product_id) * 0x9E3779B97F4A7C15ull) >> table.shift;
+      for (;; h = (h + 1) & table.mask) {
         ProductSlot& slot = s.table[h];
         if (slot.stamp != generation) {
           slot = ProductSlot{c.product_id, generation, me.index};
