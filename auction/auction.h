@@ -1,0 +1,61 @@
+// Runs one sponsored-product auction: filters candidates by reserve, keeps one ad per product,
+// ranks by score = bid * quality^a (ties at random), fills the slots and prices each winner under
+// GSP, VCG or first price. Semantics, formulas and worked examples: docs/auction.md.
+//
+//   absl::BitGen gen;                               // or a seeded std::mt19937_64 in tests
+//   absl::StatusOr<Outcome> outcome = RunAuction(candidates, rules, gen);
+//   for (const Winner& w : outcome->winners) Charge(candidates[w.index], w.price_micros);
+//
+// A server thread running many auctions keeps one Auctioneer, which reuses its scratch buffers:
+//
+//   Auctioneer auctioneer;   // one per thread
+//   Outcome outcome;         // reused too: its vectors keep their capacity
+//   absl::Status s = auctioneer.Run(candidates, rules, gen, &outcome);
+//
+// Randomness (tie-breaking only) comes from `gen`: exactly one 64-bit draw per auction, so the same
+// generator state gives the same outcome, and the input order of the candidates does not matter.
+#ifndef GAVEL_AUCTION_AUCTION_H_
+#define GAVEL_AUCTION_AUCTION_H_
+
+#include <memory>
+
+#include "absl/random/bit_gen_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "auction/types.h"
+#include "auction/validate.h"
+
+namespace gavel {
+namespace auction {
+namespace internal {
+struct Scratch;  // Auctioneer's reusable buffers, defined in auction.cc
+}  // namespace internal
+
+// Returns the outcome of one auction over `candidates` under `rules`, or INVALID_ARGUMENT with the
+// message of ValidateRules / ValidateCandidates. Thread-safe (allocates its own scratch space).
+absl::StatusOr<Outcome> RunAuction(absl::Span<const Candidate> candidates, const Rules& rules,
+                                   absl::BitGenRef gen);
+
+// Runs auctions with reusable scratch buffers: after warm-up an auction allocates nothing.
+// Not thread-safe: use one Auctioneer per thread. Holds no reference to any auction's inputs.
+class Auctioneer {
+ public:
+  Auctioneer();
+  ~Auctioneer();
+  Auctioneer(const Auctioneer&) = delete;
+  Auctioneer& operator=(const Auctioneer&) = delete;
+
+  // Fills `*outcome` (its previous contents are discarded) and returns OK, or returns
+  // INVALID_ARGUMENT as RunAuction does and leaves `*outcome` empty.
+  absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
+                   absl::BitGenRef gen, Outcome* outcome);
+
+ private:
+  std::unique_ptr<internal::Scratch> scratch_;
+};
+
+}  // namespace auction
+}  // namespace gavel
+
+#endif  // GAVEL_AUCTION_AUCTION_H_

@@ -1,0 +1,64 @@
+// Equal scores: settled at random by the injected generator, independently of input order.
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "auction/auction.h"
+#include "gtest/gtest.h"
+#include "tests/auction/test_util.h"
+
+namespace gavel {
+namespace auction {
+namespace {
+
+using ::gavel::auction::testing::Ads;
+using ::gavel::auction::testing::MustRun;
+
+std::vector<Candidate> FourTiedAds() {
+  return Ads({{.bid_micros = 1'000'000}, {.bid_micros = 1'000'000}, {.bid_micros = 1'000'000},
+              {.bid_micros = 1'000'000}});
+}
+
+TEST(Ties, SameSeedGivesTheSameWinner) {
+  const auto ads = FourTiedAds();
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    const Outcome a = MustRun(ads, Rules{.slots = 2}, seed);
+    const Outcome b = MustRun(ads, Rules{.slots = 2}, seed);
+    ASSERT_EQ(a.winners.size(), 2u);
+    EXPECT_EQ(a.winners[0].index, b.winners[0].index);
+    EXPECT_EQ(a.winners[1].index, b.winners[1].index);
+  }
+}
+
+TEST(Ties, EveryTiedAdWinsAboutEquallyOften) {
+  const auto ads = FourTiedAds();
+  std::vector<int> wins(ads.size(), 0);
+  constexpr int kSeeds = 8000;
+  for (uint64_t seed = 0; seed < kSeeds; ++seed) ++wins[MustRun(ads, Rules{}, seed).winners[0].index];
+  for (int w : wins) {
+    EXPECT_GT(w, kSeeds / 4 - 300);
+    EXPECT_LT(w, kSeeds / 4 + 300);
+  }
+}
+
+TEST(Ties, InputOrderDoesNotChangeWhoWins) {
+  auto ads = FourTiedAds();
+  std::mt19937_64 shuffle(7);
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    const Outcome before = MustRun(ads, Rules{}, seed);
+    const int64_t winner_id = ads[before.winners[0].index].candidate_id;
+    std::shuffle(ads.begin(), ads.end(), shuffle);
+    const Outcome after = MustRun(ads, Rules{}, seed);
+    EXPECT_EQ(ads[after.winners[0].index].candidate_id, winner_id);
+  }
+}
+
+TEST(Ties, TiedWinnerPaysItsOwnBid) {
+  const Outcome outcome = MustRun(FourTiedAds(), Rules{});
+  EXPECT_EQ(outcome.winners[0].price_micros, 1'000'000);
+  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'000'000);
+}
+
+}  // namespace
+}  // namespace auction
+}  // namespace gavel
