@@ -253,6 +253,8 @@ absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event>
   for (const Event& e : events) verified.push_back(verifier_.Verify(e.token, e.type, verify_time));
 
   std::vector<EventResult> results(events.size());
+  std::vector<std::string> payloads;
+  payloads.reserve(events.size());
   uint64_t wait_for = 0;
   bool snapshot_due = false;
   {
@@ -265,12 +267,15 @@ absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event>
         continue;
       }
       EventRecord r = Decide(events[i], verified[i], now, &results[i]);
-      auto lsn = ledger_->Append(EncodeEventRecord(r));
-      if (!lsn.ok()) return lsn.status();
+      payloads.push_back(EncodeEventRecord(r));
       Apply(r, /*replay=*/false);
     }
+    // One append for the batch wakes the writer once. If it fails, the ledger has stopped and the
+    // process is going down (fatal handler), so the state applied above is never acknowledged.
+    auto last = ledger_->AppendBatch(payloads);
+    if (!last.ok()) return last.status();
     // Also covers duplicates: their original record may still be on its way to disk.
-    wait_for = ledger_->last_lsn();
+    wait_for = *last;
     snapshot_due = config_.snapshot_every_records > 0 &&
                    records_since_snapshot_ >= config_.snapshot_every_records;
   }

@@ -290,23 +290,33 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
   return std::unique_ptr<Ledger>(new Ledger(std::move(options), fd, last));
 }
 
-absl::StatusOr<uint64_t> Ledger::Append(absl::string_view payload) {
-  MutexLock lock(&mu_);
-  if (!failed_.ok()) return failed_;
+void Ledger::AppendLocked(absl::string_view payload) {
   const uint64_t lsn = ++last_lsn_;
   const size_t start = pending_.size();
   pending_.resize(start + kRecordHeader);
   const size_t body = pending_.size();
   internal::PutFixed64(&pending_, lsn);
   pending_.append(payload.data(), payload.size());
-  const uint32_t len = static_cast<uint32_t>(pending_.size() - body);
   std::string header;
-  internal::PutFixed32(&header, len);
-  const absl::string_view whole(pending_);
-  internal::PutFixed32(&header, Crc(header, whole.substr(body)));
+  internal::PutFixed32(&header, static_cast<uint32_t>(pending_.size() - body));
+  internal::PutFixed32(&header, Crc(header, absl::string_view(pending_).substr(body)));
   std::memcpy(&pending_[start], header.data(), kRecordHeader);
+}
+
+absl::StatusOr<uint64_t> Ledger::Append(absl::string_view payload) {
+  MutexLock lock(&mu_);
+  if (!failed_.ok()) return failed_;
+  AppendLocked(payload);
   work_cv_.Signal();
-  return lsn;
+  return last_lsn_;
+}
+
+absl::StatusOr<uint64_t> Ledger::AppendBatch(absl::Span<const std::string> payloads) {
+  MutexLock lock(&mu_);
+  if (!failed_.ok()) return failed_;
+  for (const std::string& p : payloads) AppendLocked(p);
+  if (!payloads.empty()) work_cv_.Signal();
+  return last_lsn_;
 }
 
 absl::Status Ledger::WaitDurable(uint64_t lsn) {

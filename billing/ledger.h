@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "common/sync.h"
 
 namespace gavel::billing {
@@ -75,6 +76,9 @@ class Ledger {
   // Queues `payload` and returns its lsn. Not durable until WaitDurable(lsn) returns OK.
   // kUnavailable once the ledger has failed.
   absl::StatusOr<uint64_t> Append(absl::string_view payload);
+  // Appends `payloads` with consecutive lsns and wakes the writer once; returns the last lsn
+  // (last_lsn() unchanged if empty). Errors as Append.
+  absl::StatusOr<uint64_t> AppendBatch(absl::Span<const std::string> payloads);
   // Blocks until every record up to `lsn` is fsynced: OK, or kUnavailable if the ledger failed.
   absl::Status WaitDurable(uint64_t lsn);
   // The last lsn appended (durable or not).
@@ -97,6 +101,7 @@ class Ledger {
   Ledger(LedgerOptions options, int fd, uint64_t last_lsn);
   void WriterLoop();
   void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendLocked(absl::string_view payload) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LedgerOptions options_;
   mutable Mutex mu_;
