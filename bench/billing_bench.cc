@@ -111,8 +111,9 @@ void BM_DurableClickIngest(benchmark::State& state) {
       break;
     }
     for (const EventResult& r : *results) charged += r.outcome == Outcome::kCharged ? 1 : 0;
+    // Counted inside the loop: after it, thread 0 may already be tearing the rig down.
+    rig->clicks.fetch_add(kClicksPerRequest);
   }
-  rig->clicks.fetch_add(next);
   state.SetItemsProcessed(charged);
   if (state.thread_index() == 0) {
     // Thread 0 leaves last only after the loop's end barrier; the others have finished too.
