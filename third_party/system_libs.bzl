@@ -29,6 +29,8 @@ _GROUPS = {
     "protobuf": ["protobuf"],
     "grpc": ["grpc++"],
     "openssl": ["libcrypto"],
+    # CRC-32 for the billing ledger's record checksums.
+    "zlib": ["zlib"],
     "gtest": ["gmock", "gtest"],
     "gtest_main": ["gmock_main"],
     "benchmark": ["benchmark"],

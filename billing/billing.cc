@@ -1,0 +1,409 @@
+#include "billing/billing.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "billing/bytes.h"
+
+namespace gavel::billing {
+namespace {
+
+constexpr size_t kMaxEventIdBytes = 128;
+constexpr uint8_t kStateVersion = 1;
+
+InvalidReason ReasonFor(TokenError e) {
+  switch (e) {
+    case TokenError::kOk: return InvalidReason::kNone;
+    case TokenError::kForged: return InvalidReason::kForged;
+    case TokenError::kExpired: return InvalidReason::kExpired;
+    case TokenError::kUnknownKey: return InvalidReason::kUnknownKey;
+    case TokenError::kWrongEventType: return InvalidReason::kWrongEventType;
+  }
+  return InvalidReason::kForged;
+}
+
+std::string ClickKey(uint64_t user_hash, absl::string_view ad_id) {
+  std::string key;
+  internal::PutFixed64(&key, user_hash);
+  key.append(ad_id.data(), ad_id.size());
+  return key;
+}
+
+// Whether a click record went through the per-user rate check (so counts towards the rate).
+bool ReachedRateCheck(const EventRecord& r) {
+  return r.outcome == Outcome::kCharged || r.outcome == Outcome::kBudgetExhausted ||
+         (r.outcome == Outcome::kInvalid &&
+          (r.reason == InvalidReason::kRateLimited || r.reason == InvalidReason::kRepeatClick));
+}
+
+}  // namespace
+
+Billing::Billing(BillingConfig config, const Clock* clock, std::unique_ptr<BudgetStore> budgets)
+    : config_(std::move(config)),
+      clock_(clock),
+      issuer_(config_.keyring, clock, config_.tokens),
+      verifier_(config_.keyring),
+      budgets_(std::move(budgets)),
+      pacer_(config_.pacing) {}
+
+Billing::~Billing() = default;
+
+absl::StatusOr<std::unique_ptr<Billing>> Billing::Open(BillingConfig config, const Clock* clock,
+                                                       std::unique_ptr<BudgetStore> budgets) {
+  if (config.ledger_dir.empty()) return absl::InvalidArgumentError("ledger_dir must be set");
+  if (config.keyring == nullptr) {
+    return absl::InvalidArgumentError(
+        "keyring must be set (Keyring::InsecureDevDefault() for a demo)");
+  }
+  if (clock == nullptr) return absl::InvalidArgumentError("clock must be set");
+  if (budgets == nullptr) budgets = std::make_unique<InMemoryBudgetStore>();
+  std::unique_ptr<Billing> b(new Billing(config, clock, std::move(budgets)));
+  auto snapshot = Ledger::LoadLatestSnapshot(config.ledger_dir);
+  if (!snapshot.ok()) return snapshot.status();
+  uint64_t after = 0;
+  if (snapshot->has_value()) {
+    MutexLock lock(&b->mu_);
+    absl::Status s = b->RestoreState((*snapshot)->state);
+    if (!s.ok()) return s;
+    after = (*snapshot)->lsn;
+  }
+  absl::Status replay_status;
+  RecoveryInfo info;
+  auto ledger = Ledger::Open(
+      {.dir = config.ledger_dir, .fatal_handler = config.fatal_handler, .sync = config.sync}, after,
+      [&](const LedgerRecord& rec) {
+        auto r = DecodeEventRecord(rec.payload);
+        if (!r.ok()) {
+          if (replay_status.ok()) {
+            replay_status = absl::DataLossError(
+                absl::StrCat("ledger record ", rec.lsn, ": ", r.status().message()));
+          }
+          return;
+        }
+        MutexLock lock(&b->mu_);
+        b->Apply(*r, /*replay=*/true);
+      },
+      &info);
+  if (!ledger.ok()) return ledger.status();
+  if (!replay_status.ok()) return replay_status;
+  b->ledger_ = std::move(*ledger);
+  MutexLock lock(&b->mu_);
+  b->records_since_snapshot_ = info.records_replayed;
+  return b;
+}
+
+absl::Status Billing::UpsertCampaign(const CampaignBudget& budget) {
+  return budgets_->Upsert(budget);
+}
+
+Eligibility Billing::EligibleToServe(absl::string_view campaign_id, absl::BitGenRef gen,
+                                     int64_t max_price_micros) {
+  const absl::Time now = clock_->Now();
+  auto view = budgets_->Query(campaign_id, now);
+  if (!view.ok()) return Eligibility::kUnknownCampaign;
+  if (view->remaining_micros < std::max<int64_t>(max_price_micros, 1)) {
+    return Eligibility::kBudgetExhausted;
+  }
+  const CampaignBudget& s = *view->settings;
+  if (s.pacing) {
+    const absl::CivilDay day = CivilDayFromIndex(view->day);
+    const absl::Time start = absl::FromCivil(day, s.time_zone);
+    const absl::Time end = absl::FromCivil(day + 1, s.time_zone);
+    if (!pacer_.Participate(campaign_id, now, start, end, view->spent_today_micros,
+                            s.daily_budget_micros, gen)) {
+      return Eligibility::kPacedOut;
+    }
+  }
+  return Eligibility::kEligible;
+}
+
+int64_t Billing::DayFor(absl::string_view campaign_id, absl::Time now) const {
+  auto view = budgets_->Query(campaign_id, now);
+  return view.ok() ? view->day : DayIndex(now, absl::UTCTimeZone());
+}
+
+absl::CivilDay Billing::Today(absl::string_view campaign_id) const {
+  return CivilDayFromIndex(DayFor(campaign_id, clock_->Now()));
+}
+
+EventRecord Billing::Decide(const Event& e, const VerifyResult& v, absl::Time now,
+                            EventResult* result) {
+  EventRecord r;
+  r.client_event_id = e.client_event_id;
+  r.type = e.type;
+  r.time = now;
+  const bool signed_ok = !v.token_id.empty();  // signature verified: claims are ours
+  if (signed_ok) {
+    r.campaign_id = v.claims.campaign_id;
+    r.ad_id = v.claims.ad_id;
+    r.price_micros = v.claims.price_micros;
+    r.user_hash = v.claims.user_hash;
+  }
+  auto finish = [&](Outcome o, InvalidReason reason, std::string detail) {
+    r.outcome = o;
+    r.reason = reason;
+    *result = {o, r.charged_micros, reason, std::move(detail)};
+  };
+  if (!v.ok()) {
+    finish(Outcome::kInvalid, ReasonFor(v.error),
+           absl::StrCat("token rejected: ", TokenErrorName(v.error)));
+  } else if (tokens_.contains(v.token_id)) {
+    finish(Outcome::kDuplicate, InvalidReason::kNone, "token already used");
+  } else {
+    r.token_id = v.token_id;  // from here on, this event consumes the token
+    r.token_expires_at = v.claims.expires_at;
+    if (!e.user_id.empty() &&
+        verifier_.UserHash(v.claims.key_id, e.user_id) != v.claims.user_hash) {
+      finish(Outcome::kInvalid, InvalidReason::kUserMismatch, "user_id does not match the token");
+    } else if (e.type == TokenType::kImpression) {
+      finish(Outcome::kRecorded, InvalidReason::kNone, "");
+    } else {
+      const int64_t now_us = absl::ToUnixMicros(now);
+      bool limited = false, repeat = false;
+      if (r.user_hash != 0) {
+        auto& clicks = user_clicks_[r.user_hash];
+        const int64_t horizon = now_us - absl::ToInt64Microseconds(config_.rules.rate_window);
+        int recent = 0;
+        for (int64_t t : clicks) recent += t > horizon ? 1 : 0;
+        limited = recent >= config_.rules.max_clicks_per_window;
+        auto it = last_click_.find(ClickKey(r.user_hash, r.ad_id));
+        repeat = it != last_click_.end() &&
+                 now_us - it->second < absl::ToInt64Microseconds(config_.rules.repeat_click_window);
+      }
+      if (limited) {
+        finish(Outcome::kInvalid, InvalidReason::kRateLimited,
+               absl::StrCat("more than ", config_.rules.max_clicks_per_window, " clicks in ",
+                            absl::FormatDuration(config_.rules.rate_window)));
+      } else if (repeat) {
+        finish(Outcome::kInvalid, InvalidReason::kRepeatClick,
+               absl::StrCat("same user clicked this ad within ",
+                            absl::FormatDuration(config_.rules.repeat_click_window)));
+      } else {
+        auto decision = budgets_->TryCharge(r.campaign_id, r.price_micros, now);
+        if (!decision.ok()) {
+          finish(Outcome::kBudgetExhausted, InvalidReason::kNone,
+                 std::string(decision.status().message()));
+        } else if (!decision->charged) {
+          r.day = decision->day;
+          finish(Outcome::kBudgetExhausted, InvalidReason::kNone,
+                 "the click would exceed the campaign's budget");
+        } else {
+          r.day = decision->day;
+          r.charged_micros = r.price_micros;
+          finish(Outcome::kCharged, InvalidReason::kNone, "");
+        }
+        return r;
+      }
+    }
+  }
+  r.day = DayFor(r.campaign_id, now);
+  return r;
+}
+
+void Billing::Apply(const EventRecord& r, bool replay) {
+  const int64_t t = absl::ToUnixMicros(r.time);
+  event_ids_[r.client_event_id] = t;
+  if (!r.token_id.empty()) tokens_.emplace(r.token_id, absl::ToUnixMicros(r.token_expires_at));
+  if (r.type == TokenType::kClick && r.user_hash != 0 && ReachedRateCheck(r)) {
+    auto& clicks = user_clicks_[r.user_hash];
+    clicks.push_back(t);
+    const int64_t horizon = t - absl::ToInt64Microseconds(config_.rules.rate_window);
+    while (!clicks.empty() && (clicks.front() <= horizon ||
+                               clicks.size() > static_cast<size_t>(
+                                                   config_.rules.max_clicks_per_window + 1))) {
+      clicks.pop_front();
+    }
+  }
+  if (r.outcome == Outcome::kCharged && r.user_hash != 0) {
+    last_click_[ClickKey(r.user_hash, r.ad_id)] = t;
+  }
+  if (r.outcome == Outcome::kCharged && replay && budgets_->RebuiltFromLedger()) {
+    budgets_->AddSpend(r.campaign_id, r.day, r.charged_micros);
+  }
+  if (!r.campaign_id.empty()) {
+    StatsCounters c;
+    if (r.type == TokenType::kImpression) {
+      c.impressions = r.outcome == Outcome::kRecorded ? 1 : 0;
+    } else if (r.outcome == Outcome::kCharged) {
+      c.clicks = 1;
+      c.spend_micros = r.charged_micros;
+    } else if (r.outcome == Outcome::kBudgetExhausted) {
+      c.budget_exhausted_clicks = 1;
+    } else {
+      c.invalid_clicks = 1;  // INVALID, or a token presented again under a new event id
+    }
+    stats_.Add(r.campaign_id, r.day, c);
+  }
+  ++records_since_snapshot_;
+}
+
+absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event> events) {
+  for (const Event& e : events) {
+    if (e.client_event_id.empty() || e.client_event_id.size() > kMaxEventIdBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "client_event_id must be 1-128 bytes, got ", e.client_event_id.size()));
+    }
+  }
+  // HMAC verification is the expensive part; it needs no shared state.
+  std::vector<VerifyResult> verified;
+  verified.reserve(events.size());
+  const absl::Time verify_time = clock_->Now();
+  for (const Event& e : events) verified.push_back(verifier_.Verify(e.token, e.type, verify_time));
+
+  std::vector<EventResult> results(events.size());
+  std::vector<std::string> payloads;
+  payloads.reserve(events.size());
+  uint64_t wait_for = 0;
+  bool snapshot_due = false;
+  {
+    MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (event_ids_.contains(events[i].client_event_id)) {
+        results[i] = {Outcome::kDuplicate, 0, InvalidReason::kNone,
+                      "client_event_id already processed"};
+        continue;
+      }
+      EventRecord r = Decide(events[i], verified[i], now, &results[i]);
+      payloads.push_back(EncodeEventRecord(r));
+      Apply(r, /*replay=*/false);
+    }
+    // One append for the batch wakes the writer once. If it fails, the ledger has stopped and the
+    // process is going down (fatal handler), so the state applied above is never acknowledged.
+    auto last = ledger_->AppendBatch(payloads);
+    if (!last.ok()) return last.status();
+    // Also covers duplicates: their original record may still be on its way to disk.
+    wait_for = *last;
+    snapshot_due = config_.snapshot_every_records > 0 &&
+                   records_since_snapshot_ >= config_.snapshot_every_records;
+  }
+  absl::Status durable = ledger_->WaitDurable(wait_for);
+  if (!durable.ok()) return durable;
+  if (snapshot_due) {
+    // Best effort: the log alone still recovers everything.
+    Snapshot().IgnoreError();
+  }
+  return results;
+}
+
+absl::StatusOr<CampaignStats> Billing::Stats(absl::string_view campaign_id, absl::CivilDay from,
+                                             absl::CivilDay to) const {
+  return stats_.Get(campaign_id, from, to);
+}
+
+absl::Status Billing::Snapshot() {
+  MutexLock snapshot_lock(&snapshot_mu_);
+  std::string state;
+  uint64_t lsn;
+  {
+    MutexLock lock(&mu_);
+    if (records_since_snapshot_ == 0) return absl::OkStatus();
+    lsn = ledger_->last_lsn();
+    absl::Status rotated = ledger_->Rotate();
+    if (!rotated.ok()) return rotated;
+    state = SerializeState(clock_->Now());
+    records_since_snapshot_ = 0;
+  }
+  return ledger_->WriteSnapshot(lsn, state);
+}
+
+// Layout (all varints unless noted): version; spend rows (campaign, day, micros); event ids (id,
+// time); tokens (id, expiry); last clicks (key, time); per-user click times (fixed64 user, n,
+// times); stats rows (campaign, day, 5 counters). Entries past their window are dropped first.
+std::string Billing::SerializeState(absl::Time now) {
+  const int64_t now_us = absl::ToUnixMicros(now);
+  absl::erase_if(event_ids_, [&](const auto& kv) {
+    return kv.second < now_us - absl::ToInt64Microseconds(config_.rules.event_id_retention);
+  });
+  absl::erase_if(tokens_, [&](const auto& kv) { return kv.second < now_us; });
+  absl::erase_if(last_click_, [&](const auto& kv) {
+    return kv.second < now_us - absl::ToInt64Microseconds(config_.rules.repeat_click_window);
+  });
+  absl::erase_if(user_clicks_, [&](const auto& kv) {
+    return kv.second.empty() ||
+           kv.second.back() < now_us - absl::ToInt64Microseconds(config_.rules.rate_window);
+  });
+  std::string out;
+  out.push_back(static_cast<char>(kStateVersion));
+  std::vector<SpendRow> spend;
+  if (budgets_->RebuiltFromLedger()) spend = budgets_->ExportSpend();
+  internal::PutVarint(&out, spend.size());
+  for (const SpendRow& s : spend) {
+    internal::PutBytes(&out, s.campaign_id);
+    internal::PutSigned(&out, s.day);
+    internal::PutSigned(&out, s.micros);
+  }
+  for (const auto* m : {&event_ids_, &tokens_, &last_click_}) {
+    internal::PutVarint(&out, m->size());
+    for (const auto& [k, v] : *m) {
+      internal::PutBytes(&out, k);
+      internal::PutSigned(&out, v);
+    }
+  }
+  internal::PutVarint(&out, user_clicks_.size());
+  for (const auto& [user, times] : user_clicks_) {
+    internal::PutFixed64(&out, user);
+    internal::PutVarint(&out, times.size());
+    for (int64_t t : times) internal::PutSigned(&out, t);
+  }
+  std::vector<StatsRow> stats = stats_.Export();
+  internal::PutVarint(&out, stats.size());
+  for (const StatsRow& s : stats) {
+    internal::PutBytes(&out, s.campaign_id);
+    internal::PutSigned(&out, s.day);
+    for (int64_t v : {s.counters.impressions, s.counters.clicks, s.counters.invalid_clicks,
+                      s.counters.budget_exhausted_clicks, s.counters.spend_micros}) {
+      internal::PutSigned(&out, v);
+    }
+  }
+  return out;
+}
+
+absl::Status Billing::RestoreState(absl::string_view state) {
+  internal::ByteReader in(state);
+  const absl::Status bad = absl::DataLossError("malformed billing snapshot");
+  uint8_t version;
+  uint64_t n;
+  if (!in.Byte(&version) || version != kStateVersion || !in.Varint(&n)) return bad;
+  for (uint64_t i = 0; i < n; ++i) {
+    SpendRow s;
+    if (!in.Bytes(&s.campaign_id) || !in.Signed(&s.day) || !in.Signed(&s.micros)) return bad;
+    if (budgets_->RebuiltFromLedger()) budgets_->AddSpend(s.campaign_id, s.day, s.micros);
+  }
+  for (auto* m : {&event_ids_, &tokens_, &last_click_}) {
+    if (!in.Varint(&n)) return bad;
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string k;
+      int64_t v;
+      if (!in.Bytes(&k) || !in.Signed(&v)) return bad;
+      (*m)[k] = v;
+    }
+  }
+  if (!in.Varint(&n)) return bad;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t user, count;
+    if (!in.Fixed64(&user) || !in.Varint(&count)) return bad;
+    auto& times = user_clicks_[user];
+    for (uint64_t j = 0; j < count; ++j) {
+      int64_t t;
+      if (!in.Signed(&t)) return bad;
+      times.push_back(t);
+    }
+  }
+  if (!in.Varint(&n)) return bad;
+  for (uint64_t i = 0; i < n; ++i) {
+    StatsRow s;
+    StatsCounters& c = s.counters;
+    if (!in.Bytes(&s.campaign_id) || !in.Signed(&s.day) || !in.Signed(&c.impressions) ||
+        !in.Signed(&c.clicks) || !in.Signed(&c.invalid_clicks) ||
+        !in.Signed(&c.budget_exhausted_clicks) || !in.Signed(&c.spend_micros)) {
+      return bad;
+    }
+    stats_.Add(s.campaign_id, s.day, c);
+  }
+  return in.empty() ? absl::OkStatus() : bad;
+}
+
+}  // namespace gavel::billing

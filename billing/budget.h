@@ -1,0 +1,125 @@
+// Campaign budgets: what a campaign may still spend today under its policy, in its own time zone.
+// The auction asks Query/CanSpend before letting a campaign compete; the event processor charges a
+// click only through TryCharge. Policies and the crossing-click rule: docs/billing.md.
+//
+//   InMemoryBudgetStore store;
+//   store.Upsert({.campaign_id = "c1", .daily_budget_micros = 50'000'000,
+//                 .policy = BudgetPolicy::kHard, .time_zone = tz});
+//   if (store.CanSpend("c1", clock.Now(), /*amount_micros=*/bid)) { /* may compete */ }
+//   absl::StatusOr<ChargeDecision> d = store.TryCharge("c1", 450'000, clock.Now());
+//
+// BudgetStore is an interface so replicas can share one store; InMemoryBudgetStore is the
+// in-process one. Thread-safe. Its reads (Query, CanSpend) take no lock that a charge holds: each
+// campaign publishes its counters through a seqlock of atomics, and the campaign table is an
+// immutable map swapped on insert.
+#ifndef GAVEL_BILLING_BUDGET_H_
+#define GAVEL_BILLING_BUDGET_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/sync.h"
+
+namespace gavel::billing {
+
+enum class BudgetPolicy {
+  // Spend today <= daily budget. A click that would cross it is not charged (BUDGET_EXHAUSTED).
+  kHard,
+  // Spend today <= 2 x daily; spend this calendar month <= 30.4 x daily (rounded down).
+  kDaily2xMonthlyCap,
+  // Spend month-to-date <= daily x day-of-month (today included); single days may vary.
+  kMonthlyAverage,
+};
+
+struct CampaignBudget {
+  std::string campaign_id;
+  int64_t daily_budget_micros = 0;  // > 0
+  BudgetPolicy policy = BudgetPolicy::kHard;
+  absl::TimeZone time_zone = absl::UTCTimeZone();  // budget days and months are local days
+  bool pacing = true;                              // even pacing over the day
+};
+
+// Days since 1970-01-01 of the local day containing `t` in `tz`.
+int64_t DayIndex(absl::Time t, absl::TimeZone tz);
+absl::CivilDay CivilDayFromIndex(int64_t day);
+
+struct BudgetView {
+  std::shared_ptr<const CampaignBudget> settings;
+  int64_t day = 0;                 // DayIndex(now, settings->time_zone)
+  int64_t spent_today_micros = 0;
+  int64_t spent_month_micros = 0;  // calendar month to date, today included
+  int64_t remaining_micros = 0;    // the most one charge may still be, >= 0
+};
+
+struct ChargeDecision {
+  bool charged = false;  // false: the charge would cross a cap; nothing was added
+  int64_t day = 0;       // the local day the spend counts for
+};
+
+// A charge, for ledger replay and snapshots.
+struct SpendRow {
+  std::string campaign_id;
+  int64_t day = 0;
+  int64_t micros = 0;
+};
+
+class BudgetStore {
+ public:
+  virtual ~BudgetStore() = default;
+  // Adds or replaces a campaign's settings; spend so far is kept. kInvalidArgument if the id is
+  // empty or daily_budget_micros <= 0.
+  virtual absl::Status Upsert(const CampaignBudget& budget) = 0;
+  // Spend and remaining budget at `now`. kNotFound for a campaign without settings.
+  virtual absl::StatusOr<BudgetView> Query(absl::string_view campaign_id, absl::Time now) const = 0;
+  // Atomically adds `amount_micros` if the policy allows it at `now`. kNotFound without settings.
+  virtual absl::StatusOr<ChargeDecision> TryCharge(absl::string_view campaign_id,
+                                                   int64_t amount_micros, absl::Time now) = 0;
+  // Adds spend unconditionally (ledger replay, snapshot restore); settings not needed.
+  virtual void AddSpend(absl::string_view campaign_id, int64_t day, int64_t amount_micros) = 0;
+  // Every (campaign, day) spend still kept (the last 62 days), for snapshots.
+  virtual std::vector<SpendRow> ExportSpend() const = 0;
+  // True if this store's spend lives only in this process and is rebuilt from the local ledger; a
+  // shared store that persists spend itself returns false and is not replayed into.
+  virtual bool RebuiltFromLedger() const { return true; }
+
+  // True if a charge of `amount_micros` (>= 1) would fit now; false also for unknown campaigns.
+  bool CanSpend(absl::string_view campaign_id, absl::Time now, int64_t amount_micros = 1) const;
+};
+
+// The most a campaign may still charge given its spend; >= 0.
+int64_t RemainingUnderPolicy(const CampaignBudget& budget, int64_t day, int64_t spent_today,
+                             int64_t spent_month);
+
+class InMemoryBudgetStore final : public BudgetStore {
+ public:
+  InMemoryBudgetStore();
+  ~InMemoryBudgetStore() override;
+  absl::Status Upsert(const CampaignBudget& budget) override;
+  absl::StatusOr<BudgetView> Query(absl::string_view campaign_id, absl::Time now) const override;
+  absl::StatusOr<ChargeDecision> TryCharge(absl::string_view campaign_id, int64_t amount_micros,
+                                           absl::Time now) override;
+  void AddSpend(absl::string_view campaign_id, int64_t day, int64_t amount_micros) override;
+  std::vector<SpendRow> ExportSpend() const override;
+
+ private:
+  struct Campaign;
+  using Table = absl::flat_hash_map<std::string, std::shared_ptr<Campaign>>;
+  std::shared_ptr<Campaign> Find(absl::string_view id) const;
+  std::shared_ptr<Campaign> FindOrCreate(absl::string_view id);
+
+  Mutex mu_;  // serialises inserts into the table; readers use atomic_load on table_
+  std::shared_ptr<const Table> table_;
+};
+
+}  // namespace gavel::billing
+
+#endif  // GAVEL_BILLING_BUDGET_H_

@@ -1,0 +1,78 @@
+// Even budget pacing by probabilistic throttling: each campaign enters an auction with probability
+// p, and a controller re-sets p every `update_interval` so the day's spend follows a target curve
+// (uniform over the local day, or shaped like the supplied hourly traffic).
+//
+//   Pacer pacer({.update_interval = absl::Minutes(1)});
+//   if (pacer.Participate("c1", now, day_start, day_end, spent_today, daily_budget, gen)) {
+//     /* let c1 compete in this auction */
+//   }
+//
+// The controller (docs/billing.md): it estimates R, the campaign's unthrottled spend per unit of
+// traffic share (spend in the last interval / (p x traffic share of the interval), smoothed), and
+// sets p so the expected spend in the next interval closes the gap to the curve:
+//   p = (B x F(t + dt) - S(t)) / (R x (F(t + dt) - F(t))),  clamped to [min_probability, 1] and to
+//   at most max_increase x the previous p.
+// F is the target fraction of the daily target B spent by time t, S(t) the spend so far.
+//
+// Thread-safe. Participate reads p from an atomic; only the one caller that runs a due update
+// takes the campaign's lock. Randomness comes only from the caller's generator.
+#ifndef GAVEL_BILLING_PACING_H_
+#define GAVEL_BILLING_PACING_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/bit_gen_ref.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/sync.h"
+
+namespace gavel::billing {
+
+struct PacingConfig {
+  absl::Duration update_interval = absl::Minutes(1);
+  double min_probability = 1e-4;
+  double initial_probability = 1.0;
+  // p may grow by at most this factor per update (a quiet interval says little about traffic).
+  double max_increase = 2.0;
+  // Weight of the newest rate estimate in the moving average.
+  double smoothing = 0.3;
+  // Relative traffic in each of the 24 local hours; empty = uniform. The target curve spends in
+  // proportion to it.
+  std::vector<double> hourly_traffic;
+};
+
+class Pacer {
+ public:
+  explicit Pacer(PacingConfig config = {});
+  ~Pacer();
+  // True if the campaign should take part in an auction at `now`. `day_start`/`day_end` bound the
+  // campaign's local day, `spent_today` is its spend so far today and `daily_target` what it should
+  // spend by day_end. Always true while p == 1.
+  bool Participate(absl::string_view campaign_id, absl::Time now, absl::Time day_start,
+                   absl::Time day_end, int64_t spent_today, int64_t daily_target,
+                   absl::BitGenRef gen);
+  // The current participation probability (initial_probability for an unseen campaign).
+  double Probability(absl::string_view campaign_id) const;
+  // F: the fraction of the day's target that should be spent by `now`, in [0, 1].
+  double TargetFraction(absl::Time now, absl::Time day_start, absl::Time day_end) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> Get(absl::string_view campaign_id);
+  void Update(State& s, absl::Time now, absl::Time day_start, absl::Time day_end,
+              int64_t spent_today, int64_t daily_target);
+
+  const PacingConfig config_;
+  std::vector<double> cumulative_;  // cumulative_[h] = traffic share of hours [0, h)
+  mutable Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<State>> states_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gavel::billing
+
+#endif  // GAVEL_BILLING_PACING_H_
