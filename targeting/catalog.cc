@@ -1,0 +1,677 @@
+#include "targeting/catalog.h"
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "targeting/normalize.h"
+
+namespace gavel::targeting {
+namespace {
+
+constexpr size_t kMaxKeywordTokens = 10;
+constexpr size_t kMaxKeywordBytes = 256;
+constexpr size_t kMaxTitleBytes = 512;
+constexpr size_t kMaxTitleTokens = 256;
+
+absl::Status Invalid(const std::string& where, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(where, what));
+}
+
+bool ValidId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool Serving(EntityState s) { return s == EntityState::kEnabled || s == EntityState::kUnspecified; }
+
+bool ValidState(EntityState s) {
+  return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 3;
+}
+
+// Builds DenseLists from (key, item) pairs; each list keeps insertion order unless sorted later.
+template <typename T>
+DenseLists<T> MakeDense(size_t keys, std::vector<std::pair<int32_t, T>>& pairs) {
+  DenseLists<T> out;
+  out.offsets.assign(keys + 1, 0);
+  for (const auto& [k, v] : pairs) ++out.offsets[k + 1];
+  for (size_t i = 0; i < keys; ++i) out.offsets[i + 1] += out.offsets[i];
+  out.items.resize(pairs.size());
+  std::vector<uint32_t> next(out.offsets.begin(), out.offsets.end() - 1);
+  for (const auto& [k, v] : pairs) out.items[next[k]++] = v;
+  std::vector<std::pair<int32_t, T>>().swap(pairs);
+  return out;
+}
+
+bool ByBoundDesc(const Posting& a, const Posting& b) {
+  return a.bid_bound != b.bid_bound ? a.bid_bound > b.bid_bound : a.id < b.id;
+}
+
+void SortLists(DenseLists<Posting>* lists) {
+  for (size_t k = 0; k + 1 < lists->offsets.size(); ++k) {
+    std::sort(lists->items.begin() + lists->offsets[k], lists->items.begin() + lists->offsets[k + 1],
+              ByBoundDesc);
+  }
+}
+
+HashedLists MakeHashed(std::vector<std::pair<uint64_t, Posting>>& pairs) {
+  std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : ByBoundDesc(a.second, b.second);
+  });
+  HashedLists out;
+  out.items.reserve(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i == 0 || pairs[i].first != pairs[i - 1].first) {
+      out.ranges[pairs[i].first] = {static_cast<uint32_t>(i), static_cast<uint32_t>(i)};
+    }
+    out.ranges[pairs[i].first].second = static_cast<uint32_t>(i + 1);
+    out.items.push_back(pairs[i].second);
+  }
+  std::vector<std::pair<uint64_t, Posting>>().swap(pairs);
+  return out;
+}
+
+}  // namespace
+
+class SnapshotBuilder {
+ public:
+  explicit SnapshotBuilder(CatalogSnapshot* s) : s_(*s), c_(s->catalog_), ix_(s->index_) {}
+
+  absl::Status Run() {
+    if (auto st = Ids(); !st.ok()) return st;
+    if (auto st = Categories(); !st.ok()) return st;
+    if (auto st = Products(); !st.ok()) return st;
+    if (auto st = Advertisers(); !st.ok()) return st;
+    if (auto st = Campaigns(); !st.ok()) return st;
+    if (auto st = AdGroups(); !st.ok()) return st;
+    if (auto st = Ads(); !st.ok()) return st;
+    if (auto st = Targets(); !st.ok()) return st;
+    if (!(c_.rules.min_relevance >= 0 && c_.rules.min_relevance <= 1)) {
+      return Invalid("rules.min_relevance", absl::StrCat(" must be in [0, 1], got ",
+                                                         c_.rules.min_relevance));
+    }
+    if (c_.rules.max_candidates < 1) {
+      return Invalid("rules.max_candidates",
+                     absl::StrCat(" must be >= 1, got ", c_.rules.max_candidates));
+    }
+    BuildAutoLists();
+    return absl::OkStatus();
+  }
+
+ private:
+  template <typename E>
+  absl::Status Intern(const std::vector<E>& list, absl::string_view kind, CatalogSnapshot::IdMap* m) {
+    m->reserve(list.size());
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string& id = list[i].id;
+      if (!ValidId(id)) {
+        return Invalid(absl::StrCat(kind, "[", i, "].id"),
+                       absl::StrCat(" must be 1-128 bytes of [A-Za-z0-9._:-], got \"", id, "\""));
+      }
+      if (!m->emplace(id, static_cast<int32_t>(i)).second) {
+        return Invalid(absl::StrCat(kind, "[", id, "].id"), " is a duplicate");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Ids() {
+    if (auto st = Intern(c_.advertisers, "advertisers", &s_.advertiser_ids_); !st.ok()) return st;
+    if (auto st = Intern(c_.campaigns, "campaigns", &s_.campaign_ids_); !st.ok()) return st;
+    if (auto st = Intern(c_.ad_groups, "ad_groups", &s_.ad_group_ids_); !st.ok()) return st;
+    if (auto st = Intern(c_.product_ads, "product_ads", &s_.ad_ids_); !st.ok()) return st;
+    if (auto st = Intern(c_.targets, "targets", &s_.target_ids_); !st.ok()) return st;
+    if (auto st = Intern(c_.products, "products", &s_.product_ids_); !st.ok()) return st;
+    return Intern(c_.categories, "categories", &s_.category_ids_);
+  }
+
+  // Resolves a reference; error "<where>.<field> names unknown <kind> \"x\"".
+  absl::Status Ref(const CatalogSnapshot::IdMap& m, const std::string& id, const std::string& where,
+                   absl::string_view field, absl::string_view kind, int32_t* out) {
+    *out = CatalogSnapshot::Find(m, id);
+    if (*out < 0) {
+      return Invalid(where, absl::StrCat(".", field, " names unknown ", kind, " \"", id, "\""));
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status Bid(int64_t bid, const std::string& where, absl::string_view field) {
+    if (bid < 0 || bid > kMaxBidMicros) {
+      return Invalid(where, absl::StrCat(".", field, " must be in [0, ", kMaxBidMicros, "], got ",
+                                         bid));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Categories() {
+    const int32_t n = static_cast<int32_t>(c_.categories.size());
+    s_.category_parent_.assign(n, -1);
+    for (int32_t i = 0; i < n; ++i) {
+      const Category& cat = c_.categories[i];
+      const std::string where = absl::StrCat("categories[", cat.id, "]");
+      if (!cat.parent_id.empty()) {
+        if (auto st = Ref(s_.category_ids_, cat.parent_id, where, "parent_id", "category",
+                          &s_.category_parent_[i]);
+            !st.ok()) {
+          return st;
+        }
+      }
+      for (size_t k = 0; k < cat.complement_category_ids.size(); ++k) {
+        int32_t unused;
+        if (auto st = Ref(s_.category_ids_, cat.complement_category_ids[k], where,
+                          absl::StrCat("complement_category_ids[", k, "]"), "category", &unused);
+            !st.ok()) {
+          return st;
+        }
+      }
+    }
+    for (int32_t i = 0; i < n; ++i) {
+      int32_t p = s_.category_parent_[i];
+      for (int32_t steps = 0; p >= 0; ++steps, p = s_.category_parent_[p]) {
+        if (steps > n || p == i) {
+          return Invalid(absl::StrCat("categories[", c_.categories[i].id, "].parent_id"),
+                         " forms a cycle");
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  int32_t InternToken(absl::string_view t) {
+    auto [it, inserted] =
+        ix_.tokens.emplace(std::string(t), static_cast<int32_t>(ix_.tokens.size()));
+    return it->second;
+  }
+
+  absl::Status Products() {
+    const int32_t n = static_cast<int32_t>(c_.products.size());
+    s_.product_category_.assign(n, -1);
+    std::vector<std::pair<int32_t, int32_t>> tokens;
+    TokenizedText text;
+    for (int32_t i = 0; i < n; ++i) {
+      const Product& p = c_.products[i];
+      const std::string where = absl::StrCat("products[", p.id, "]");
+      if (!p.category_id.empty()) {
+        if (auto st = Ref(s_.category_ids_, p.category_id, where, "category_id", "category",
+                          &s_.product_category_[i]);
+            !st.ok()) {
+          return st;
+        }
+      }
+      if (p.price_micros <= 0) {
+        return Invalid(where, absl::StrCat(".price_micros must be > 0, got ", p.price_micros));
+      }
+      if (auto st = NormalizeText(p.title, where + ".title", {kMaxTitleBytes, kMaxTitleTokens},
+                                  &text);
+          !st.ok()) {
+        return st;
+      }
+      std::vector<int32_t> ids;
+      for (size_t k = 0; k < text.size(); ++k) ids.push_back(InternToken(text.token(k)));
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (int32_t id : ids) tokens.emplace_back(i, id);
+    }
+    ix_.product_tokens = MakeDense(n, tokens);
+    return absl::OkStatus();
+  }
+
+  absl::Status Advertisers() {
+    for (const Advertiser& a : c_.advertisers) {
+      if (!ValidState(a.state)) {
+        return Invalid(absl::StrCat("advertisers[", a.id, "].state"), " is out of range");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  int32_t InternValue(const std::string& v) {
+    return ix_.predicate_values.emplace(v, static_cast<int32_t>(ix_.predicate_values.size()))
+        .first->second;
+  }
+
+  absl::Status CompilePredicates(const Predicates& p, const std::string& where, int32_t* out) {
+    *out = -1;
+    CompiledPredicates c;
+    auto strings = [&](const std::vector<std::string>& in, std::vector<int32_t>* ids) {
+      for (const std::string& v : in) ids->push_back(InternValue(v));
+      std::sort(ids->begin(), ids->end());
+    };
+    strings(p.include_segments, &c.include_segments);
+    strings(p.exclude_segments, &c.exclude_segments);
+    strings(p.include_countries, &c.include_countries);
+    strings(p.exclude_countries, &c.exclude_countries);
+    strings(p.include_regions, &c.include_regions);
+    strings(p.exclude_regions, &c.exclude_regions);
+    auto devices = [&](const std::vector<Device>& in, absl::string_view field,
+                       uint8_t* mask) -> absl::Status {
+      for (size_t k = 0; k < in.size(); ++k) {
+        const int d = static_cast<int>(in[k]);
+        if (d < 1 || d > 4) {
+          return Invalid(where, absl::StrCat(".predicates.", field, "[", k,
+                                             "] must be a specified device, got ", d));
+        }
+        *mask |= static_cast<uint8_t>(1u << d);
+      }
+      return absl::OkStatus();
+    };
+    if (auto st = devices(p.include_devices, "include_devices", &c.include_devices); !st.ok()) {
+      return st;
+    }
+    if (auto st = devices(p.exclude_devices, "exclude_devices", &c.exclude_devices); !st.ok()) {
+      return st;
+    }
+    for (size_t k = 0; k < p.include_hours.size(); ++k) {
+      const int h = p.include_hours[k];
+      if (h < 0 || h > 23) {
+        return Invalid(where, absl::StrCat(".predicates.include_hours[", k,
+                                           "] must be in [0, 23], got ", h));
+      }
+      c.include_hours |= 1u << h;
+    }
+    const bool empty = c.include_segments.empty() && c.exclude_segments.empty() &&
+                       c.include_countries.empty() && c.exclude_countries.empty() &&
+                       c.include_regions.empty() && c.exclude_regions.empty() &&
+                       c.include_devices == 0 && c.exclude_devices == 0 && c.include_hours == 0;
+    if (!empty) {
+      *out = static_cast<int32_t>(ix_.predicates.size());
+      ix_.predicates.push_back(std::move(c));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Negatives(const std::vector<Keyword>& list, bool campaign_level, int32_t owner,
+                         const std::string& where) {
+    for (size_t k = 0; k < list.size(); ++k) {
+      const std::string w = absl::StrCat(where, ".negative_keywords[", k, "]");
+      const MatchType mt = list[k].match_type;
+      if (mt != MatchType::kExact && mt != MatchType::kPhrase) {
+        return Invalid(w, absl::StrCat(".match_type must be EXACT or PHRASE, got ",
+                                       static_cast<int>(mt)));
+      }
+      std::vector<int32_t> ids;
+      if (auto st = KeywordTokens(list[k].text, w + ".text", &ids); !st.ok()) return st;
+      const int32_t neg = static_cast<int32_t>(ix_.negatives.size());
+      ix_.negatives.push_back({campaign_level, owner, static_cast<int32_t>(k)});
+      for (int32_t id : ids) negative_tokens_.emplace_back(neg, id);
+      const Posting posting{neg, 0};
+      (mt == MatchType::kExact ? neg_exact_ : neg_phrase_)
+          .emplace_back(HashTokenIds(ids.data(), ids.size()), posting);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status KeywordTokens(const std::string& text, const std::string& field,
+                             std::vector<int32_t>* ids) {
+    if (text.size() > kMaxKeywordBytes) {
+      return Invalid(field, absl::StrCat(" must be at most ", kMaxKeywordBytes, " bytes, got ",
+                                         text.size()));
+    }
+    TokenizedText t;
+    if (auto st = NormalizeText(text, field, {kMaxKeywordBytes, kMaxKeywordTokens}, &t); !st.ok()) {
+      return st;
+    }
+    if (t.empty()) return Invalid(field, " must have at least one token, got none");
+    for (size_t i = 0; i < t.size(); ++i) ids->push_back(InternToken(t.token(i)));
+    return absl::OkStatus();
+  }
+
+  absl::Status Campaigns() {
+    const int32_t n = static_cast<int32_t>(c_.campaigns.size());
+    s_.campaign_advertiser_.assign(n, -1);
+    s_.campaign_window_.resize(n);
+    campaign_serving_.assign(n, false);
+    campaign_factor_.assign(n, 1.0);
+    ix_.campaign_predicates.assign(n, -1);
+    for (int32_t i = 0; i < n; ++i) {
+      const Campaign& c = c_.campaigns[i];
+      const std::string where = absl::StrCat("campaigns[", c.id, "]");
+      if (auto st = Ref(s_.advertiser_ids_, c.advertiser_id, where, "advertiser_id", "advertiser",
+                        &s_.campaign_advertiser_[i]);
+          !st.ok()) {
+        return st;
+      }
+      if (!ValidState(c.state)) return Invalid(where, ".state is out of range");
+      if (c.daily_budget_micros <= 0) {
+        return Invalid(where, absl::StrCat(".daily_budget_micros must be > 0, got ",
+                                           c.daily_budget_micros));
+      }
+      const int policy = static_cast<int>(c.budget_policy);
+      if (policy < 0 || policy > 3) {
+        return Invalid(where, absl::StrCat(".budget_policy is out of range, got ", policy));
+      }
+      const int strategy = static_cast<int>(c.bidding_strategy);
+      if (strategy < 0 || strategy > 3) {
+        return Invalid(where, absl::StrCat(".bidding_strategy is out of range, got ", strategy));
+      }
+      if (c.start_date && c.end_date && *c.end_date < *c.start_date) {
+        return Invalid(where, absl::StrCat(".end_date must not be before start_date ",
+                                           absl::FormatCivilTime(*c.start_date), ", got ",
+                                           absl::FormatCivilTime(*c.end_date)));
+      }
+      int32_t max_pct = 0;
+      for (int p = 0; p < kNumPlacements; ++p) {
+        const int32_t pct = c.placement_multiplier_percent[p];
+        if (pct < 0 || pct > 900) {
+          return Invalid(where, absl::StrCat(".placement_multipliers[", p,
+                                             "].percent must be in [0, 900], got ", pct));
+        }
+        max_pct = std::max(max_pct, pct);
+      }
+      if (auto st = Bid(c.default_bid_micros, where, "default_bid_micros"); !st.ok()) return st;
+      if (auto st = Negatives(c.negative_keywords, true, i, where); !st.ok()) return st;
+      if (auto st = CompilePredicates(c.predicates, where, &ix_.campaign_predicates[i]); !st.ok()) {
+        return st;
+      }
+      s_.campaign_window_[i] = {
+          c.start_date ? absl::FromCivil(*c.start_date, c.time_zone) : absl::InfinitePast(),
+          c.end_date ? absl::FromCivil(*c.end_date + 1, c.time_zone) : absl::InfiniteFuture()};
+      campaign_serving_[i] =
+          Serving(c.state) && Serving(c_.advertisers[s_.campaign_advertiser_[i]].state);
+      // Upper bound of every adjustment (docs/targeting.md, "Bid adjustments"), for postings.
+      campaign_factor_[i] = (100.0 + max_pct) / 100.0 *
+                            (c.bidding_strategy == BiddingStrategy::kDynamicUpAndDown ? 2.0 : 1.0);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AdGroups() {
+    const int32_t n = static_cast<int32_t>(c_.ad_groups.size());
+    s_.ad_group_campaign_.assign(n, -1);
+    s_.ad_group_auto_mask_.assign(n, 0);
+    s_.ad_group_auto_bid_.assign(n, {});
+    ad_group_serving_.assign(n, false);
+    ix_.ad_group_predicates.assign(n, -1);
+    for (int32_t i = 0; i < n; ++i) {
+      const AdGroup& g = c_.ad_groups[i];
+      const std::string where = absl::StrCat("ad_groups[", g.id, "]");
+      int32_t& campaign = s_.ad_group_campaign_[i];
+      if (auto st = Ref(s_.campaign_ids_, g.campaign_id, where, "campaign_id", "campaign",
+                        &campaign);
+          !st.ok()) {
+        return st;
+      }
+      if (!ValidState(g.state)) return Invalid(where, ".state is out of range");
+      if (auto st = Bid(g.default_bid_micros, where, "default_bid_micros"); !st.ok()) return st;
+      if (auto st = Negatives(g.negative_keywords, false, i, where); !st.ok()) return st;
+      if (auto st = CompilePredicates(g.predicates, where, &ix_.ad_group_predicates[i]); !st.ok()) {
+        return st;
+      }
+      uint32_t seen = 0;
+      for (size_t k = 0; k < g.auto_targeting.size(); ++k) {
+        const AutoTargetSetting& a = g.auto_targeting[k];
+        const std::string w = absl::StrCat(where, ".auto_targeting[", k, "]");
+        const int group = static_cast<int>(a.group);
+        if (group < 1 || group >= kNumAutoTargetGroups) {
+          return Invalid(w, absl::StrCat(".group must be a specified group, got ", group));
+        }
+        if (seen & (1u << group)) {
+          return Invalid(w, absl::StrCat(".group ", group, " is listed twice"));
+        }
+        seen |= 1u << group;
+        if (auto st = Bid(a.bid_micros, w, "bid_micros"); !st.ok()) return st;
+        const int64_t bid = a.bid_micros != 0 ? a.bid_micros : DefaultBid(i);
+        if (a.enabled && bid == 0) {
+          return Invalid(w, ".bid_micros: no bid on the setting, its ad group or its campaign");
+        }
+        s_.ad_group_auto_bid_[i][group] = bid;
+        if (a.enabled) s_.ad_group_auto_mask_[i] |= static_cast<uint8_t>(1u << group);
+      }
+      ad_group_serving_[i] = Serving(g.state) && campaign_serving_[campaign];
+    }
+    return absl::OkStatus();
+  }
+
+  int64_t DefaultBid(int32_t ad_group) const {
+    const AdGroup& g = c_.ad_groups[ad_group];
+    return g.default_bid_micros != 0
+               ? g.default_bid_micros
+               : c_.campaigns[s_.ad_group_campaign_[ad_group]].default_bid_micros;
+  }
+
+  absl::Status Ads() {
+    const int32_t n = static_cast<int32_t>(c_.product_ads.size());
+    s_.ad_ad_group_.assign(n, -1);
+    s_.ad_product_.assign(n, -1);
+    s_.ad_enabled_.assign(n, false);
+    std::vector<std::pair<int32_t, int32_t>> group_ads;
+    for (int32_t i = 0; i < n; ++i) {
+      const ProductAd& a = c_.product_ads[i];
+      const std::string where = absl::StrCat("product_ads[", a.id, "]");
+      if (auto st = Ref(s_.ad_group_ids_, a.ad_group_id, where, "ad_group_id", "ad group",
+                        &s_.ad_ad_group_[i]);
+          !st.ok()) {
+        return st;
+      }
+      if (auto st = Ref(s_.product_ids_, a.product_id, where, "product_id", "product",
+                        &s_.ad_product_[i]);
+          !st.ok()) {
+        return st;
+      }
+      if (!ValidState(a.state)) return Invalid(where, ".state is out of range");
+      s_.ad_enabled_[i] = Serving(a.state) && ad_group_serving_[s_.ad_ad_group_[i]];
+      if (s_.ad_enabled_[i]) group_ads.emplace_back(s_.ad_ad_group_[i], i);
+    }
+    ix_.ad_group_ads = MakeDense(c_.ad_groups.size(), group_ads);
+    return absl::OkStatus();
+  }
+
+  float Bound(int32_t ad_group, int64_t bid) const {
+    return static_cast<float>(static_cast<double>(bid) *
+                              campaign_factor_[s_.ad_group_campaign_[ad_group]] * (1 + 1e-6));
+  }
+
+  absl::Status Targets() {
+    const int32_t n = static_cast<int32_t>(c_.targets.size());
+    s_.target_ad_group_.assign(n, -1);
+    s_.target_object_.assign(n, -1);
+    std::vector<std::pair<int32_t, int32_t>> tokens;
+    std::vector<std::pair<uint64_t, Posting>> exact, phrase;
+    std::vector<std::pair<int32_t, Posting>> broad_pending, products, categories;
+    std::vector<std::vector<int32_t>> broad_tokens;
+    for (int32_t i = 0; i < n; ++i) {
+      const Target& t = c_.targets[i];
+      const std::string where = absl::StrCat("targets[", t.id, "]");
+      int32_t& group = s_.target_ad_group_[i];
+      if (auto st = Ref(s_.ad_group_ids_, t.ad_group_id, where, "ad_group_id", "ad group", &group);
+          !st.ok()) {
+        return st;
+      }
+      if (!ValidState(t.state)) return Invalid(where, ".state is out of range");
+      if (auto st = Bid(t.bid_micros, where, "bid_micros"); !st.ok()) return st;
+      const int64_t bid = t.bid_micros != 0 ? t.bid_micros : DefaultBid(group);
+      if (bid == 0) {
+        return Invalid(where, ".bid_micros: no bid on the target, its ad group or its campaign");
+      }
+      const bool serving = Serving(t.state) && ad_group_serving_[group];
+      const Posting posting{i, Bound(group, bid)};
+      switch (t.kind) {
+        case TargetKind::kKeyword: {
+          const MatchType mt = t.keyword.match_type;
+          if (mt != MatchType::kExact && mt != MatchType::kPhrase && mt != MatchType::kBroad) {
+            return Invalid(where, absl::StrCat(".keyword.match_type must be EXACT, PHRASE or "
+                                               "BROAD, got ",
+                                               static_cast<int>(mt)));
+          }
+          std::vector<int32_t> ids;
+          if (auto st = KeywordTokens(t.keyword.text, where + ".keyword.text", &ids); !st.ok()) {
+            return st;
+          }
+          for (int32_t id : ids) tokens.emplace_back(i, id);
+          if (!serving) break;
+          const uint64_t h = HashTokenIds(ids.data(), ids.size());
+          if (mt == MatchType::kExact) exact.emplace_back(h, posting);
+          if (mt == MatchType::kPhrase) phrase.emplace_back(h, posting);
+          if (mt == MatchType::kBroad) {
+            broad_pending.emplace_back(static_cast<int32_t>(broad_tokens.size()), posting);
+            std::sort(ids.begin(), ids.end());
+            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+            broad_tokens.push_back(std::move(ids));
+          }
+          break;
+        }
+        case TargetKind::kProduct:
+          if (auto st = Ref(s_.product_ids_, t.product_id, where, "product_id", "product",
+                            &s_.target_object_[i]);
+              !st.ok()) {
+            return st;
+          }
+          if (serving) products.emplace_back(s_.target_object_[i], posting);
+          break;
+        case TargetKind::kCategory:
+          if (auto st = Ref(s_.category_ids_, t.category_id, where, "category_id", "category",
+                            &s_.target_object_[i]);
+              !st.ok()) {
+            return st;
+          }
+          if (serving) categories.emplace_back(s_.target_object_[i], posting);
+          break;
+        default:
+          return Invalid(where, ".kind is out of range");
+      }
+    }
+    ix_.target_tokens = MakeDense(n, tokens);
+    ix_.exact = MakeHashed(exact);
+    ix_.phrase = MakeHashed(phrase);
+    // Broad keywords hang off their rarest token, so a query scans few of them.
+    std::vector<int32_t> df(ix_.tokens.size(), 0);
+    for (const auto& ids : broad_tokens) {
+      for (int32_t id : ids) ++df[id];
+    }
+    std::vector<std::pair<int32_t, Posting>> broad;
+    broad.reserve(broad_pending.size());
+    for (const auto& [k, posting] : broad_pending) {
+      const auto& ids = broad_tokens[k];
+      const int32_t anchor = *std::min_element(
+          ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return df[a] < df[b]; });
+      broad.emplace_back(anchor, posting);
+    }
+    ix_.broad = MakeDense(ix_.tokens.size(), broad);
+    SortLists(&ix_.broad);
+    ix_.product_targets = MakeDense(c_.products.size(), products);
+    SortLists(&ix_.product_targets);
+    ix_.category_targets = MakeDense(c_.categories.size(), categories);
+    SortLists(&ix_.category_targets);
+    ix_.negative_tokens = MakeDense(ix_.negatives.size(), negative_tokens_);
+    ix_.negative_exact = MakeHashed(neg_exact_);
+    ix_.negative_phrase = MakeHashed(neg_phrase_);
+    return absl::OkStatus();
+  }
+
+  void BuildAutoLists() {
+    std::vector<std::pair<int32_t, Posting>> title, substitutes, complements;
+    // Categories that list category c as a complement, inverted: viewed c -> advertised categories.
+    std::vector<std::vector<int32_t>> complement_of(c_.categories.size());
+    for (size_t x = 0; x < c_.categories.size(); ++x) {
+      for (const std::string& y : c_.categories[x].complement_category_ids) {
+        complement_of[CatalogSnapshot::Find(s_.category_ids_, y)].push_back(
+            static_cast<int32_t>(x));
+      }
+    }
+    std::vector<std::vector<Posting>> by_category(c_.categories.size());
+    const auto bit = [](AutoTargetGroup g) { return 1u << static_cast<int>(g); };
+    for (int32_t ad = 0; ad < static_cast<int32_t>(c_.product_ads.size()); ++ad) {
+      if (!s_.ad_enabled_[ad]) continue;
+      const int32_t g = s_.ad_ad_group_[ad];
+      const uint8_t mask = s_.ad_group_auto_mask_[g];
+      if (mask == 0) continue;
+      const auto& bids = s_.ad_group_auto_bid_[g];
+      const int32_t product = s_.ad_product_[ad];
+      const int32_t category = s_.product_category_[product];
+      int64_t text_bid = 0;
+      if (mask & bit(AutoTargetGroup::kCloseMatch)) {
+        text_bid = bids[static_cast<int>(AutoTargetGroup::kCloseMatch)];
+      }
+      if (mask & bit(AutoTargetGroup::kLooseMatch)) {
+        text_bid = std::max(text_bid, bids[static_cast<int>(AutoTargetGroup::kLooseMatch)]);
+      }
+      if (text_bid > 0) {
+        for (int32_t tok : ix_.product_tokens.Get(product)) {
+          title.emplace_back(tok, Posting{ad, Bound(g, text_bid)});
+        }
+      }
+      if (category < 0) continue;
+      if (mask & bit(AutoTargetGroup::kSubstitutes)) {
+        substitutes.emplace_back(
+            category,
+            Posting{ad, Bound(g, bids[static_cast<int>(AutoTargetGroup::kSubstitutes)])});
+      }
+      if (mask & bit(AutoTargetGroup::kComplements)) {
+        by_category[category].push_back(
+            Posting{ad, Bound(g, bids[static_cast<int>(AutoTargetGroup::kComplements)])});
+      }
+    }
+    for (size_t viewed = 0; viewed < complement_of.size(); ++viewed) {
+      for (int32_t x : complement_of[viewed]) {
+        for (const Posting& p : by_category[x]) {
+          complements.emplace_back(static_cast<int32_t>(viewed), p);
+        }
+      }
+    }
+    ix_.auto_title = MakeDense(ix_.tokens.size(), title);
+    SortLists(&ix_.auto_title);
+    ix_.substitutes = MakeDense(c_.categories.size(), substitutes);
+    SortLists(&ix_.substitutes);
+    ix_.complements = MakeDense(c_.categories.size(), complements);
+    SortLists(&ix_.complements);
+  }
+
+  CatalogSnapshot& s_;
+  Catalog& c_;
+  TargetIndex& ix_;
+  std::vector<bool> campaign_serving_, ad_group_serving_;
+  std::vector<double> campaign_factor_;
+  std::vector<std::pair<int32_t, int32_t>> negative_tokens_;
+  std::vector<std::pair<uint64_t, Posting>> neg_exact_, neg_phrase_;
+};
+
+absl::StatusOr<std::shared_ptr<const CatalogSnapshot>> CatalogSnapshot::Build(
+    Catalog catalog, int64_t version, std::shared_ptr<const CtrModel> model) {
+  std::shared_ptr<CatalogSnapshot> s(new CatalogSnapshot());
+  s->version_ = version;
+  s->catalog_ = std::move(catalog);
+  s->model_ = model != nullptr ? std::move(model) : CtrModel::Default();
+  if (auto st = SnapshotBuilder(s.get()).Run(); !st.ok()) return st;
+  return std::shared_ptr<const CatalogSnapshot>(std::move(s));
+}
+
+int64_t CatalogSnapshot::ResolveTargetBid(int32_t target) const {
+  const int64_t bid = catalog_.targets[target].bid_micros;
+  if (bid != 0) return bid;
+  const int32_t g = target_ad_group_[target];
+  const int64_t group_bid = catalog_.ad_groups[g].default_bid_micros;
+  return group_bid != 0 ? group_bid : catalog_.campaigns[ad_group_campaign_[g]].default_bid_micros;
+}
+
+int64_t CatalogSnapshot::ResolveAutoBid(int32_t ad_group, AutoTargetGroup group) const {
+  const int64_t bid = ad_group_auto_bid_[ad_group][static_cast<int>(group)];
+  if (bid != 0) return bid;
+  const int64_t group_bid = catalog_.ad_groups[ad_group].default_bid_micros;
+  return group_bid != 0 ? group_bid
+                        : catalog_.campaigns[ad_group_campaign_[ad_group]].default_bid_micros;
+}
+
+bool CatalogSnapshot::AutoEnabled(int32_t ad_group, AutoTargetGroup group) const {
+  return ad_group_auto_mask_[ad_group] & (1u << static_cast<int>(group));
+}
+
+size_t TargetIndex::Bytes() const {
+  size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
+  for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
+  b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() +
+       product_targets.Bytes() + category_targets.Bytes() + auto_title.Bytes() +
+       substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() + ad_group_ads.Bytes() +
+       negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +
+       negative_exact.Bytes() + negative_phrase.Bytes() +
+       predicates.capacity() * sizeof(CompiledPredicates) + campaign_predicates.capacity() * 4 +
+       ad_group_predicates.capacity() * 4;
+  return b;
+}
+
+}  // namespace gavel::targeting

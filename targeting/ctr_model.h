@@ -1,0 +1,76 @@
+// Predicted click-through rate: logistic regression over hashed features, with weights read from a
+// small text file (format in docs/targeting.md, "CTR model"; example: data/default_model.txt).
+//
+//   absl::StatusOr<std::shared_ptr<const CtrModel>> m = CtrModel::LoadFile("data/default_model.txt");
+//   double logit = (*m)->bias() + (*m)->Weight(CtrFeature::kPlacement, CtrModel::Hash("top_of_search"));
+//   double p = CtrModel::Sigmoid(logit);
+//
+// A feature is a template plus one or two string values; it is hashed (stable FNV-1a, not
+// absl::Hash) into one of 2^hash_bits buckets, so file and runtime agree and collisions add.
+//
+// Thread safety: immutable after construction; share freely.
+#ifndef GAVEL_TARGETING_CTR_MODEL_H_
+#define GAVEL_TARGETING_CTR_MODEL_H_
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace gavel::targeting {
+
+// Feature templates; the file names them in lower case (placement, device, ...).
+enum class CtrFeature : uint8_t {
+  kPlacement = 1,            // placement <top_of_search|rest_of_search|product_page|...>
+  kDevice,                   // device <desktop|mobile_web|mobile_app|tablet>
+  kSlot,                     // slot <1..40>
+  kMatch,                    // match <exact|phrase|broad|product|category|close_match|...>
+  kCategory,                 // category <ad's product category id>
+  kQueryTokenXCategory,      // query_token_x_category <normalised token> <category id>
+  kSegmentXCampaign,         // segment_x_campaign <segment> <campaign id>
+};
+
+class CtrModel {
+ public:
+  // Parses the text format. INVALID_ARGUMENT naming the line: "model line 3: unknown feature
+  // \"foo\"", bad numbers, wrong arity, missing "gavel-ctr-model v1" header.
+  static absl::StatusOr<std::shared_ptr<const CtrModel>> Parse(absl::string_view text);
+  // Reads and parses a file. NOT_FOUND if it cannot be opened; Parse's errors otherwise.
+  static absl::StatusOr<std::shared_ptr<const CtrModel>> LoadFile(const std::string& path);
+  // The built-in model (the same weights as data/default_model.txt's generic part).
+  static std::shared_ptr<const CtrModel> Default();
+
+  // Stable 64-bit hash of a value (FNV-1a).
+  static uint64_t Hash(absl::string_view value);
+  static double Sigmoid(double logit) { return 1.0 / (1.0 + std::exp(-logit)); }
+
+  double bias() const { return bias_; }
+  // The CTR that dynamic bidding and quality compare against, in (0, 1).
+  double baseline_ctr() const { return baseline_ctr_; }
+  // Weight of a feature from its values' Hash()es (0 when absent).
+  float Weight(CtrFeature f, uint64_t h1, uint64_t h2 = 0) const {
+    return weights_[Bucket(f, h1, h2)];
+  }
+  int hash_bits() const { return hash_bits_; }
+
+ private:
+  CtrModel(int hash_bits) : hash_bits_(hash_bits), weights_(size_t{1} << hash_bits) {}
+  size_t Bucket(CtrFeature f, uint64_t h1, uint64_t h2) const {
+    uint64_t h = (h1 ^ (static_cast<uint64_t>(f) * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
+    h = (h ^ (h >> 29) ^ h2) * 0xC4CEB9FE1A85EC53ULL;
+    return static_cast<size_t>(h >> (64 - hash_bits_));
+  }
+
+  int hash_bits_;
+  double bias_ = 0;
+  double baseline_ctr_ = 0.02;
+  std::vector<float> weights_;
+};
+
+}  // namespace gavel::targeting
+
+#endif  // GAVEL_TARGETING_CTR_MODEL_H_

@@ -1,0 +1,483 @@
+#include "targeting/retrieve.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gavel::targeting {
+namespace {
+
+constexpr size_t kMaxKeywordTokens = 10;
+constexpr double kCloseMatchCoverage = 0.75;
+constexpr double kLooseMatchCoverage = 0.25;
+
+// Names used in the CTR model file for placements, devices and match kinds.
+constexpr absl::string_view kPlacementNames[kNumPlacements] = {
+    "unspecified", "top_of_search", "rest_of_search", "product_page",
+    "category_page", "home_page", "checkout"};
+constexpr absl::string_view kDeviceNames[5] = {"unspecified", "desktop", "mobile_web",
+                                               "mobile_app", "tablet"};
+
+absl::string_view MatchName(const MatchedTarget& m) {
+  switch (m.kind) {
+    case MatchKind::kKeyword:
+      return m.match_type == MatchType::kExact    ? "exact"
+             : m.match_type == MatchType::kPhrase ? "phrase"
+                                                  : "broad";
+    case MatchKind::kProduct:
+      return "product";
+    case MatchKind::kCategory:
+      return "category";
+    case MatchKind::kAuto:
+      switch (m.auto_group) {
+        case AutoTargetGroup::kCloseMatch:
+          return "close_match";
+        case AutoTargetGroup::kLooseMatch:
+          return "loose_match";
+        case AutoTargetGroup::kSubstitutes:
+          return "substitutes";
+        default:
+          return "complements";
+      }
+  }
+  return "";
+}
+
+bool Contains(absl::Span<const int32_t> sorted, int32_t v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+bool AnyIn(const std::vector<int32_t>& values, const std::vector<int32_t>& sorted_set) {
+  for (int32_t v : values) {
+    if (Contains(sorted_set, v)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::string_view RejectReasonName(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNegativeKeyword:
+      return "NEGATIVE_KEYWORD";
+    case RejectReason::kTargetingExcluded:
+      return "TARGETING_EXCLUDED";
+    case RejectReason::kLowRelevance:
+      return "LOW_RELEVANCE";
+    case RejectReason::kOutOfSchedule:
+      return "OUT_OF_SCHEDULE";
+  }
+  return "UNKNOWN";
+}
+
+int64_t AdjustBid(int64_t bid, int32_t placement_percent, BiddingStrategy strategy,
+                  Placement placement, double predicted_ctr, double baseline_ctr) {
+  bid = bid * (100 + placement_percent) / 100;
+  double factor = 1.0;
+  const double ratio = predicted_ctr / baseline_ctr;
+  if (strategy == BiddingStrategy::kDynamicDownOnly) {
+    factor = std::min(1.0, ratio);
+  } else if (strategy == BiddingStrategy::kDynamicUpAndDown) {
+    factor = std::min(placement == Placement::kTopOfSearch ? 2.0 : 1.5, ratio);
+  }
+  const auto basis_points = static_cast<int64_t>(std::floor(std::max(0.0, factor) * 10'000));
+  return bid * basis_points / 10'000;
+}
+
+struct Retriever::Query {
+  const CatalogSnapshot& s;
+  const Request& r;
+  absl::Time now;
+  bool explain;
+  size_t max_candidates;
+  int32_t country = -2, region = -2;  // predicate value ids; -2 = unknown to the catalog
+  double base_logit = 0;
+  uint64_t match_hash[9] = {};
+};
+
+void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
+                       std::string detail) {
+  if (!q.explain) return;
+  if (!rejected_.emplace(ad, static_cast<int32_t>(out_->rejections.size())).second) return;
+  out_->rejections.push_back({ad, m, r, std::move(detail)});
+}
+
+std::string Retriever::PredicateFailure(const Query& q, int32_t pred) const {
+  const CompiledPredicates& p = q.s.index().predicates[pred];
+  const Request::Shopper& sh = q.r.shopper;
+  if (!p.include_segments.empty() && !AnyIn(segments_, p.include_segments)) {
+    return "does not include the shopper's segments";
+  }
+  if (AnyIn(segments_, p.exclude_segments)) return "excludes a shopper segment";
+  const uint8_t device = static_cast<uint8_t>(1u << static_cast<int>(sh.device));
+  if (p.include_devices != 0 && !(p.include_devices & device)) {
+    return "does not include the shopper's device";
+  }
+  if (p.exclude_devices & device) return "excludes the shopper's device";
+  if (!p.include_countries.empty() && !Contains(p.include_countries, q.country)) {
+    return "does not include the shopper's country";
+  }
+  if (Contains(p.exclude_countries, q.country)) return "excludes the shopper's country";
+  if (!p.include_regions.empty() && !Contains(p.include_regions, q.region)) {
+    return "does not include the shopper's region";
+  }
+  if (Contains(p.exclude_regions, q.region)) return "excludes the shopper's region";
+  if (p.include_hours != 0 && (sh.local_hour < 0 || !(p.include_hours & (1u << sh.local_hour)))) {
+    return "does not include the shopper's local hour";
+  }
+  return "";
+}
+
+bool Retriever::Full(const Posting& p) const {
+  return out_->candidates.size() >= next_threshold_at_ && next_threshold_at_ > 0 &&
+         p.bid_bound <= threshold_;
+}
+
+void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
+                         int64_t base_bid) {
+  const CatalogSnapshot& s = q.s;
+  const int32_t g = s.ad_ad_group(ad);
+  const int32_t c = s.ad_group_campaign(g);
+  const Campaign& campaign = s.catalog().campaigns[c];
+  if (q.now < s.campaign_start(c) || q.now >= s.campaign_end(c)) {
+    if (q.explain) {
+      Reject(q, ad, m, RejectReason::kOutOfSchedule,
+             absl::StrCat("campaign ", campaign.id, " serves ",
+                          campaign.start_date ? absl::FormatCivilTime(*campaign.start_date) : "",
+                          "..", campaign.end_date ? absl::FormatCivilTime(*campaign.end_date) : "",
+                          " in ", campaign.time_zone.name()));
+    }
+    return;
+  }
+  for (const auto* blocked : {&blocked_campaign_, &blocked_ad_group_}) {
+    if (blocked->empty()) continue;
+    auto it = blocked->find(blocked == &blocked_campaign_ ? c : g);
+    if (it == blocked->end()) continue;
+    if (q.explain) {
+      const NegativeRef& n = s.index().negatives[it->second];
+      const Keyword& k = n.campaign_level
+                             ? campaign.negative_keywords[n.ordinal]
+                             : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
+      Reject(q, ad, m, RejectReason::kNegativeKeyword,
+             absl::StrCat("negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
+                          " keyword \"", k.text, "\" on ",
+                          n.campaign_level ? "campaign " : "ad group ",
+                          n.campaign_level ? campaign.id : s.catalog().ad_groups[g].id));
+    }
+    return;
+  }
+  for (const int32_t pred : {s.index().campaign_predicates[c], s.index().ad_group_predicates[g]}) {
+    if (pred < 0) continue;
+    std::string why = PredicateFailure(q, pred);
+    if (why.empty()) continue;
+    if (q.explain) {
+      const bool campaign_level = pred == s.index().campaign_predicates[c];
+      Reject(q, ad, m, RejectReason::kTargetingExcluded,
+             absl::StrCat(campaign_level ? "campaign " : "ad group ",
+                          campaign_level ? campaign.id : s.catalog().ad_groups[g].id, " ", why));
+    }
+    return;
+  }
+  if (relevance < s.rules().min_relevance) {
+    if (q.explain) {
+      Reject(q, ad, m, RejectReason::kLowRelevance,
+             absl::StrCat("relevance ", relevance, " is below the minimum ",
+                          s.rules().min_relevance));
+    }
+    return;
+  }
+  // Predicted CTR (docs/targeting.md, "CTR model").
+  const CtrModel& model = s.model();
+  const int32_t category = s.product_category(s.ad_product(ad));
+  double logit = q.base_logit +
+                 model.Weight(CtrFeature::kMatch, CtrModel::Hash(MatchName(m)));
+  if (category >= 0) {
+    const uint64_t ch = CtrModel::Hash(s.catalog().categories[category].id);
+    logit += model.Weight(CtrFeature::kCategory, ch);
+    for (uint64_t th : token_hashes_) logit += model.Weight(CtrFeature::kQueryTokenXCategory, th, ch);
+  }
+  if (!q.r.shopper.segments.empty()) {
+    const uint64_t campaign_hash = CtrModel::Hash(campaign.id);
+    for (const std::string& seg : q.r.shopper.segments) {
+      logit += model.Weight(CtrFeature::kSegmentXCampaign, CtrModel::Hash(seg), campaign_hash);
+    }
+  }
+  const double pctr = CtrModel::Sigmoid(logit);
+  const double quality = std::max(
+      1e-6, std::sqrt(relevance * pctr / (pctr + model.baseline_ctr())));
+  const int64_t bid = AdjustBid(
+      base_bid, campaign.placement_multiplier_percent[static_cast<int>(q.r.placement)],
+      campaign.bidding_strategy, q.r.placement, pctr, model.baseline_ctr());
+  const Candidate cand{ad, m, bid, relevance, pctr, quality};
+  auto [it, inserted] = best_.emplace(ad, static_cast<int32_t>(out_->candidates.size()));
+  if (inserted) {
+    out_->candidates.push_back(cand);
+  } else if (cand.score() > out_->candidates[it->second].score()) {
+    out_->candidates[it->second] = cand;
+  }
+  // Raise the early-termination threshold to the K-th best score every K/2 new candidates.
+  if (!q.explain && out_->candidates.size() >= q.max_candidates &&
+      out_->candidates.size() >= next_threshold_at_) {
+    scores_.clear();
+    for (const Candidate& x : out_->candidates) scores_.push_back(x.score());
+    std::nth_element(scores_.begin(), scores_.begin() + (q.max_candidates - 1), scores_.end(),
+                     std::greater<double>());
+    threshold_ = scores_[q.max_candidates - 1];
+    next_threshold_at_ = out_->candidates.size() + q.max_candidates / 2 + 1;
+  }
+}
+
+void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m,
+                               double relevance) {
+  const int32_t g = q.s.target_ad_group(p.id);
+  const int64_t bid = q.s.ResolveTargetBid(p.id);
+  for (int32_t ad : q.s.index().ad_group_ads.Get(g)) Consider(q, ad, m, relevance, bid);
+}
+
+absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, absl::Time now,
+                                 bool explain, Result* out) {
+  out->candidates.clear();
+  out->rejections.clear();
+  if (r.shopper.local_hour < -1 || r.shopper.local_hour > 23) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
+  }
+  if (auto st = NormalizeText(r.query, "query", {}, &text_); !st.ok()) return st;
+  out_ = out;
+  best_.clear();
+  rejected_.clear();
+  auto_seen_.clear();
+  blocked_campaign_.clear();
+  blocked_ad_group_.clear();
+  threshold_ = 0;
+  next_threshold_at_ = 0;
+  const TargetIndex& ix = s.index();
+  Query q{s, r, now, explain, static_cast<size_t>(s.rules().max_candidates)};
+
+  // Shopper values as the catalog's predicate ids.
+  segments_.clear();
+  for (const std::string& seg : r.shopper.segments) {
+    auto it = ix.predicate_values.find(seg);
+    if (it != ix.predicate_values.end()) segments_.push_back(it->second);
+  }
+  if (auto it = ix.predicate_values.find(r.shopper.country);
+      !r.shopper.country.empty() && it != ix.predicate_values.end()) {
+    q.country = it->second;
+  }
+  if (auto it = ix.predicate_values.find(r.shopper.region);
+      !r.shopper.region.empty() && it != ix.predicate_values.end()) {
+    q.region = it->second;
+  }
+  const int device = static_cast<int>(r.shopper.device);
+  const CtrModel& model = s.model();
+  q.base_logit =
+      model.bias() +
+      model.Weight(CtrFeature::kPlacement,
+                   CtrModel::Hash(kPlacementNames[static_cast<int>(r.placement) % kNumPlacements])) +
+      model.Weight(CtrFeature::kDevice, CtrModel::Hash(kDeviceNames[device >= 0 && device < 5 ? device : 0])) +
+      model.Weight(CtrFeature::kSlot, CtrModel::Hash("1"));
+
+  // Query tokens as ids (-1 = in no keyword or title: it can match nothing).
+  const size_t n = text_.size();
+  ids_.clear();
+  token_hashes_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    ids_.push_back(ix.TokenId(text_.token(i)));
+    token_hashes_.push_back(CtrModel::Hash(text_.token(i)));
+  }
+  id_set_.clear();
+  for (int32_t id : ids_) {
+    if (id >= 0) id_set_.push_back(id);
+  }
+  std::sort(id_set_.begin(), id_set_.end());
+  id_set_.erase(std::unique(id_set_.begin(), id_set_.end()), id_set_.end());
+
+  // Negatives first: which campaigns and ad groups the query blocks.
+  auto window_matches = [&](absl::Span<const int32_t> tokens, size_t start) {
+    return std::equal(tokens.begin(), tokens.end(), ids_.begin() + start);
+  };
+  auto block = [&](const Posting& p) {
+    const NegativeRef& neg = ix.negatives[p.id];
+    (neg.campaign_level ? blocked_campaign_ : blocked_ad_group_).emplace(neg.owner, p.id);
+  };
+  for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
+    for (size_t start = 0; start + len <= n; ++start) {
+      if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
+          ids_.begin() + start + len) {
+        continue;
+      }
+      const uint64_t h = HashTokenIds(ids_.data() + start, len);
+      for (const Posting& p : ix.negative_phrase.Get(h)) {
+        if (window_matches(ix.negative_tokens.Get(p.id), start)) block(p);
+      }
+      if (len == n) {
+        for (const Posting& p : ix.negative_exact.Get(h)) {
+          if (window_matches(ix.negative_tokens.Get(p.id), start)) block(p);
+        }
+      }
+    }
+  }
+
+  // Keyword targets: exact (whole query) and phrase (any contiguous window).
+  auto keyword = [&](int32_t target) {
+    MatchedTarget m;
+    m.kind = MatchKind::kKeyword;
+    m.target = target;
+    m.keyword_text = s.catalog().targets[target].keyword.text;
+    m.match_type = s.catalog().targets[target].keyword.match_type;
+    return m;
+  };
+  for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
+    for (size_t start = 0; start + len <= n; ++start) {
+      if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
+          ids_.begin() + start + len) {
+        continue;
+      }
+      const uint64_t h = HashTokenIds(ids_.data() + start, len);
+      const double phrase_relevance = 0.5 + 0.5 * static_cast<double>(len) / n;
+      for (const Posting& p : ix.phrase.Get(h)) {
+        if (!explain && Full(p)) break;
+        if (window_matches(ix.target_tokens.Get(p.id), start)) {
+          ConsiderTarget(q, p, keyword(p.id), phrase_relevance);
+        }
+      }
+      if (len == n) {
+        for (const Posting& p : ix.exact.Get(h)) {
+          if (!explain && Full(p)) break;
+          if (window_matches(ix.target_tokens.Get(p.id), start)) {
+            ConsiderTarget(q, p, keyword(p.id), 1.0);
+          }
+        }
+      }
+    }
+  }
+  // Broad: keywords anchored on a query token, all of whose tokens the query has.
+  for (int32_t tok : id_set_) {
+    for (const Posting& p : ix.broad.Get(tok)) {
+      if (!explain && Full(p)) break;
+      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
+      bool all = true;
+      for (int32_t t : kw) all = all && Contains(id_set_, t);
+      if (all) ConsiderTarget(q, p, keyword(p.id), 0.25 + 0.5 * std::min<double>(1, kw.size() / static_cast<double>(n)));
+    }
+  }
+
+  // Product targets: the viewed product.
+  const int32_t viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
+  for (const Posting& p : ix.product_targets.Get(viewed)) {
+    if (!explain && Full(p)) break;
+    MatchedTarget m;
+    m.kind = MatchKind::kProduct;
+    m.target = p.id;
+    ConsiderTarget(q, p, m, 1.0);
+  }
+  // Category targets: the request's categories, the viewed product's, and their ancestors.
+  std::vector<std::pair<int32_t, int>> categories;  // category, distance up from the request's
+  auto add_category = [&](int32_t c) {
+    for (int d = 0; c >= 0 && d < 16; ++d, c = s.category_parent(c)) {
+      bool seen = false;
+      for (auto& [k, kd] : categories) {
+        if (k == c) {
+          kd = std::min(kd, d);
+          seen = true;
+        }
+      }
+      if (!seen) categories.emplace_back(c, d);
+    }
+  };
+  for (const std::string& id : r.category_ids) add_category(s.FindCategory(id));
+  if (viewed >= 0) add_category(s.product_category(viewed));
+  for (const auto& [c, d] : categories) {
+    for (const Posting& p : ix.category_targets.Get(c)) {
+      if (!explain && Full(p)) break;
+      MatchedTarget m;
+      m.kind = MatchKind::kCategory;
+      m.target = p.id;
+      ConsiderTarget(q, p, m, 0.5 * std::pow(0.8, d));
+    }
+  }
+
+  // Automatic: close and loose match on title overlap.
+  for (int32_t tok : id_set_) {
+    for (const Posting& p : ix.auto_title.Get(tok)) {
+      if (!explain && Full(p)) break;
+      if (!auto_seen_.insert(p.id).second) continue;
+      absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_product(p.id));
+      size_t hits = 0;
+      for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
+      const double coverage = static_cast<double>(hits) / n;
+      const AutoTargetGroup group = coverage >= kCloseMatchCoverage ? AutoTargetGroup::kCloseMatch
+                                    : coverage >= kLooseMatchCoverage
+                                        ? AutoTargetGroup::kLooseMatch
+                                        : AutoTargetGroup::kUnspecified;
+      const int32_t g = s.ad_ad_group(p.id);
+      if (group == AutoTargetGroup::kUnspecified || !s.AutoEnabled(g, group)) continue;
+      MatchedTarget m;
+      m.kind = MatchKind::kAuto;
+      m.auto_group = group;
+      Consider(q, p.id, m, group == AutoTargetGroup::kCloseMatch ? coverage : 0.6 * coverage,
+               s.ResolveAutoBid(g, group));
+    }
+  }
+  // Automatic: substitutes (viewed product's category) and complements (viewed and cart).
+  auto auto_list = [&](const DenseLists<Posting>& lists, int32_t category, AutoTargetGroup group,
+                       double relevance, absl::Span<const int32_t> exclude_products) {
+    for (const Posting& p : lists.Get(category)) {
+      if (!explain && Full(p)) break;
+      if (std::find(exclude_products.begin(), exclude_products.end(), s.ad_product(p.id)) !=
+          exclude_products.end()) {
+        continue;
+      }
+      MatchedTarget m;
+      m.kind = MatchKind::kAuto;
+      m.auto_group = group;
+      Consider(q, p.id, m, relevance, s.ResolveAutoBid(s.ad_ad_group(p.id), group));
+    }
+  };
+  std::vector<int32_t> page_products;
+  if (viewed >= 0) page_products.push_back(viewed);
+  for (const std::string& id : r.cart_product_ids) {
+    const int32_t p = s.FindProduct(id);
+    if (p >= 0) page_products.push_back(p);
+  }
+  if (viewed >= 0) {
+    auto_list(ix.substitutes, s.product_category(viewed), AutoTargetGroup::kSubstitutes, 0.6,
+              page_products);
+  }
+  std::vector<int32_t> page_categories;
+  for (int32_t p : page_products) {
+    const int32_t c = s.product_category(p);
+    if (c >= 0 && std::find(page_categories.begin(), page_categories.end(), c) ==
+                      page_categories.end()) {
+      page_categories.push_back(c);
+    }
+  }
+  for (int32_t c : page_categories) {
+    auto_list(ix.complements, c, AutoTargetGroup::kComplements, 0.4, page_products);
+  }
+
+  // Best first; keep max_candidates; drop rejections of ads that did produce a candidate.
+  auto& cands = out->candidates;
+  std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+    return a.score() != b.score() ? a.score() > b.score() : a.ad < b.ad;
+  });
+  if (cands.size() > q.max_candidates) cands.resize(q.max_candidates);
+  if (explain) {
+    auto& rej = out->rejections;
+    rej.erase(std::remove_if(rej.begin(), rej.end(),
+                             [&](const Rejection& x) { return best_.contains(x.ad); }),
+              rej.end());
+  }
+  out_ = nullptr;
+  return absl::OkStatus();
+}
+
+absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
+                      bool explain, Result* out) {
+  Retriever r;
+  return r.Retrieve(snapshot, request, now, explain, out);
+}
+
+}  // namespace gavel::targeting

@@ -1,0 +1,128 @@
+// Retrieval and scoring: from a request (query, page, shopper) to the candidate ads an auction
+// ranks, each with its matched target, adjusted bid, relevance, predicted CTR and quality.
+//
+//   Retriever r;                                   // reuse per thread: keeps scratch memory
+//   Result result;
+//   absl::Status s = r.Retrieve(*snapshot, request, absl::Now(), /*explain=*/false, &result);
+//   for (const Candidate& c : result.candidates) use(snapshot->ad_id(c.ad), c.bid_micros);
+//
+// Every rule (which targets a request can match, negatives, predicates, schedule, bid adjustment
+// order and rounding, relevance, pCTR and quality formulas, early termination) is written down in
+// docs/targeting.md.
+//
+// Ownership: results hold dense indexes and string_views into the snapshot; the snapshot must
+// outlive them. Thread safety: a Retriever is not thread-safe (one per thread); the free function
+// Retrieve and any number of Retrievers may read one snapshot concurrently.
+#ifndef GAVEL_TARGETING_RETRIEVE_H_
+#define GAVEL_TARGETING_RETRIEVE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "targeting/catalog.h"
+#include "targeting/normalize.h"
+
+namespace gavel::targeting {
+
+struct Request {
+  Placement placement = Placement::kUnspecified;
+  std::string query;                       // <= 512 bytes, <= 32 tokens
+  std::vector<std::string> category_ids;   // page / query categories
+  std::string viewed_product_id;
+  std::vector<std::string> cart_product_ids;
+  struct Shopper {
+    std::string user_id;
+    std::vector<std::string> segments;
+    Device device = Device::kUnspecified;
+    std::string country, region;
+    int local_hour = -1;  // 0-23; -1 unknown
+  } shopper;
+  int slots = 1;
+};
+
+enum class MatchKind { kKeyword, kProduct, kCategory, kAuto };
+
+struct MatchedTarget {
+  MatchKind kind = MatchKind::kKeyword;
+  int32_t target = -1;             // manual target's dense index; -1 for automatic targeting
+  absl::string_view keyword_text;  // the keyword as the advertiser wrote it; into the snapshot
+  MatchType match_type = MatchType::kUnspecified;
+  AutoTargetGroup auto_group = AutoTargetGroup::kUnspecified;
+};
+
+struct Candidate {
+  int32_t ad;             // dense ProductAd index
+  MatchedTarget matched;
+  int64_t bid_micros;     // after every adjustment
+  double relevance;       // [0, 1]
+  double predicted_ctr;   // (0, 1), for slot 1
+  double quality;         // (0, 1]
+  double score() const { return static_cast<double>(bid_micros) * quality; }
+};
+
+enum class RejectReason { kNegativeKeyword, kTargetingExcluded, kLowRelevance, kOutOfSchedule };
+// "NEGATIVE_KEYWORD", ... (the LossReason suffix).
+absl::string_view RejectReasonName(RejectReason r);
+
+struct Rejection {
+  int32_t ad;
+  MatchedTarget matched;
+  RejectReason reason;
+  std::string detail;  // e.g. "negative phrase keyword \"used\" on campaign c-12"
+};
+
+struct Result {
+  std::vector<Candidate> candidates;  // best first by bid x quality, then ad index; one per ad
+  std::vector<Rejection> rejections;  // explain only: matched ads that produced no candidate
+};
+
+// Applies the placement multiplier then the bidding strategy to a resolved bid, rounding down to
+// whole micros after each step (the strategy factor is first floored to 1/10,000).
+int64_t AdjustBid(int64_t base_bid_micros, int32_t placement_percent, BiddingStrategy strategy,
+                  Placement placement, double predicted_ctr, double baseline_ctr);
+
+class Retriever {
+ public:
+  // Fills `out` (cleared first). OK on success; INVALID_ARGUMENT naming the field for a bad query
+  // ("query: invalid UTF-8 at byte 7") or shopper.local_hour outside [-1, 23]. Unknown ids in the
+  // request (categories, products, segments) match nothing; they are not errors.
+  // With `explain`, every matching posting is scanned (no early termination) and rejections kept.
+  absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
+                        bool explain, Result* out);
+
+ private:
+  struct Query;
+  void Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
+                int64_t base_bid);
+  void ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m, double relevance);
+  bool Full(const Posting& p) const;
+  void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
+              std::string detail);
+  std::string PredicateFailure(const Query& q, int32_t pred) const;
+
+  TokenizedText text_;
+  std::vector<int32_t> ids_, id_set_, segments_;
+  std::vector<uint64_t> token_hashes_;
+  absl::flat_hash_map<int32_t, int32_t> blocked_campaign_, blocked_ad_group_;  // -> negative
+  absl::flat_hash_map<int32_t, int32_t> best_;      // ad -> index in candidates
+  absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
+  absl::flat_hash_set<int32_t> auto_seen_;
+  std::vector<double> scores_;
+  double threshold_ = 0;
+  size_t next_threshold_at_ = 0;
+  Result* out_ = nullptr;
+};
+
+// Convenience: a fresh Retriever per call (allocates scratch each time).
+absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
+                      bool explain, Result* out);
+
+}  // namespace gavel::targeting
+
+#endif  // GAVEL_TARGETING_RETRIEVE_H_

@@ -1,0 +1,199 @@
+// Shopper predicates, schedule, entity states, bid resolution and bid adjustments.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "targeting/retrieve.h"
+#include "tests/targeting/test_catalog.h"
+
+namespace gavel::targeting {
+namespace {
+
+using testing::BaseCatalog;
+using testing::KeywordTarget;
+using testing::MustBuild;
+using testing::MustRetrieve;
+using testing::Search;
+
+Catalog Shoes() {
+  Catalog c = BaseCatalog();
+  c.targets.push_back(KeywordTarget("t-1", "shoes", MatchType::kBroad));
+  return c;
+}
+
+Request Shopper(Request::Shopper s) {
+  Request r = Search("shoes");
+  r.shopper = std::move(s);
+  return r;
+}
+
+TEST(Predicates, IncludeSegmentRequiresOneOfTheSegments) {
+  Catalog c = Shoes();
+  c.campaigns[0].predicates.include_segments = {"runner", "hiker"};
+  auto s = MustBuild(std::move(c));
+  EXPECT_EQ(MustRetrieve(*s, Shopper({.segments = {"x", "hiker"}})).candidates.size(), 1);
+  Result r = MustRetrieve(*s, Shopper({.segments = {"new-parent"}}));
+  EXPECT_TRUE(r.candidates.empty());
+  ASSERT_EQ(r.rejections.size(), 1);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kTargetingExcluded);
+  EXPECT_EQ(r.rejections[0].detail, "campaign c-1 does not include the shopper's segments");
+}
+
+TEST(Predicates, ExcludeSegmentAtAdGroupLevel) {
+  Catalog c = Shoes();
+  c.ad_groups[0].predicates.exclude_segments = {"bargain"};
+  auto s = MustBuild(std::move(c));
+  Result r = MustRetrieve(*s, Shopper({.segments = {"bargain"}}));
+  ASSERT_EQ(r.rejections.size(), 1);
+  EXPECT_EQ(r.rejections[0].detail, "ad group g-1 excludes a shopper segment");
+  EXPECT_EQ(MustRetrieve(*s, Shopper({})).candidates.size(), 1);
+}
+
+TEST(Predicates, DeviceIncludeAndExclude) {
+  Catalog c = Shoes();
+  c.campaigns[0].predicates.include_devices = {Device::kMobileApp, Device::kMobileWeb};
+  c.ad_groups[0].predicates.exclude_devices = {Device::kMobileWeb};
+  auto s = MustBuild(std::move(c));
+  EXPECT_EQ(MustRetrieve(*s, Shopper({.device = Device::kMobileApp})).candidates.size(), 1);
+  EXPECT_TRUE(MustRetrieve(*s, Shopper({.device = Device::kMobileWeb})).candidates.empty());
+  EXPECT_TRUE(MustRetrieve(*s, Shopper({.device = Device::kDesktop})).candidates.empty());
+  EXPECT_TRUE(MustRetrieve(*s, Shopper({})).candidates.empty());  // unknown device
+}
+
+TEST(Predicates, CountryAndRegion) {
+  Catalog c = Shoes();
+  c.campaigns[0].predicates.include_countries = {"US"};
+  c.campaigns[0].predicates.exclude_regions = {"US-CA"};
+  auto s = MustBuild(std::move(c));
+  EXPECT_EQ(MustRetrieve(*s, Shopper({.country = "US", .region = "US-NY"})).candidates.size(), 1);
+  Result ca = MustRetrieve(*s, Shopper({.country = "US", .region = "US-CA"}));
+  ASSERT_EQ(ca.rejections.size(), 1);
+  EXPECT_EQ(ca.rejections[0].detail, "campaign c-1 excludes the shopper's region");
+  EXPECT_TRUE(MustRetrieve(*s, Shopper({.country = "DE"})).candidates.empty());
+}
+
+TEST(Predicates, DaypartingUsesLocalHour) {
+  Catalog c = Shoes();
+  c.campaigns[0].predicates.include_hours = {8, 9, 10};
+  auto s = MustBuild(std::move(c));
+  EXPECT_EQ(MustRetrieve(*s, Shopper({.local_hour = 9})).candidates.size(), 1);
+  EXPECT_TRUE(MustRetrieve(*s, Shopper({.local_hour = 11})).candidates.empty());
+  EXPECT_TRUE(MustRetrieve(*s, Shopper({.local_hour = -1})).candidates.empty());
+}
+
+TEST(Predicates, LocalHourOutOfRangeIsInvalidArgument) {
+  auto s = MustBuild(Shoes());
+  Result out;
+  absl::Status st = Retrieve(*s, Shopper({.local_hour = 24}), testing::Now(), false, &out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "shopper.local_hour must be in [0, 23] or -1, got 24");
+}
+
+TEST(Schedule, ServesOnlyBetweenStartAndEndDateInCampaignTimeZone) {
+  Catalog c = Shoes();
+  c.campaigns[0].start_date = absl::CivilDay(2026, 6, 1);
+  c.campaigns[0].end_date = absl::CivilDay(2026, 6, 15);
+  c.campaigns[0].time_zone = absl::FixedTimeZone(-5 * 3600);
+  auto s = MustBuild(std::move(c));
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  // 2026-06-16 03:00 UTC is still 2026-06-15 22:00 at UTC-5: serves.
+  EXPECT_EQ(MustRetrieve(*s, Search("shoes"), true,
+                         absl::FromCivil(absl::CivilSecond(2026, 6, 16, 3, 0, 0), utc))
+                .candidates.size(),
+            1);
+  Result late = MustRetrieve(*s, Search("shoes"), true,
+                             absl::FromCivil(absl::CivilSecond(2026, 6, 16, 6, 0, 0), utc));
+  EXPECT_TRUE(late.candidates.empty());
+  ASSERT_EQ(late.rejections.size(), 1);
+  EXPECT_EQ(late.rejections[0].reason, RejectReason::kOutOfSchedule);
+  EXPECT_EQ(late.rejections[0].detail,
+            "campaign c-1 serves 2026-06-01..2026-06-15 in Fixed/UTC-05:00:00");
+  EXPECT_TRUE(MustRetrieve(*s, Search("shoes"), true,
+                           absl::FromCivil(absl::CivilSecond(2026, 6, 1, 4, 59, 0), utc))
+                  .candidates.empty());
+}
+
+TEST(EntityState, PausedOrArchivedEntitiesNeverServe) {
+  for (int level = 0; level < 5; ++level) {
+    Catalog c = Shoes();
+    const EntityState st = level % 2 == 0 ? EntityState::kPaused : EntityState::kArchived;
+    if (level == 0) c.advertisers[0].state = st;
+    if (level == 1) c.campaigns[0].state = st;
+    if (level == 2) c.ad_groups[0].state = st;
+    if (level == 3) c.product_ads[0].state = st;
+    if (level == 4) c.targets[0].state = st;
+    auto s = MustBuild(std::move(c));
+    Result r = MustRetrieve(*s, Search("shoes"));
+    EXPECT_TRUE(r.candidates.empty()) << level;
+    EXPECT_TRUE(r.rejections.empty()) << level;
+  }
+}
+
+TEST(BidResolution, TargetThenAdGroupThenCampaignDefault) {
+  Catalog c = BaseCatalog();
+  c.campaigns[0].default_bid_micros = 300'000;
+  c.ad_groups[0].default_bid_micros = 0;
+  c.targets.push_back(KeywordTarget("t-1", "shoes", MatchType::kBroad, 0));
+  c.targets.push_back(KeywordTarget("t-2", "socks", MatchType::kBroad, 900'000));
+  auto s = MustBuild(c);
+  EXPECT_EQ(s->ResolveTargetBid(0), 300'000);
+  EXPECT_EQ(s->ResolveTargetBid(1), 900'000);
+  c.ad_groups[0].default_bid_micros = 500'000;
+  auto s2 = MustBuild(std::move(c));
+  EXPECT_EQ(s2->ResolveTargetBid(0), 500'000);
+  EXPECT_EQ(MustRetrieve(*s2, Search("shoes")).candidates[0].bid_micros, 500'000);
+}
+
+TEST(AdjustBid, PlacementMultiplierRoundsDown) {
+  EXPECT_EQ(AdjustBid(1'000'001, 50, BiddingStrategy::kFixed, Placement::kTopOfSearch, 0.01, 0.02),
+            1'500'001);
+  EXPECT_EQ(AdjustBid(333'333, 900, BiddingStrategy::kFixed, Placement::kTopOfSearch, 0, 0.02),
+            3'333'330);
+  EXPECT_EQ(AdjustBid(3, 50, BiddingStrategy::kFixed, Placement::kTopOfSearch, 0, 0.02), 4);
+}
+
+TEST(AdjustBid, DynamicDownOnlyLowersByCtrRatioNeverRaises) {
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicDownOnly, Placement::kTopOfSearch,
+                      0.01, 0.02),
+            500'000);
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicDownOnly, Placement::kTopOfSearch,
+                      0.08, 0.02),
+            1'000'000);
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicDownOnly, Placement::kTopOfSearch,
+                      0.0, 0.02),
+            0);
+}
+
+TEST(AdjustBid, UpAndDownCapsAtDoubleOnTopOfSearchAndHalfMoreElsewhere) {
+  EXPECT_EQ(AdjustBid(1'000'000, 100, BiddingStrategy::kDynamicUpAndDown,
+                      Placement::kTopOfSearch, 0.5, 0.02),
+            4'000'000);
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicUpAndDown,
+                      Placement::kProductPage, 0.5, 0.02),
+            1'500'000);
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicUpAndDown,
+                      Placement::kRestOfSearch, 0.01, 0.02),
+            500'000);
+}
+
+TEST(AdjustBid, RetrievalAppliesCampaignPlacementMultiplier) {
+  Catalog c = Shoes();
+  c.campaigns[0].placement_multiplier_percent[static_cast<int>(Placement::kTopOfSearch)] = 25;
+  auto s = MustBuild(std::move(c));
+  EXPECT_EQ(MustRetrieve(*s, Search("shoes")).candidates[0].bid_micros, 1'250'000);
+  Request rest = Search("shoes");
+  rest.placement = Placement::kRestOfSearch;
+  EXPECT_EQ(MustRetrieve(*s, rest).candidates[0].bid_micros, 1'000'000);
+}
+
+TEST(Scoring, QualityAndCtrAreInRange) {
+  auto s = MustBuild(Shoes());
+  const Candidate& c = MustRetrieve(*s, Search("shoes")).candidates.at(0);
+  EXPECT_GT(c.predicted_ctr, 0);
+  EXPECT_LT(c.predicted_ctr, 1);
+  EXPECT_GT(c.quality, 0);
+  EXPECT_LE(c.quality, 1);
+  const double base = s->model().baseline_ctr();
+  EXPECT_DOUBLE_EQ(c.quality, std::sqrt(c.relevance * c.predicted_ctr / (c.predicted_ctr + base)));
+}
+
+}  // namespace
+}  // namespace gavel::targeting
