@@ -39,6 +39,9 @@ ABSL_FLAG(std::string, queries, "",
 ABSL_FLAG(std::string, catalog, "",
           "Catalog JSON (gavel.v1.Catalog): queries are its keyword texts, Zipf-weighted by how "
           "many targets use them, and product/category pages use its ids.");
+ABSL_FLAG(std::string, dump_queries, "",
+          "Write the query set and page ids (from --catalog or --queries) to this file as a query "
+          "file and exit: parse a large catalog once, then run with --queries.");
 ABSL_FLAG(double, zipf, 1.0, "Zipf exponent for catalog-derived queries.");
 ABSL_FLAG(int32_t, slots, 4, "Slots per auction.");
 ABSL_FLAG(double, impression_rate, 0, "Per winner, the chance of reporting its impression.");
@@ -82,13 +85,25 @@ int Main() {
   }
   if (!queries_path.empty()) {
     absl::StatusOr<std::string> text = ReadFile(queries_path);
-    queries = text.ok() ? QuerySet::FromQueryFileText(*text) : text.status();
+    queries = text.ok() ? QuerySet::FromQueryFileText(*text, &mix) : text.status();
   } else if (catalog_path.empty()) {
     queries = QuerySet::FromQueryFileText(kDefaultQueries);
   }
   if (!queries.ok()) {
     std::fprintf(stderr, "gavel_loadgen: %s\n", queries.status().ToString().c_str());
     return 2;
+  }
+  if (const std::string dump = absl::GetFlag(FLAGS_dump_queries); !dump.empty()) {
+    std::ofstream out(dump, std::ios::binary | std::ios::trunc);
+    out << ToQueryFileText(*queries, mix);
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "gavel_loadgen: cannot write %s\n", dump.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "gavel_loadgen: wrote %zu queries, %zu products, %zu categories to %s\n",
+                 queries->size(), mix.product_ids.size(), mix.category_ids.size(), dump.c_str());
+    return 0;
   }
   RequestSampler sampler(&*queries, mix);
 

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
@@ -55,13 +56,21 @@ absl::StatusOr<QuerySet> QuerySet::FromWeighted(std::vector<WeightedQuery> queri
   return QuerySet(std::move(queries));
 }
 
-absl::StatusOr<QuerySet> QuerySet::FromQueryFileText(absl::string_view text) {
+absl::StatusOr<QuerySet> QuerySet::FromQueryFileText(absl::string_view text, RequestMix* pages) {
   std::vector<WeightedQuery> queries;
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;
     line = absl::StripTrailingAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
+    if (absl::ConsumePrefix(&line, "@product\t")) {
+      if (pages != nullptr) pages->product_ids.emplace_back(line);
+      continue;
+    }
+    if (absl::ConsumePrefix(&line, "@category\t")) {
+      if (pages != nullptr) pages->category_ids.emplace_back(line);
+      continue;
+    }
     WeightedQuery q;
     const size_t tab = line.rfind('\t');
     if (tab == absl::string_view::npos) {
@@ -119,6 +128,18 @@ size_t QuerySet::Sample(absl::BitGenRef gen) const {
   const double x = absl::Uniform(gen, 0.0, cumulative_.back());
   const size_t i = std::upper_bound(cumulative_.begin(), cumulative_.end(), x) - cumulative_.begin();
   return std::min(i, queries_.size() - 1);
+}
+
+std::string ToQueryFileText(const QuerySet& queries, const RequestMix& pages) {
+  std::string out = "# gavel_loadgen query file: query<TAB>weight, then page ids\n";
+  for (size_t i = 0; i < queries.size(); ++i) {
+    // %.17g round-trips a double exactly, so the reread set samples identically.
+    absl::StrAppend(&out, queries.query(i).text, "\t",
+                    absl::StrFormat("%.17g", queries.query(i).weight), "\n");
+  }
+  for (const std::string& id : pages.product_ids) absl::StrAppend(&out, "@product\t", id, "\n");
+  for (const std::string& id : pages.category_ids) absl::StrAppend(&out, "@category\t", id, "\n");
+  return out;
 }
 
 absl::StatusOr<gavel::v1::Catalog> ReadCatalogJson(const std::string& path) {

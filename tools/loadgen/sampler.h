@@ -33,12 +33,17 @@ struct WeightedQuery {
   double weight = 1;
 };
 
+struct RequestMix;
+
 // A non-empty list of queries with positive weights.
 class QuerySet {
  public:
   // From "query" or "query<TAB>weight" lines; blank lines and lines starting with '#' are skipped.
-  // kInvalidArgument naming the line when a weight is not a positive number or no query remains.
-  static absl::StatusOr<QuerySet> FromQueryFileText(absl::string_view text);
+  // "@product<TAB>ID" and "@category<TAB>ID" lines (written by ToQueryFileText) add page ids to
+  // `pages` when it is not null. kInvalidArgument naming the line when a weight is not a positive
+  // number or no query remains.
+  static absl::StatusOr<QuerySet> FromQueryFileText(absl::string_view text,
+                                                    RequestMix* pages = nullptr);
   // Distinct keyword texts of the catalog's targets, ranked by how many targets use each (ties by
   // text), with weight 1 / rank^zipf_exponent. Falls back to product titles when the catalog has
   // no keyword targets. kInvalidArgument when neither exists or zipf_exponent < 0.
@@ -72,6 +77,10 @@ struct RequestMix {
   std::vector<std::string> product_ids;
   std::vector<std::string> category_ids;
 };
+
+// The query file FromQueryFileText reads back to the same queries and page ids: what
+// `gavel_loadgen --dump_queries` writes, so a large catalog is parsed once, not once per run.
+std::string ToQueryFileText(const QuerySet& queries, const RequestMix& pages);
 
 // Builds the product and category id lists of a RequestMix from a catalog, keeping at most
 // `max_ids` of each (evenly spaced) so a 1M-ad catalog does not cost the load generator memory.

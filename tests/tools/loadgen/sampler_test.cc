@@ -53,6 +53,20 @@ TEST(QuerySetFromQueryFileText, RejectsAFileWithoutQueries) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(QuerySetFromQueryFileText, ReadsBackWhatToQueryFileTextWroteIncludingPageIds) {
+  QuerySet queries = *QuerySet::FromWeighted({{"shoes", 1}, {"socks", 1.0 / 3}});
+  RequestMix pages{.product_ids = {"p-1", "p-2"}, .category_ids = {"c-1"}};
+  RequestMix reread;
+  absl::StatusOr<QuerySet> again =
+      QuerySet::FromQueryFileText(ToQueryFileText(queries, pages), &reread);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->size(), 2);
+  EXPECT_EQ(again->query(1).text, "socks");
+  EXPECT_EQ(again->query(1).weight, 1.0 / 3);
+  EXPECT_EQ(reread.product_ids, pages.product_ids);
+  EXPECT_EQ(reread.category_ids, pages.category_ids);
+}
+
 TEST(QuerySetFromCatalog, RanksKeywordsByHowManyTargetsUseThemWithZipfWeights) {
   gavel::v1::Catalog catalog;
   *catalog.add_targets() = KeywordTarget("t1", "socks");
