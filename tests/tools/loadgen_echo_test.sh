@@ -5,6 +5,8 @@
 set -euo pipefail
 echo_server=$1
 loadgen=$2
+# Under --config=tsan: gRPC comes from Debian, uninstrumented; see the suppressions file.
+export TSAN_OPTIONS="${TSAN_OPTIONS:-}:suppressions=$3"
 
 exec 3< <(exec "$echo_server" --listen=127.0.0.1:0)
 server_pid=$!
