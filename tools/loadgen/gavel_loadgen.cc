@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "tools/loadgen/report.h"
 #include "tools/loadgen/runner.h"
@@ -145,5 +146,9 @@ int main(int argc, char** argv) {
       "  gavel_loadgen --target=127.0.0.1:50051 --concurrency=64 --duration=10s\n"
       "  gavel_loadgen --target=127.0.0.1:50051 --rate=20000 --catalog=catalog.json --json");
   absl::ParseCommandLine(argc, argv);
+  // gRPC locks absl::Mutex on every call, and Debian's Abseil keeps deadlock-detection graphs for
+  // them: ~3% of the client's CPU in a profile at 64 in flight. The client's own CPU is taken
+  // from the machine the server runs on, so it is kept as small as it can be.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return gavel::loadgen::Main();
 }
