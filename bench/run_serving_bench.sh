@@ -97,6 +97,13 @@ cpu_seconds() {
   awk -v u="${f[11]}" -v s="${f[12]}" -v t="$clk_tck" 'BEGIN { printf "%.2f", (u + s) / t }'
 }
 
+# Busy CPU seconds of the whole machine (all processes) from /proc/stat: total minus idle and iowait.
+machine_busy_seconds() {
+  local cpu user nice system idle iowait irq softirq steal rest
+  read -r cpu user nice system idle iowait irq softirq steal rest </proc/stat
+  awk -v b="$((user + nice + system + irq + softirq + steal))" -v t="$clk_tck" 'BEGIN { printf "%.2f", b / t }'
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -143,26 +150,36 @@ fi
 run_load() {
   local server=$1 run=$2
   shift 2
-  local cpu_before cpu_after
+  local cpu_before cpu_after busy_before busy_after t_before t_after
   cpu_before=$(cpu_seconds "$server_pid")
+  busy_before=$(machine_busy_seconds)
+  t_before=$(date +%s.%N)
   "$bin/tools/loadgen/gavel_loadgen" --target="127.0.0.1:$server_port" "${loadgen_args[@]}" "$@" \
     >"$out/${server}_${run}.raw.json" 2>"$out/${server}_${run}.log"
+  t_after=$(date +%s.%N)
+  busy_after=$(machine_busy_seconds)
   cpu_after=$(cpu_seconds "$server_pid")
   python3 - "$out/${server}_${run}.raw.json" "$out/${server}_${run}.json" "$server" "$run" \
-    "$cpu_before" "$cpu_after" <<'EOF'
-import json, os, sys
-raw, dest, server, run, before, after = sys.argv[1:]
+    "$cpu_before" "$cpu_after" "$busy_before" "$busy_after" "$t_before" "$t_after" <<'EOF'
+import json, sys
+raw, dest, server, run = sys.argv[1:5]
+cpu_before, cpu_after, busy_before, busy_after, t_before, t_after = map(float, sys.argv[5:])
 r = json.load(open(raw))
 r["server"] = server
 r["run"] = run
-r["server_cpu_s"] = round(float(after) - float(before), 3)
+r["server_cpu_s"] = round(cpu_after - cpu_before, 3)
 r["server_cpu_us_per_call"] = round(1e6 * r["server_cpu_s"] / max(1, r["all_completed"]), 2)
-r["loadavg"] = os.getloadavg()[0]
+# CPU the rest of the machine used meanwhile (other engineers' builds and tests on a shared box),
+# in cores: a run that had to share its cores with others is marked as such in the table.
+elapsed = t_after - t_before
+others = (busy_after - busy_before) - r["server_cpu_s"] - r["client_cpu_s"]
+r["other_cpu_cores"] = round(max(0.0, others) / elapsed, 2)
+r["elapsed_s"] = round(elapsed, 3)
 json.dump(r, open(dest, "w"))
 print(f'  {server:5} {run:6} {r["qps"]:9.0f} qps  p50 {r["latency_us"]["p50"]:8.1f}  '
       f'p99 {r["latency_us"]["p99"]:8.1f}  p99.9 {r["latency_us"]["p999"]:8.1f} us  '
       f'cpu {r["server_cpu_us_per_call"]:6.1f} us/call  errors {sum(r["errors"].values())}  '
-      f'not sent {r["not_sent"]}', file=sys.stderr)
+      f'not sent {r["not_sent"]}  others {r["other_cpu_cores"]:.2f} cores', file=sys.stderr)
 EOF
   rm -f "$out/${server}_${run}.raw.json"
 }
@@ -201,15 +218,19 @@ for line in open("/proc/cpuinfo"):
         break
 print(f"Serving benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cpu}, "
       f"{open('/proc/cpuinfo').read().count('processor')} cpus, {platform.system()} {platform.release()}")
+print("client CPU: the load generator's, in cores; others: cores used by every other process on the")
+print("machine during the run (on a shared machine, anything above ~0.1 means the numbers are noisy)")
 print()
-head = f"{'server':7}{'run':16}{'QPS':>10}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}{'CPU us/call':>13}{'errors':>8}{'not sent':>10}"
+head = (f"{'server':7}{'run':16}{'QPS':>10}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
+        f"{'CPU us/call':>13}{'client CPU':>12}{'errors':>8}{'not sent':>10}{'others':>8}")
 print(head)
 print("-" * len(head))
 for (s, r), j in runs.items():
     label = {"c1": "1 in flight", "c64": "64 in flight", "open": f"open {j['rate']:.0f}/s"}[r]
     lat = j["latency_us"]
     print(f"{s:7}{label:16}{j['qps']:10.0f}{lat['p50']:10.1f}{lat['p99']:10.1f}{lat['p999']:10.1f}"
-          f"{j['server_cpu_us_per_call']:13.1f}{sum(j['errors'].values()):8d}{j['not_sent']:10d}")
+          f"{j['server_cpu_us_per_call']:13.1f}{j['client_cpu_s'] / j['elapsed_s']:11.2f}c"
+          f"{sum(j['errors'].values()):8d}{j['not_sent']:10d}{j['other_cpu_cores']:7.2f}c")
 ratios = {}
 if "gavel" in servers:
     print()
