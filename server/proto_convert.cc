@@ -153,4 +153,55 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
   }
 }
 
+std::vector<billing::Event> EventsFromProto(const gavel::v1::ReportEventsRequest& request) {
+  std::vector<billing::Event> events;
+  events.reserve(request.events_size());
+  for (const auto& e : request.events()) {
+    events.push_back(billing::Event{
+        .client_event_id = e.client_event_id(),
+        .type = e.type() == gavel::v1::EVENT_TYPE_CLICK ? billing::TokenType::kClick
+                                                        : billing::TokenType::kImpression,
+        .token = e.token(),
+        .user_id = e.user_id(),
+    });
+  }
+  return events;
+}
+
+void EventResultsToProto(const gavel::v1::ReportEventsRequest& request,
+                         const std::vector<billing::EventResult>& results,
+                         gavel::v1::ReportEventsResponse* out) {
+  for (size_t i = 0; i < results.size(); ++i) {
+    gavel::v1::EventResult* r = out->add_results();
+    r->set_client_event_id(request.events(static_cast<int>(i)).client_event_id());
+    // billing's Outcome and InvalidReason share gavel.v1's numbering.
+    r->set_outcome(static_cast<gavel::v1::EventOutcome>(results[i].outcome));
+    r->set_charged_micros(results[i].charged_micros);
+    r->set_invalid_reason(static_cast<gavel::v1::InvalidReason>(results[i].reason));
+    r->set_detail(results[i].detail);
+  }
+}
+
+namespace {
+
+void DayToProto(const billing::DailyStats& d, gavel::v1::DailyStats* out) {
+  out->set_date(absl::FormatCivilTime(d.date));
+  out->set_impressions(d.counters.impressions);
+  out->set_clicks(d.counters.clicks);
+  out->set_invalid_clicks(d.counters.invalid_clicks);
+  out->set_budget_exhausted_clicks(d.counters.budget_exhausted_clicks);
+  out->set_spend_micros(d.counters.spend_micros);
+  out->set_ctr(d.ctr);
+  out->set_average_cpc_micros(d.average_cpc_micros);
+}
+
+}  // namespace
+
+void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& stats,
+                  gavel::v1::GetCampaignStatsResponse* out) {
+  out->set_campaign_id(campaign_id);
+  for (const billing::DailyStats& d : stats.days) DayToProto(d, out->add_days());
+  DayToProto(stats.total, out->mutable_total());
+}
+
 }  // namespace gavel::server

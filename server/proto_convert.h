@@ -3,10 +3,16 @@
 #ifndef GAVEL_SERVER_PROTO_CONVERT_H_
 #define GAVEL_SERVER_PROTO_CONVERT_H_
 
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "auction/types.h"
+#include "billing/billing.h"
+#include "billing/stats.h"
 #include "engine/engine.h"
 #include "gavel/v1/auction.pb.h"
+#include "gavel/v1/campaigns.pb.h"
+#include "gavel/v1/events.pb.h"
 #include "gavel/v1/types.pb.h"
 
 namespace gavel::server {
@@ -23,6 +29,17 @@ void AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& request,
 void AuctionResultToProto(const engine::AuctionResult& result, gavel::v1::RunAuctionResponse* out);
 
 gavel::v1::Mechanism MechanismToProto(auction::Mechanism m);
+
+// A validated batch (see ValidateReportEventsRequest) to billing's events.
+std::vector<billing::Event> EventsFromProto(const gavel::v1::ReportEventsRequest& request);
+
+// One result per event, in request order.
+void EventResultsToProto(const gavel::v1::ReportEventsRequest& request,
+                         const std::vector<billing::EventResult>& results,
+                         gavel::v1::ReportEventsResponse* out);
+
+void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& stats,
+                  gavel::v1::GetCampaignStatsResponse* out);
 
 }  // namespace gavel::server
 

@@ -1,0 +1,37 @@
+// Connects the engine to billing: the ServingGate that asks billing whether a campaign may enter an
+// auction (budget left under its policy, not paced out), and the budget settings billing needs from
+// each catalog version.
+//
+//   BillingGate gate(billing.get());
+//   for (const auto& b : BudgetsFromCatalog(snapshot->catalog())) billing->UpsertCampaign(b);
+//
+// Does not own `billing`. Thread-safe.
+#ifndef GAVEL_ENGINE_BILLING_GATE_H_
+#define GAVEL_ENGINE_BILLING_GATE_H_
+
+#include <vector>
+
+#include "billing/billing.h"
+#include "billing/budget.h"
+#include "engine/engine.h"
+#include "targeting/catalog.h"
+
+namespace gavel::engine {
+
+class BillingGate final : public ServingGate {
+ public:
+  explicit BillingGate(billing::Billing* billing) : billing_(billing) {}
+
+  // Campaigns billing does not know (caller-supplied candidates) serve.
+  ServeVerdict Check(absl::string_view campaign_id, absl::Time now, absl::BitGenRef gen) override;
+
+ private:
+  billing::Billing* const billing_;
+};
+
+// Each campaign's daily budget, policy, time zone and pacing switch.
+std::vector<billing::CampaignBudget> BudgetsFromCatalog(const targeting::Catalog& catalog);
+
+}  // namespace gavel::engine
+
+#endif  // GAVEL_ENGINE_BILLING_GATE_H_

@@ -1,0 +1,100 @@
+// gavel_server: the sponsored-products auction and billing server. See README.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free port)");
+ABSL_FLAG(std::string, catalog, "", "catalog file: a gavel.v1.Catalog as JSON (required)");
+ABSL_FLAG(std::string, model, "", "CTR model file (default: the built-in model)");
+ABSL_FLAG(std::string, admin_api_key_file, "",
+          "file holding the admin API key; without it the admin API answers UNAUTHENTICATED");
+ABSL_FLAG(std::string, token_key_file, "",
+          "click-token signing keys, `key_id hex_secret` per line, current first (default: an "
+          "insecure public dev key)");
+ABSL_FLAG(std::string, ledger_dir, "", "directory of the spend ledger (required)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("gavel_server --catalog=FILE --ledger_dir=DIR [flags]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are handled by one thread with sigwait; block them everywhere else first, before gRPC
+  // starts its threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  gavel::server::ServerConfig config;
+  config.listen = absl::GetFlag(FLAGS_listen);
+  config.catalog_path = absl::GetFlag(FLAGS_catalog);
+  config.model_path = absl::GetFlag(FLAGS_model);
+  config.token_key_file = absl::GetFlag(FLAGS_token_key_file);
+  config.ledger_dir = absl::GetFlag(FLAGS_ledger_dir);
+  config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
+  config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
+  config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  if (!absl::GetFlag(FLAGS_admin_api_key_file).empty()) {
+    std::ifstream in(absl::GetFlag(FLAGS_admin_api_key_file));
+    if (!in) {
+      std::fprintf(stderr, "gavel_server: cannot read --admin_api_key_file=%s\n",
+                   absl::GetFlag(FLAGS_admin_api_key_file).c_str());
+      return 2;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    config.admin_api_key = std::string(absl::StripAsciiWhitespace(ss.str()));
+  }
+  if (config.token_key_file.empty()) {
+    std::fprintf(stderr,
+                 "gavel_server: WARNING: no --token_key_file; signing click tokens with the public "
+                 "dev key, so anyone can forge them. Never use this in production.\n");
+  }
+
+  auto server = gavel::server::GavelServer::Start(config);
+  if (!server.ok()) {
+    std::fprintf(stderr, "gavel_server: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  std::printf("listening on %s\n", (*server)->address().c_str());
+  std::fflush(stdout);
+
+  std::thread signal_thread([&] {
+    while (true) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig == SIGHUP) {
+        auto reloaded = (*server)->Reload();
+        if (reloaded.ok()) {
+          std::fprintf(stderr, "gavel_server: reloaded catalog v%lld (%lld ads)\n",
+                       static_cast<long long>(reloaded->catalog_version()),
+                       static_cast<long long>(reloaded->ads()));
+        } else {
+          std::fprintf(stderr, "gavel_server: reload failed, still serving the old catalog: %s\n",
+                       std::string(reloaded.status().message()).c_str());
+        }
+        continue;
+      }
+      std::fprintf(stderr, "gavel_server: shutting down\n");
+      (*server)->Shutdown();
+      return;
+    }
+  });
+  (*server)->Wait();
+  signal_thread.join();
+  return 0;
+}

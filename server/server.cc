@@ -1,0 +1,219 @@
+#include "server/server.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "billing/billing.h"
+#include "billing/clock.h"
+#include "billing/token.h"
+#include "engine/billing_gate.h"
+#include "engine/engine.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/auction_service.h"
+#include "server/campaign_service.h"
+#include "server/catalog_convert.h"
+#include "server/catalog_file.h"
+#include "server/catalog_store.h"
+#include "server/event_service.h"
+#include "server/limits.h"
+#include "server/proto_convert.h"
+#include "targeting/ctr_model.h"
+
+namespace gavel::server {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot open"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<absl::CivilDay> ParseDay(const std::string& field, const std::string& value) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(value, &day)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be YYYY-MM-DD, got \"", value, "\""));
+  }
+  return day;
+}
+
+}  // namespace
+
+struct GavelServer::State {
+  ServerConfig config;
+  billing::RealClock clock;
+  std::shared_ptr<const targeting::CtrModel> model;
+  std::unique_ptr<billing::Billing> billing;
+  std::unique_ptr<engine::BillingGate> gate;
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<CatalogStore> store;
+  std::unique_ptr<AdminAuth> auth;
+  std::unique_ptr<AuctionServiceImpl> auction_service;
+  std::unique_ptr<EventServiceImpl> event_service;
+  std::unique_ptr<CampaignServiceImpl> campaign_service;
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+
+  // Builds a snapshot of `catalog`, registers its budgets with billing, and swaps it in.
+  absl::Status Publish(const gavel::v1::Catalog& catalog, int64_t version) {
+    absl::StatusOr<auction::Rules> rules = RulesFromProto(catalog.auction_rules());
+    if (!rules.ok()) return rules.status();
+    absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
+        CatalogFromProto(catalog, version, model);
+    if (!snapshot.ok()) return snapshot.status();
+    for (const billing::CampaignBudget& b : engine::BudgetsFromCatalog((*snapshot)->catalog())) {
+      absl::Status st = billing->UpsertCampaign(b);
+      if (!st.ok()) return st;
+    }
+    engine->Publish(std::make_shared<const engine::Serving>(
+        engine::Serving{.catalog = *std::move(snapshot), .rules = *std::move(rules)}));
+    return absl::OkStatus();
+  }
+
+  absl::Status Stats(const gavel::v1::GetCampaignStatsRequest& req,
+                     gavel::v1::GetCampaignStatsResponse* resp) {
+    std::shared_ptr<const engine::Serving> serving = engine->current();
+    if (req.campaign_id().empty()) return absl::InvalidArgumentError("campaign_id is required");
+    if (serving->catalog->FindCampaign(req.campaign_id()) < 0) {
+      return absl::NotFoundError(absl::StrCat("campaign \"", req.campaign_id(), "\" not found"));
+    }
+    absl::CivilDay to = billing->Today(req.campaign_id());
+    if (!req.end_date().empty()) {
+      absl::StatusOr<absl::CivilDay> d = ParseDay("end_date", req.end_date());
+      if (!d.ok()) return d.status();
+      to = *d;
+    }
+    absl::CivilDay from = to - 29;
+    if (!req.start_date().empty()) {
+      absl::StatusOr<absl::CivilDay> d = ParseDay("start_date", req.start_date());
+      if (!d.ok()) return d.status();
+      from = *d;
+    }
+    absl::StatusOr<billing::CampaignStats> stats = billing->Stats(req.campaign_id(), from, to);
+    if (!stats.ok()) return stats.status();
+    StatsToProto(req.campaign_id(), *stats, resp);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload() {
+    absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile(config.catalog_path);
+    if (!catalog.ok()) return catalog.status();
+    absl::StatusOr<int64_t> version = store->Replace(*std::move(catalog));
+    if (!version.ok()) return version.status();
+    gavel::v1::ReloadCatalogResponse resp;
+    resp.set_catalog_version(*version);
+    resp.set_ads(engine->current()->catalog->ad_count());
+    return resp;
+  }
+};
+
+GavelServer::GavelServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+GavelServer::~GavelServer() { Shutdown(); }
+
+const std::string& GavelServer::address() const { return state_->address; }
+
+absl::StatusOr<gavel::v1::ReloadCatalogResponse> GavelServer::Reload() { return state_->Reload(); }
+
+void GavelServer::Shutdown() {
+  if (state_->server != nullptr) {
+    state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
+}
+
+void GavelServer::Wait() {
+  if (state_->server != nullptr) state_->server->Wait();
+}
+
+absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
+  auto s = std::make_unique<State>();
+  s->config = config;
+  if (config.catalog_path.empty()) return absl::InvalidArgumentError("--catalog is required");
+  if (config.ledger_dir.empty()) return absl::InvalidArgumentError("--ledger_dir is required");
+  if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+
+  s->model = targeting::CtrModel::Default();
+  if (!config.model_path.empty()) {
+    absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
+        targeting::CtrModel::LoadFile(config.model_path);
+    if (!model.ok()) return model.status();
+    s->model = *std::move(model);
+  }
+
+  std::shared_ptr<const billing::Keyring> keyring;
+  if (config.token_key_file.empty()) {
+    keyring = billing::Keyring::InsecureDevDefault();
+  } else {
+    absl::StatusOr<std::shared_ptr<const billing::Keyring>> k =
+        billing::Keyring::FromFile(config.token_key_file);
+    if (!k.ok()) return k.status();
+    keyring = *std::move(k);
+  }
+  absl::StatusOr<std::unique_ptr<billing::Billing>> billing = billing::Billing::Open(
+      billing::BillingConfig{.ledger_dir = config.ledger_dir, .keyring = keyring}, &s->clock);
+  if (!billing.ok()) return billing.status();
+  s->billing = *std::move(billing);
+  s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
+  s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
+
+  absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile(config.catalog_path);
+  if (!catalog.ok()) return catalog.status();
+  State* state = s.get();
+  s->store = std::make_unique<CatalogStore>(
+      *std::move(catalog),
+      [state](const gavel::v1::Catalog& c, int64_t version) { return state->Publish(c, version); });
+  absl::Status st = s->store->Init();
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(config.catalog_path, ": ", st.message()));
+  }
+
+  s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
+  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight);
+  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get());
+  s->campaign_service = std::make_unique<CampaignServiceImpl>(
+      s->auth.get(), s->store.get(),
+      [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {
+        return state->Stats(r, o);
+      },
+      [state] { return state->Reload(); });
+
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!config.tls_cert_path.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile(config.tls_cert_path, "--tls_cert");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadFile(config.tls_key_path, "--tls_key");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions opts;
+    opts.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(opts);
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, creds, &port);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.RegisterService(s->auction_service.get());
+  builder.RegisterService(s->event_service.get());
+  builder.RegisterService(s->campaign_service.get());
+  s->server = builder.BuildAndStart();
+  if (s->server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  s->address = absl::StrCat(host, ":", port);
+  return std::unique_ptr<GavelServer>(new GavelServer(std::move(s)));
+}
+
+}  // namespace gavel::server
