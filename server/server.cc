@@ -21,6 +21,7 @@
 #include "server/catalog_store.h"
 #include "server/event_service.h"
 #include "server/limits.h"
+#include "server/parse_errors.h"
 #include "server/proto_convert.h"
 #include "targeting/ctr_model.h"
 
@@ -197,6 +198,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     creds = grpc::SslServerCredentials(opts);
   }
 
+  InstallParseErrorCapture();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -204,6 +206,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   builder.AddListeningPort(config.listen, creds, &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.experimental().SetInterceptorCreators(ParseErrorInterceptors());
   builder.RegisterService(s->auction_service.get());
   builder.RegisterService(s->event_service.get());
   builder.RegisterService(s->campaign_service.get());
