@@ -4,8 +4,8 @@
 //
 //   bazel run -c opt //bench:auction_bench -- --benchmark_filter='/1000/5$'
 #include <algorithm>
-#include <cstdlib>
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -36,8 +36,7 @@ std::vector<Candidate> MakeCandidates(int n) {
 template <Mechanism kMechanism>
 void BM_Auction(benchmark::State& state) {
   const std::vector<Candidate> ads = MakeCandidates(static_cast<int>(state.range(0)));
-  Rules rules{.mechanism = kMechanism, .slots = static_cast<int>(state.range(1))};
-  rules.one_winner_per_product = getenv("NODEDUPE") == nullptr;
+  const Rules rules{.mechanism = kMechanism, .slots = static_cast<int>(state.range(1))};
   Auctioneer auctioneer;
   Outcome outcome;
   std::mt19937_64 gen(7);

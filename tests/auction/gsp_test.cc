@@ -1,7 +1,11 @@
 // Generalized second price: the examples of docs/auction.md, checkable by hand.
+#include <algorithm>
+#include <random>
 #include <vector>
 
+#include "absl/random/distributions.h"
 #include "auction/auction.h"
+#include "auction/money.h"
 #include "gtest/gtest.h"
 #include "tests/auction/test_util.h"
 
@@ -148,6 +152,65 @@ TEST(GeneralizedSecondPrice, NoCandidatesNoWinners) {
   const Outcome outcome = MustRun({}, Rules{.slots = 3});
   EXPECT_TRUE(outcome.winners.empty());
   EXPECT_TRUE(outcome.losers.empty());
+}
+
+// A large auction against a full sort: the top-K selection must not change the result.
+std::vector<Candidate> ManyAds(int n, int products) {
+  std::mt19937_64 gen(3);
+  std::vector<Candidate> ads;
+  for (int i = 0; i < n; ++i) {
+    ads.push_back(testing::MakeCandidate(
+        {.candidate_id = i + 1,
+         .product_id = products == 0 ? i + 1 : 1 + i % products,
+         .bid_micros = absl::Uniform<int64_t>(gen, 10'000, 3'000'000),
+         .quality = absl::Uniform(absl::IntervalOpenClosed, gen, 0.0, 1.0)}));
+  }
+  return ads;
+}
+
+std::vector<size_t> ByScore(const std::vector<Candidate>& ads) {
+  std::vector<size_t> order(ads.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&ads](size_t a, size_t b) {
+    return ads[a].bid_micros * ads[a].quality > ads[b].bid_micros * ads[b].quality;
+  });
+  return order;
+}
+
+TEST(GeneralizedSecondPrice, LargeAuctionMatchesAFullSort) {
+  const auto ads = ManyAds(5'000, 0);
+  const std::vector<size_t> order = ByScore(ads);
+  const Outcome outcome = MustRun(ads, Rules{.slots = 5});
+  ASSERT_EQ(outcome.winners.size(), 5u);
+  EXPECT_EQ(outcome.losers.size(), ads.size() - 5);
+  for (int k = 0; k < 5; ++k) {
+    const Candidate& me = ads[order[k]];
+    const Candidate& next = ads[order[k + 1]];
+    EXPECT_EQ(outcome.winners[k].index, order[k]);
+    EXPECT_EQ(outcome.winners[k].price_micros,
+              std::min(me.bid_micros,
+                       std::max<int64_t>(10'000, PerClickMicros(next.bid_micros * next.quality,
+                                                                me.quality, me.bid_micros) +
+                                                     10'000)));
+  }
+}
+
+TEST(GeneralizedSecondPrice, LargeAuctionWithFewProductsKeepsTheBestAdOfEach) {
+  // Three products among 3,000 ads: most of the top ads are duplicates, so the auction must look
+  // beyond its first selection.
+  const auto ads = ManyAds(3'000, 3);
+  std::vector<size_t> best;
+  for (size_t i : ByScore(ads)) {
+    bool seen = false;
+    for (size_t b : best) seen = seen || ads[b].product_id == ads[i].product_id;
+    if (!seen) best.push_back(i);
+  }
+  const Outcome outcome = MustRun(ads, Rules{.slots = 5});
+  ASSERT_EQ(outcome.winners.size(), 3u);
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(outcome.winners[k].index, best[k]);
+  int duplicates = 0;
+  for (const Loser& l : outcome.losers) duplicates += l.reason == LossReason::kDuplicateProduct;
+  EXPECT_EQ(duplicates, 3'000 - 3);
 }
 
 }  // namespace
