@@ -155,8 +155,14 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   };
 
   if (request.external.empty()) {
-    absl::Status st =
-        sc.retriever.Retrieve(catalog, request.targeting, now, request.explain, &sc.retrieved);
+    const targeting::Request* query = &request.targeting;
+    targeting::Request with_hour;
+    if (query->shopper.local_hour < 0) {  // Dayparting needs an hour: take it from the time zone.
+      with_hour = request.targeting;
+      with_hour.shopper.local_hour = absl::ToCivilHour(now, request.shopper_time_zone).hour();
+      query = &with_hour;
+    }
+    absl::Status st = sc.retriever.Retrieve(catalog, *query, now, request.explain, &sc.retrieved);
     if (!st.ok()) return st;
     for (const targeting::Candidate& c : sc.retrieved.candidates) {
       AdOutcome row;

@@ -68,6 +68,8 @@ struct ExternalCandidate {
 struct AuctionRequest {
   std::string request_id;
   targeting::Request targeting;                 // placement, query, page, shopper, slots
+  // When targeting.shopper.local_hour is unknown (-1), the hour now in this zone is used.
+  absl::TimeZone shopper_time_zone = absl::UTCTimeZone();
   std::vector<ExternalCandidate> external;      // when non-empty, the only candidates
   std::optional<auction::Mechanism> mechanism;  // overrides the published rules
   bool explain = false;

@@ -23,7 +23,8 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   thread_local engine::AuctionRequest domain_request;
   thread_local engine::AuctionResult result;
   thread_local absl::BitGen gen;
-  AuctionRequestFromProto(request, &domain_request);
+  st = AuctionRequestFromProto(request, &domain_request);
+  if (!st.ok()) return st;
   st = engine->RunAuction(domain_request, gen, &result);
   if (!st.ok()) return st;
   AuctionResultToProto(result, response);
@@ -41,7 +42,8 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
   absl::Status st;
   if (in_flight > max_in_flight_) {
     st = absl::ResourceExhaustedError(absl::StrCat(
-        "overloaded: ", max_in_flight_, " auctions already in flight; retry with backoff"));
+        "overloaded: the limit of ", max_in_flight_,
+        " auctions in flight is reached; retry with backoff"));
   } else {
     st = Run(engine_, ctx, *request, response);
   }

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
 #include "auction/validate.h"
 
 namespace gavel::server {
@@ -76,7 +79,8 @@ absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& p) 
   return r;
 }
 
-void AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p, engine::AuctionRequest* out) {
+absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
+                                     engine::AuctionRequest* out) {
   out->request_id = p.request_id();
   targeting::Request& t = out->targeting;
   t.placement = static_cast<targeting::Placement>(p.placement());
@@ -108,6 +112,13 @@ void AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p, engine::Auct
   }
   out->explain = p.options().explain();
   out->dry_run = p.options().dry_run();
+  out->shopper_time_zone = absl::UTCTimeZone();
+  if (!p.shopper().time_zone().empty() &&
+      !absl::LoadTimeZone(p.shopper().time_zone(), &out->shopper_time_zone)) {
+    return absl::InvalidArgumentError(absl::StrCat("shopper.time_zone: unknown IANA time zone \"",
+                                                   p.shopper().time_zone(), "\""));
+  }
+  return absl::OkStatus();
 }
 
 void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionResponse* out) {

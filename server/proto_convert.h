@@ -22,8 +22,9 @@ namespace gavel::server {
 // auction library rejects them.
 absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& rules);
 
-// A validated request (see ValidateRunAuctionRequest) to the engine's request.
-void AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& request,
+// A validated request (see ValidateRunAuctionRequest) to the engine's request. INVALID_ARGUMENT
+// for an unknown shopper.time_zone.
+absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& request,
                              engine::AuctionRequest* out);
 
 void AuctionResultToProto(const engine::AuctionResult& result, gavel::v1::RunAuctionResponse* out);

@@ -228,6 +228,17 @@ TEST_F(ServerTest, BadAuctionRequestsAreInvalidArgumentNamingTheField) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(st.error_message(), "placement has unknown value 77");
 
+  auto bad_zone = Search("headphones", 2);
+  bad_zone.mutable_shopper()->clear_local_hour();
+  bad_zone.mutable_shopper()->set_time_zone("Mars/Olympus_Mons");
+  st = Auction(bad_zone, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(), "shopper.time_zone: unknown IANA time zone \"Mars/Olympus_Mons\"");
+
+  auto too_big = Search(std::string(5 << 20, 'a'), 2);
+  st = Auction(too_big, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+
   auto bad_utf8 = Search(std::string("head\xff\xfephones"), 2);
   st = Auction(bad_utf8, &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
