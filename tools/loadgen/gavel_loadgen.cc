@@ -47,7 +47,8 @@ ABSL_FLAG(double, zipf, 1.0, "Zipf exponent for catalog-derived queries.");
 ABSL_FLAG(int32_t, slots, 4, "Slots per auction.");
 ABSL_FLAG(double, impression_rate, 0, "Per winner, the chance of reporting its impression.");
 ABSL_FLAG(double, click_rate, 0, "Per winner, the chance of reporting a click.");
-ABSL_FLAG(bool, json, false, "Print the report as one JSON object on stdout (text goes to stderr).");
+ABSL_FLAG(bool, json, false,
+          "Print the report as one JSON object on stdout (text goes to stderr).");
 ABSL_FLAG(bool, progress, true, "Print a progress line per second on stderr.");
 
 namespace gavel::loadgen {

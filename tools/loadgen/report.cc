@@ -12,9 +12,10 @@ namespace {
 std::string Us(double ns) { return absl::StrFormat("%.1f", ns / 1000); }
 
 std::string JsonLatency(const LatencySummary& s) {
-  return absl::StrCat("{\"count\":", s.count, ",\"mean\":", Us(s.mean_ns), ",\"p50\":", Us(s.p50_ns),
-                      ",\"p90\":", Us(s.p90_ns), ",\"p99\":", Us(s.p99_ns),
-                      ",\"p999\":", Us(s.p999_ns), ",\"max\":", Us(s.max_ns), "}");
+  return absl::StrCat("{\"count\":", s.count, ",\"mean\":", Us(s.mean_ns),
+                      ",\"p50\":", Us(s.p50_ns), ",\"p90\":", Us(s.p90_ns),
+                      ",\"p99\":", Us(s.p99_ns), ",\"p999\":", Us(s.p999_ns),
+                      ",\"max\":", Us(s.max_ns), "}");
 }
 
 // Keys are status-code and enum names: [A-Z_] only, nothing to escape.
@@ -78,10 +79,9 @@ std::string FormatText(const LoadReport& r) {
   absl::StrAppend(&out, TextLatency("latency", r.latency));
   if (r.mode == "open") absl::StrAppend(&out, TextLatency("service time", r.service_time));
   if (r.event_rpcs > 0 || r.events_not_sent > 0) {
-    absl::StrAppendFormat(&out,
-                          "events       %d rpcs (ok %d), %d impressions, %d clicks, not sent %d\n",
-                          r.event_rpcs, r.event_rpcs_ok, r.impressions_sent, r.clicks_sent,
-                          r.events_not_sent);
+    absl::StrAppendFormat(
+        &out, "events       %d rpcs (ok %d), %d impressions, %d clicks, not sent %d\n",
+        r.event_rpcs, r.event_rpcs_ok, r.impressions_sent, r.clicks_sent, r.events_not_sent);
     absl::StrAppend(&out, "event errors ", TextCounts(r.event_rpc_errors), "\n");
     absl::StrAppend(&out, "outcomes     ", TextCounts(r.event_outcomes), "\n");
     absl::StrAppend(&out, TextLatency("event rpc", r.event_latency));

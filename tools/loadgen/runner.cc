@@ -42,12 +42,23 @@ double CpuSeconds() {
 }
 
 std::string StatusCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i < 17 ? kNames[i] : absl::StrCat("CODE_", i);
 }
@@ -295,7 +306,8 @@ void Worker::MaybeReportEvents(const AuctionCall& auction) {
   const int64_t now_micros = absl::ToUnixMicros(absl::Now());
   auto add = [&](gavel::v1::EventType type, const std::string& token) {
     gavel::v1::Event* event = call->request.add_events();
-    event->set_client_event_id(absl::StrCat("lg-", run_->run_id(), "-", index_, "-", next_event_++));
+    event->set_client_event_id(
+        absl::StrCat("lg-", run_->run_id(), "-", index_, "-", next_event_++));
     event->set_type(type);
     event->set_token(token);
     event->set_event_time_unix_micros(now_micros);
@@ -352,9 +364,12 @@ void Worker::OnEventsDone(std::unique_ptr<EventsCall> call, absl::Time done) {
 absl::Status LoadRun::Validate() const {
   const LoadConfig& c = config_;
   if (!open_loop_ && c.concurrency < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("concurrency must be >= 1, got ", c.concurrency));
+    return absl::InvalidArgumentError(
+        absl::StrCat("concurrency must be >= 1, got ", c.concurrency));
   }
-  if (c.rate < 0) return absl::InvalidArgumentError(absl::StrCat("rate must be >= 0, got ", c.rate));
+  if (c.rate < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("rate must be >= 0, got ", c.rate));
+  }
   if (c.threads < 1) {
     return absl::InvalidArgumentError(absl::StrCat("threads must be >= 1, got ", c.threads));
   }
@@ -371,8 +386,9 @@ absl::Status LoadRun::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("timeout must be > 0, got ", absl::FormatDuration(c.timeout)));
   }
-  for (const auto& [name, value] : {std::pair<const char*, double>{"impression_rate", c.impression_rate},
-                                    {"click_rate", c.click_rate}}) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, double>{"impression_rate", c.impression_rate},
+        {"click_rate", c.click_rate}}) {
     if (!(value >= 0 && value <= 1)) {
       return absl::InvalidArgumentError(absl::StrCat(name, " must be in [0, 1], got ", value));
     }
@@ -411,25 +427,23 @@ void LoadRun::PrintProgress(absl::Time now, int64_t* last_completed, absl::Time*
   for (auto& worker : workers_) worker->TakeInterval(&interval);
   const int64_t done = completed.load(std::memory_order_relaxed);
   const double seconds = absl::ToDoubleSeconds(now - *last_time);
-  std::fprintf(stderr,
-               "[%6.1fs] %-7s %9.0f qps  p50 %8.1f us  p99 %8.1f us  errors %lld  in flight %lld  "
-               "not sent %lld\n",
-               absl::ToDoubleSeconds(now - window_.start),
-               // The phase the interval began in: the first second of a 1s warmup is warmup.
-               *last_time < window_.measure_start() ? "warmup" : "measure",
-               seconds > 0 ? (done - *last_completed) / seconds : 0.0,
-               interval.Percentile(50) / 1e3, interval.Percentile(99) / 1e3,
-               static_cast<long long>(failed.load()),
-               static_cast<long long>(auctions_in_flight.load()),
-               static_cast<long long>(not_sent.load()));
+  std::fprintf(
+      stderr,
+      "[%6.1fs] %-7s %9.0f qps  p50 %8.1f us  p99 %8.1f us  errors %lld  in flight %lld  "
+      "not sent %lld\n",
+      absl::ToDoubleSeconds(now - window_.start),
+      // The phase the interval began in: the first second of a 1s warmup is warmup.
+      *last_time < window_.measure_start() ? "warmup" : "measure",
+      seconds > 0 ? (done - *last_completed) / seconds : 0.0, interval.Percentile(50) / 1e3,
+      interval.Percentile(99) / 1e3, static_cast<long long>(failed.load()),
+      static_cast<long long>(auctions_in_flight.load()), static_cast<long long>(not_sent.load()));
   *last_completed = done;
   *last_time = now;
 }
 
 absl::StatusOr<LoadReport> LoadRun::Run() {
   if (absl::Status status = Validate(); !status.ok()) return status;
-  const int threads =
-      open_loop_ ? config_.threads : std::min(config_.threads, config_.concurrency);
+  const int threads = open_loop_ ? config_.threads : std::min(config_.threads, config_.concurrency);
   for (int w = 0; w < threads; ++w) {
     grpc::ChannelArguments args;
     // A subchannel (TCP connection) per worker, as separate client machines would have.
@@ -450,12 +464,14 @@ absl::StatusOr<LoadReport> LoadRun::Run() {
   const double cpu_start = CpuSeconds();
   window_ = RunWindow{.start = MonoNow(), .warmup = config_.warmup, .duration = config_.duration};
   for (int w = 0; w < threads; ++w) {
-    const int share = open_loop_ ? 0 : config_.concurrency / threads + (w < config_.concurrency % threads);
+    const int share =
+        open_loop_ ? 0 : config_.concurrency / threads + (w < config_.concurrency % threads);
     workers_[w]->Start(share);
   }
   std::thread pacer;
   if (open_loop_) {
-    absl::StatusOr<OpenLoopSchedule> schedule = OpenLoopSchedule::Create(config_.rate, window_.start);
+    absl::StatusOr<OpenLoopSchedule> schedule =
+        OpenLoopSchedule::Create(config_.rate, window_.start);
     if (!schedule.ok()) return schedule.status();
     pacer = std::thread([this, s = *schedule] { Pace(s); });
   }

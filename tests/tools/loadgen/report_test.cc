@@ -41,8 +41,14 @@ TEST(FormatJson, IsOneLineOfValidJsonWithTheReportedFields) {
   // Microseconds; the histogram reports the middle of the bucket holding the exact 500 us.
   EXPECT_NEAR(latency.at("p50").number_value(), 500, 500 * Histogram::kMaxRelativeError);
   EXPECT_EQ(latency.at("max").number_value(), 1000);
-  EXPECT_EQ(f.at("events").struct_value().fields().at("outcomes").struct_value().fields().at(
-                "EVENT_OUTCOME_CHARGED").number_value(),
+  EXPECT_EQ(f.at("events")
+                .struct_value()
+                .fields()
+                .at("outcomes")
+                .struct_value()
+                .fields()
+                .at("EVENT_OUTCOME_CHARGED")
+                .number_value(),
             12);
 }
 
