@@ -12,7 +12,8 @@
 # Options: --ads=N (catalog size, default 1000000), --duration=S and --warmup=S (per run, seconds),
 # --out=DIR (results; default bench/results), --no_build (use what is already built),
 # --gavel_bin=PATH (a gavel_server binary to use instead of building //server:gavel_server),
-# --gavel_args='--flag=value ...' (extra gavel_server flags, split on spaces).
+# --gavel_args='--flag=value ...' (extra gavel_server flags, split on spaces), --aa (an A/A run:
+# echo_server stands in for gavel_server, to show how far two identical servers disagree here).
 # Only loopback addresses are used; the servers are killed on exit. When //server:gavel_server or
 # //tools:catalog_gen does not exist yet, the script says so and runs the echo server alone.
 set -euo pipefail
@@ -28,6 +29,7 @@ warmup=""
 out=bench/results
 gavel_bin=""
 gavel_args=""
+aa=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
@@ -40,7 +42,8 @@ for arg in "$@"; do
     --out=*) out=${arg#*=} ;;
     --gavel_bin=*) gavel_bin=${arg#*=} ;;
     --gavel_args=*) gavel_args=${arg#*=} ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --aa) aa=1 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run_serving_bench: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -60,7 +63,7 @@ have_gavel=0
 have_catalog_gen=0
 build_gavel=0
 if ((!echo_only)); then
-  if [[ -n "$gavel_bin" ]]; then
+  if [[ -n "$gavel_bin" ]] || ((aa)); then
     have_gavel=1
   elif target_exists //server:gavel_server; then
     have_gavel=1
@@ -70,22 +73,23 @@ if ((!echo_only)); then
   fi
   if target_exists //tools:catalog_gen; then have_catalog_gen=1; fi
 fi
-if ((have_gavel)) && [[ -z "$catalog" ]] && ((!have_catalog_gen)); then
+if ((have_gavel && !aa)) && [[ -z "$catalog" ]] && ((!have_catalog_gen)); then
   log "no --catalog and no //tools:catalog_gen: gavel_server has nothing to serve; echo server only"
   have_gavel=0
 fi
 
 targets=(//bench:echo_server //tools/loadgen:gavel_loadgen)
 ((build_gavel)) && targets+=(//server:gavel_server)
-((have_gavel && have_catalog_gen)) && [[ -z "$catalog" ]] && targets+=(//tools:catalog_gen)
+((have_gavel && have_catalog_gen && !aa)) && [[ -z "$catalog" ]] && targets+=(//tools:catalog_gen)
 if ((build)); then
   log "building ${targets[*]}"
   bazel build -c opt --config=opt --jobs=2 "${targets[@]}" >&2
 fi
 bin=$(bazel info -c opt --config=opt bazel-bin 2>/dev/null)
+((aa)) && gavel_bin="$bin/bench/echo_server"
 [[ -n "$gavel_bin" ]] || gavel_bin="$bin/server/gavel_server"
 
-if ((have_gavel)) && [[ -z "$catalog" ]]; then
+if ((have_gavel && !aa)) && [[ -z "$catalog" ]]; then
   catalog="$out/catalog_${ads}.json"
   if [[ ! -s "$catalog" ]]; then
     log "generating a ${ads}-ad catalog in $catalog"
@@ -220,7 +224,8 @@ bench_server echo "$bin/bench/echo_server"
 if ((have_gavel)); then
   servers+=(gavel)
   read -r -a extra <<<"$gavel_args"
-  bench_server gavel "$gavel_bin" --catalog="$catalog" "${extra[@]}"
+  ((aa)) || extra=(--catalog="$catalog" "${extra[@]}")
+  bench_server gavel "$gavel_bin" "${extra[@]}"
 fi
 
 python3 - "$out" "${servers[@]}" <<'EOF'
