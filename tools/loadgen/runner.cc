@@ -220,6 +220,10 @@ class LoadRun {
   const LoadConfig& config() const { return config_; }
   const RunWindow& window() const { return window_; }
   bool open_loop() const { return open_loop_; }
+  // True while new calls may start at `t`: inside the window and not interrupted.
+  bool Running(absl::Time t) const {
+    return t < window_.end() && !stopped_.load(std::memory_order_relaxed);
+  }
   bool events_enabled() const { return config_.impression_rate > 0 || config_.click_rate > 0; }
   const std::string& run_id() const { return run_id_; }
 
@@ -242,6 +246,7 @@ class LoadRun {
   RunWindow window_;
   gavel::v1::RunAuctionRequest echo_request_;
   std::atomic<int64_t> request_counter_{0};
+  std::atomic<bool> stopped_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 
@@ -302,7 +307,7 @@ void Worker::OnAuctionDone(std::unique_ptr<AuctionCall> call, absl::Time done) {
       }
     }
   }
-  const bool running = done < run_->window().end();
+  const bool running = run_->Running(done);
   if (running && call->status.ok() && run_->events_enabled()) MaybeReportEvents(*call);
   if (running && !run_->open_loop()) {
     auto next = std::make_unique<AuctionCall>();
@@ -424,6 +429,7 @@ void LoadRun::Pace(const OpenLoopSchedule& schedule) {
     // Behind schedule, the pacer sends the overdue calls back to back: each still carries its
     // intended time, so the delay is charged to its latency rather than dropped.
     if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    if (stopped_.load(std::memory_order_relaxed)) break;
     Worker& worker = *workers_[i % n];
     if (auctions_in_flight.load(std::memory_order_relaxed) >= config_.max_outstanding) {
       not_sent.fetch_add(1, std::memory_order_relaxed);
@@ -492,11 +498,21 @@ absl::StatusOr<LoadReport> LoadRun::Run() {
 
   int64_t last_completed = 0;
   absl::Time last_time = window_.start;
+  absl::Time measure_end = window_.end();
   for (int tick = 1;; ++tick) {
     const absl::Time next = std::min(window_.start + absl::Seconds(tick), window_.end());
-    absl::SleepFor(next - MonoNow());
+    bool interrupted = false;
+    for (absl::Time now = MonoNow(); now < next; now = MonoNow()) {
+      interrupted = config_.interrupt != nullptr && config_.interrupt->load();
+      if (interrupted) break;
+      absl::SleepFor(std::min(next - now, absl::Milliseconds(100)));
+    }
+    if (interrupted) {
+      measure_end = MonoNow();
+      stopped_.store(true);
+    }
     if (config_.progress) PrintProgress(MonoNow(), &last_completed, &last_time);
-    if (next >= window_.end()) break;
+    if (interrupted || next >= window_.end()) break;
   }
   if (pacer.joinable()) pacer.join();
   // Calls carry deadlines, so the drain ends within `timeout` even if the target stalls.
@@ -515,12 +531,14 @@ absl::StatusOr<LoadReport> LoadRun::Run() {
   r.concurrency = open_loop_ ? 0 : config_.concurrency;
   r.rate = config_.rate;
   r.warmup_seconds = absl::ToDoubleSeconds(config_.warmup);
-  r.duration_seconds = absl::ToDoubleSeconds(config_.duration);
+  // Interrupted, the measured time is what ran of the window (0 when stopped during warmup).
+  r.duration_seconds = absl::ToDoubleSeconds(
+      std::clamp(measure_end - window_.measure_start(), absl::ZeroDuration(), config_.duration));
   r.requests = total.requests;
   r.ok = total.ok;
   r.errors = std::move(total.errors);
   r.not_sent = total.not_sent;
-  r.qps = total.requests / r.duration_seconds;
+  r.qps = r.duration_seconds > 0 ? total.requests / r.duration_seconds : 0;
   r.latency = Summarize(total.latency);
   r.service_time = Summarize(total.service_time);
   r.all_completed = completed.load();

@@ -1,5 +1,6 @@
 #include "tools/loadgen/runner.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -203,6 +204,28 @@ TEST_F(RunLoadTest, CountsFailuresByStatusCodeAndTimesOnlySuccesses) {
   EXPECT_EQ(report->errors["RESOURCE_EXHAUSTED"], report->requests);
   EXPECT_EQ(report->latency.count, 0);
   EXPECT_EQ(report->event_rpcs, 0);
+}
+
+TEST_F(RunLoadTest, AnInterruptEndsTheRunEarlyAndReportsTheTimeThatRan) {
+  FakeServer server;
+  LoadConfig config = Config(server);
+  config.concurrency = 2;
+  config.duration = absl::Seconds(60);
+  std::atomic<bool> interrupt{false};
+  config.interrupt = &interrupt;
+  std::thread interrupter([&interrupt] {
+    absl::SleepFor(absl::Milliseconds(400));
+    interrupt = true;
+  });
+  absl::StatusOr<LoadReport> report = RunLoad(config, sampler_);
+  interrupter.join();
+  ASSERT_TRUE(report.ok()) << report.status();
+
+  EXPECT_GT(report->duration_seconds, 0);
+  EXPECT_LT(report->duration_seconds, 30);
+  EXPECT_GT(report->requests, 0);
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_DOUBLE_EQ(report->qps, report->requests / report->duration_seconds);
 }
 
 TEST_F(RunLoadTest, RejectsABadConfigNamingTheField) {
