@@ -228,9 +228,9 @@ if ((have_gavel)); then
   bench_server gavel "$gavel_bin" "${extra[@]}"
 fi
 
-python3 - "$out" "${servers[@]}" <<'EOF'
+python3 - "$out" "$duration" "$warmup" "${catalog:-none}" "${servers[@]}" <<'EOF'
 import json, platform, sys, time
-out, servers = sys.argv[1], sys.argv[2:]
+out, duration, warmup, catalog, servers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 runs = {(s, r): json.load(open(f"{out}/{s}_{r}.json")) for s in servers for r in ("c1", "c64", "open")}
 cpu = "unknown"
 for line in open("/proc/cpuinfo"):
@@ -274,7 +274,12 @@ if "gavel" in servers:
         print(f"  {r:5} QPS x{x['qps']}  p50 x{x['p50']}  p99 x{x['p99']}  p99.9 x{x['p999']}  "
               f"CPU/call x{x['cpu_per_call']}{rates}")
 summary = {
+    "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "cpu": cpu,
+    "cpus": open("/proc/cpuinfo").read().count("processor"),
+    "kernel": platform.release(),
+    "settings": {"duration_s": float(duration), "warmup_s": float(warmup), "catalog": catalog,
+                 "loadgen_threads": 2, "max_outstanding": 1000},
     "runs": [dict(j) for j in runs.values()],
     "ratios_gavel_over_echo": ratios,
 }
