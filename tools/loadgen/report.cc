@@ -77,7 +77,10 @@ std::string FormatText(const LoadReport& r) {
                         r.qps, r.not_sent);
   absl::StrAppend(&out, "errors       ", TextCounts(r.errors), "\n");
   absl::StrAppend(&out, TextLatency("latency", r.latency));
-  if (r.mode == "open") absl::StrAppend(&out, TextLatency("service time", r.service_time));
+  if (r.mode == "open") {
+    absl::StrAppend(&out, TextLatency("service time", r.service_time));
+    absl::StrAppend(&out, TextLatency("send lag", r.send_lag));
+  }
   if (r.event_rpcs > 0 || r.events_not_sent > 0) {
     absl::StrAppendFormat(
         &out, "events       %d rpcs (ok %d), %d impressions, %d clicks, not sent %d\n",
@@ -100,7 +103,8 @@ std::string FormatJson(const LoadReport& r) {
       ",\"duration_s\":", absl::StrFormat("%.3f", r.duration_seconds), ",\"requests\":", r.requests,
       ",\"ok\":", r.ok, ",\"errors\":", JsonCounts(r.errors), ",\"not_sent\":", r.not_sent,
       ",\"qps\":", absl::StrFormat("%.1f", r.qps), ",\"latency_us\":", JsonLatency(r.latency),
-      ",\"service_time_us\":", JsonLatency(r.service_time), ",\"all_completed\":", r.all_completed,
+      ",\"service_time_us\":", JsonLatency(r.service_time),
+      ",\"send_lag_us\":", JsonLatency(r.send_lag), ",\"all_completed\":", r.all_completed,
       ",\"client_cpu_s\":", absl::StrFormat("%.3f", r.client_cpu_seconds),
       ",\"events\":{\"rpcs\":", r.event_rpcs, ",\"rpcs_ok\":", r.event_rpcs_ok,
       ",\"rpc_errors\":", JsonCounts(r.event_rpc_errors), ",\"impressions\":", r.impressions_sent,

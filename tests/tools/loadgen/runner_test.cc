@@ -174,6 +174,9 @@ TEST_F(RunLoadTest, OpenLoopOffersExactlyRateTimesDurationInTheWindow) {
   // Intended times i / 400 s in [0.25 s, 1.25 s): i = 100 .. 499, whatever the server did.
   EXPECT_EQ(report->requests + report->not_sent, 400);
   EXPECT_DOUBLE_EQ(report->qps, report->requests / 1.0);
+  // Latency runs from the intended time, so it covers the send lag and the service time.
+  EXPECT_GE(report->latency.max_ns, report->service_time.max_ns);
+  EXPECT_EQ(report->send_lag.count, report->ok);
 }
 
 TEST_F(RunLoadTest, OpenLoopCountsCallsItCouldNotSendWhenTheServerFallsBehind) {
