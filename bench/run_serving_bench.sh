@@ -10,7 +10,10 @@
 #   bench/run_serving_bench.sh --echo_only     # the ceiling alone
 #
 # Options: --ads=N (catalog size, default 1000000), --duration=S and --warmup=S (per run, seconds),
-# --out=DIR (results; default bench/results), --no_build (use what is already built).
+# --out=DIR (results; default bench/results), --no_build (use what is already built),
+# --gavel_bin=PATH (a gavel_server binary to use instead of building //server:gavel_server),
+# --gavel_args='--flag=value ...' (extra gavel_server flags, split on spaces), --aa (an A/A run:
+# echo_server stands in for gavel_server, to show how far two identical servers disagree here).
 # Only loopback addresses are used; the servers are killed on exit. When //server:gavel_server or
 # //tools:catalog_gen does not exist yet, the script says so and runs the echo server alone.
 set -euo pipefail
@@ -24,6 +27,9 @@ catalog=""
 duration=""
 warmup=""
 out=bench/results
+gavel_bin=""
+gavel_args=""
+aa=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
@@ -34,7 +40,10 @@ for arg in "$@"; do
     --duration=*) duration=${arg#*=} ;;
     --warmup=*) warmup=${arg#*=} ;;
     --out=*) out=${arg#*=} ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --gavel_bin=*) gavel_bin=${arg#*=} ;;
+    --gavel_args=*) gavel_args=${arg#*=} ;;
+    --aa) aa=1 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run_serving_bench: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,25 +61,35 @@ log() { echo "run_serving_bench: $*" >&2; }
 target_exists() { bazel query --noshow_progress "$1" >/dev/null 2>&1; }
 have_gavel=0
 have_catalog_gen=0
+build_gavel=0
 if ((!echo_only)); then
-  if target_exists //server:gavel_server; then have_gavel=1; else log "//server:gavel_server does not exist yet: echo server only"; fi
+  if [[ -n "$gavel_bin" ]] || ((aa)); then
+    have_gavel=1
+  elif target_exists //server:gavel_server; then
+    have_gavel=1
+    build_gavel=1
+  else
+    log "//server:gavel_server does not exist yet: echo server only"
+  fi
   if target_exists //tools:catalog_gen; then have_catalog_gen=1; fi
 fi
-if ((have_gavel)) && [[ -z "$catalog" ]] && ((!have_catalog_gen)); then
+if ((have_gavel && !aa)) && [[ -z "$catalog" ]] && ((!have_catalog_gen)); then
   log "no --catalog and no //tools:catalog_gen: gavel_server has nothing to serve; echo server only"
   have_gavel=0
 fi
 
 targets=(//bench:echo_server //tools/loadgen:gavel_loadgen)
-((have_gavel)) && targets+=(//server:gavel_server)
-((have_gavel && have_catalog_gen)) && [[ -z "$catalog" ]] && targets+=(//tools:catalog_gen)
+((build_gavel)) && targets+=(//server:gavel_server)
+((have_gavel && have_catalog_gen && !aa)) && [[ -z "$catalog" ]] && targets+=(//tools:catalog_gen)
 if ((build)); then
   log "building ${targets[*]}"
   bazel build -c opt --config=opt --jobs=2 "${targets[@]}" >&2
 fi
 bin=$(bazel info -c opt --config=opt bazel-bin 2>/dev/null)
+((aa)) && gavel_bin="$bin/bench/echo_server"
+[[ -n "$gavel_bin" ]] || gavel_bin="$bin/server/gavel_server"
 
-if ((have_gavel)) && [[ -z "$catalog" ]]; then
+if ((have_gavel && !aa)) && [[ -z "$catalog" ]]; then
   catalog="$out/catalog_${ads}.json"
   if [[ ! -s "$catalog" ]]; then
     log "generating a ${ads}-ad catalog in $catalog"
@@ -204,12 +223,14 @@ servers=(echo)
 bench_server echo "$bin/bench/echo_server"
 if ((have_gavel)); then
   servers+=(gavel)
-  bench_server gavel "$bin/server/gavel_server" --catalog="$catalog"
+  read -r -a extra <<<"$gavel_args"
+  ((aa)) || extra=(--catalog="$catalog" "${extra[@]}")
+  bench_server gavel "$gavel_bin" "${extra[@]}"
 fi
 
-python3 - "$out" "${servers[@]}" <<'EOF'
+python3 - "$out" "$duration" "$warmup" "${catalog:-none}" "${servers[@]}" <<'EOF'
 import json, platform, sys, time
-out, servers = sys.argv[1], sys.argv[2:]
+out, duration, warmup, catalog, servers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 runs = {(s, r): json.load(open(f"{out}/{s}_{r}.json")) for s in servers for r in ("c1", "c64", "open")}
 cpu = "unknown"
 for line in open("/proc/cpuinfo"):
@@ -247,10 +268,18 @@ if "gavel" in servers:
             "cpu_per_call": ratio(g["server_cpu_us_per_call"], e["server_cpu_us_per_call"]),
         }
         x = ratios[r]
+        # Open loop runs each server at 1.5x its own peak, so its ratios compare overloads of the
+        # same degree, not the same offered rate.
+        rates = f"  (offered {g['rate']:.0f}/s vs {e['rate']:.0f}/s)" if r == "open" else ""
         print(f"  {r:5} QPS x{x['qps']}  p50 x{x['p50']}  p99 x{x['p99']}  p99.9 x{x['p999']}  "
-              f"CPU/call x{x['cpu_per_call']}")
+              f"CPU/call x{x['cpu_per_call']}{rates}")
 summary = {
+    "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "cpu": cpu,
+    "cpus": open("/proc/cpuinfo").read().count("processor"),
+    "kernel": platform.release(),
+    "settings": {"duration_s": float(duration), "warmup_s": float(warmup), "catalog": catalog,
+                 "loadgen_threads": 2, "max_outstanding": 1000},
     "runs": [dict(j) for j in runs.values()],
     "ratios_gavel_over_echo": ratios,
 }

@@ -3,6 +3,8 @@
 //
 //   gavel_loadgen --target=127.0.0.1:50051 --concurrency=64 --duration=10s
 //   gavel_loadgen --target=127.0.0.1:50051 --rate=20000 --catalog=catalog.json --json
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -47,7 +49,8 @@ ABSL_FLAG(double, zipf, 1.0, "Zipf exponent for catalog-derived queries.");
 ABSL_FLAG(int32_t, slots, 4, "Slots per auction.");
 ABSL_FLAG(double, impression_rate, 0, "Per winner, the chance of reporting its impression.");
 ABSL_FLAG(double, click_rate, 0, "Per winner, the chance of reporting a click.");
-ABSL_FLAG(bool, json, false, "Print the report as one JSON object on stdout (text goes to stderr).");
+ABSL_FLAG(bool, json, false,
+          "Print the report as one JSON object on stdout (text goes to stderr).");
 ABSL_FLAG(bool, progress, true, "Print a progress line per second on stderr.");
 
 namespace gavel::loadgen {
@@ -60,6 +63,15 @@ constexpr char kDefaultQueries[] =
     "laptop stand\t4\nbluetooth speaker\t4\nwool socks\t3\ncast iron skillet\t3\n"
     "led desk lamp\t2\nphone case\t2\nbaby wipes\t2\ntrail running shoes women\t1\n"
     "noise cancelling headphones over ear\t1\norganic green tea\t1\n";
+
+// Set by the first SIGINT or SIGTERM: the run stops early and still reports. A second signal
+// kills the process as usual (the handler restores the default action).
+std::atomic<bool> interrupted{false};
+
+extern "C" void OnInterrupt(int signal_number) {
+  interrupted.store(true);
+  std::signal(signal_number, SIG_DFL);
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -122,7 +134,10 @@ int Main() {
       .impression_rate = absl::GetFlag(FLAGS_impression_rate),
       .click_rate = absl::GetFlag(FLAGS_click_rate),
       .progress = absl::GetFlag(FLAGS_progress),
+      .interrupt = &interrupted,
   };
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
   absl::StatusOr<LoadReport> report = RunLoad(config, sampler);
   if (!report.ok()) {
     std::fprintf(stderr, "gavel_loadgen: %s\n", report.status().ToString().c_str());

@@ -12,9 +12,10 @@ namespace {
 std::string Us(double ns) { return absl::StrFormat("%.1f", ns / 1000); }
 
 std::string JsonLatency(const LatencySummary& s) {
-  return absl::StrCat("{\"count\":", s.count, ",\"mean\":", Us(s.mean_ns), ",\"p50\":", Us(s.p50_ns),
-                      ",\"p90\":", Us(s.p90_ns), ",\"p99\":", Us(s.p99_ns),
-                      ",\"p999\":", Us(s.p999_ns), ",\"max\":", Us(s.max_ns), "}");
+  return absl::StrCat("{\"count\":", s.count, ",\"mean\":", Us(s.mean_ns),
+                      ",\"p50\":", Us(s.p50_ns), ",\"p90\":", Us(s.p90_ns),
+                      ",\"p99\":", Us(s.p99_ns), ",\"p999\":", Us(s.p999_ns),
+                      ",\"max\":", Us(s.max_ns), "}");
 }
 
 // Keys are status-code and enum names: [A-Z_] only, nothing to escape.
@@ -76,12 +77,14 @@ std::string FormatText(const LoadReport& r) {
                         r.qps, r.not_sent);
   absl::StrAppend(&out, "errors       ", TextCounts(r.errors), "\n");
   absl::StrAppend(&out, TextLatency("latency", r.latency));
-  if (r.mode == "open") absl::StrAppend(&out, TextLatency("service time", r.service_time));
+  if (r.mode == "open") {
+    absl::StrAppend(&out, TextLatency("service time", r.service_time));
+    absl::StrAppend(&out, TextLatency("send lag", r.send_lag));
+  }
   if (r.event_rpcs > 0 || r.events_not_sent > 0) {
-    absl::StrAppendFormat(&out,
-                          "events       %d rpcs (ok %d), %d impressions, %d clicks, not sent %d\n",
-                          r.event_rpcs, r.event_rpcs_ok, r.impressions_sent, r.clicks_sent,
-                          r.events_not_sent);
+    absl::StrAppendFormat(
+        &out, "events       %d rpcs (ok %d), %d impressions, %d clicks, not sent %d\n",
+        r.event_rpcs, r.event_rpcs_ok, r.impressions_sent, r.clicks_sent, r.events_not_sent);
     absl::StrAppend(&out, "event errors ", TextCounts(r.event_rpc_errors), "\n");
     absl::StrAppend(&out, "outcomes     ", TextCounts(r.event_outcomes), "\n");
     absl::StrAppend(&out, TextLatency("event rpc", r.event_latency));
@@ -100,7 +103,8 @@ std::string FormatJson(const LoadReport& r) {
       ",\"duration_s\":", absl::StrFormat("%.3f", r.duration_seconds), ",\"requests\":", r.requests,
       ",\"ok\":", r.ok, ",\"errors\":", JsonCounts(r.errors), ",\"not_sent\":", r.not_sent,
       ",\"qps\":", absl::StrFormat("%.1f", r.qps), ",\"latency_us\":", JsonLatency(r.latency),
-      ",\"service_time_us\":", JsonLatency(r.service_time), ",\"all_completed\":", r.all_completed,
+      ",\"service_time_us\":", JsonLatency(r.service_time),
+      ",\"send_lag_us\":", JsonLatency(r.send_lag), ",\"all_completed\":", r.all_completed,
       ",\"client_cpu_s\":", absl::StrFormat("%.3f", r.client_cpu_seconds),
       ",\"events\":{\"rpcs\":", r.event_rpcs, ",\"rpcs_ok\":", r.event_rpcs_ok,
       ",\"rpc_errors\":", JsonCounts(r.event_rpc_errors), ",\"impressions\":", r.impressions_sent,

@@ -55,6 +55,9 @@ struct LoadReport {
   LatencySummary latency;
   // From the actual send time: what a coordinated-omission-prone tool would report.
   LatencySummary service_time;
+  // Actual minus intended send time: how late the client itself was (open loop; 0 closed loop).
+  // Latency includes it, so a large send lag means the client, not the server, was the bottleneck.
+  LatencySummary send_lag;
 
   // Every RunAuction completion, warmup and drain included: the denominator for server CPU.
   int64_t all_completed = 0;

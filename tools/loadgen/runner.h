@@ -13,6 +13,7 @@
 #ifndef GAVEL_TOOLS_LOADGEN_RUNNER_H_
 #define GAVEL_TOOLS_LOADGEN_RUNNER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -48,6 +49,10 @@ struct LoadConfig {
   double click_rate = 0;
   // A progress line per second on stderr.
   bool progress = true;
+  // When not null and it turns true (e.g. from a SIGINT handler), the run stops within ~100 ms:
+  // no new calls, calls in flight drained, and the report covers the measured time actually run.
+  // Not owned; must outlive RunLoad.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 // Runs the load. kInvalidArgument naming the field for a bad config; kUnavailable when a channel

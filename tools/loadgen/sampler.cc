@@ -22,8 +22,8 @@ namespace {
 // Audience segments a retailer's client might assign; the catalog generator's predicates draw from
 // similar names, so some requests pass segment predicates and some do not.
 constexpr absl::string_view kSegments[] = {
-    "new-parent",  "pet-owner",    "runner",   "gamer",         "home-cook",   "student",
-    "outdoors",    "bargain-hunter", "premium", "tech-enthusiast", "gardener", "traveler",
+    "new-parent", "pet-owner",      "runner",  "gamer",           "home-cook", "student",
+    "outdoors",   "bargain-hunter", "premium", "tech-enthusiast", "gardener",  "traveler",
 };
 
 // Device shares of retail search traffic, roughly: mobile leads, tablets trail.
@@ -85,7 +85,8 @@ absl::StatusOr<QuerySet> QuerySet::FromQueryFileText(absl::string_view text, Req
       }
     }
     if (q.text.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("query file line ", line_number, ": empty query"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("query file line ", line_number, ": empty query"));
     }
     queries.push_back(std::move(q));
   }
@@ -126,7 +127,8 @@ absl::StatusOr<QuerySet> QuerySet::FromCatalog(const gavel::v1::Catalog& catalog
 
 size_t QuerySet::Sample(absl::BitGenRef gen) const {
   const double x = absl::Uniform(gen, 0.0, cumulative_.back());
-  const size_t i = std::upper_bound(cumulative_.begin(), cumulative_.end(), x) - cumulative_.begin();
+  const size_t i =
+      std::upper_bound(cumulative_.begin(), cumulative_.end(), x) - cumulative_.begin();
   return std::min(i, queries_.size() - 1);
 }
 
@@ -202,10 +204,15 @@ void RequestSampler::Sample(absl::BitGenRef gen, gavel::v1::RunAuctionRequest* r
       break;
     }
   }
+  // 0 to 3 distinct segments: a draw that repeats one already chosen is skipped.
   const int segments = absl::Uniform<int>(gen, 0, 4);
   for (int i = 0; i < segments; ++i) {
-    shopper->add_segments(std::string(
-        kSegments[absl::Uniform<size_t>(gen, 0, sizeof(kSegments) / sizeof(kSegments[0]))]));
+    const absl::string_view segment =
+        kSegments[absl::Uniform<size_t>(gen, 0, sizeof(kSegments) / sizeof(kSegments[0]))];
+    if (std::find(shopper->segments().begin(), shopper->segments().end(), segment) ==
+        shopper->segments().end()) {
+      shopper->add_segments(std::string(segment));
+    }
   }
   shopper->set_country("US");
   shopper->set_local_hour(absl::Uniform<int32_t>(gen, 0, 24));

@@ -36,9 +36,10 @@ TEST(HistogramBuckets, SmallValuesAreExact) {
 
 TEST(HistogramBuckets, EveryValueFallsInsideItsBucketWhoseWidthIsAtMostOne128thOfIt) {
   std::mt19937_64 gen(7);
-  std::vector<int64_t> values = {256, 257, 511, 512, 1023, 1024, 1'000'000,
-                                 std::numeric_limits<int64_t>::max()};
-  for (int i = 0; i < 100'000; ++i) values.push_back(static_cast<int64_t>(gen() >> (gen() % 63 + 1)));
+  std::vector<int64_t> values = {256,  257,  511,       512,
+                                 1023, 1024, 1'000'000, std::numeric_limits<int64_t>::max()};
+  for (int i = 0; i < 100'000; ++i)
+    values.push_back(static_cast<int64_t>(gen() >> (gen() % 63 + 1)));
   for (int64_t v : values) {
     const int i = Histogram::BucketIndex(v);
     const int64_t lowest = Histogram::BucketLowest(i);

@@ -41,8 +41,15 @@ TEST(FormatJson, IsOneLineOfValidJsonWithTheReportedFields) {
   // Microseconds; the histogram reports the middle of the bucket holding the exact 500 us.
   EXPECT_NEAR(latency.at("p50").number_value(), 500, 500 * Histogram::kMaxRelativeError);
   EXPECT_EQ(latency.at("max").number_value(), 1000);
-  EXPECT_EQ(f.at("events").struct_value().fields().at("outcomes").struct_value().fields().at(
-                "EVENT_OUTCOME_CHARGED").number_value(),
+  EXPECT_TRUE(f.at("send_lag_us").has_struct_value());
+  EXPECT_EQ(f.at("events")
+                .struct_value()
+                .fields()
+                .at("outcomes")
+                .struct_value()
+                .fields()
+                .at("EVENT_OUTCOME_CHARGED")
+                .number_value(),
             12);
 }
 
@@ -50,6 +57,7 @@ TEST(FormatText, NamesErrorsByStatusCodeAndShowsServiceTimeInOpenLoop) {
   const std::string text = FormatText(SampleReport());
   EXPECT_NE(text.find("DEADLINE_EXCEEDED=7 UNAVAILABLE=3"), std::string::npos) << text;
   EXPECT_NE(text.find("service time"), std::string::npos) << text;
+  EXPECT_NE(text.find("send lag"), std::string::npos) << text;
   EXPECT_NE(text.find("rate 2000/s"), std::string::npos) << text;
 }
 

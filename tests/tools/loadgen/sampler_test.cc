@@ -124,7 +124,9 @@ TEST(RequestSampler, FillsPlacementSlotsAndShopperAndUsesEveryPlacementKind) {
     EXPECT_EQ(request.slots(), 3);
     EXPECT_FALSE(request.shopper().user_id().empty());
     EXPECT_NE(request.shopper().device(), gavel::v1::DEVICE_UNSPECIFIED);
-    EXPECT_LE(request.shopper().segments_size(), 3);
+    const auto& segments = request.shopper().segments();
+    EXPECT_LE(segments.size(), 3);
+    EXPECT_EQ(std::set<std::string>(segments.begin(), segments.end()).size(), segments.size());
     switch (request.placement()) {
       case gavel::v1::PLACEMENT_PRODUCT_PAGE:
         EXPECT_EQ(request.page().viewed_product_id(), "p1");

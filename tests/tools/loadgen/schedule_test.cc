@@ -50,7 +50,8 @@ TEST(OpenLoopSchedule, DueByAgreesWithIntendedTimeEverywhere) {
 }
 
 TEST(RunWindow, MeasuresOnlyBetweenWarmupAndEnd) {
-  const RunWindow window{.start = kStart, .warmup = absl::Seconds(2), .duration = absl::Seconds(10)};
+  const RunWindow window{
+      .start = kStart, .warmup = absl::Seconds(2), .duration = absl::Seconds(10)};
   EXPECT_EQ(window.measure_start(), kStart + absl::Seconds(2));
   EXPECT_EQ(window.end(), kStart + absl::Seconds(12));
   EXPECT_FALSE(window.Measured(kStart + absl::Seconds(1)));
