@@ -224,7 +224,8 @@ bench_server echo "$bin/bench/echo_server"
 if ((have_gavel)); then
   servers+=(gavel)
   read -r -a extra <<<"$gavel_args"
-  ((aa)) || extra=(--catalog="$catalog" "${extra[@]}")
+  rm -rf "$out/ledger"
+  ((aa)) || extra=(--catalog="$catalog" --ledger_dir="$out/ledger" "${extra[@]}")
   bench_server gavel "$gavel_bin" "${extra[@]}"
 fi
 
