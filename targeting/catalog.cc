@@ -101,6 +101,8 @@ class SnapshotBuilder {
                      absl::StrCat(" must be >= 1, got ", c_.rules.max_candidates));
     }
     BuildAutoLists();
+    for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
+    for (const Campaign& c : c_.campaigns) ix_.campaign_hash.push_back(CtrModel::Hash(c.id));
     return absl::OkStatus();
   }
 
@@ -565,7 +567,7 @@ class SnapshotBuilder {
   }
 
   void BuildAutoLists() {
-    std::vector<std::pair<int32_t, Posting>> title, substitutes, complements;
+    std::vector<std::pair<int32_t, Posting>> close, loose, substitutes, complements;
     // Categories that list category c as a complement, inverted: viewed c -> advertised categories.
     std::vector<std::vector<int32_t>> complement_of(c_.categories.size());
     for (size_t x = 0; x < c_.categories.size(); ++x) {
@@ -584,16 +586,11 @@ class SnapshotBuilder {
       const auto& bids = s_.ad_group_auto_bid_[g];
       const int32_t product = s_.ad_product_[ad];
       const int32_t category = s_.product_category_[product];
-      int64_t text_bid = 0;
-      if (mask & bit(AutoTargetGroup::kCloseMatch)) {
-        text_bid = bids[static_cast<int>(AutoTargetGroup::kCloseMatch)];
-      }
-      if (mask & bit(AutoTargetGroup::kLooseMatch)) {
-        text_bid = std::max(text_bid, bids[static_cast<int>(AutoTargetGroup::kLooseMatch)]);
-      }
-      if (text_bid > 0) {
+      for (AutoTargetGroup group : {AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch}) {
+        if (!(mask & bit(group))) continue;
+        const Posting posting{ad, Bound(g, bids[static_cast<int>(group)])};
         for (int32_t tok : ix_.product_tokens.Get(product)) {
-          title.emplace_back(tok, Posting{ad, Bound(g, text_bid)});
+          (group == AutoTargetGroup::kCloseMatch ? close : loose).emplace_back(tok, posting);
         }
       }
       if (category < 0) continue;
@@ -614,8 +611,10 @@ class SnapshotBuilder {
         }
       }
     }
-    ix_.auto_title = MakeDense(ix_.tokens.size(), title);
-    SortLists(&ix_.auto_title);
+    ix_.auto_close = MakeDense(ix_.tokens.size(), close);
+    SortLists(&ix_.auto_close);
+    ix_.auto_loose = MakeDense(ix_.tokens.size(), loose);
+    SortLists(&ix_.auto_loose);
     ix_.substitutes = MakeDense(c_.categories.size(), substitutes);
     SortLists(&ix_.substitutes);
     ix_.complements = MakeDense(c_.categories.size(), complements);
@@ -665,12 +664,13 @@ size_t TargetIndex::Bytes() const {
   size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
   for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
   b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() +
-       product_targets.Bytes() + category_targets.Bytes() + auto_title.Bytes() +
+       product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() + auto_loose.Bytes() +
        substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() + ad_group_ads.Bytes() +
        negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +
        negative_exact.Bytes() + negative_phrase.Bytes() +
        predicates.capacity() * sizeof(CompiledPredicates) + campaign_predicates.capacity() * 4 +
-       ad_group_predicates.capacity() * 4;
+       ad_group_predicates.capacity() * 4 + category_hash.capacity() * 8 +
+       campaign_hash.capacity() * 8;
   return b;
 }
 

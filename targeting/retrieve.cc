@@ -1,7 +1,9 @@
 #include "targeting/retrieve.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +14,8 @@ namespace {
 constexpr size_t kMaxKeywordTokens = 10;
 constexpr double kCloseMatchCoverage = 0.75;
 constexpr double kLooseMatchCoverage = 0.25;
+constexpr size_t kMinCandidates = 32;
+constexpr size_t kCandidatesPerSlot = 8;
 
 // Names used in the CTR model file for placements, devices and match kinds.
 constexpr absl::string_view kPlacementNames[kNumPlacements] = {
@@ -20,29 +24,31 @@ constexpr absl::string_view kPlacementNames[kNumPlacements] = {
 constexpr absl::string_view kDeviceNames[5] = {"unspecified", "desktop", "mobile_web",
                                                "mobile_app", "tablet"};
 
-absl::string_view MatchName(const MatchedTarget& m) {
+// CtrModel::Hash of every match name, indexed by MatchIndex.
+const std::array<uint64_t, 9>& MatchHashes() {
+  static const std::array<uint64_t, 9> kHashes = [] {
+    std::array<uint64_t, 9> h{};
+    constexpr absl::string_view kNames[9] = {"exact",    "phrase",      "broad",
+                                             "product",  "category",    "close_match",
+                                             "loose_match", "substitutes", "complements"};
+    for (int i = 0; i < 9; ++i) h[i] = CtrModel::Hash(kNames[i]);
+    return h;
+  }();
+  return kHashes;
+}
+
+int MatchIndex(const MatchedTarget& m) {
   switch (m.kind) {
     case MatchKind::kKeyword:
-      return m.match_type == MatchType::kExact    ? "exact"
-             : m.match_type == MatchType::kPhrase ? "phrase"
-                                                  : "broad";
+      return static_cast<int>(m.match_type) - 1;
     case MatchKind::kProduct:
-      return "product";
+      return 3;
     case MatchKind::kCategory:
-      return "category";
+      return 4;
     case MatchKind::kAuto:
-      switch (m.auto_group) {
-        case AutoTargetGroup::kCloseMatch:
-          return "close_match";
-        case AutoTargetGroup::kLooseMatch:
-          return "loose_match";
-        case AutoTargetGroup::kSubstitutes:
-          return "substitutes";
-        default:
-          return "complements";
-      }
+      return 4 + static_cast<int>(m.auto_group);
   }
-  return "";
+  return 0;
 }
 
 bool Contains(absl::Span<const int32_t> sorted, int32_t v) {
@@ -54,6 +60,10 @@ bool AnyIn(const std::vector<int32_t>& values, const std::vector<int32_t>& sorte
     if (Contains(sorted_set, v)) return true;
   }
   return false;
+}
+
+bool BetterCandidate(const Candidate& a, const Candidate& b) {
+  return a.score() != b.score() ? a.score() > b.score() : a.ad < b.ad;
 }
 
 }  // namespace
@@ -94,7 +104,6 @@ struct Retriever::Query {
   size_t max_candidates;
   int32_t country = -2, region = -2;  // predicate value ids; -2 = unknown to the catalog
   double base_logit = 0;
-  uint64_t match_hash[9] = {};
 };
 
 void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
@@ -104,7 +113,7 @@ void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, Rejec
   out_->rejections.push_back({ad, m, r, std::move(detail)});
 }
 
-std::string Retriever::PredicateFailure(const Query& q, int32_t pred) const {
+const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
   const CompiledPredicates& p = q.s.index().predicates[pred];
   const Request::Shopper& sh = q.r.shopper;
   if (!p.include_segments.empty() && !AnyIn(segments_, p.include_segments)) {
@@ -127,20 +136,36 @@ std::string Retriever::PredicateFailure(const Query& q, int32_t pred) const {
   if (p.include_hours != 0 && (sh.local_hour < 0 || !(p.include_hours & (1u << sh.local_hour)))) {
     return "does not include the shopper's local hour";
   }
-  return "";
+  return nullptr;
 }
 
-bool Retriever::Full(const Posting& p) const {
-  return out_->candidates.size() >= next_threshold_at_ && next_threshold_at_ > 0 &&
-         p.bid_bound <= threshold_;
+bool Retriever::Full(const Posting& p, double max_relevance) {
+  ++out_->postings_read;
+  // score = bid x quality <= bid_bound x sqrt(relevance), since pCTR/(pCTR + baseline) < 1.
+  return threshold_ > 0 && p.bid_bound * std::sqrt(max_relevance) <= threshold_;
 }
 
 void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
                          int64_t base_bid) {
+  ++out_->ads_considered;
   const CatalogSnapshot& s = q.s;
   const int32_t g = s.ad_ad_group(ad);
   const int32_t c = s.ad_group_campaign(g);
   const Campaign& campaign = s.catalog().campaigns[c];
+  const int32_t placement_percent =
+      campaign.placement_multiplier_percent[static_cast<int>(q.r.placement)];
+  if (!q.explain && threshold_ > 0) {
+    // This ad's own bound: its bid after the placement multiplier and the strategy's largest
+    // factor, times sqrt(relevance) >= quality. Below the K-th best score it cannot enter the top K.
+    const double strategy_max =
+        campaign.bidding_strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
+        : q.r.placement == Placement::kTopOfSearch                      ? 2.0
+                                                                        : 1.5;
+    if (static_cast<double>(base_bid) * (100 + placement_percent) / 100 * strategy_max *
+            std::sqrt(relevance) <= threshold_) {
+      return;
+    }
+  }
   if (q.now < s.campaign_start(c) || q.now >= s.campaign_end(c)) {
     if (q.explain) {
       Reject(q, ad, m, RejectReason::kOutOfSchedule,
@@ -170,8 +195,8 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   }
   for (const int32_t pred : {s.index().campaign_predicates[c], s.index().ad_group_predicates[g]}) {
     if (pred < 0) continue;
-    std::string why = PredicateFailure(q, pred);
-    if (why.empty()) continue;
+    const char* why = PredicateFailure(q, pred);
+    if (why == nullptr) continue;
     if (q.explain) {
       const bool campaign_level = pred == s.index().campaign_predicates[c];
       Reject(q, ad, m, RejectReason::kTargetingExcluded,
@@ -191,25 +216,23 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   // Predicted CTR (docs/targeting.md, "CTR model").
   const CtrModel& model = s.model();
   const int32_t category = s.product_category(s.ad_product(ad));
-  double logit = q.base_logit +
-                 model.Weight(CtrFeature::kMatch, CtrModel::Hash(MatchName(m)));
+  double logit = q.base_logit + model.Weight(CtrFeature::kMatch, MatchHashes()[MatchIndex(m)]);
   if (category >= 0) {
-    const uint64_t ch = CtrModel::Hash(s.catalog().categories[category].id);
+    const uint64_t ch = s.index().category_hash[category];
     logit += model.Weight(CtrFeature::kCategory, ch);
     for (uint64_t th : token_hashes_) logit += model.Weight(CtrFeature::kQueryTokenXCategory, th, ch);
   }
-  if (!q.r.shopper.segments.empty()) {
-    const uint64_t campaign_hash = CtrModel::Hash(campaign.id);
-    for (const std::string& seg : q.r.shopper.segments) {
-      logit += model.Weight(CtrFeature::kSegmentXCampaign, CtrModel::Hash(seg), campaign_hash);
+  if (!segment_hashes_.empty()) {
+    const uint64_t campaign_hash = s.index().campaign_hash[c];
+    for (uint64_t sh : segment_hashes_) {
+      logit += model.Weight(CtrFeature::kSegmentXCampaign, sh, campaign_hash);
     }
   }
   const double pctr = CtrModel::Sigmoid(logit);
   const double quality = std::max(
       1e-6, std::sqrt(relevance * pctr / (pctr + model.baseline_ctr())));
-  const int64_t bid = AdjustBid(
-      base_bid, campaign.placement_multiplier_percent[static_cast<int>(q.r.placement)],
-      campaign.bidding_strategy, q.r.placement, pctr, model.baseline_ctr());
+  const int64_t bid = AdjustBid(base_bid, placement_percent, campaign.bidding_strategy,
+                                q.r.placement, pctr, model.baseline_ctr());
   const Candidate cand{ad, m, bid, relevance, pctr, quality};
   auto [it, inserted] = best_.emplace(ad, static_cast<int32_t>(out_->candidates.size()));
   if (inserted) {
@@ -217,16 +240,36 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   } else if (cand.score() > out_->candidates[it->second].score()) {
     out_->candidates[it->second] = cand;
   }
-  // Raise the early-termination threshold to the K-th best score every K/2 new candidates.
-  if (!q.explain && out_->candidates.size() >= q.max_candidates &&
-      out_->candidates.size() >= next_threshold_at_) {
-    scores_.clear();
-    for (const Candidate& x : out_->candidates) scores_.push_back(x.score());
-    std::nth_element(scores_.begin(), scores_.begin() + (q.max_candidates - 1), scores_.end(),
-                     std::greater<double>());
-    threshold_ = scores_[q.max_candidates - 1];
-    next_threshold_at_ = out_->candidates.size() + q.max_candidates / 2 + 1;
+  if (q.explain) return;
+  // Threshold = the smallest of the K best first scores of distinct ads: each entry is at most its
+  // ad's final score, so the threshold never exceeds the true K-th best (pruning stays exact).
+  if (inserted) {
+    if (heap_.size() < q.max_candidates) {
+      heap_.push_back(cand.score());
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<double>());
+    } else if (cand.score() > heap_.front()) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<double>());
+      heap_.back() = cand.score();
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<double>());
+    }
+    if (heap_.size() == q.max_candidates) threshold_ = heap_.front();
   }
+  if (out_->candidates.size() >= 8 * q.max_candidates) Compact(q.max_candidates);
+}
+
+// Keeps the best k candidates (bounded memory); the heap is rebuilt from them, exactly.
+void Retriever::Compact(size_t k) {
+  auto& cands = out_->candidates;
+  std::nth_element(cands.begin(), cands.begin() + (k - 1), cands.end(), BetterCandidate);
+  cands.resize(k);
+  best_.clear();
+  heap_.clear();
+  for (size_t i = 0; i < cands.size(); ++i) {
+    best_.emplace(cands[i].ad, static_cast<int32_t>(i));
+    heap_.push_back(cands[i].score());
+  }
+  std::make_heap(heap_.begin(), heap_.end(), std::greater<double>());
+  threshold_ = heap_.front();
 }
 
 void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m,
@@ -240,9 +283,13 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
                                  bool explain, Result* out) {
   out->candidates.clear();
   out->rejections.clear();
+  out->postings_read = out->ads_considered = 0;
   if (r.shopper.local_hour < -1 || r.shopper.local_hour > 23) {
     return absl::InvalidArgumentError(absl::StrCat(
         "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
+  }
+  if (r.slots < 1 || r.slots > 40) {
+    return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
   }
   if (auto st = NormalizeText(r.query, "query", {}, &text_); !st.ok()) return st;
   out_ = out;
@@ -252,11 +299,16 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   blocked_campaign_.clear();
   blocked_ad_group_.clear();
   threshold_ = 0;
-  next_threshold_at_ = 0;
+  heap_.clear();
   const TargetIndex& ix = s.index();
-  Query q{s, r, now, explain, static_cast<size_t>(s.rules().max_candidates)};
+  // K: enough candidates for every slot several times over (budgets and pacing drop some later).
+  const size_t k = std::min<size_t>(s.rules().max_candidates,
+                                    std::max<size_t>(kMinCandidates, kCandidatesPerSlot * r.slots));
+  Query q{s, r, now, explain, k};
 
-  // Shopper values as the catalog's predicate ids.
+  // Shopper values as the catalog's predicate ids, and segment hashes for the CTR model.
+  segment_hashes_.clear();
+  for (const std::string& seg : r.shopper.segments) segment_hashes_.push_back(CtrModel::Hash(seg));
   segments_.clear();
   for (const std::string& seg : r.shopper.segments) {
     auto it = ix.predicate_values.find(seg);
@@ -338,14 +390,14 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       const uint64_t h = HashTokenIds(ids_.data() + start, len);
       const double phrase_relevance = 0.5 + 0.5 * static_cast<double>(len) / n;
       for (const Posting& p : ix.phrase.Get(h)) {
-        if (!explain && Full(p)) break;
+        if (Full(p, phrase_relevance) && !explain) break;
         if (window_matches(ix.target_tokens.Get(p.id), start)) {
           ConsiderTarget(q, p, keyword(p.id), phrase_relevance);
         }
       }
       if (len == n) {
         for (const Posting& p : ix.exact.Get(h)) {
-          if (!explain && Full(p)) break;
+          if (Full(p, 1.0) && !explain) break;
           if (window_matches(ix.target_tokens.Get(p.id), start)) {
             ConsiderTarget(q, p, keyword(p.id), 1.0);
           }
@@ -356,7 +408,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   // Broad: keywords anchored on a query token, all of whose tokens the query has.
   for (int32_t tok : id_set_) {
     for (const Posting& p : ix.broad.Get(tok)) {
-      if (!explain && Full(p)) break;
+      if (Full(p, 0.75) && !explain) break;
       absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
       bool all = true;
       for (int32_t t : kw) all = all && Contains(id_set_, t);
@@ -367,7 +419,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   // Product targets: the viewed product.
   const int32_t viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
   for (const Posting& p : ix.product_targets.Get(viewed)) {
-    if (!explain && Full(p)) break;
+    if (Full(p, 1.0) && !explain) break;
     MatchedTarget m;
     m.kind = MatchKind::kProduct;
     m.target = p.id;
@@ -391,7 +443,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   if (viewed >= 0) add_category(s.product_category(viewed));
   for (const auto& [c, d] : categories) {
     for (const Posting& p : ix.category_targets.Get(c)) {
-      if (!explain && Full(p)) break;
+      if (Full(p, 0.5 * std::pow(0.8, d)) && !explain) break;
       MatchedTarget m;
       m.kind = MatchKind::kCategory;
       m.target = p.id;
@@ -399,33 +451,51 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     }
   }
 
-  // Automatic: close and loose match on title overlap.
-  for (int32_t tok : id_set_) {
-    for (const Posting& p : ix.auto_title.Get(tok)) {
-      if (!explain && Full(p)) break;
-      if (!auto_seen_.insert(p.id).second) continue;
-      absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_product(p.id));
-      size_t hits = 0;
-      for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
-      const double coverage = static_cast<double>(hits) / n;
-      const AutoTargetGroup group = coverage >= kCloseMatchCoverage ? AutoTargetGroup::kCloseMatch
-                                    : coverage >= kLooseMatchCoverage
-                                        ? AutoTargetGroup::kLooseMatch
-                                        : AutoTargetGroup::kUnspecified;
-      const int32_t g = s.ad_ad_group(p.id);
-      if (group == AutoTargetGroup::kUnspecified || !s.AutoEnabled(g, group)) continue;
-      MatchedTarget m;
-      m.kind = MatchKind::kAuto;
-      m.auto_group = group;
-      Consider(q, p.id, m, group == AutoTargetGroup::kCloseMatch ? coverage : 0.6 * coverage,
-               s.ResolveAutoBid(g, group));
+  // Automatic: close and loose match on title overlap. coverage = query token positions found in
+  // the title / query tokens. Prefix filtering: an ad reaching `need` positions must contain one
+  // of the rarest tokens whose positions add up to more than n - need, so only those lists are read.
+  auto title_match = [&](const DenseLists<Posting>& lists, AutoTargetGroup group,
+                         double min_coverage, double max_coverage, double max_relevance) {
+    const size_t need = static_cast<size_t>(std::ceil(min_coverage * n - 1e-9));
+    if (n == 0 || need == 0) return;
+    rare_.clear();
+    for (int32_t tok : id_set_) {
+      const size_t count = std::count(ids_.begin(), ids_.end(), tok);
+      rare_.push_back({lists.Get(tok).size(), {tok, count}});
     }
-  }
+    std::sort(rare_.begin(), rare_.end());
+    size_t known = 0;
+    for (const auto& r : rare_) known += r.second.second;
+    if (known < need) return;
+    auto_seen_.clear();
+    size_t remaining = known;
+    for (const auto& [size, tok_count] : rare_) {
+      if (remaining < need) break;  // ads without any token read so far cannot reach `need`
+      remaining -= tok_count.second;
+      for (const Posting& p : lists.Get(tok_count.first)) {
+        if (Full(p, max_relevance) && !explain) break;
+        if (!auto_seen_.insert(p.id).second) continue;
+        absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_product(p.id));
+        size_t hits = 0;
+        for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
+        const double coverage = static_cast<double>(hits) / n;
+        if (hits < need || coverage >= max_coverage) continue;
+        MatchedTarget m;
+        m.kind = MatchKind::kAuto;
+        m.auto_group = group;
+        Consider(q, p.id, m, group == AutoTargetGroup::kCloseMatch ? coverage : 0.6 * coverage,
+                 s.ResolveAutoBid(s.ad_ad_group(p.id), group));
+      }
+    }
+  };
+  title_match(ix.auto_close, AutoTargetGroup::kCloseMatch, kCloseMatchCoverage, 2.0, 1.0);
+  title_match(ix.auto_loose, AutoTargetGroup::kLooseMatch, kLooseMatchCoverage,
+              kCloseMatchCoverage, 0.6 * kCloseMatchCoverage);
   // Automatic: substitutes (viewed product's category) and complements (viewed and cart).
   auto auto_list = [&](const DenseLists<Posting>& lists, int32_t category, AutoTargetGroup group,
                        double relevance, absl::Span<const int32_t> exclude_products) {
     for (const Posting& p : lists.Get(category)) {
-      if (!explain && Full(p)) break;
+      if (Full(p, relevance) && !explain) break;
       if (std::find(exclude_products.begin(), exclude_products.end(), s.ad_product(p.id)) !=
           exclude_products.end()) {
         continue;
@@ -458,12 +528,14 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     auto_list(ix.complements, c, AutoTargetGroup::kComplements, 0.4, page_products);
   }
 
-  // Best first; keep max_candidates; drop rejections of ads that did produce a candidate.
+  // Best first; keep K; drop rejections of ads that did produce a candidate.
   auto& cands = out->candidates;
-  std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-    return a.score() != b.score() ? a.score() > b.score() : a.ad < b.ad;
-  });
-  if (cands.size() > q.max_candidates) cands.resize(q.max_candidates);
+  if (cands.size() > q.max_candidates) {
+    std::nth_element(cands.begin(), cands.begin() + (q.max_candidates - 1), cands.end(),
+                     BetterCandidate);
+    cands.resize(q.max_candidates);
+  }
+  std::sort(cands.begin(), cands.end(), BetterCandidate);
   if (explain) {
     auto& rej = out->rejections;
     rej.erase(std::remove_if(rej.begin(), rej.end(),
