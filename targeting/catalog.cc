@@ -103,7 +103,38 @@ class SnapshotBuilder {
     BuildAutoLists();
     for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
     for (const Campaign& c : c_.campaigns) ix_.campaign_hash.push_back(CtrModel::Hash(c.id));
+    Pack();
     return absl::OkStatus();
+  }
+
+  void Pack() {
+    s_.ad_info_.resize(c_.product_ads.size());
+    for (size_t ad = 0; ad < s_.ad_info_.size(); ++ad) {
+      const int32_t g = s_.ad_ad_group_[ad];
+      const int32_t p = s_.ad_product_[ad];
+      s_.ad_info_[ad] = {g, s_.ad_group_campaign_[g], p, s_.product_category_[p]};
+    }
+    s_.campaign_info_.resize(c_.campaigns.size());
+    for (size_t i = 0; i < c_.campaigns.size(); ++i) {
+      const Campaign& c = c_.campaigns[i];
+      CampaignInfo& info = s_.campaign_info_[i];
+      info.start = s_.campaign_window_[i].first;
+      info.end = s_.campaign_window_[i].second;
+      for (int p = 0; p < kNumPlacements; ++p) {
+        info.placement_percent[p] = static_cast<int16_t>(c.placement_multiplier_percent[p]);
+      }
+      info.strategy = c.bidding_strategy;
+      info.predicates = ix_.campaign_predicates[i];
+      info.id_hash = ix_.campaign_hash[i];
+    }
+    s_.target_info_.resize(c_.targets.size());
+    for (size_t i = 0; i < c_.targets.size(); ++i) {
+      const Target& t = c_.targets[i];
+      s_.target_info_[i] = {s_.target_ad_group_[i],
+                            t.kind == TargetKind::kKeyword ? t.keyword.match_type
+                                                           : MatchType::kUnspecified,
+                            s_.ResolveTargetBid(static_cast<int32_t>(i))};
+    }
   }
 
  private:

@@ -132,6 +132,23 @@ struct Catalog {
   ServingRules rules;
 };
 
+// Hot per-entity data packed for retrieval: one lookup, at most one cache line.
+struct AdInfo {
+  int32_t ad_group, campaign, product, category;  // category -1 when the product has none
+};
+struct CampaignInfo {
+  absl::Time start, end;  // serving window [start, end)
+  std::array<int16_t, kNumPlacements> placement_percent;
+  BiddingStrategy strategy;
+  int32_t predicates;  // index into TargetIndex::predicates, -1 = none
+  uint64_t id_hash;    // CtrModel::Hash(id)
+};
+struct TargetInfo {
+  int32_t ad_group;
+  MatchType match_type;  // kUnspecified for product/category targets
+  int64_t bid_micros;    // resolved (ResolveTargetBid)
+};
+
 class CatalogSnapshot {
  public:
   // Validates `catalog` and builds the index. Returns INVALID_ARGUMENT naming the entity and field,
@@ -160,6 +177,9 @@ class CatalogSnapshot {
   int32_t target_ad_group(int32_t target) const { return target_ad_group_[target]; }
   // -1 for a non-product / non-category target.
   int32_t target_object(int32_t target) const { return target_object_[target]; }
+  const AdInfo& ad_info(int32_t ad) const { return ad_info_[ad]; }
+  const CampaignInfo& campaign_info(int32_t campaign) const { return campaign_info_[campaign]; }
+  const TargetInfo& target_info(int32_t target) const { return target_info_[target]; }
   // Ids for output.
   const std::string& ad_id(int32_t ad) const { return catalog_.product_ads[ad].id; }
   const std::string& ad_group_id(int32_t ad) const { return catalog_.ad_groups[ad_ad_group(ad)].id; }
@@ -211,6 +231,9 @@ class CatalogSnapshot {
   std::vector<std::array<int64_t, kNumAutoTargetGroups>> ad_group_auto_bid_;
   std::vector<std::pair<absl::Time, absl::Time>> campaign_window_;
   std::vector<bool> ad_enabled_;
+  std::vector<AdInfo> ad_info_;
+  std::vector<CampaignInfo> campaign_info_;
+  std::vector<TargetInfo> target_info_;
   TargetIndex index_;
 };
 

@@ -139,6 +139,18 @@ const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
   return nullptr;
 }
 
+// An ad's own bound: its bid after the placement multiplier and the strategy's largest factor,
+// times sqrt(relevance) >= quality. At or below the K-th best score it cannot enter the top K.
+double Retriever::AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
+                          double relevance) {
+  const double strategy_max = ci.strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
+                              : q.r.placement == Placement::kTopOfSearch          ? 2.0
+                                                                                  : 1.5;
+  return static_cast<double>(base_bid) *
+         (100 + ci.placement_percent[static_cast<int>(q.r.placement)]) / 100 * strategy_max *
+         std::sqrt(relevance);
+}
+
 bool Retriever::Full(const Posting& p, double max_relevance) {
   ++out_->postings_read;
   // score = bid x quality <= bid_bound x sqrt(relevance), since pCTR/(pCTR + baseline) < 1.
@@ -149,25 +161,15 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
                          int64_t base_bid) {
   ++out_->ads_considered;
   const CatalogSnapshot& s = q.s;
-  const int32_t g = s.ad_ad_group(ad);
-  const int32_t c = s.ad_group_campaign(g);
-  const Campaign& campaign = s.catalog().campaigns[c];
-  const int32_t placement_percent =
-      campaign.placement_multiplier_percent[static_cast<int>(q.r.placement)];
-  if (!q.explain && threshold_ > 0) {
-    // This ad's own bound: its bid after the placement multiplier and the strategy's largest
-    // factor, times sqrt(relevance) >= quality. Below the K-th best score it cannot enter the top K.
-    const double strategy_max =
-        campaign.bidding_strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
-        : q.r.placement == Placement::kTopOfSearch                      ? 2.0
-                                                                        : 1.5;
-    if (static_cast<double>(base_bid) * (100 + placement_percent) / 100 * strategy_max *
-            std::sqrt(relevance) <= threshold_) {
-      return;
-    }
-  }
-  if (q.now < s.campaign_start(c) || q.now >= s.campaign_end(c)) {
+  const AdInfo& info = s.ad_info(ad);
+  const int32_t g = info.ad_group;
+  const int32_t c = info.campaign;
+  const CampaignInfo& ci = s.campaign_info(c);
+  const int32_t placement_percent = ci.placement_percent[static_cast<int>(q.r.placement)];
+  if (!q.explain && threshold_ > 0 && AdBound(q, ci, base_bid, relevance) <= threshold_) return;
+  if (q.now < ci.start || q.now >= ci.end) {
     if (q.explain) {
+      const Campaign& campaign = s.catalog().campaigns[c];
       Reject(q, ad, m, RejectReason::kOutOfSchedule,
              absl::StrCat("campaign ", campaign.id, " serves ",
                           campaign.start_date ? absl::FormatCivilTime(*campaign.start_date) : "",
@@ -181,6 +183,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     auto it = blocked->find(blocked == &blocked_campaign_ ? c : g);
     if (it == blocked->end()) continue;
     if (q.explain) {
+      const Campaign& campaign = s.catalog().campaigns[c];
       const NegativeRef& n = s.index().negatives[it->second];
       const Keyword& k = n.campaign_level
                              ? campaign.negative_keywords[n.ordinal]
@@ -193,15 +196,16 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     }
     return;
   }
-  for (const int32_t pred : {s.index().campaign_predicates[c], s.index().ad_group_predicates[g]}) {
+  for (const int32_t pred : {ci.predicates, s.index().ad_group_predicates[g]}) {
     if (pred < 0) continue;
     const char* why = PredicateFailure(q, pred);
     if (why == nullptr) continue;
     if (q.explain) {
-      const bool campaign_level = pred == s.index().campaign_predicates[c];
+      const bool campaign_level = pred == ci.predicates;
       Reject(q, ad, m, RejectReason::kTargetingExcluded,
              absl::StrCat(campaign_level ? "campaign " : "ad group ",
-                          campaign_level ? campaign.id : s.catalog().ad_groups[g].id, " ", why));
+                          campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id,
+                          " ", why));
     }
     return;
   }
@@ -215,7 +219,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   }
   // Predicted CTR (docs/targeting.md, "CTR model").
   const CtrModel& model = s.model();
-  const int32_t category = s.product_category(s.ad_product(ad));
+  const int32_t category = info.category;
   double logit = q.base_logit + model.Weight(CtrFeature::kMatch, MatchHashes()[MatchIndex(m)]);
   if (category >= 0) {
     const uint64_t ch = s.index().category_hash[category];
@@ -223,7 +227,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     for (uint64_t th : token_hashes_) logit += model.Weight(CtrFeature::kQueryTokenXCategory, th, ch);
   }
   if (!segment_hashes_.empty()) {
-    const uint64_t campaign_hash = s.index().campaign_hash[c];
+    const uint64_t campaign_hash = ci.id_hash;
     for (uint64_t sh : segment_hashes_) {
       logit += model.Weight(CtrFeature::kSegmentXCampaign, sh, campaign_hash);
     }
@@ -231,7 +235,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   const double pctr = CtrModel::Sigmoid(logit);
   const double quality = std::max(
       1e-6, std::sqrt(relevance * pctr / (pctr + model.baseline_ctr())));
-  const int64_t bid = AdjustBid(base_bid, placement_percent, campaign.bidding_strategy,
+  const int64_t bid = AdjustBid(base_bid, placement_percent, ci.strategy,
                                 q.r.placement, pctr, model.baseline_ctr());
   const Candidate cand{ad, m, bid, relevance, pctr, quality};
   auto [it, inserted] = best_.emplace(ad, static_cast<int32_t>(out_->candidates.size()));
@@ -274,9 +278,15 @@ void Retriever::Compact(size_t k) {
 
 void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m,
                                double relevance) {
-  const int32_t g = q.s.target_ad_group(p.id);
-  const int64_t bid = q.s.ResolveTargetBid(p.id);
-  for (int32_t ad : q.s.index().ad_group_ads.Get(g)) Consider(q, ad, m, relevance, bid);
+  const TargetInfo& t = q.s.target_info(p.id);
+  if (!q.explain && threshold_ > 0 &&
+      AdBound(q, q.s.campaign_info(q.s.ad_group_campaign(t.ad_group)), t.bid_micros, relevance) <=
+          threshold_) {
+    return;  // no ad of the group can enter the top K (same bound as in Consider)
+  }
+  for (int32_t ad : q.s.index().ad_group_ads.Get(t.ad_group)) {
+    Consider(q, ad, m, relevance, t.bid_micros);
+  }
 }
 
 absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, absl::Time now,
@@ -377,8 +387,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     MatchedTarget m;
     m.kind = MatchKind::kKeyword;
     m.target = target;
-    m.keyword_text = s.catalog().targets[target].keyword.text;
-    m.match_type = s.catalog().targets[target].keyword.match_type;
+    m.match_type = s.target_info(target).match_type;  // keyword_text is filled at the end
     return m;
   };
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
@@ -475,7 +484,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       for (const Posting& p : lists.Get(tok_count.first)) {
         if (Full(p, max_relevance) && !explain) break;
         if (!auto_seen_.insert(p.id).second) continue;
-        absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_product(p.id));
+        absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_info(p.id).product);
         size_t hits = 0;
         for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
         const double coverage = static_cast<double>(hits) / n;
@@ -484,7 +493,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
         m.kind = MatchKind::kAuto;
         m.auto_group = group;
         Consider(q, p.id, m, group == AutoTargetGroup::kCloseMatch ? coverage : 0.6 * coverage,
-                 s.ResolveAutoBid(s.ad_ad_group(p.id), group));
+                 s.ResolveAutoBid(s.ad_info(p.id).ad_group, group));
       }
     }
   };
@@ -503,7 +512,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       MatchedTarget m;
       m.kind = MatchKind::kAuto;
       m.auto_group = group;
-      Consider(q, p.id, m, relevance, s.ResolveAutoBid(s.ad_ad_group(p.id), group));
+      Consider(q, p.id, m, relevance, s.ResolveAutoBid(s.ad_info(p.id).ad_group, group));
     }
   };
   std::vector<int32_t> page_products;
@@ -536,6 +545,13 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     cands.resize(q.max_candidates);
   }
   std::sort(cands.begin(), cands.end(), BetterCandidate);
+  auto fill_text = [&](MatchedTarget& m) {
+    if (m.kind == MatchKind::kKeyword && m.target >= 0) {
+      m.keyword_text = s.catalog().targets[m.target].keyword.text;
+    }
+  };
+  for (Candidate& c : cands) fill_text(c.matched);
+  for (Rejection& x : out->rejections) fill_text(x.matched);
   if (explain) {
     auto& rej = out->rejections;
     rej.erase(std::remove_if(rej.begin(), rej.end(),

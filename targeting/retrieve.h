@@ -104,6 +104,8 @@ class Retriever {
                 int64_t base_bid);
   void ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m, double relevance);
   bool Full(const Posting& p, double max_relevance);
+  static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
+                        double relevance);
   void Compact(size_t k);
   void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
               std::string detail);
