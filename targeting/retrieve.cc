@@ -68,6 +68,20 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
 
 }  // namespace
 
+enum class Retriever::SourceKind : uint8_t {
+  kPhrase, kExact, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
+};
+
+// One posting list being read, with what a hit in it means.
+struct Retriever::Source {
+  const Posting* next;
+  const Posting* end;
+  SourceKind kind;
+  double rel_factor;  // sqrt(max relevance of the list): bound of quality
+  double relevance;   // fixed relevance; for close/loose, the minimum matching positions
+  uint32_t start, len;  // phrase/exact: the query window
+};
+
 absl::string_view RejectReasonName(RejectReason r) {
   switch (r) {
     case RejectReason::kNegativeKeyword:
@@ -151,11 +165,6 @@ double Retriever::AdBound(const Query& q, const CampaignInfo& ci, int64_t base_b
          std::sqrt(relevance);
 }
 
-bool Retriever::Full(const Posting& p, double max_relevance) {
-  ++out_->postings_read;
-  // score = bid x quality <= bid_bound x sqrt(relevance), since pCTR/(pCTR + baseline) < 1.
-  return threshold_ > 0 && p.bid_bound * std::sqrt(max_relevance) <= threshold_;
-}
 
 void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
                          int64_t base_bid) {
@@ -289,6 +298,73 @@ void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTa
   }
 }
 
+void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p) {
+  const CatalogSnapshot& s = q.s;
+  const TargetIndex& ix = s.index();
+  const size_t n = ids_.size();
+  MatchedTarget m;
+  switch (src.kind) {
+    case SourceKind::kPhrase:
+    case SourceKind::kExact: {
+      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
+      if (!std::equal(kw.begin(), kw.end(), ids_.begin() + src.start)) return;
+      m.target = p.id;
+      m.match_type = s.target_info(p.id).match_type;
+      ConsiderTarget(q, p, m, src.relevance);
+      return;
+    }
+    case SourceKind::kBroad: {
+      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
+      for (int32_t t : kw) {
+        if (!Contains(id_set_, t)) return;
+      }
+      m.target = p.id;
+      m.match_type = MatchType::kBroad;
+      ConsiderTarget(q, p, m, 0.25 + 0.5 * std::min(1.0, static_cast<double>(kw.size()) / n));
+      return;
+    }
+    case SourceKind::kProduct:
+    case SourceKind::kCategory:
+      m.kind = src.kind == SourceKind::kProduct ? MatchKind::kProduct : MatchKind::kCategory;
+      m.target = p.id;
+      ConsiderTarget(q, p, m, src.relevance);
+      return;
+    case SourceKind::kClose:
+    case SourceKind::kLoose: {
+      const bool close = src.kind == SourceKind::kClose;
+      if (!(close ? close_seen_ : loose_seen_).insert(p.id).second) return;
+      const AdInfo& info = s.ad_info(p.id);
+      absl::Span<const int32_t> title = ix.product_tokens.Get(info.product);
+      size_t hits = 0;
+      for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
+      const double coverage = static_cast<double>(hits) / n;
+      // src.relevance carries `need`, the minimum number of matching positions.
+      if (hits < src.relevance || (!close && coverage >= kCloseMatchCoverage)) return;
+      m.kind = MatchKind::kAuto;
+      m.auto_group = close ? AutoTargetGroup::kCloseMatch : AutoTargetGroup::kLooseMatch;
+      Consider(q, p.id, m, close ? coverage : 0.6 * coverage,
+               s.ResolveAutoBid(info.ad_group, m.auto_group));
+      return;
+    }
+    case SourceKind::kSubstitutes:
+    case SourceKind::kComplements: {
+      const AdInfo& info = s.ad_info(p.id);
+      if (std::find(page_products_.begin(), page_products_.end(), info.product) !=
+          page_products_.end()) {
+        return;
+      }
+      m.kind = MatchKind::kAuto;
+      m.auto_group = src.kind == SourceKind::kSubstitutes ? AutoTargetGroup::kSubstitutes
+                                                          : AutoTargetGroup::kComplements;
+      Consider(q, p.id, m, src.relevance, s.ResolveAutoBid(info.ad_group, m.auto_group));
+      return;
+    }
+  }
+}
+
+Retriever::Retriever() = default;
+Retriever::~Retriever() = default;
+
 absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, absl::Time now,
                                  bool explain, Result* out) {
   out->candidates.clear();
@@ -305,7 +381,6 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   out_ = out;
   best_.clear();
   rejected_.clear();
-  auto_seen_.clear();
   blocked_campaign_.clear();
   blocked_ad_group_.clear();
   threshold_ = 0;
@@ -382,14 +457,17 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     }
   }
 
-  // Keyword targets: exact (whole query) and phrase (any contiguous window).
-  auto keyword = [&](int32_t target) {
-    MatchedTarget m;
-    m.kind = MatchKind::kKeyword;
-    m.target = target;
-    m.match_type = s.target_info(target).match_type;  // keyword_text is filled at the end
-    return m;
+  // Gather every posting list the request touches (a "source"), then read them merged in
+  // decreasing order of bound x sqrt(max relevance): the threshold rises as fast as it can, and
+  // reading stops for good once the best remaining bound cannot beat the K-th best score.
+  sources_.clear();
+  auto add = [&](absl::Span<const Posting> list, SourceKind kind, double max_relevance,
+                 double relevance, uint32_t start = 0, uint32_t len = 0) {
+    if (list.empty()) return;
+    sources_.push_back({list.data(), list.data() + list.size(), kind, std::sqrt(max_relevance),
+                        relevance, start, len});
   };
+  // Keywords: exact (whole query), phrase (any contiguous window), broad (rarest-token anchor).
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
       if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
@@ -398,44 +476,16 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       }
       const uint64_t h = HashTokenIds(ids_.data() + start, len);
       const double phrase_relevance = 0.5 + 0.5 * static_cast<double>(len) / n;
-      for (const Posting& p : ix.phrase.Get(h)) {
-        if (Full(p, phrase_relevance) && !explain) break;
-        if (window_matches(ix.target_tokens.Get(p.id), start)) {
-          ConsiderTarget(q, p, keyword(p.id), phrase_relevance);
-        }
-      }
-      if (len == n) {
-        for (const Posting& p : ix.exact.Get(h)) {
-          if (Full(p, 1.0) && !explain) break;
-          if (window_matches(ix.target_tokens.Get(p.id), start)) {
-            ConsiderTarget(q, p, keyword(p.id), 1.0);
-          }
-        }
-      }
+      add(ix.phrase.Get(h), SourceKind::kPhrase, phrase_relevance, phrase_relevance, start, len);
+      if (len == n) add(ix.exact.Get(h), SourceKind::kExact, 1.0, 1.0, start, len);
     }
   }
-  // Broad: keywords anchored on a query token, all of whose tokens the query has.
-  for (int32_t tok : id_set_) {
-    for (const Posting& p : ix.broad.Get(tok)) {
-      if (Full(p, 0.75) && !explain) break;
-      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
-      bool all = true;
-      for (int32_t t : kw) all = all && Contains(id_set_, t);
-      if (all) ConsiderTarget(q, p, keyword(p.id), 0.25 + 0.5 * std::min<double>(1, kw.size() / static_cast<double>(n)));
-    }
-  }
-
-  // Product targets: the viewed product.
+  for (int32_t tok : id_set_) add(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
+  // Product targets (the viewed product) and category targets (the request's categories, the
+  // viewed product's, and their ancestors at distance d).
   const int32_t viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
-  for (const Posting& p : ix.product_targets.Get(viewed)) {
-    if (Full(p, 1.0) && !explain) break;
-    MatchedTarget m;
-    m.kind = MatchKind::kProduct;
-    m.target = p.id;
-    ConsiderTarget(q, p, m, 1.0);
-  }
-  // Category targets: the request's categories, the viewed product's, and their ancestors.
-  std::vector<std::pair<int32_t, int>> categories;  // category, distance up from the request's
+  add(ix.product_targets.Get(viewed), SourceKind::kProduct, 1.0, 1.0);
+  std::vector<std::pair<int32_t, int>> categories;
   auto add_category = [&](int32_t c) {
     for (int d = 0; c >= 0 && d < 16; ++d, c = s.category_parent(c)) {
       bool seen = false;
@@ -451,20 +501,14 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   for (const std::string& id : r.category_ids) add_category(s.FindCategory(id));
   if (viewed >= 0) add_category(s.product_category(viewed));
   for (const auto& [c, d] : categories) {
-    for (const Posting& p : ix.category_targets.Get(c)) {
-      if (Full(p, 0.5 * std::pow(0.8, d)) && !explain) break;
-      MatchedTarget m;
-      m.kind = MatchKind::kCategory;
-      m.target = p.id;
-      ConsiderTarget(q, p, m, 0.5 * std::pow(0.8, d));
-    }
+    const double rel = 0.5 * std::pow(0.8, d);
+    add(ix.category_targets.Get(c), SourceKind::kCategory, rel, rel);
   }
-
-  // Automatic: close and loose match on title overlap. coverage = query token positions found in
-  // the title / query tokens. Prefix filtering: an ad reaching `need` positions must contain one
-  // of the rarest tokens whose positions add up to more than n - need, so only those lists are read.
-  auto title_match = [&](const DenseLists<Posting>& lists, AutoTargetGroup group,
-                         double min_coverage, double max_coverage, double max_relevance) {
+  // Close and loose match on title overlap. coverage = query token positions found in the title
+  // / n. Prefix filtering: an ad reaching `need` positions must contain one of the rarest tokens
+  // whose positions add up to more than n - need, so only those lists are read.
+  auto title_sources = [&](const DenseLists<Posting>& lists, SourceKind kind,
+                           double min_coverage, double max_relevance) {
     const size_t need = static_cast<size_t>(std::ceil(min_coverage * n - 1e-9));
     if (n == 0 || need == 0) return;
     rare_.clear();
@@ -473,70 +517,57 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       rare_.push_back({lists.Get(tok).size(), {tok, count}});
     }
     std::sort(rare_.begin(), rare_.end());
-    size_t known = 0;
-    for (const auto& r : rare_) known += r.second.second;
-    if (known < need) return;
-    auto_seen_.clear();
-    size_t remaining = known;
+    size_t remaining = 0;
+    for (const auto& x : rare_) remaining += x.second.second;
     for (const auto& [size, tok_count] : rare_) {
-      if (remaining < need) break;  // ads without any token read so far cannot reach `need`
+      if (remaining < need) break;  // ads without any token taken so far cannot reach `need`
       remaining -= tok_count.second;
-      for (const Posting& p : lists.Get(tok_count.first)) {
-        if (Full(p, max_relevance) && !explain) break;
-        if (!auto_seen_.insert(p.id).second) continue;
-        absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_info(p.id).product);
-        size_t hits = 0;
-        for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
-        const double coverage = static_cast<double>(hits) / n;
-        if (hits < need || coverage >= max_coverage) continue;
-        MatchedTarget m;
-        m.kind = MatchKind::kAuto;
-        m.auto_group = group;
-        Consider(q, p.id, m, group == AutoTargetGroup::kCloseMatch ? coverage : 0.6 * coverage,
-                 s.ResolveAutoBid(s.ad_info(p.id).ad_group, group));
-      }
+      add(lists.Get(tok_count.first), kind, max_relevance, static_cast<double>(need));
     }
   };
-  title_match(ix.auto_close, AutoTargetGroup::kCloseMatch, kCloseMatchCoverage, 2.0, 1.0);
-  title_match(ix.auto_loose, AutoTargetGroup::kLooseMatch, kLooseMatchCoverage,
-              kCloseMatchCoverage, 0.6 * kCloseMatchCoverage);
-  // Automatic: substitutes (viewed product's category) and complements (viewed and cart).
-  auto auto_list = [&](const DenseLists<Posting>& lists, int32_t category, AutoTargetGroup group,
-                       double relevance, absl::Span<const int32_t> exclude_products) {
-    for (const Posting& p : lists.Get(category)) {
-      if (Full(p, relevance) && !explain) break;
-      if (std::find(exclude_products.begin(), exclude_products.end(), s.ad_product(p.id)) !=
-          exclude_products.end()) {
-        continue;
-      }
-      MatchedTarget m;
-      m.kind = MatchKind::kAuto;
-      m.auto_group = group;
-      Consider(q, p.id, m, relevance, s.ResolveAutoBid(s.ad_info(p.id).ad_group, group));
-    }
-  };
-  std::vector<int32_t> page_products;
-  if (viewed >= 0) page_products.push_back(viewed);
+  close_seen_.clear();
+  loose_seen_.clear();
+  title_sources(ix.auto_close, SourceKind::kClose, kCloseMatchCoverage, 1.0);
+  title_sources(ix.auto_loose, SourceKind::kLoose, kLooseMatchCoverage,
+                0.6 * kCloseMatchCoverage);
+  // Substitutes (viewed product's category) and complements (viewed and cart products).
+  page_products_.clear();
+  if (viewed >= 0) page_products_.push_back(viewed);
   for (const std::string& id : r.cart_product_ids) {
     const int32_t p = s.FindProduct(id);
-    if (p >= 0) page_products.push_back(p);
+    if (p >= 0) page_products_.push_back(p);
   }
   if (viewed >= 0) {
-    auto_list(ix.substitutes, s.product_category(viewed), AutoTargetGroup::kSubstitutes, 0.6,
-              page_products);
+    add(ix.substitutes.Get(s.product_category(viewed)), SourceKind::kSubstitutes, 0.6, 0.6);
   }
   std::vector<int32_t> page_categories;
-  for (int32_t p : page_products) {
+  for (int32_t p : page_products_) {
     const int32_t c = s.product_category(p);
     if (c >= 0 && std::find(page_categories.begin(), page_categories.end(), c) ==
                       page_categories.end()) {
       page_categories.push_back(c);
+      add(ix.complements.Get(c), SourceKind::kComplements, 0.4, 0.4);
     }
   }
-  for (int32_t c : page_categories) {
-    auto_list(ix.complements, c, AutoTargetGroup::kComplements, 0.4, page_products);
-  }
 
+  auto key = [&](int i) { return sources_[i].next->bid_bound * sources_[i].rel_factor; };
+  auto less = [&](int a, int b) { return key(a) < key(b); };
+  order_.clear();
+  for (int i = 0; i < static_cast<int>(sources_.size()); ++i) order_.push_back(i);
+  std::make_heap(order_.begin(), order_.end(), less);
+  while (!order_.empty()) {
+    ++out->postings_read;
+    if (!explain && threshold_ > 0 && key(order_.front()) <= threshold_) break;
+    std::pop_heap(order_.begin(), order_.end(), less);
+    Source& src = sources_[order_.back()];
+    const Posting& p = *src.next++;
+    if (src.next == src.end) {
+      order_.pop_back();
+    } else {
+      std::push_heap(order_.begin(), order_.end(), less);
+    }
+    ReadPosting(q, src, p);
+  }
   // Best first; keep K; drop rejections of ads that did produce a candidate.
   auto& cands = out->candidates;
   if (cands.size() > q.max_candidates) {
