@@ -84,6 +84,14 @@ class SnapshotBuilder {
   explicit SnapshotBuilder(CatalogSnapshot* s) : s_(*s), c_(s->catalog_), ix_(s->index_) {}
 
   absl::Status Run() {
+    // Drop the caller's growth slack first (before any id is viewed: shrinking moves strings).
+    c_.advertisers.shrink_to_fit();
+    c_.campaigns.shrink_to_fit();
+    c_.ad_groups.shrink_to_fit();
+    c_.product_ads.shrink_to_fit();
+    c_.targets.shrink_to_fit();
+    c_.products.shrink_to_fit();
+    c_.categories.shrink_to_fit();
     if (auto st = Ids(); !st.ok()) return st;
     if (auto st = Categories(); !st.ok()) return st;
     if (auto st = Products(); !st.ok()) return st;
@@ -104,6 +112,8 @@ class SnapshotBuilder {
     for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
     for (const Campaign& c : c_.campaigns) ix_.campaign_hash.push_back(CtrModel::Hash(c.id));
     Pack();
+    CatalogSnapshot::IdMap().swap(s_.ad_group_ids_);
+    CatalogSnapshot::IdMap().swap(s_.target_ids_);
     return absl::OkStatus();
   }
 
@@ -147,7 +157,7 @@ class SnapshotBuilder {
         return Invalid(absl::StrCat(kind, "[", i, "].id"),
                        absl::StrCat(" must be 1-128 bytes of [A-Za-z0-9._:-], got \"", id, "\""));
       }
-      if (!m->emplace(id, static_cast<int32_t>(i)).second) {
+      if (!m->emplace(absl::string_view(id), static_cast<int32_t>(i)).second) {
         return Invalid(absl::StrCat(kind, "[", id, "].id"), " is a duplicate");
       }
     }
@@ -572,6 +582,22 @@ class SnapshotBuilder {
     ix_.target_tokens = MakeDense(n, tokens);
     ix_.exact = MakeHashed(exact);
     ix_.phrase = MakeHashed(phrase);
+    // Retrieval trusts the 64-bit sequence hash for exact and phrase lists: prove no two
+    // different keywords share one.
+    for (const HashedLists* lists : {&ix_.exact, &ix_.phrase}) {
+      for (const auto& [hash, range] : lists->ranges) {
+        absl::Span<const int32_t> first = ix_.target_tokens.Get(lists->items[range.first].id);
+        for (uint32_t i = range.first + 1; i < range.second; ++i) {
+          absl::Span<const int32_t> other = ix_.target_tokens.Get(lists->items[i].id);
+          if (!std::equal(first.begin(), first.end(), other.begin(), other.end())) {
+            return Invalid(absl::StrCat("targets[", c_.targets[lists->items[i].id].id, "]"),
+                           absl::StrCat(".keyword.text has the same 64-bit hash as targets[",
+                                        c_.targets[lists->items[range.first].id].id,
+                                        "]; change either keyword"));
+          }
+        }
+      }
+    }
     // Broad keywords hang off their rarest token, so a query scans few of them.
     std::vector<int32_t> df(ix_.tokens.size(), 0);
     for (const auto& ids : broad_tokens) {

@@ -211,7 +211,8 @@ class CatalogSnapshot {
   CatalogSnapshot& operator=(const CatalogSnapshot&) = delete;
 
  private:
-  using IdMap = absl::flat_hash_map<std::string, int32_t>;
+  // Keys view the ids inside catalog_, which never moves or changes after Build.
+  using IdMap = absl::flat_hash_map<absl::string_view, int32_t>;
   CatalogSnapshot() = default;
   static int32_t Find(const IdMap& m, absl::string_view id) {
     auto it = m.find(id);
@@ -222,6 +223,7 @@ class CatalogSnapshot {
   int64_t version_ = 0;
   Catalog catalog_;
   std::shared_ptr<const CtrModel> model_;
+  // ad_group_ids_ and target_ids_ are only needed while building; Build frees them.
   IdMap advertiser_ids_, campaign_ids_, ad_group_ids_, ad_ids_, target_ids_, product_ids_,
       category_ids_;
   std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, ad_ad_group_, ad_product_,

@@ -306,8 +306,8 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
   switch (src.kind) {
     case SourceKind::kPhrase:
     case SourceKind::kExact: {
-      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
-      if (!std::equal(kw.begin(), kw.end(), ids_.begin() + src.start)) return;
+      // The list is keyed by the 64-bit hash of the token ids; Build rejects catalogs where two
+      // keywords collide, so a false hit needs a query window colliding (p ~ 2^-64 per lookup).
       m.target = p.id;
       m.match_type = s.target_info(p.id).match_type;
       ConsiderTarget(q, p, m, src.relevance);
@@ -359,6 +359,16 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       Consider(q, p.id, m, src.relevance, s.ResolveAutoBid(info.ad_group, m.auto_group));
       return;
     }
+  }
+}
+
+// Starts loading what the list's next posting will need (it is likely read soon).
+void Retriever::Prefetch(const CatalogSnapshot& s, const Source& src) {
+  const int32_t id = src.next->id;
+  if (src.kind <= SourceKind::kCategory) {
+    __builtin_prefetch(&s.target_info(id));
+  } else {
+    __builtin_prefetch(&s.ad_info(id));
   }
 }
 
@@ -561,6 +571,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     std::pop_heap(order_.begin(), order_.end(), less);
     Source& src = sources_[order_.back()];
     const Posting& p = *src.next++;
+    if (src.next != src.end) Prefetch(s, src);
     if (src.next == src.end) {
       order_.pop_back();
     } else {

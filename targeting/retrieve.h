@@ -110,6 +110,7 @@ class Retriever {
   enum class SourceKind : uint8_t;
   struct Source;
   void ReadPosting(const Query& q, const Source& src, const Posting& p);
+  static void Prefetch(const CatalogSnapshot& s, const Source& src);
   static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
                         double relevance);
   void Compact(size_t k);

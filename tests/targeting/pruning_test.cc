@@ -1,4 +1,4 @@
-// Early termination is exact: over many sampled queries, the pruned top K equals the top K of an
+// Early termination is exact: over 400 sampled queries, the pruned top K equals the top K of an
 // exhaustive read (explain mode reads every posting and prunes nothing).
 #include <random>
 
@@ -10,14 +10,14 @@ namespace gavel::targeting {
 namespace {
 
 TEST(EarlyTermination, PrunedTopKEqualsExhaustiveTopK) {
-  for (uint64_t seed : {1, 2, 3}) {
+  for (uint64_t seed : {1, 2}) {
     std::mt19937_64 rng(seed);
-    auto snapshot = *CatalogSnapshot::Build(GenerateCatalog({.num_ads = 4'000}, rng), 1);
+    auto snapshot = *CatalogSnapshot::Build(GenerateCatalog({.num_ads = 3'000}, rng), 1);
     QuerySampler sampler(snapshot->catalog());
     const absl::Time now = absl::FromUnixSeconds(1'780'000'000);
     Retriever retriever;
     int64_t pruned_postings = 0, all_postings = 0;
-    for (int i = 0; i < 300; ++i) {
+    for (int i = 0; i < 200; ++i) {
       Request r = sampler.Sample(rng);
       r.slots = 1 + i % 6;
       Result pruned, full;
