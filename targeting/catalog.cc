@@ -119,10 +119,20 @@ class SnapshotBuilder {
 
   void Pack() {
     s_.ad_info_.resize(c_.product_ads.size());
+    constexpr AutoTargetGroup kAuto[4] = {AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch,
+                                          AutoTargetGroup::kSubstitutes,
+                                          AutoTargetGroup::kComplements};
     for (size_t ad = 0; ad < s_.ad_info_.size(); ++ad) {
-      const int32_t g = s_.ad_ad_group_[ad];
-      const int32_t p = s_.ad_product_[ad];
-      s_.ad_info_[ad] = {g, s_.ad_group_campaign_[g], p, s_.product_category_[p]};
+      const int32_t g = ad_ad_group_[ad];
+      const int32_t p = ad_product_[ad];
+      AdInfo& info = s_.ad_info_[ad];
+      info = {g, s_.ad_group_campaign_[g], p, s_.product_category_[p], ix_.ad_group_predicates[g],
+              ix_.product_tokens.offsets[p], ix_.product_tokens.offsets[p + 1], {}};
+      for (int k = 0; k < 4; ++k) {
+        info.auto_bid[k] = s_.AutoEnabled(g, kAuto[k])
+                               ? static_cast<int32_t>(s_.ResolveAutoBid(g, kAuto[k]))
+                               : 0;
+      }
     }
     s_.campaign_info_.resize(c_.campaigns.size());
     for (size_t i = 0; i < c_.campaigns.size(); ++i) {
@@ -140,11 +150,23 @@ class SnapshotBuilder {
     s_.target_info_.resize(c_.targets.size());
     for (size_t i = 0; i < c_.targets.size(); ++i) {
       const Target& t = c_.targets[i];
-      s_.target_info_[i] = {s_.target_ad_group_[i],
+      const int32_t g = target_ad_group_[i];
+      s_.target_info_[i] = {g,
+                            s_.ad_group_campaign_[g],
+                            static_cast<int32_t>(TargetBid(static_cast<int32_t>(i), g)),
+                            ix_.ad_group_ads.offsets[g],
+                            ix_.ad_group_ads.offsets[g + 1],
                             t.kind == TargetKind::kKeyword ? t.keyword.match_type
-                                                           : MatchType::kUnspecified,
-                            s_.ResolveTargetBid(static_cast<int32_t>(i))};
+                                                           : MatchType::kUnspecified};
     }
+    std::vector<int32_t>().swap(ad_ad_group_);
+    std::vector<int32_t>().swap(ad_product_);
+    std::vector<int32_t>().swap(target_ad_group_);
+  }
+
+  int64_t TargetBid(int32_t target, int32_t ad_group) const {
+    const int64_t bid = c_.targets[target].bid_micros;
+    return bid != 0 ? bid : DefaultBid(ad_group);
   }
 
  private:
@@ -480,26 +502,26 @@ class SnapshotBuilder {
 
   absl::Status Ads() {
     const int32_t n = static_cast<int32_t>(c_.product_ads.size());
-    s_.ad_ad_group_.assign(n, -1);
-    s_.ad_product_.assign(n, -1);
+    ad_ad_group_.assign(n, -1);
+    ad_product_.assign(n, -1);
     s_.ad_enabled_.assign(n, false);
     std::vector<std::pair<int32_t, int32_t>> group_ads;
     for (int32_t i = 0; i < n; ++i) {
       const ProductAd& a = c_.product_ads[i];
       const std::string where = absl::StrCat("product_ads[", a.id, "]");
       if (auto st = Ref(s_.ad_group_ids_, a.ad_group_id, where, "ad_group_id", "ad group",
-                        &s_.ad_ad_group_[i]);
+                        &ad_ad_group_[i]);
           !st.ok()) {
         return st;
       }
       if (auto st = Ref(s_.product_ids_, a.product_id, where, "product_id", "product",
-                        &s_.ad_product_[i]);
+                        &ad_product_[i]);
           !st.ok()) {
         return st;
       }
       if (!ValidState(a.state)) return Invalid(where, ".state is out of range");
-      s_.ad_enabled_[i] = Serving(a.state) && ad_group_serving_[s_.ad_ad_group_[i]];
-      if (s_.ad_enabled_[i]) group_ads.emplace_back(s_.ad_ad_group_[i], i);
+      s_.ad_enabled_[i] = Serving(a.state) && ad_group_serving_[ad_ad_group_[i]];
+      if (s_.ad_enabled_[i]) group_ads.emplace_back(ad_ad_group_[i], i);
     }
     ix_.ad_group_ads = MakeDense(c_.ad_groups.size(), group_ads);
     return absl::OkStatus();
@@ -512,16 +534,16 @@ class SnapshotBuilder {
 
   absl::Status Targets() {
     const int32_t n = static_cast<int32_t>(c_.targets.size());
-    s_.target_ad_group_.assign(n, -1);
+    target_ad_group_.assign(n, -1);
     s_.target_object_.assign(n, -1);
     std::vector<std::pair<int32_t, int32_t>> tokens;
-    std::vector<std::pair<uint64_t, Posting>> exact, phrase;
+    std::vector<std::pair<uint64_t, Posting>> exact, phrase, broad_sets;
     std::vector<std::pair<int32_t, Posting>> broad_pending, products, categories;
     std::vector<std::vector<int32_t>> broad_tokens;
     for (int32_t i = 0; i < n; ++i) {
       const Target& t = c_.targets[i];
       const std::string where = absl::StrCat("targets[", t.id, "]");
-      int32_t& group = s_.target_ad_group_[i];
+      int32_t& group = target_ad_group_[i];
       if (auto st = Ref(s_.ad_group_ids_, t.ad_group_id, where, "ad_group_id", "ad group", &group);
           !st.ok()) {
         return st;
@@ -555,6 +577,7 @@ class SnapshotBuilder {
             broad_pending.emplace_back(static_cast<int32_t>(broad_tokens.size()), posting);
             std::sort(ids.begin(), ids.end());
             ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+            broad_sets.emplace_back(HashTokenIds(ids.data(), ids.size()), posting);
             broad_tokens.push_back(std::move(ids));
           }
           break;
@@ -582,14 +605,23 @@ class SnapshotBuilder {
     ix_.target_tokens = MakeDense(n, tokens);
     ix_.exact = MakeHashed(exact);
     ix_.phrase = MakeHashed(phrase);
-    // Retrieval trusts the 64-bit sequence hash for exact and phrase lists: prove no two
+    ix_.broad_sets = MakeHashed(broad_sets);
+    // Retrieval trusts the 64-bit hash for exact, phrase and broad-set lists: prove no two
     // different keywords share one.
-    for (const HashedLists* lists : {&ix_.exact, &ix_.phrase}) {
+    auto key_tokens = [&](const HashedLists* lists, int32_t target) {
+      absl::Span<const int32_t> t = ix_.target_tokens.Get(target);
+      std::vector<int32_t> ids(t.begin(), t.end());
+      if (lists == &ix_.broad_sets) {  // keyed by the sorted distinct token set
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      }
+      return ids;
+    };
+    for (const HashedLists* lists : {&ix_.exact, &ix_.phrase, &ix_.broad_sets}) {
       for (const auto& [hash, range] : lists->ranges) {
-        absl::Span<const int32_t> first = ix_.target_tokens.Get(lists->items[range.first].id);
+        const std::vector<int32_t> first = key_tokens(lists, lists->items[range.first].id);
         for (uint32_t i = range.first + 1; i < range.second; ++i) {
-          absl::Span<const int32_t> other = ix_.target_tokens.Get(lists->items[i].id);
-          if (!std::equal(first.begin(), first.end(), other.begin(), other.end())) {
+          if (first != key_tokens(lists, lists->items[i].id)) {
             return Invalid(absl::StrCat("targets[", c_.targets[lists->items[i].id].id, "]"),
                            absl::StrCat(".keyword.text has the same 64-bit hash as targets[",
                                         c_.targets[lists->items[range.first].id].id,
@@ -637,11 +669,11 @@ class SnapshotBuilder {
     const auto bit = [](AutoTargetGroup g) { return 1u << static_cast<int>(g); };
     for (int32_t ad = 0; ad < static_cast<int32_t>(c_.product_ads.size()); ++ad) {
       if (!s_.ad_enabled_[ad]) continue;
-      const int32_t g = s_.ad_ad_group_[ad];
+      const int32_t g = ad_ad_group_[ad];
       const uint8_t mask = s_.ad_group_auto_mask_[g];
       if (mask == 0) continue;
       const auto& bids = s_.ad_group_auto_bid_[g];
-      const int32_t product = s_.ad_product_[ad];
+      const int32_t product = ad_product_[ad];
       const int32_t category = s_.product_category_[product];
       for (AutoTargetGroup group : {AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch}) {
         if (!(mask & bit(group))) continue;
@@ -682,6 +714,7 @@ class SnapshotBuilder {
   Catalog& c_;
   TargetIndex& ix_;
   std::vector<bool> campaign_serving_, ad_group_serving_;
+  std::vector<int32_t> ad_ad_group_, ad_product_, target_ad_group_;  // packed into *Info by Pack
   std::vector<double> campaign_factor_;
   std::vector<std::pair<int32_t, int32_t>> negative_tokens_;
   std::vector<std::pair<uint64_t, Posting>> neg_exact_, neg_phrase_;
@@ -700,7 +733,7 @@ absl::StatusOr<std::shared_ptr<const CatalogSnapshot>> CatalogSnapshot::Build(
 int64_t CatalogSnapshot::ResolveTargetBid(int32_t target) const {
   const int64_t bid = catalog_.targets[target].bid_micros;
   if (bid != 0) return bid;
-  const int32_t g = target_ad_group_[target];
+  const int32_t g = target_info_[target].ad_group;
   const int64_t group_bid = catalog_.ad_groups[g].default_bid_micros;
   return group_bid != 0 ? group_bid : catalog_.campaigns[ad_group_campaign_[g]].default_bid_micros;
 }
@@ -720,7 +753,7 @@ bool CatalogSnapshot::AutoEnabled(int32_t ad_group, AutoTargetGroup group) const
 size_t TargetIndex::Bytes() const {
   size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
   for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
-  b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() +
+  b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() + broad_sets.Bytes() +
        product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() + auto_loose.Bytes() +
        substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() + ad_group_ads.Bytes() +
        negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +

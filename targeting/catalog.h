@@ -132,9 +132,14 @@ struct Catalog {
   ServingRules rules;
 };
 
-// Hot per-entity data packed for retrieval: one lookup, at most one cache line.
+// Hot per-entity data packed for retrieval, so scoring one ad or target costs one cache miss
+// each for the entity and its campaign. Ranges index TargetIndex lists.
 struct AdInfo {
   int32_t ad_group, campaign, product, category;  // category -1 when the product has none
+  int32_t ad_group_predicates;                    // -1 = none
+  uint32_t title_begin, title_end;                // product_tokens.items range
+  // Resolved bid per automatic group (close, loose, substitutes, complements); 0 = off.
+  std::array<int32_t, 4> auto_bid;
 };
 struct CampaignInfo {
   absl::Time start, end;  // serving window [start, end)
@@ -144,9 +149,10 @@ struct CampaignInfo {
   uint64_t id_hash;    // CtrModel::Hash(id)
 };
 struct TargetInfo {
-  int32_t ad_group;
-  MatchType match_type;  // kUnspecified for product/category targets
-  int64_t bid_micros;    // resolved (ResolveTargetBid)
+  int32_t ad_group, campaign;
+  int32_t bid_micros;           // resolved (ResolveTargetBid); <= kMaxBidMicros fits
+  uint32_t ads_begin, ads_end;  // the ad group's serving ads: ad_group_ads.items range
+  MatchType match_type;         // kUnspecified for product/category targets
 };
 
 class CatalogSnapshot {
@@ -166,15 +172,15 @@ class CatalogSnapshot {
   // Dense-index accessors; every index must be in range.
   const ProductAd& ad(int32_t ad) const { return catalog_.product_ads[ad]; }
   int32_t ad_count() const { return static_cast<int32_t>(catalog_.product_ads.size()); }
-  int32_t ad_ad_group(int32_t ad) const { return ad_ad_group_[ad]; }
-  int32_t ad_product(int32_t ad) const { return ad_product_[ad]; }
-  int32_t ad_campaign(int32_t ad) const { return ad_group_campaign_[ad_ad_group_[ad]]; }
+  int32_t ad_ad_group(int32_t ad) const { return ad_info_[ad].ad_group; }
+  int32_t ad_product(int32_t ad) const { return ad_info_[ad].product; }
+  int32_t ad_campaign(int32_t ad) const { return ad_info_[ad].campaign; }
   int32_t ad_advertiser(int32_t ad) const { return campaign_advertiser_[ad_campaign(ad)]; }
   int32_t ad_group_campaign(int32_t ad_group) const { return ad_group_campaign_[ad_group]; }
   int32_t campaign_advertiser(int32_t campaign) const { return campaign_advertiser_[campaign]; }
   int32_t product_category(int32_t product) const { return product_category_[product]; }
   int32_t category_parent(int32_t category) const { return category_parent_[category]; }
-  int32_t target_ad_group(int32_t target) const { return target_ad_group_[target]; }
+  int32_t target_ad_group(int32_t target) const { return target_info_[target].ad_group; }
   // -1 for a non-product / non-category target.
   int32_t target_object(int32_t target) const { return target_object_[target]; }
   const AdInfo& ad_info(int32_t ad) const { return ad_info_[ad]; }
@@ -226,8 +232,8 @@ class CatalogSnapshot {
   // ad_group_ids_ and target_ids_ are only needed while building; Build frees them.
   IdMap advertiser_ids_, campaign_ids_, ad_group_ids_, ad_ids_, target_ids_, product_ids_,
       category_ids_;
-  std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, ad_ad_group_, ad_product_,
-      target_ad_group_, target_object_, product_category_, category_parent_;
+  std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, target_object_,
+      product_category_, category_parent_;
   // Per ad group: enabled mask and bid per AutoTargetGroup.
   std::vector<uint8_t> ad_group_auto_mask_;
   std::vector<std::array<int64_t, kNumAutoTargetGroups>> ad_group_auto_bid_;

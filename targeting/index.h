@@ -91,7 +91,8 @@ struct TargetIndex {
   }
   DenseLists<int32_t> target_tokens;   // keyword target -> its token ids, in order
   HashedLists exact, phrase;           // keyword token-sequence hash -> keyword targets
-  DenseLists<Posting> broad;           // rarest keyword token -> broad keyword targets
+  HashedLists broad_sets;              // hash of sorted distinct token ids -> broad keywords
+  DenseLists<Posting> broad;           // rarest keyword token -> broad keywords (long queries)
   DenseLists<Posting> product_targets;   // product index -> product targets
   DenseLists<Posting> category_targets;  // category index -> category targets
   DenseLists<Posting> auto_close;        // title token -> ads with close match on

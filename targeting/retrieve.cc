@@ -15,6 +15,12 @@ constexpr size_t kMaxKeywordTokens = 10;
 constexpr double kCloseMatchCoverage = 0.75;
 constexpr double kLooseMatchCoverage = 0.25;
 constexpr size_t kMinCandidates = 32;
+constexpr size_t kMaxBroadSubsetTokens = 8;  // 255 subset lookups at most
+
+// Broad match relevance: k distinct keyword tokens, n query tokens.
+double BroadRelevance(size_t k, size_t n) {
+  return 0.25 + 0.5 * std::min(1.0, static_cast<double>(k) / static_cast<double>(n));
+}
 constexpr size_t kCandidatesPerSlot = 8;
 
 // Names used in the CTR model file for placements, devices and match kinds.
@@ -69,7 +75,7 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
 }  // namespace
 
 enum class Retriever::SourceKind : uint8_t {
-  kPhrase, kExact, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
+  kPhrase, kExact, kBroadSet, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
 };
 
 // One posting list being read, with what a hit in it means.
@@ -205,7 +211,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     }
     return;
   }
-  for (const int32_t pred : {ci.predicates, s.index().ad_group_predicates[g]}) {
+  for (const int32_t pred : {ci.predicates, info.ad_group_predicates}) {
     if (pred < 0) continue;
     const char* why = PredicateFailure(q, pred);
     if (why == nullptr) continue;
@@ -289,13 +295,11 @@ void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTa
                                double relevance) {
   const TargetInfo& t = q.s.target_info(p.id);
   if (!q.explain && threshold_ > 0 &&
-      AdBound(q, q.s.campaign_info(q.s.ad_group_campaign(t.ad_group)), t.bid_micros, relevance) <=
-          threshold_) {
+      AdBound(q, q.s.campaign_info(t.campaign), t.bid_micros, relevance) <= threshold_) {
     return;  // no ad of the group can enter the top K (same bound as in Consider)
   }
-  for (int32_t ad : q.s.index().ad_group_ads.Get(t.ad_group)) {
-    Consider(q, ad, m, relevance, t.bid_micros);
-  }
+  const int32_t* ads = q.s.index().ad_group_ads.items.data();
+  for (uint32_t i = t.ads_begin; i < t.ads_end; ++i) Consider(q, ads[i], m, relevance, t.bid_micros);
 }
 
 void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p) {
@@ -313,14 +317,21 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       ConsiderTarget(q, p, m, src.relevance);
       return;
     }
+    case SourceKind::kBroadSet:  // the keyword's token set is a subset of the query's (hash)
+      m.target = p.id;
+      m.match_type = MatchType::kBroad;
+      ConsiderTarget(q, p, m, src.relevance);
+      return;
     case SourceKind::kBroad: {
       absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
-      for (int32_t t : kw) {
-        if (!Contains(id_set_, t)) return;
+      size_t distinct = 0;
+      for (size_t i = 0; i < kw.size(); ++i) {
+        if (!Contains(id_set_, kw[i])) return;
+        distinct += std::find(kw.begin(), kw.begin() + i, kw[i]) == kw.begin() + i;
       }
       m.target = p.id;
       m.match_type = MatchType::kBroad;
-      ConsiderTarget(q, p, m, 0.25 + 0.5 * std::min(1.0, static_cast<double>(kw.size()) / n));
+      ConsiderTarget(q, p, m, BroadRelevance(distinct, n));
       return;
     }
     case SourceKind::kProduct:
@@ -334,7 +345,8 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       const bool close = src.kind == SourceKind::kClose;
       if (!(close ? close_seen_ : loose_seen_).insert(p.id).second) return;
       const AdInfo& info = s.ad_info(p.id);
-      absl::Span<const int32_t> title = ix.product_tokens.Get(info.product);
+      const absl::Span<const int32_t> title = absl::MakeConstSpan(
+          ix.product_tokens.items.data() + info.title_begin, info.title_end - info.title_begin);
       size_t hits = 0;
       for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
       const double coverage = static_cast<double>(hits) / n;
@@ -343,7 +355,7 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       m.kind = MatchKind::kAuto;
       m.auto_group = close ? AutoTargetGroup::kCloseMatch : AutoTargetGroup::kLooseMatch;
       Consider(q, p.id, m, close ? coverage : 0.6 * coverage,
-               s.ResolveAutoBid(info.ad_group, m.auto_group));
+               info.auto_bid[static_cast<int>(m.auto_group) - 1]);
       return;
     }
     case SourceKind::kSubstitutes:
@@ -356,7 +368,7 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       m.kind = MatchKind::kAuto;
       m.auto_group = src.kind == SourceKind::kSubstitutes ? AutoTargetGroup::kSubstitutes
                                                           : AutoTargetGroup::kComplements;
-      Consider(q, p.id, m, src.relevance, s.ResolveAutoBid(info.ad_group, m.auto_group));
+      Consider(q, p.id, m, src.relevance, info.auto_bid[static_cast<int>(m.auto_group) - 1]);
       return;
     }
   }
@@ -490,7 +502,23 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       if (len == n) add(ix.exact.Get(h), SourceKind::kExact, 1.0, 1.0, start, len);
     }
   }
-  for (int32_t tok : id_set_) add(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
+  // Broad: with few distinct query tokens, look up every subset of them (no false candidates);
+  // otherwise read the lists anchored on the query's tokens and check each keyword.
+  if (id_set_.size() <= kMaxBroadSubsetTokens) {
+    const uint32_t m = static_cast<uint32_t>(id_set_.size());
+    for (uint32_t mask = 1; mask < (1u << m); ++mask) {
+      subset_.clear();
+      for (uint32_t b = 0; b < m; ++b) {
+        if (mask & (1u << b)) subset_.push_back(id_set_[b]);
+      }
+      if (subset_.size() > kMaxKeywordTokens) continue;
+      const double rel = BroadRelevance(subset_.size(), n);
+      add(ix.broad_sets.Get(HashTokenIds(subset_.data(), subset_.size())), SourceKind::kBroadSet,
+          rel, rel);
+    }
+  } else {
+    for (int32_t tok : id_set_) add(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
+  }
   // Product targets (the viewed product) and category targets (the request's categories, the
   // viewed product's, and their ancestors at distance d).
   const int32_t viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);

@@ -120,7 +120,7 @@ class Retriever {
   const char* PredicateFailure(const Query& q, int32_t pred) const;
 
   TokenizedText text_;
-  std::vector<int32_t> ids_, id_set_, segments_;
+  std::vector<int32_t> ids_, id_set_, segments_, subset_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
   std::vector<double> heap_;  // min-heap of the K best first scores of distinct ads
   absl::flat_hash_map<int32_t, int32_t> blocked_campaign_, blocked_ad_group_;  // -> negative
