@@ -84,6 +84,14 @@ class SnapshotBuilder {
   explicit SnapshotBuilder(CatalogSnapshot* s) : s_(*s), c_(s->catalog_), ix_(s->index_) {}
 
   absl::Status Run() {
+    // Drop the caller's growth slack first (before any id is viewed: shrinking moves strings).
+    c_.advertisers.shrink_to_fit();
+    c_.campaigns.shrink_to_fit();
+    c_.ad_groups.shrink_to_fit();
+    c_.product_ads.shrink_to_fit();
+    c_.targets.shrink_to_fit();
+    c_.products.shrink_to_fit();
+    c_.categories.shrink_to_fit();
     if (auto st = Ids(); !st.ok()) return st;
     if (auto st = Categories(); !st.ok()) return st;
     if (auto st = Products(); !st.ok()) return st;
@@ -101,7 +109,64 @@ class SnapshotBuilder {
                      absl::StrCat(" must be >= 1, got ", c_.rules.max_candidates));
     }
     BuildAutoLists();
+    for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
+    for (const Campaign& c : c_.campaigns) ix_.campaign_hash.push_back(CtrModel::Hash(c.id));
+    Pack();
+    CatalogSnapshot::IdMap().swap(s_.ad_group_ids_);
+    CatalogSnapshot::IdMap().swap(s_.target_ids_);
     return absl::OkStatus();
+  }
+
+  void Pack() {
+    s_.ad_info_.resize(c_.product_ads.size());
+    constexpr AutoTargetGroup kAuto[4] = {AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch,
+                                          AutoTargetGroup::kSubstitutes,
+                                          AutoTargetGroup::kComplements};
+    for (size_t ad = 0; ad < s_.ad_info_.size(); ++ad) {
+      const int32_t g = ad_ad_group_[ad];
+      const int32_t p = ad_product_[ad];
+      AdInfo& info = s_.ad_info_[ad];
+      info = {g, s_.ad_group_campaign_[g], p, s_.product_category_[p], ix_.ad_group_predicates[g],
+              ix_.product_tokens.offsets[p], ix_.product_tokens.offsets[p + 1], {}};
+      for (int k = 0; k < 4; ++k) {
+        info.auto_bid[k] = s_.AutoEnabled(g, kAuto[k])
+                               ? static_cast<int32_t>(s_.ResolveAutoBid(g, kAuto[k]))
+                               : 0;
+      }
+    }
+    s_.campaign_info_.resize(c_.campaigns.size());
+    for (size_t i = 0; i < c_.campaigns.size(); ++i) {
+      const Campaign& c = c_.campaigns[i];
+      CampaignInfo& info = s_.campaign_info_[i];
+      info.start = s_.campaign_window_[i].first;
+      info.end = s_.campaign_window_[i].second;
+      for (int p = 0; p < kNumPlacements; ++p) {
+        info.placement_percent[p] = static_cast<int16_t>(c.placement_multiplier_percent[p]);
+      }
+      info.strategy = c.bidding_strategy;
+      info.predicates = ix_.campaign_predicates[i];
+      info.id_hash = ix_.campaign_hash[i];
+    }
+    s_.target_info_.resize(c_.targets.size());
+    for (size_t i = 0; i < c_.targets.size(); ++i) {
+      const Target& t = c_.targets[i];
+      const int32_t g = target_ad_group_[i];
+      s_.target_info_[i] = {g,
+                            s_.ad_group_campaign_[g],
+                            static_cast<int32_t>(TargetBid(static_cast<int32_t>(i), g)),
+                            ix_.ad_group_ads.offsets[g],
+                            ix_.ad_group_ads.offsets[g + 1],
+                            t.kind == TargetKind::kKeyword ? t.keyword.match_type
+                                                           : MatchType::kUnspecified};
+    }
+    std::vector<int32_t>().swap(ad_ad_group_);
+    std::vector<int32_t>().swap(ad_product_);
+    std::vector<int32_t>().swap(target_ad_group_);
+  }
+
+  int64_t TargetBid(int32_t target, int32_t ad_group) const {
+    const int64_t bid = c_.targets[target].bid_micros;
+    return bid != 0 ? bid : DefaultBid(ad_group);
   }
 
  private:
@@ -114,7 +179,7 @@ class SnapshotBuilder {
         return Invalid(absl::StrCat(kind, "[", i, "].id"),
                        absl::StrCat(" must be 1-128 bytes of [A-Za-z0-9._:-], got \"", id, "\""));
       }
-      if (!m->emplace(id, static_cast<int32_t>(i)).second) {
+      if (!m->emplace(absl::string_view(id), static_cast<int32_t>(i)).second) {
         return Invalid(absl::StrCat(kind, "[", id, "].id"), " is a duplicate");
       }
     }
@@ -437,26 +502,26 @@ class SnapshotBuilder {
 
   absl::Status Ads() {
     const int32_t n = static_cast<int32_t>(c_.product_ads.size());
-    s_.ad_ad_group_.assign(n, -1);
-    s_.ad_product_.assign(n, -1);
+    ad_ad_group_.assign(n, -1);
+    ad_product_.assign(n, -1);
     s_.ad_enabled_.assign(n, false);
     std::vector<std::pair<int32_t, int32_t>> group_ads;
     for (int32_t i = 0; i < n; ++i) {
       const ProductAd& a = c_.product_ads[i];
       const std::string where = absl::StrCat("product_ads[", a.id, "]");
       if (auto st = Ref(s_.ad_group_ids_, a.ad_group_id, where, "ad_group_id", "ad group",
-                        &s_.ad_ad_group_[i]);
+                        &ad_ad_group_[i]);
           !st.ok()) {
         return st;
       }
       if (auto st = Ref(s_.product_ids_, a.product_id, where, "product_id", "product",
-                        &s_.ad_product_[i]);
+                        &ad_product_[i]);
           !st.ok()) {
         return st;
       }
       if (!ValidState(a.state)) return Invalid(where, ".state is out of range");
-      s_.ad_enabled_[i] = Serving(a.state) && ad_group_serving_[s_.ad_ad_group_[i]];
-      if (s_.ad_enabled_[i]) group_ads.emplace_back(s_.ad_ad_group_[i], i);
+      s_.ad_enabled_[i] = Serving(a.state) && ad_group_serving_[ad_ad_group_[i]];
+      if (s_.ad_enabled_[i]) group_ads.emplace_back(ad_ad_group_[i], i);
     }
     ix_.ad_group_ads = MakeDense(c_.ad_groups.size(), group_ads);
     return absl::OkStatus();
@@ -469,16 +534,16 @@ class SnapshotBuilder {
 
   absl::Status Targets() {
     const int32_t n = static_cast<int32_t>(c_.targets.size());
-    s_.target_ad_group_.assign(n, -1);
+    target_ad_group_.assign(n, -1);
     s_.target_object_.assign(n, -1);
     std::vector<std::pair<int32_t, int32_t>> tokens;
-    std::vector<std::pair<uint64_t, Posting>> exact, phrase;
+    std::vector<std::pair<uint64_t, Posting>> exact, phrase, broad_sets;
     std::vector<std::pair<int32_t, Posting>> broad_pending, products, categories;
     std::vector<std::vector<int32_t>> broad_tokens;
     for (int32_t i = 0; i < n; ++i) {
       const Target& t = c_.targets[i];
       const std::string where = absl::StrCat("targets[", t.id, "]");
-      int32_t& group = s_.target_ad_group_[i];
+      int32_t& group = target_ad_group_[i];
       if (auto st = Ref(s_.ad_group_ids_, t.ad_group_id, where, "ad_group_id", "ad group", &group);
           !st.ok()) {
         return st;
@@ -512,6 +577,7 @@ class SnapshotBuilder {
             broad_pending.emplace_back(static_cast<int32_t>(broad_tokens.size()), posting);
             std::sort(ids.begin(), ids.end());
             ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+            broad_sets.emplace_back(HashTokenIds(ids.data(), ids.size()), posting);
             broad_tokens.push_back(std::move(ids));
           }
           break;
@@ -539,6 +605,31 @@ class SnapshotBuilder {
     ix_.target_tokens = MakeDense(n, tokens);
     ix_.exact = MakeHashed(exact);
     ix_.phrase = MakeHashed(phrase);
+    ix_.broad_sets = MakeHashed(broad_sets);
+    // Retrieval trusts the 64-bit hash for exact, phrase and broad-set lists: prove no two
+    // different keywords share one.
+    auto key_tokens = [&](const HashedLists* lists, int32_t target) {
+      absl::Span<const int32_t> t = ix_.target_tokens.Get(target);
+      std::vector<int32_t> ids(t.begin(), t.end());
+      if (lists == &ix_.broad_sets) {  // keyed by the sorted distinct token set
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      }
+      return ids;
+    };
+    for (const HashedLists* lists : {&ix_.exact, &ix_.phrase, &ix_.broad_sets}) {
+      for (const auto& [hash, range] : lists->ranges) {
+        const std::vector<int32_t> first = key_tokens(lists, lists->items[range.first].id);
+        for (uint32_t i = range.first + 1; i < range.second; ++i) {
+          if (first != key_tokens(lists, lists->items[i].id)) {
+            return Invalid(absl::StrCat("targets[", c_.targets[lists->items[i].id].id, "]"),
+                           absl::StrCat(".keyword.text has the same 64-bit hash as targets[",
+                                        c_.targets[lists->items[range.first].id].id,
+                                        "]; change either keyword"));
+          }
+        }
+      }
+    }
     // Broad keywords hang off their rarest token, so a query scans few of them.
     std::vector<int32_t> df(ix_.tokens.size(), 0);
     for (const auto& ids : broad_tokens) {
@@ -565,7 +656,7 @@ class SnapshotBuilder {
   }
 
   void BuildAutoLists() {
-    std::vector<std::pair<int32_t, Posting>> title, substitutes, complements;
+    std::vector<std::pair<int32_t, Posting>> close, loose, substitutes, complements;
     // Categories that list category c as a complement, inverted: viewed c -> advertised categories.
     std::vector<std::vector<int32_t>> complement_of(c_.categories.size());
     for (size_t x = 0; x < c_.categories.size(); ++x) {
@@ -578,22 +669,17 @@ class SnapshotBuilder {
     const auto bit = [](AutoTargetGroup g) { return 1u << static_cast<int>(g); };
     for (int32_t ad = 0; ad < static_cast<int32_t>(c_.product_ads.size()); ++ad) {
       if (!s_.ad_enabled_[ad]) continue;
-      const int32_t g = s_.ad_ad_group_[ad];
+      const int32_t g = ad_ad_group_[ad];
       const uint8_t mask = s_.ad_group_auto_mask_[g];
       if (mask == 0) continue;
       const auto& bids = s_.ad_group_auto_bid_[g];
-      const int32_t product = s_.ad_product_[ad];
+      const int32_t product = ad_product_[ad];
       const int32_t category = s_.product_category_[product];
-      int64_t text_bid = 0;
-      if (mask & bit(AutoTargetGroup::kCloseMatch)) {
-        text_bid = bids[static_cast<int>(AutoTargetGroup::kCloseMatch)];
-      }
-      if (mask & bit(AutoTargetGroup::kLooseMatch)) {
-        text_bid = std::max(text_bid, bids[static_cast<int>(AutoTargetGroup::kLooseMatch)]);
-      }
-      if (text_bid > 0) {
+      for (AutoTargetGroup group : {AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch}) {
+        if (!(mask & bit(group))) continue;
+        const Posting posting{ad, Bound(g, bids[static_cast<int>(group)])};
         for (int32_t tok : ix_.product_tokens.Get(product)) {
-          title.emplace_back(tok, Posting{ad, Bound(g, text_bid)});
+          (group == AutoTargetGroup::kCloseMatch ? close : loose).emplace_back(tok, posting);
         }
       }
       if (category < 0) continue;
@@ -614,8 +700,10 @@ class SnapshotBuilder {
         }
       }
     }
-    ix_.auto_title = MakeDense(ix_.tokens.size(), title);
-    SortLists(&ix_.auto_title);
+    ix_.auto_close = MakeDense(ix_.tokens.size(), close);
+    SortLists(&ix_.auto_close);
+    ix_.auto_loose = MakeDense(ix_.tokens.size(), loose);
+    SortLists(&ix_.auto_loose);
     ix_.substitutes = MakeDense(c_.categories.size(), substitutes);
     SortLists(&ix_.substitutes);
     ix_.complements = MakeDense(c_.categories.size(), complements);
@@ -626,6 +714,7 @@ class SnapshotBuilder {
   Catalog& c_;
   TargetIndex& ix_;
   std::vector<bool> campaign_serving_, ad_group_serving_;
+  std::vector<int32_t> ad_ad_group_, ad_product_, target_ad_group_;  // packed into *Info by Pack
   std::vector<double> campaign_factor_;
   std::vector<std::pair<int32_t, int32_t>> negative_tokens_;
   std::vector<std::pair<uint64_t, Posting>> neg_exact_, neg_phrase_;
@@ -644,7 +733,7 @@ absl::StatusOr<std::shared_ptr<const CatalogSnapshot>> CatalogSnapshot::Build(
 int64_t CatalogSnapshot::ResolveTargetBid(int32_t target) const {
   const int64_t bid = catalog_.targets[target].bid_micros;
   if (bid != 0) return bid;
-  const int32_t g = target_ad_group_[target];
+  const int32_t g = target_info_[target].ad_group;
   const int64_t group_bid = catalog_.ad_groups[g].default_bid_micros;
   return group_bid != 0 ? group_bid : catalog_.campaigns[ad_group_campaign_[g]].default_bid_micros;
 }
@@ -664,13 +753,14 @@ bool CatalogSnapshot::AutoEnabled(int32_t ad_group, AutoTargetGroup group) const
 size_t TargetIndex::Bytes() const {
   size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
   for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
-  b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() +
-       product_targets.Bytes() + category_targets.Bytes() + auto_title.Bytes() +
+  b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() + broad_sets.Bytes() +
+       product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() + auto_loose.Bytes() +
        substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() + ad_group_ads.Bytes() +
        negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +
        negative_exact.Bytes() + negative_phrase.Bytes() +
        predicates.capacity() * sizeof(CompiledPredicates) + campaign_predicates.capacity() * 4 +
-       ad_group_predicates.capacity() * 4;
+       ad_group_predicates.capacity() * 4 + category_hash.capacity() * 8 +
+       campaign_hash.capacity() * 8;
   return b;
 }
 

@@ -132,6 +132,29 @@ struct Catalog {
   ServingRules rules;
 };
 
+// Hot per-entity data packed for retrieval, so scoring one ad or target costs one cache miss
+// each for the entity and its campaign. Ranges index TargetIndex lists.
+struct AdInfo {
+  int32_t ad_group, campaign, product, category;  // category -1 when the product has none
+  int32_t ad_group_predicates;                    // -1 = none
+  uint32_t title_begin, title_end;                // product_tokens.items range
+  // Resolved bid per automatic group (close, loose, substitutes, complements); 0 = off.
+  std::array<int32_t, 4> auto_bid;
+};
+struct CampaignInfo {
+  absl::Time start, end;  // serving window [start, end)
+  std::array<int16_t, kNumPlacements> placement_percent;
+  BiddingStrategy strategy;
+  int32_t predicates;  // index into TargetIndex::predicates, -1 = none
+  uint64_t id_hash;    // CtrModel::Hash(id)
+};
+struct TargetInfo {
+  int32_t ad_group, campaign;
+  int32_t bid_micros;           // resolved (ResolveTargetBid); <= kMaxBidMicros fits
+  uint32_t ads_begin, ads_end;  // the ad group's serving ads: ad_group_ads.items range
+  MatchType match_type;         // kUnspecified for product/category targets
+};
+
 class CatalogSnapshot {
  public:
   // Validates `catalog` and builds the index. Returns INVALID_ARGUMENT naming the entity and field,
@@ -149,17 +172,20 @@ class CatalogSnapshot {
   // Dense-index accessors; every index must be in range.
   const ProductAd& ad(int32_t ad) const { return catalog_.product_ads[ad]; }
   int32_t ad_count() const { return static_cast<int32_t>(catalog_.product_ads.size()); }
-  int32_t ad_ad_group(int32_t ad) const { return ad_ad_group_[ad]; }
-  int32_t ad_product(int32_t ad) const { return ad_product_[ad]; }
-  int32_t ad_campaign(int32_t ad) const { return ad_group_campaign_[ad_ad_group_[ad]]; }
+  int32_t ad_ad_group(int32_t ad) const { return ad_info_[ad].ad_group; }
+  int32_t ad_product(int32_t ad) const { return ad_info_[ad].product; }
+  int32_t ad_campaign(int32_t ad) const { return ad_info_[ad].campaign; }
   int32_t ad_advertiser(int32_t ad) const { return campaign_advertiser_[ad_campaign(ad)]; }
   int32_t ad_group_campaign(int32_t ad_group) const { return ad_group_campaign_[ad_group]; }
   int32_t campaign_advertiser(int32_t campaign) const { return campaign_advertiser_[campaign]; }
   int32_t product_category(int32_t product) const { return product_category_[product]; }
   int32_t category_parent(int32_t category) const { return category_parent_[category]; }
-  int32_t target_ad_group(int32_t target) const { return target_ad_group_[target]; }
+  int32_t target_ad_group(int32_t target) const { return target_info_[target].ad_group; }
   // -1 for a non-product / non-category target.
   int32_t target_object(int32_t target) const { return target_object_[target]; }
+  const AdInfo& ad_info(int32_t ad) const { return ad_info_[ad]; }
+  const CampaignInfo& campaign_info(int32_t campaign) const { return campaign_info_[campaign]; }
+  const TargetInfo& target_info(int32_t target) const { return target_info_[target]; }
   // Ids for output.
   const std::string& ad_id(int32_t ad) const { return catalog_.product_ads[ad].id; }
   const std::string& ad_group_id(int32_t ad) const { return catalog_.ad_groups[ad_ad_group(ad)].id; }
@@ -191,7 +217,8 @@ class CatalogSnapshot {
   CatalogSnapshot& operator=(const CatalogSnapshot&) = delete;
 
  private:
-  using IdMap = absl::flat_hash_map<std::string, int32_t>;
+  // Keys view the ids inside catalog_, which never moves or changes after Build.
+  using IdMap = absl::flat_hash_map<absl::string_view, int32_t>;
   CatalogSnapshot() = default;
   static int32_t Find(const IdMap& m, absl::string_view id) {
     auto it = m.find(id);
@@ -202,15 +229,19 @@ class CatalogSnapshot {
   int64_t version_ = 0;
   Catalog catalog_;
   std::shared_ptr<const CtrModel> model_;
+  // ad_group_ids_ and target_ids_ are only needed while building; Build frees them.
   IdMap advertiser_ids_, campaign_ids_, ad_group_ids_, ad_ids_, target_ids_, product_ids_,
       category_ids_;
-  std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, ad_ad_group_, ad_product_,
-      target_ad_group_, target_object_, product_category_, category_parent_;
+  std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, target_object_,
+      product_category_, category_parent_;
   // Per ad group: enabled mask and bid per AutoTargetGroup.
   std::vector<uint8_t> ad_group_auto_mask_;
   std::vector<std::array<int64_t, kNumAutoTargetGroups>> ad_group_auto_bid_;
   std::vector<std::pair<absl::Time, absl::Time>> campaign_window_;
   std::vector<bool> ad_enabled_;
+  std::vector<AdInfo> ad_info_;
+  std::vector<CampaignInfo> campaign_info_;
+  std::vector<TargetInfo> target_info_;
   TargetIndex index_;
 };
 

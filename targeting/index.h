@@ -91,10 +91,12 @@ struct TargetIndex {
   }
   DenseLists<int32_t> target_tokens;   // keyword target -> its token ids, in order
   HashedLists exact, phrase;           // keyword token-sequence hash -> keyword targets
-  DenseLists<Posting> broad;           // rarest keyword token -> broad keyword targets
+  HashedLists broad_sets;              // hash of sorted distinct token ids -> broad keywords
+  DenseLists<Posting> broad;           // rarest keyword token -> broad keywords (long queries)
   DenseLists<Posting> product_targets;   // product index -> product targets
   DenseLists<Posting> category_targets;  // category index -> category targets
-  DenseLists<Posting> auto_title;        // title token -> ads with close or loose match on
+  DenseLists<Posting> auto_close;        // title token -> ads with close match on
+  DenseLists<Posting> auto_loose;        // title token -> ads with loose match on
   DenseLists<Posting> substitutes;       // category -> ads (substitutes on) in that category
   DenseLists<Posting> complements;       // viewed category -> ads whose category lists it
   DenseLists<int32_t> product_tokens;    // product -> sorted distinct title token ids
@@ -105,6 +107,7 @@ struct TargetIndex {
   absl::flat_hash_map<std::string, int32_t> predicate_values;  // segment/country/region -> id
   std::vector<CompiledPredicates> predicates;
   std::vector<int32_t> campaign_predicates, ad_group_predicates;  // -1 = none
+  std::vector<uint64_t> category_hash, campaign_hash;  // CtrModel::Hash of the ids
 
   size_t Bytes() const;
 };

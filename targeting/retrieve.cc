@@ -1,7 +1,9 @@
 #include "targeting/retrieve.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +14,14 @@ namespace {
 constexpr size_t kMaxKeywordTokens = 10;
 constexpr double kCloseMatchCoverage = 0.75;
 constexpr double kLooseMatchCoverage = 0.25;
+constexpr size_t kMinCandidates = 32;
+constexpr size_t kMaxBroadSubsetTokens = 8;  // 255 subset lookups at most
+
+// Broad match relevance: k distinct keyword tokens, n query tokens.
+double BroadRelevance(size_t k, size_t n) {
+  return 0.25 + 0.5 * std::min(1.0, static_cast<double>(k) / static_cast<double>(n));
+}
+constexpr size_t kCandidatesPerSlot = 8;
 
 // Names used in the CTR model file for placements, devices and match kinds.
 constexpr absl::string_view kPlacementNames[kNumPlacements] = {
@@ -20,29 +30,31 @@ constexpr absl::string_view kPlacementNames[kNumPlacements] = {
 constexpr absl::string_view kDeviceNames[5] = {"unspecified", "desktop", "mobile_web",
                                                "mobile_app", "tablet"};
 
-absl::string_view MatchName(const MatchedTarget& m) {
+// CtrModel::Hash of every match name, indexed by MatchIndex.
+const std::array<uint64_t, 9>& MatchHashes() {
+  static const std::array<uint64_t, 9> kHashes = [] {
+    std::array<uint64_t, 9> h{};
+    constexpr absl::string_view kNames[9] = {"exact",    "phrase",      "broad",
+                                             "product",  "category",    "close_match",
+                                             "loose_match", "substitutes", "complements"};
+    for (int i = 0; i < 9; ++i) h[i] = CtrModel::Hash(kNames[i]);
+    return h;
+  }();
+  return kHashes;
+}
+
+int MatchIndex(const MatchedTarget& m) {
   switch (m.kind) {
     case MatchKind::kKeyword:
-      return m.match_type == MatchType::kExact    ? "exact"
-             : m.match_type == MatchType::kPhrase ? "phrase"
-                                                  : "broad";
+      return static_cast<int>(m.match_type) - 1;
     case MatchKind::kProduct:
-      return "product";
+      return 3;
     case MatchKind::kCategory:
-      return "category";
+      return 4;
     case MatchKind::kAuto:
-      switch (m.auto_group) {
-        case AutoTargetGroup::kCloseMatch:
-          return "close_match";
-        case AutoTargetGroup::kLooseMatch:
-          return "loose_match";
-        case AutoTargetGroup::kSubstitutes:
-          return "substitutes";
-        default:
-          return "complements";
-      }
+      return 4 + static_cast<int>(m.auto_group);
   }
-  return "";
+  return 0;
 }
 
 bool Contains(absl::Span<const int32_t> sorted, int32_t v) {
@@ -56,7 +68,25 @@ bool AnyIn(const std::vector<int32_t>& values, const std::vector<int32_t>& sorte
   return false;
 }
 
+bool BetterCandidate(const Candidate& a, const Candidate& b) {
+  return a.score() != b.score() ? a.score() > b.score() : a.ad < b.ad;
+}
+
 }  // namespace
+
+enum class Retriever::SourceKind : uint8_t {
+  kPhrase, kExact, kBroadSet, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
+};
+
+// One posting list being read, with what a hit in it means.
+struct Retriever::Source {
+  const Posting* next;
+  const Posting* end;
+  SourceKind kind;
+  double rel_factor;  // sqrt(max relevance of the list): bound of quality
+  double relevance;   // fixed relevance; for close/loose, the minimum matching positions
+  uint32_t start, len;  // phrase/exact: the query window
+};
 
 absl::string_view RejectReasonName(RejectReason r) {
   switch (r) {
@@ -94,7 +124,6 @@ struct Retriever::Query {
   size_t max_candidates;
   int32_t country = -2, region = -2;  // predicate value ids; -2 = unknown to the catalog
   double base_logit = 0;
-  uint64_t match_hash[9] = {};
 };
 
 void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
@@ -104,7 +133,7 @@ void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, Rejec
   out_->rejections.push_back({ad, m, r, std::move(detail)});
 }
 
-std::string Retriever::PredicateFailure(const Query& q, int32_t pred) const {
+const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
   const CompiledPredicates& p = q.s.index().predicates[pred];
   const Request::Shopper& sh = q.r.shopper;
   if (!p.include_segments.empty() && !AnyIn(segments_, p.include_segments)) {
@@ -127,22 +156,35 @@ std::string Retriever::PredicateFailure(const Query& q, int32_t pred) const {
   if (p.include_hours != 0 && (sh.local_hour < 0 || !(p.include_hours & (1u << sh.local_hour)))) {
     return "does not include the shopper's local hour";
   }
-  return "";
+  return nullptr;
 }
 
-bool Retriever::Full(const Posting& p) const {
-  return out_->candidates.size() >= next_threshold_at_ && next_threshold_at_ > 0 &&
-         p.bid_bound <= threshold_;
+// An ad's own bound: its bid after the placement multiplier and the strategy's largest factor,
+// times sqrt(relevance) >= quality. At or below the K-th best score it cannot enter the top K.
+double Retriever::AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
+                          double relevance) {
+  const double strategy_max = ci.strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
+                              : q.r.placement == Placement::kTopOfSearch          ? 2.0
+                                                                                  : 1.5;
+  return static_cast<double>(base_bid) *
+         (100 + ci.placement_percent[static_cast<int>(q.r.placement)]) / 100 * strategy_max *
+         std::sqrt(relevance);
 }
+
 
 void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
                          int64_t base_bid) {
+  ++out_->ads_considered;
   const CatalogSnapshot& s = q.s;
-  const int32_t g = s.ad_ad_group(ad);
-  const int32_t c = s.ad_group_campaign(g);
-  const Campaign& campaign = s.catalog().campaigns[c];
-  if (q.now < s.campaign_start(c) || q.now >= s.campaign_end(c)) {
+  const AdInfo& info = s.ad_info(ad);
+  const int32_t g = info.ad_group;
+  const int32_t c = info.campaign;
+  const CampaignInfo& ci = s.campaign_info(c);
+  const int32_t placement_percent = ci.placement_percent[static_cast<int>(q.r.placement)];
+  if (!q.explain && threshold_ > 0 && AdBound(q, ci, base_bid, relevance) <= threshold_) return;
+  if (q.now < ci.start || q.now >= ci.end) {
     if (q.explain) {
+      const Campaign& campaign = s.catalog().campaigns[c];
       Reject(q, ad, m, RejectReason::kOutOfSchedule,
              absl::StrCat("campaign ", campaign.id, " serves ",
                           campaign.start_date ? absl::FormatCivilTime(*campaign.start_date) : "",
@@ -156,6 +198,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     auto it = blocked->find(blocked == &blocked_campaign_ ? c : g);
     if (it == blocked->end()) continue;
     if (q.explain) {
+      const Campaign& campaign = s.catalog().campaigns[c];
       const NegativeRef& n = s.index().negatives[it->second];
       const Keyword& k = n.campaign_level
                              ? campaign.negative_keywords[n.ordinal]
@@ -168,15 +211,16 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     }
     return;
   }
-  for (const int32_t pred : {s.index().campaign_predicates[c], s.index().ad_group_predicates[g]}) {
+  for (const int32_t pred : {ci.predicates, info.ad_group_predicates}) {
     if (pred < 0) continue;
-    std::string why = PredicateFailure(q, pred);
-    if (why.empty()) continue;
+    const char* why = PredicateFailure(q, pred);
+    if (why == nullptr) continue;
     if (q.explain) {
-      const bool campaign_level = pred == s.index().campaign_predicates[c];
+      const bool campaign_level = pred == ci.predicates;
       Reject(q, ad, m, RejectReason::kTargetingExcluded,
              absl::StrCat(campaign_level ? "campaign " : "ad group ",
-                          campaign_level ? campaign.id : s.catalog().ad_groups[g].id, " ", why));
+                          campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id,
+                          " ", why));
     }
     return;
   }
@@ -190,26 +234,24 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   }
   // Predicted CTR (docs/targeting.md, "CTR model").
   const CtrModel& model = s.model();
-  const int32_t category = s.product_category(s.ad_product(ad));
-  double logit = q.base_logit +
-                 model.Weight(CtrFeature::kMatch, CtrModel::Hash(MatchName(m)));
+  const int32_t category = info.category;
+  double logit = q.base_logit + model.Weight(CtrFeature::kMatch, MatchHashes()[MatchIndex(m)]);
   if (category >= 0) {
-    const uint64_t ch = CtrModel::Hash(s.catalog().categories[category].id);
+    const uint64_t ch = s.index().category_hash[category];
     logit += model.Weight(CtrFeature::kCategory, ch);
     for (uint64_t th : token_hashes_) logit += model.Weight(CtrFeature::kQueryTokenXCategory, th, ch);
   }
-  if (!q.r.shopper.segments.empty()) {
-    const uint64_t campaign_hash = CtrModel::Hash(campaign.id);
-    for (const std::string& seg : q.r.shopper.segments) {
-      logit += model.Weight(CtrFeature::kSegmentXCampaign, CtrModel::Hash(seg), campaign_hash);
+  if (!segment_hashes_.empty()) {
+    const uint64_t campaign_hash = ci.id_hash;
+    for (uint64_t sh : segment_hashes_) {
+      logit += model.Weight(CtrFeature::kSegmentXCampaign, sh, campaign_hash);
     }
   }
   const double pctr = CtrModel::Sigmoid(logit);
   const double quality = std::max(
       1e-6, std::sqrt(relevance * pctr / (pctr + model.baseline_ctr())));
-  const int64_t bid = AdjustBid(
-      base_bid, campaign.placement_multiplier_percent[static_cast<int>(q.r.placement)],
-      campaign.bidding_strategy, q.r.placement, pctr, model.baseline_ctr());
+  const int64_t bid = AdjustBid(base_bid, placement_percent, ci.strategy,
+                                q.r.placement, pctr, model.baseline_ctr());
   const Candidate cand{ad, m, bid, relevance, pctr, quality};
   auto [it, inserted] = best_.emplace(ad, static_cast<int32_t>(out_->candidates.size()));
   if (inserted) {
@@ -217,46 +259,163 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   } else if (cand.score() > out_->candidates[it->second].score()) {
     out_->candidates[it->second] = cand;
   }
-  // Raise the early-termination threshold to the K-th best score every K/2 new candidates.
-  if (!q.explain && out_->candidates.size() >= q.max_candidates &&
-      out_->candidates.size() >= next_threshold_at_) {
-    scores_.clear();
-    for (const Candidate& x : out_->candidates) scores_.push_back(x.score());
-    std::nth_element(scores_.begin(), scores_.begin() + (q.max_candidates - 1), scores_.end(),
-                     std::greater<double>());
-    threshold_ = scores_[q.max_candidates - 1];
-    next_threshold_at_ = out_->candidates.size() + q.max_candidates / 2 + 1;
+  if (q.explain) return;
+  // Threshold = the smallest of the K best first scores of distinct ads: each entry is at most its
+  // ad's final score, so the threshold never exceeds the true K-th best (pruning stays exact).
+  if (inserted) {
+    if (heap_.size() < q.max_candidates) {
+      heap_.push_back(cand.score());
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<double>());
+    } else if (cand.score() > heap_.front()) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<double>());
+      heap_.back() = cand.score();
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<double>());
+    }
+    if (heap_.size() == q.max_candidates) threshold_ = heap_.front();
   }
+  if (out_->candidates.size() >= 8 * q.max_candidates) Compact(q.max_candidates);
+}
+
+// Keeps the best k candidates (bounded memory); the heap is rebuilt from them, exactly.
+void Retriever::Compact(size_t k) {
+  auto& cands = out_->candidates;
+  std::nth_element(cands.begin(), cands.begin() + (k - 1), cands.end(), BetterCandidate);
+  cands.resize(k);
+  best_.clear();
+  heap_.clear();
+  for (size_t i = 0; i < cands.size(); ++i) {
+    best_.emplace(cands[i].ad, static_cast<int32_t>(i));
+    heap_.push_back(cands[i].score());
+  }
+  std::make_heap(heap_.begin(), heap_.end(), std::greater<double>());
+  threshold_ = heap_.front();
 }
 
 void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m,
                                double relevance) {
-  const int32_t g = q.s.target_ad_group(p.id);
-  const int64_t bid = q.s.ResolveTargetBid(p.id);
-  for (int32_t ad : q.s.index().ad_group_ads.Get(g)) Consider(q, ad, m, relevance, bid);
+  const TargetInfo& t = q.s.target_info(p.id);
+  if (!q.explain && threshold_ > 0 &&
+      AdBound(q, q.s.campaign_info(t.campaign), t.bid_micros, relevance) <= threshold_) {
+    return;  // no ad of the group can enter the top K (same bound as in Consider)
+  }
+  const int32_t* ads = q.s.index().ad_group_ads.items.data();
+  for (uint32_t i = t.ads_begin; i < t.ads_end; ++i) Consider(q, ads[i], m, relevance, t.bid_micros);
 }
+
+void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p) {
+  const CatalogSnapshot& s = q.s;
+  const TargetIndex& ix = s.index();
+  const size_t n = ids_.size();
+  MatchedTarget m;
+  switch (src.kind) {
+    case SourceKind::kPhrase:
+    case SourceKind::kExact: {
+      // The list is keyed by the 64-bit hash of the token ids; Build rejects catalogs where two
+      // keywords collide, so a false hit needs a query window colliding (p ~ 2^-64 per lookup).
+      m.target = p.id;
+      m.match_type = s.target_info(p.id).match_type;
+      ConsiderTarget(q, p, m, src.relevance);
+      return;
+    }
+    case SourceKind::kBroadSet:  // the keyword's token set is a subset of the query's (hash)
+      m.target = p.id;
+      m.match_type = MatchType::kBroad;
+      ConsiderTarget(q, p, m, src.relevance);
+      return;
+    case SourceKind::kBroad: {
+      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
+      size_t distinct = 0;
+      for (size_t i = 0; i < kw.size(); ++i) {
+        if (!Contains(id_set_, kw[i])) return;
+        distinct += std::find(kw.begin(), kw.begin() + i, kw[i]) == kw.begin() + i;
+      }
+      m.target = p.id;
+      m.match_type = MatchType::kBroad;
+      ConsiderTarget(q, p, m, BroadRelevance(distinct, n));
+      return;
+    }
+    case SourceKind::kProduct:
+    case SourceKind::kCategory:
+      m.kind = src.kind == SourceKind::kProduct ? MatchKind::kProduct : MatchKind::kCategory;
+      m.target = p.id;
+      ConsiderTarget(q, p, m, src.relevance);
+      return;
+    case SourceKind::kClose:
+    case SourceKind::kLoose: {
+      const bool close = src.kind == SourceKind::kClose;
+      if (!(close ? close_seen_ : loose_seen_).insert(p.id).second) return;
+      const AdInfo& info = s.ad_info(p.id);
+      const absl::Span<const int32_t> title = absl::MakeConstSpan(
+          ix.product_tokens.items.data() + info.title_begin, info.title_end - info.title_begin);
+      size_t hits = 0;
+      for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
+      const double coverage = static_cast<double>(hits) / n;
+      // src.relevance carries `need`, the minimum number of matching positions.
+      if (hits < src.relevance || (!close && coverage >= kCloseMatchCoverage)) return;
+      m.kind = MatchKind::kAuto;
+      m.auto_group = close ? AutoTargetGroup::kCloseMatch : AutoTargetGroup::kLooseMatch;
+      Consider(q, p.id, m, close ? coverage : 0.6 * coverage,
+               info.auto_bid[static_cast<int>(m.auto_group) - 1]);
+      return;
+    }
+    case SourceKind::kSubstitutes:
+    case SourceKind::kComplements: {
+      const AdInfo& info = s.ad_info(p.id);
+      if (std::find(page_products_.begin(), page_products_.end(), info.product) !=
+          page_products_.end()) {
+        return;
+      }
+      m.kind = MatchKind::kAuto;
+      m.auto_group = src.kind == SourceKind::kSubstitutes ? AutoTargetGroup::kSubstitutes
+                                                          : AutoTargetGroup::kComplements;
+      Consider(q, p.id, m, src.relevance, info.auto_bid[static_cast<int>(m.auto_group) - 1]);
+      return;
+    }
+  }
+}
+
+// Starts loading what the list's next posting will need (it is likely read soon).
+void Retriever::Prefetch(const CatalogSnapshot& s, const Source& src) {
+  const int32_t id = src.next->id;
+  if (src.kind <= SourceKind::kCategory) {
+    __builtin_prefetch(&s.target_info(id));
+  } else {
+    __builtin_prefetch(&s.ad_info(id));
+  }
+}
+
+Retriever::Retriever() = default;
+Retriever::~Retriever() = default;
 
 absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, absl::Time now,
                                  bool explain, Result* out) {
   out->candidates.clear();
   out->rejections.clear();
+  out->postings_read = out->ads_considered = 0;
   if (r.shopper.local_hour < -1 || r.shopper.local_hour > 23) {
     return absl::InvalidArgumentError(absl::StrCat(
         "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
+  }
+  if (r.slots < 1 || r.slots > 40) {
+    return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
   }
   if (auto st = NormalizeText(r.query, "query", {}, &text_); !st.ok()) return st;
   out_ = out;
   best_.clear();
   rejected_.clear();
-  auto_seen_.clear();
   blocked_campaign_.clear();
   blocked_ad_group_.clear();
   threshold_ = 0;
-  next_threshold_at_ = 0;
+  heap_.clear();
   const TargetIndex& ix = s.index();
-  Query q{s, r, now, explain, static_cast<size_t>(s.rules().max_candidates)};
+  // K: enough candidates for every slot several times over (budgets and pacing drop some later).
+  const size_t k = std::min<size_t>(s.rules().max_candidates,
+                                    std::max<size_t>(kMinCandidates, kCandidatesPerSlot * r.slots));
+  Query q{s, r, now, explain, k};
 
-  // Shopper values as the catalog's predicate ids.
+  // Shopper values as the catalog's predicate ids, and segment hashes for the CTR model.
+  segment_hashes_.clear();
+  for (const std::string& seg : r.shopper.segments) segment_hashes_.push_back(CtrModel::Hash(seg));
   segments_.clear();
   for (const std::string& seg : r.shopper.segments) {
     auto it = ix.predicate_values.find(seg);
@@ -320,15 +479,17 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     }
   }
 
-  // Keyword targets: exact (whole query) and phrase (any contiguous window).
-  auto keyword = [&](int32_t target) {
-    MatchedTarget m;
-    m.kind = MatchKind::kKeyword;
-    m.target = target;
-    m.keyword_text = s.catalog().targets[target].keyword.text;
-    m.match_type = s.catalog().targets[target].keyword.match_type;
-    return m;
+  // Gather every posting list the request touches (a "source"), then read them merged in
+  // decreasing order of bound x sqrt(max relevance): the threshold rises as fast as it can, and
+  // reading stops for good once the best remaining bound cannot beat the K-th best score.
+  sources_.clear();
+  auto add = [&](absl::Span<const Posting> list, SourceKind kind, double max_relevance,
+                 double relevance, uint32_t start = 0, uint32_t len = 0) {
+    if (list.empty()) return;
+    sources_.push_back({list.data(), list.data() + list.size(), kind, std::sqrt(max_relevance),
+                        relevance, start, len});
   };
+  // Keywords: exact (whole query), phrase (any contiguous window), broad (rarest-token anchor).
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
       if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
@@ -337,44 +498,32 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       }
       const uint64_t h = HashTokenIds(ids_.data() + start, len);
       const double phrase_relevance = 0.5 + 0.5 * static_cast<double>(len) / n;
-      for (const Posting& p : ix.phrase.Get(h)) {
-        if (!explain && Full(p)) break;
-        if (window_matches(ix.target_tokens.Get(p.id), start)) {
-          ConsiderTarget(q, p, keyword(p.id), phrase_relevance);
-        }
-      }
-      if (len == n) {
-        for (const Posting& p : ix.exact.Get(h)) {
-          if (!explain && Full(p)) break;
-          if (window_matches(ix.target_tokens.Get(p.id), start)) {
-            ConsiderTarget(q, p, keyword(p.id), 1.0);
-          }
-        }
-      }
+      add(ix.phrase.Get(h), SourceKind::kPhrase, phrase_relevance, phrase_relevance, start, len);
+      if (len == n) add(ix.exact.Get(h), SourceKind::kExact, 1.0, 1.0, start, len);
     }
   }
-  // Broad: keywords anchored on a query token, all of whose tokens the query has.
-  for (int32_t tok : id_set_) {
-    for (const Posting& p : ix.broad.Get(tok)) {
-      if (!explain && Full(p)) break;
-      absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
-      bool all = true;
-      for (int32_t t : kw) all = all && Contains(id_set_, t);
-      if (all) ConsiderTarget(q, p, keyword(p.id), 0.25 + 0.5 * std::min<double>(1, kw.size() / static_cast<double>(n)));
+  // Broad: with few distinct query tokens, look up every subset of them (no false candidates);
+  // otherwise read the lists anchored on the query's tokens and check each keyword.
+  if (id_set_.size() <= kMaxBroadSubsetTokens) {
+    const uint32_t m = static_cast<uint32_t>(id_set_.size());
+    for (uint32_t mask = 1; mask < (1u << m); ++mask) {
+      subset_.clear();
+      for (uint32_t b = 0; b < m; ++b) {
+        if (mask & (1u << b)) subset_.push_back(id_set_[b]);
+      }
+      if (subset_.size() > kMaxKeywordTokens) continue;
+      const double rel = BroadRelevance(subset_.size(), n);
+      add(ix.broad_sets.Get(HashTokenIds(subset_.data(), subset_.size())), SourceKind::kBroadSet,
+          rel, rel);
     }
+  } else {
+    for (int32_t tok : id_set_) add(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
   }
-
-  // Product targets: the viewed product.
+  // Product targets (the viewed product) and category targets (the request's categories, the
+  // viewed product's, and their ancestors at distance d).
   const int32_t viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
-  for (const Posting& p : ix.product_targets.Get(viewed)) {
-    if (!explain && Full(p)) break;
-    MatchedTarget m;
-    m.kind = MatchKind::kProduct;
-    m.target = p.id;
-    ConsiderTarget(q, p, m, 1.0);
-  }
-  // Category targets: the request's categories, the viewed product's, and their ancestors.
-  std::vector<std::pair<int32_t, int>> categories;  // category, distance up from the request's
+  add(ix.product_targets.Get(viewed), SourceKind::kProduct, 1.0, 1.0);
+  std::vector<std::pair<int32_t, int>> categories;
   auto add_category = [&](int32_t c) {
     for (int d = 0; c >= 0 && d < 16; ++d, c = s.category_parent(c)) {
       bool seen = false;
@@ -390,80 +539,89 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   for (const std::string& id : r.category_ids) add_category(s.FindCategory(id));
   if (viewed >= 0) add_category(s.product_category(viewed));
   for (const auto& [c, d] : categories) {
-    for (const Posting& p : ix.category_targets.Get(c)) {
-      if (!explain && Full(p)) break;
-      MatchedTarget m;
-      m.kind = MatchKind::kCategory;
-      m.target = p.id;
-      ConsiderTarget(q, p, m, 0.5 * std::pow(0.8, d));
-    }
+    const double rel = 0.5 * std::pow(0.8, d);
+    add(ix.category_targets.Get(c), SourceKind::kCategory, rel, rel);
   }
-
-  // Automatic: close and loose match on title overlap.
-  for (int32_t tok : id_set_) {
-    for (const Posting& p : ix.auto_title.Get(tok)) {
-      if (!explain && Full(p)) break;
-      if (!auto_seen_.insert(p.id).second) continue;
-      absl::Span<const int32_t> title = ix.product_tokens.Get(s.ad_product(p.id));
-      size_t hits = 0;
-      for (int32_t id : ids_) hits += id >= 0 && Contains(title, id);
-      const double coverage = static_cast<double>(hits) / n;
-      const AutoTargetGroup group = coverage >= kCloseMatchCoverage ? AutoTargetGroup::kCloseMatch
-                                    : coverage >= kLooseMatchCoverage
-                                        ? AutoTargetGroup::kLooseMatch
-                                        : AutoTargetGroup::kUnspecified;
-      const int32_t g = s.ad_ad_group(p.id);
-      if (group == AutoTargetGroup::kUnspecified || !s.AutoEnabled(g, group)) continue;
-      MatchedTarget m;
-      m.kind = MatchKind::kAuto;
-      m.auto_group = group;
-      Consider(q, p.id, m, group == AutoTargetGroup::kCloseMatch ? coverage : 0.6 * coverage,
-               s.ResolveAutoBid(g, group));
+  // Close and loose match on title overlap. coverage = query token positions found in the title
+  // / n. Prefix filtering: an ad reaching `need` positions must contain one of the rarest tokens
+  // whose positions add up to more than n - need, so only those lists are read.
+  auto title_sources = [&](const DenseLists<Posting>& lists, SourceKind kind,
+                           double min_coverage, double max_relevance) {
+    const size_t need = static_cast<size_t>(std::ceil(min_coverage * n - 1e-9));
+    if (n == 0 || need == 0) return;
+    rare_.clear();
+    for (int32_t tok : id_set_) {
+      const size_t count = std::count(ids_.begin(), ids_.end(), tok);
+      rare_.push_back({lists.Get(tok).size(), {tok, count}});
     }
-  }
-  // Automatic: substitutes (viewed product's category) and complements (viewed and cart).
-  auto auto_list = [&](const DenseLists<Posting>& lists, int32_t category, AutoTargetGroup group,
-                       double relevance, absl::Span<const int32_t> exclude_products) {
-    for (const Posting& p : lists.Get(category)) {
-      if (!explain && Full(p)) break;
-      if (std::find(exclude_products.begin(), exclude_products.end(), s.ad_product(p.id)) !=
-          exclude_products.end()) {
-        continue;
-      }
-      MatchedTarget m;
-      m.kind = MatchKind::kAuto;
-      m.auto_group = group;
-      Consider(q, p.id, m, relevance, s.ResolveAutoBid(s.ad_ad_group(p.id), group));
+    std::sort(rare_.begin(), rare_.end());
+    size_t remaining = 0;
+    for (const auto& x : rare_) remaining += x.second.second;
+    for (const auto& [size, tok_count] : rare_) {
+      if (remaining < need) break;  // ads without any token taken so far cannot reach `need`
+      remaining -= tok_count.second;
+      add(lists.Get(tok_count.first), kind, max_relevance, static_cast<double>(need));
     }
   };
-  std::vector<int32_t> page_products;
-  if (viewed >= 0) page_products.push_back(viewed);
+  close_seen_.clear();
+  loose_seen_.clear();
+  title_sources(ix.auto_close, SourceKind::kClose, kCloseMatchCoverage, 1.0);
+  title_sources(ix.auto_loose, SourceKind::kLoose, kLooseMatchCoverage,
+                0.6 * kCloseMatchCoverage);
+  // Substitutes (viewed product's category) and complements (viewed and cart products).
+  page_products_.clear();
+  if (viewed >= 0) page_products_.push_back(viewed);
   for (const std::string& id : r.cart_product_ids) {
     const int32_t p = s.FindProduct(id);
-    if (p >= 0) page_products.push_back(p);
+    if (p >= 0) page_products_.push_back(p);
   }
   if (viewed >= 0) {
-    auto_list(ix.substitutes, s.product_category(viewed), AutoTargetGroup::kSubstitutes, 0.6,
-              page_products);
+    add(ix.substitutes.Get(s.product_category(viewed)), SourceKind::kSubstitutes, 0.6, 0.6);
   }
   std::vector<int32_t> page_categories;
-  for (int32_t p : page_products) {
+  for (int32_t p : page_products_) {
     const int32_t c = s.product_category(p);
     if (c >= 0 && std::find(page_categories.begin(), page_categories.end(), c) ==
                       page_categories.end()) {
       page_categories.push_back(c);
+      add(ix.complements.Get(c), SourceKind::kComplements, 0.4, 0.4);
     }
   }
-  for (int32_t c : page_categories) {
-    auto_list(ix.complements, c, AutoTargetGroup::kComplements, 0.4, page_products);
-  }
 
-  // Best first; keep max_candidates; drop rejections of ads that did produce a candidate.
+  auto key = [&](int i) { return sources_[i].next->bid_bound * sources_[i].rel_factor; };
+  auto less = [&](int a, int b) { return key(a) < key(b); };
+  order_.clear();
+  for (int i = 0; i < static_cast<int>(sources_.size()); ++i) order_.push_back(i);
+  std::make_heap(order_.begin(), order_.end(), less);
+  while (!order_.empty()) {
+    ++out->postings_read;
+    if (!explain && threshold_ > 0 && key(order_.front()) <= threshold_) break;
+    std::pop_heap(order_.begin(), order_.end(), less);
+    Source& src = sources_[order_.back()];
+    const Posting& p = *src.next++;
+    if (src.next != src.end) Prefetch(s, src);
+    if (src.next == src.end) {
+      order_.pop_back();
+    } else {
+      std::push_heap(order_.begin(), order_.end(), less);
+    }
+    ReadPosting(q, src, p);
+  }
+  // Best first; keep K; drop rejections of ads that did produce a candidate.
   auto& cands = out->candidates;
-  std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-    return a.score() != b.score() ? a.score() > b.score() : a.ad < b.ad;
-  });
-  if (cands.size() > q.max_candidates) cands.resize(q.max_candidates);
+  if (cands.size() > q.max_candidates) {
+    std::nth_element(cands.begin(), cands.begin() + (q.max_candidates - 1), cands.end(),
+                     BetterCandidate);
+    cands.resize(q.max_candidates);
+  }
+  std::sort(cands.begin(), cands.end(), BetterCandidate);
+  auto fill_text = [&](MatchedTarget& m) {
+    if (m.kind == MatchKind::kKeyword && m.target >= 0) {
+      m.keyword_text = s.catalog().targets[m.target].keyword.text;
+    }
+  };
+  for (Candidate& c : cands) fill_text(c.matched);
+  for (Rejection& x : out->rejections) fill_text(x.matched);
   if (explain) {
     auto& rej = out->rejections;
     rej.erase(std::remove_if(rej.begin(), rej.end(),

@@ -17,6 +17,7 @@
 #define GAVEL_TARGETING_RETRIEVE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,8 @@ struct Rejection {
 struct Result {
   std::vector<Candidate> candidates;  // best first by bid x quality, then ad index; one per ad
   std::vector<Rejection> rejections;  // explain only: matched ads that produced no candidate
+  // Work done, for benchmarks and debugging: postings read (all lists), ads evaluated.
+  int64_t postings_read = 0, ads_considered = 0;
 };
 
 // Applies the placement multiplier then the bidding strategy to a resolved bid, rounding down to
@@ -89,6 +92,9 @@ int64_t AdjustBid(int64_t base_bid_micros, int32_t placement_percent, BiddingStr
 
 class Retriever {
  public:
+  Retriever();
+  ~Retriever();
+
   // Fills `out` (cleared first). OK on success; INVALID_ARGUMENT naming the field for a bad query
   // ("query: invalid UTF-8 at byte 7") or shopper.local_hour outside [-1, 23]. Unknown ids in the
   // request (categories, products, segments) match nothing; they are not errors.
@@ -101,21 +107,31 @@ class Retriever {
   void Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
                 int64_t base_bid);
   void ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m, double relevance);
-  bool Full(const Posting& p) const;
+  enum class SourceKind : uint8_t;
+  struct Source;
+  void ReadPosting(const Query& q, const Source& src, const Posting& p);
+  static void Prefetch(const CatalogSnapshot& s, const Source& src);
+  static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
+                        double relevance);
+  void Compact(size_t k);
   void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
               std::string detail);
-  std::string PredicateFailure(const Query& q, int32_t pred) const;
+  // nullptr when the shopper passes; otherwise why not.
+  const char* PredicateFailure(const Query& q, int32_t pred) const;
 
   TokenizedText text_;
-  std::vector<int32_t> ids_, id_set_, segments_;
-  std::vector<uint64_t> token_hashes_;
+  std::vector<int32_t> ids_, id_set_, segments_, subset_;
+  std::vector<uint64_t> token_hashes_, segment_hashes_;
+  std::vector<double> heap_;  // min-heap of the K best first scores of distinct ads
   absl::flat_hash_map<int32_t, int32_t> blocked_campaign_, blocked_ad_group_;  // -> negative
   absl::flat_hash_map<int32_t, int32_t> best_;      // ad -> index in candidates
   absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
-  absl::flat_hash_set<int32_t> auto_seen_;
-  std::vector<double> scores_;
-  double threshold_ = 0;
-  size_t next_threshold_at_ = 0;
+  absl::flat_hash_set<int32_t> close_seen_, loose_seen_;
+  std::vector<Source> sources_;
+  std::vector<int> order_;  // heap of source indexes by next bound
+  std::vector<int32_t> page_products_;
+  std::vector<std::pair<size_t, std::pair<int32_t, size_t>>> rare_;  // list size, token, count
+  double threshold_ = 0;  // K-th best score so far, once there are K candidates
   Result* out_ = nullptr;
 };
 

@@ -85,6 +85,26 @@ TEST(BroadMatch, RejectsWhenAKeywordTokenIsMissing) {
   EXPECT_FALSE(Matches(*s, "shoes"));
 }
 
+TEST(BroadMatch, LongQueriesUseTheAnchorListsWithTheSameResult) {
+  Catalog c = BaseCatalog();
+  c.targets.push_back(KeywordTarget("t-1", "running shoes", MatchType::kBroad));
+  // Makes eight more tokens known to the index, so the query below has 10 distinct known tokens:
+  // more than the subset lookup handles, so the anchor lists are read.
+  c.targets.push_back(KeywordTarget("t-2", "aa bb cc dd ee ff gg hh", MatchType::kExact));
+  auto s = MustBuild(std::move(c));
+  Result r = MustRetrieve(*s, Search("aa bb cc dd ee ff gg hh shoes running"));
+  ASSERT_EQ(r.candidates.size(), 1);
+  EXPECT_EQ(r.candidates[0].matched.target, 0);
+  EXPECT_DOUBLE_EQ(r.candidates[0].relevance, 0.25 + 0.5 * 2 / 10);
+  EXPECT_TRUE(MustRetrieve(*s, Search("aa bb cc dd ee ff gg hh running")).candidates.empty());
+}
+
+TEST(BroadMatch, RepeatedQueryTokensCountOnce) {
+  auto s = WithKeyword("red shoes", MatchType::kBroad);
+  EXPECT_TRUE(Matches(*s, "red red shoes"));
+  EXPECT_TRUE(Matches(*s, "shoes red shoes red"));
+}
+
 TEST(KeywordMatch, KeepsTheBestTargetPerAd) {
   Catalog c = BaseCatalog();
   c.targets.push_back(KeywordTarget("t-broad", "shoes", MatchType::kBroad, 3'000'000));

@@ -186,7 +186,7 @@ TEST(AdjustBid, RetrievalAppliesCampaignPlacementMultiplier) {
 
 TEST(Scoring, QualityAndCtrAreInRange) {
   auto s = MustBuild(Shoes());
-  const Candidate& c = MustRetrieve(*s, Search("shoes")).candidates.at(0);
+  const Candidate c = MustRetrieve(*s, Search("shoes")).candidates.at(0);
   EXPECT_GT(c.predicted_ctr, 0);
   EXPECT_LT(c.predicted_ctr, 1);
   EXPECT_GT(c.quality, 0);
