@@ -1,0 +1,274 @@
+#include "engine/engine.h"
+
+#include <memory>
+#include <random>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "auction/types.h"
+#include "billing/clock.h"
+#include "billing/token.h"
+#include "gtest/gtest.h"
+#include "targeting/catalog.h"
+#include "targeting/synthetic.h"
+
+namespace gavel::engine {
+namespace {
+
+// A gate with a fixed verdict per campaign id (serve by default).
+class FixedGate final : public ServingGate {
+ public:
+  ServeVerdict Check(absl::string_view campaign_id, absl::Time, absl::BitGenRef) override {
+    ++checks;
+    auto it = verdicts.find(std::string(campaign_id));
+    return it == verdicts.end() ? ServeVerdict::kServe : it->second;
+  }
+  std::map<std::string, ServeVerdict> verdicts;
+  int checks = 0;
+};
+
+// Two advertisers bidding on "wireless headphones"; a third product for the same query from the
+// first advertiser; one campaign with a negative keyword.
+targeting::Catalog SmallCatalog() {
+  targeting::Catalog c;
+  c.advertisers = {{.id = "adv-a"}, {.id = "adv-b"}};
+  c.campaigns = {
+      {.id = "c-a", .advertiser_id = "adv-a", .daily_budget_micros = 10'000'000},
+      {.id = "c-b", .advertiser_id = "adv-b", .daily_budget_micros = 10'000'000,
+       .negative_keywords = {{.text = "cheap", .match_type = targeting::MatchType::kPhrase}}},
+  };
+  c.ad_groups = {{.id = "g-a", .campaign_id = "c-a", .default_bid_micros = 1'000'000},
+                 {.id = "g-b", .campaign_id = "c-b", .default_bid_micros = 2'000'000}};
+  c.products = {{.id = "p-1", .title = "Acme wireless headphones", .price_micros = 50'000'000},
+                {.id = "p-2", .title = "Bolt wireless headphones", .price_micros = 60'000'000},
+                {.id = "p-3", .title = "Acme wired headphones", .price_micros = 20'000'000}};
+  c.product_ads = {{.id = "ad-1", .ad_group_id = "g-a", .product_id = "p-1"},
+                   {.id = "ad-2", .ad_group_id = "g-b", .product_id = "p-2"},
+                   {.id = "ad-3", .ad_group_id = "g-a", .product_id = "p-3"}};
+  targeting::Target kw{.id = "t-a", .ad_group_id = "g-a", .kind = targeting::TargetKind::kKeyword};
+  kw.keyword = {.text = "headphones", .match_type = targeting::MatchType::kBroad};
+  targeting::Target kw2 = kw;
+  kw2.id = "t-b";
+  kw2.ad_group_id = "g-b";
+  c.targets = {kw, kw2};
+  return c;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void Publish(targeting::Catalog catalog, auction::Rules rules) {
+    auto snapshot = targeting::CatalogSnapshot::Build(std::move(catalog), 7);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    engine_.Publish(std::make_shared<const Serving>(Serving{*snapshot, rules}));
+  }
+  static AuctionRequest Search(const std::string& query, int slots) {
+    AuctionRequest r;
+    r.request_id = "r-1";
+    r.targeting.placement = targeting::Placement::kTopOfSearch;
+    r.targeting.query = query;
+    r.targeting.slots = slots;
+    r.targeting.shopper.user_id = "u-1";
+    r.targeting.shopper.local_hour = 12;
+    return r;
+  }
+
+  billing::SimulatedClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  std::shared_ptr<const billing::Keyring> keyring_ = billing::Keyring::InsecureDevDefault();
+  billing::TokenIssuer issuer_{keyring_, &clock_};
+  billing::TokenVerifier verifier_{keyring_};
+  FixedGate gate_;
+  Engine engine_{&gate_, &issuer_, &clock_};
+  std::mt19937_64 gen_{42};
+};
+
+TEST_F(EngineTest, FailsBeforeTheFirstPublish) {
+  AuctionResult result;
+  absl::Status st = engine_.RunAuction(Search("headphones", 1), gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(st.message(), "no catalog is loaded yet");
+}
+
+TEST_F(EngineTest, WinnersCarryIdsPricesAndTokensThatVerifyAtTheirPrice) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
+  EXPECT_EQ(result.request_id, "r-1");
+  EXPECT_EQ(result.catalog_version, 7);
+  ASSERT_EQ(result.winners.size(), 2u);
+  EXPECT_EQ(result.winners[0].slot, 1);
+  EXPECT_EQ(result.winners[1].slot, 2);
+  for (const AdOutcome& w : result.winners) {
+    EXPECT_LE(w.cpc_micros, w.bid_micros) << w.ad_id;
+    EXPECT_GE(w.cpc_micros, 10'000) << w.ad_id;
+    billing::VerifyResult v =
+        verifier_.Verify(w.click_token, billing::TokenType::kClick, clock_.Now());
+    ASSERT_TRUE(v.ok()) << billing::TokenErrorName(v.error);
+    EXPECT_EQ(v.claims.price_micros, w.cpc_micros);
+    EXPECT_EQ(v.claims.ad_id, w.ad_id);
+    EXPECT_EQ(v.claims.campaign_id, w.campaign_id);
+    EXPECT_EQ(v.claims.auction_id, result.auction_id);
+    EXPECT_TRUE(verifier_.Verify(w.impression_token, billing::TokenType::kImpression, clock_.Now())
+                    .ok());
+  }
+  EXPECT_TRUE(result.explanations.empty());
+}
+
+TEST_F(EngineTest, AuctionIdsAreUnique) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionResult a, b;
+  ASSERT_TRUE(engine_.RunAuction(Search("headphones", 1), gen_, &a).ok());
+  ASSERT_TRUE(engine_.RunAuction(Search("headphones", 1), gen_, &b).ok());
+  EXPECT_NE(a.auction_id, b.auction_id);
+}
+
+TEST_F(EngineTest, ExplainGivesEveryCandidateAReasonAndAMinimumBidPerSlot) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionRequest req = Search("cheap wireless headphones", 1);
+  req.explain = true;
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  bool negative = false, outranked = false;
+  for (const AdOutcome& e : result.explanations) {
+    if (e.slot > 0) {
+      EXPECT_EQ(e.loss_reason, LossReason::kNone);
+      continue;
+    }
+    if (e.ad_id == "ad-2") {
+      EXPECT_EQ(e.loss_reason, LossReason::kNegativeKeyword) << e.detail;
+      negative = true;
+    }
+    if (e.loss_reason == LossReason::kOutranked) {
+      outranked = true;
+      ASSERT_EQ(e.min_bid_micros_per_slot.size(), 1u);
+      EXPECT_GT(e.min_bid_micros_per_slot[0], e.bid_micros) << e.ad_id;
+    }
+  }
+  EXPECT_TRUE(negative);
+  EXPECT_TRUE(outranked);  // ad-1 and ad-3 are the same advertiser's: one of them is outranked.
+}
+
+TEST_F(EngineTest, TheGateHoldsBackCampaignsWithTheirReason) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  gate_.verdicts["c-a"] = ServeVerdict::kBudgetExhausted;
+  gate_.verdicts["c-b"] = ServeVerdict::kPacedOut;
+  AuctionRequest req = Search("wireless headphones", 2);
+  req.explain = true;
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  EXPECT_TRUE(result.winners.empty());
+  EXPECT_EQ(gate_.checks, 2);  // Once per campaign, not per ad.
+  int budget = 0, paced = 0;
+  for (const AdOutcome& e : result.explanations) {
+    budget += e.loss_reason == LossReason::kBudgetExhausted;
+    paced += e.loss_reason == LossReason::kPacedOut;
+  }
+  EXPECT_EQ(budget, 2);
+  EXPECT_EQ(paced, 1);
+}
+
+TEST_F(EngineTest, ADryRunSkipsTheGateAndSignsNothing) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  gate_.verdicts["c-a"] = ServeVerdict::kBudgetExhausted;
+  AuctionRequest req = Search("wireless headphones", 2);
+  req.dry_run = true;
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  EXPECT_EQ(gate_.checks, 0);
+  ASSERT_EQ(result.winners.size(), 2u);
+  for (const AdOutcome& w : result.winners) EXPECT_TRUE(w.click_token.empty());
+}
+
+TEST_F(EngineTest, CallerCandidatesAreAuctionedWithoutTheCatalog) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2, .increment_micros = 0});
+  AuctionRequest req = Search("", 2);
+  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
+                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 2'000'000, .quality = 0.5},
+                  {.candidate_id = "z", .advertiser_id = "a3", .campaign_id = "k3",
+                   .product_id = "p2", .bid_micros = 500'000, .quality = 1.0}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 2u);
+  EXPECT_EQ(result.winners[0].ad_id, "x");
+  EXPECT_EQ(result.winners[0].cpc_micros, 1'000'000);  // y's score 1.0 / x's quality 1.0
+  EXPECT_EQ(result.winners[1].ad_id, "y");             // z advertises p2 too and scores lower
+  EXPECT_EQ(result.winners[1].cpc_micros, 10'000);     // no competitor: the minimum CPC
+  EXPECT_TRUE(result.winners[0].external);
+}
+
+TEST_F(EngineTest, ABadQueryIsInvalidArgument) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionResult result;
+  absl::Status st = engine_.RunAuction(Search("head\xffphones", 1), gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
+  targeting::Catalog c = SmallCatalog();
+  // Campaign c-b serves only 09:00-09:59 local time.
+  c.campaigns[1].predicates.include_hours = {9};
+  Publish(std::move(c), auction::Rules{.slots = 2});
+  clock_.Set(absl::FromCivil(absl::CivilHour(2026, 6, 1, 9), absl::UTCTimeZone()));
+  AuctionRequest req = Search("wireless headphones", 2);
+  req.targeting.shopper.local_hour = -1;
+  auto has_b = [&](const AuctionRequest& r) {
+    AuctionResult result;
+    EXPECT_TRUE(engine_.RunAuction(r, gen_, &result).ok());
+    for (const AdOutcome& w : result.winners) {
+      if (w.campaign_id == "c-b") return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has_b(req));  // 09:00 UTC
+  absl::TimeZone tokyo;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Tokyo", &tokyo));
+  req.shopper_time_zone = tokyo;  // 18:00 in Tokyo
+  EXPECT_FALSE(has_b(req));
+}
+
+// End to end over a synthetic catalog and sampled queries: every winner, under every mechanism,
+// pays at least its slot's floor and at most its bid, and its click token carries that price.
+TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
+  std::mt19937_64 gen(7);
+  targeting::Catalog catalog = targeting::GenerateCatalog({.num_ads = 3'000}, gen);
+  targeting::QuerySampler sampler(catalog);
+  auto snapshot = targeting::CatalogSnapshot::Build(std::move(catalog), 1);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  billing::SimulatedClock clock(absl::FromUnixSeconds(1'790'000'000));
+  auto keyring = billing::Keyring::InsecureDevDefault();
+  billing::TokenIssuer issuer(keyring, &clock);
+  billing::TokenVerifier verifier(keyring);
+  OpenGate gate;
+  Engine engine(&gate, &issuer, &clock);
+  const auction::Rules rules{.slots = 4,
+                             .reserve_micros = 50'000,
+                             .slot_reserve_micros = {200'000}};
+  engine.Publish(std::make_shared<const Serving>(Serving{*snapshot, rules}));
+  int winners = 0;
+  for (int i = 0; i < 3'000; ++i) {
+    AuctionRequest req;
+    req.targeting = sampler.Sample(gen);
+    req.targeting.slots = 4;
+    req.mechanism = static_cast<auction::Mechanism>(i % 3);
+    AuctionResult result;
+    ASSERT_TRUE(engine.RunAuction(req, gen, &result).ok());
+    for (const AdOutcome& w : result.winners) {
+      ++winners;
+      const int64_t floor = w.slot == 1 ? 200'000 : 50'000;
+      ASSERT_GE(w.cpc_micros, floor) << w.ad_id;
+      ASSERT_LE(w.cpc_micros, w.bid_micros) << w.ad_id;
+      if (req.mechanism == auction::Mechanism::kFirstPrice) ASSERT_EQ(w.cpc_micros, w.bid_micros);
+      if (i % 50 == 0) {
+        auto v = verifier.Verify(w.click_token, billing::TokenType::kClick, clock.Now());
+        ASSERT_TRUE(v.ok());
+        ASSERT_EQ(v.claims.price_micros, w.cpc_micros);
+      }
+    }
+  }
+  EXPECT_GT(winners, 3'000);
+}
+
+}  // namespace
+}  // namespace gavel::engine
