@@ -396,6 +396,14 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     return absl::InvalidArgumentError(absl::StrCat(
         "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
   }
+  if (static_cast<int>(r.placement) < 0 || static_cast<int>(r.placement) >= kNumPlacements) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("placement is out of range, got ", static_cast<int>(r.placement)));
+  }
+  if (static_cast<int>(r.shopper.device) < 0 || static_cast<int>(r.shopper.device) > 4) {
+    return absl::InvalidArgumentError(absl::StrCat("shopper.device is out of range, got ",
+                                                   static_cast<int>(r.shopper.device)));
+  }
   if (r.slots < 1 || r.slots > 40) {
     return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
   }

@@ -96,8 +96,9 @@ class Retriever {
   ~Retriever();
 
   // Fills `out` (cleared first). OK on success; INVALID_ARGUMENT naming the field for a bad query
-  // ("query: invalid UTF-8 at byte 7") or shopper.local_hour outside [-1, 23]. Unknown ids in the
-  // request (categories, products, segments) match nothing; they are not errors.
+  // ("query: invalid UTF-8 at byte 7", "query must have at most 32 tokens, got 40"), slots outside
+  // [1, 40], shopper.local_hour outside [-1, 23], or an out-of-range placement/device. Unknown ids
+  // in the request (categories, products, segments) match nothing; they are not errors.
   // With `explain`, every matching posting is scanned (no early termination) and rejections kept.
   absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
                         bool explain, Result* out);
