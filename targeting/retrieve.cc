@@ -78,6 +78,13 @@ enum class Retriever::SourceKind : uint8_t {
   kPhrase, kExact, kBroadSet, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
 };
 
+// MatchIndex (exact, phrase, broad, product, category, close, loose, substitutes, complements)
+// of what a hit in a list of this kind is.
+int Retriever::SourceMatchIndex(SourceKind kind) {
+  constexpr int kIndex[] = {1, 0, 2, 2, 3, 4, 5, 6, 7, 8};
+  return kIndex[static_cast<int>(kind)];
+}
+
 // One posting list being read, with what a hit in it means.
 struct Retriever::Source {
   const Posting* next;
@@ -162,13 +169,13 @@ const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
 // An ad's own bound: its bid after the placement multiplier and the strategy's largest factor,
 // times sqrt(relevance) >= quality. At or below the K-th best score it cannot enter the top K.
 double Retriever::AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
-                          double relevance) {
+                          double relevance, double ctr_factor) {
   const double strategy_max = ci.strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
                               : q.r.placement == Placement::kTopOfSearch          ? 2.0
                                                                                   : 1.5;
   return static_cast<double>(base_bid) *
          (100 + ci.placement_percent[static_cast<int>(q.r.placement)]) / 100 * strategy_max *
-         std::sqrt(relevance);
+         std::max(1e-6, std::sqrt(relevance) * ctr_factor);
 }
 
 
@@ -181,7 +188,10 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   const int32_t c = info.campaign;
   const CampaignInfo& ci = s.campaign_info(c);
   const int32_t placement_percent = ci.placement_percent[static_cast<int>(q.r.placement)];
-  if (!q.explain && threshold_ > 0 && AdBound(q, ci, base_bid, relevance) <= threshold_) return;
+  if (!q.explain && threshold_ > 0 &&
+      AdBound(q, ci, base_bid, relevance, ctr_factor_[MatchIndex(m)]) <= threshold_) {
+    return;
+  }
   if (q.now < ci.start || q.now >= ci.end) {
     if (q.explain) {
       const Campaign& campaign = s.catalog().campaigns[c];
@@ -295,7 +305,8 @@ void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTa
                                double relevance) {
   const TargetInfo& t = q.s.target_info(p.id);
   if (!q.explain && threshold_ > 0 &&
-      AdBound(q, q.s.campaign_info(t.campaign), t.bid_micros, relevance) <= threshold_) {
+      AdBound(q, q.s.campaign_info(t.campaign), t.bid_micros, relevance,
+              ctr_factor_[MatchIndex(m)]) <= threshold_) {
     return;  // no ad of the group can enter the top K (same bound as in Consider)
   }
   const int32_t* ads = q.s.index().ad_group_ads.items.data();
@@ -445,6 +456,18 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
                    CtrModel::Hash(kPlacementNames[static_cast<int>(r.placement) % kNumPlacements])) +
       model.Weight(CtrFeature::kDevice, CtrModel::Hash(kDeviceNames[device >= 0 && device < 5 ? device : 0])) +
       model.Weight(CtrFeature::kSlot, CtrModel::Hash("1"));
+
+  // Upper bound of the CTR part of quality per match kind, sqrt(pmax / (pmax + baseline)), from
+  // the largest weight each per-ad feature template can contribute.
+  const double per_ad_max =
+      std::max(0.f, model.MaxWeight(CtrFeature::kCategory)) +
+      text_.size() * std::max(0.f, model.MaxWeight(CtrFeature::kQueryTokenXCategory)) +
+      r.shopper.segments.size() * std::max(0.f, model.MaxWeight(CtrFeature::kSegmentXCampaign));
+  for (int i = 0; i < 9; ++i) {
+    const double pmax = CtrModel::Sigmoid(
+        q.base_logit + model.Weight(CtrFeature::kMatch, MatchHashes()[i]) + per_ad_max);
+    ctr_factor_[i] = std::sqrt(pmax / (pmax + model.baseline_ctr()));
+  }
 
   // Query tokens as ids (-1 = in no keyword or title: it can match nothing).
   const size_t n = text_.size();
@@ -596,6 +619,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     }
   }
 
+  for (Source& src : sources_) src.rel_factor *= ctr_factor_[SourceMatchIndex(src.kind)];
   auto key = [&](int i) { return sources_[i].next->bid_bound * sources_[i].rel_factor; };
   auto less = [&](int a, int b) { return key(a) < key(b); };
   order_.clear();

@@ -113,7 +113,8 @@ class Retriever {
   void ReadPosting(const Query& q, const Source& src, const Posting& p);
   static void Prefetch(const CatalogSnapshot& s, const Source& src);
   static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
-                        double relevance);
+                        double relevance, double ctr_factor);
+  static int SourceMatchIndex(SourceKind kind);
   void Compact(size_t k);
   void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
               std::string detail);
@@ -132,6 +133,7 @@ class Retriever {
   std::vector<int> order_;  // heap of source indexes by next bound
   std::vector<int32_t> page_products_;
   std::vector<std::pair<size_t, std::pair<int32_t, size_t>>> rare_;  // list size, token, count
+  double ctr_factor_[9] = {};  // per match kind: bound of quality / sqrt(relevance)
   double threshold_ = 0;  // K-th best score so far, once there are K candidates
   Result* out_ = nullptr;
 };
