@@ -203,23 +203,27 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     }
     return;
   }
-  for (const auto* blocked : {&blocked_campaign_, &blocked_ad_group_}) {
-    if (blocked->empty()) continue;
-    auto it = blocked->find(blocked == &blocked_campaign_ ? c : g);
-    if (it == blocked->end()) continue;
-    if (q.explain) {
-      const Campaign& campaign = s.catalog().campaigns[c];
-      const NegativeRef& n = s.index().negatives[it->second];
-      const Keyword& k = n.campaign_level
-                             ? campaign.negative_keywords[n.ordinal]
-                             : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
-      Reject(q, ad, m, RejectReason::kNegativeKeyword,
-             absl::StrCat("negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
-                          " keyword \"", k.text, "\" on ",
-                          n.campaign_level ? "campaign " : "ad group ",
-                          n.campaign_level ? campaign.id : s.catalog().ad_groups[g].id));
+  if (!matched_negatives_.empty()) {
+    const TargetIndex& ix = s.index();
+    for (const absl::Span<const int32_t> owned :
+         {ix.campaign_negatives.Get(c), ix.ad_group_negatives.Get(g)}) {
+      for (const int32_t neg : owned) {
+        const NegativeRef& n = ix.negatives[neg];
+        if (!Contains(matched_negatives_, n.phrase)) continue;
+        if (q.explain) {
+          const Keyword& k = n.campaign_level
+                                 ? s.catalog().campaigns[c].negative_keywords[n.ordinal]
+                                 : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
+          Reject(q, ad, m, RejectReason::kNegativeKeyword,
+                 absl::StrCat("negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
+                              " keyword \"", k.text, "\" on ",
+                              n.campaign_level ? "campaign " : "ad group ",
+                              n.campaign_level ? s.catalog().campaigns[c].id
+                                               : s.catalog().ad_groups[g].id));
+        }
+        return;
+      }
     }
-    return;
   }
   for (const int32_t pred : {ci.predicates, info.ad_group_predicates}) {
     if (pred < 0) continue;
@@ -422,8 +426,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   out_ = out;
   best_.clear();
   rejected_.clear();
-  blocked_campaign_.clear();
-  blocked_ad_group_.clear();
+  matched_negatives_.clear();
   threshold_ = 0;
   heap_.clear();
   const TargetIndex& ix = s.index();
@@ -488,10 +491,9 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   auto window_matches = [&](absl::Span<const int32_t> tokens, size_t start) {
     return std::equal(tokens.begin(), tokens.end(), ids_.begin() + start);
   };
-  auto block = [&](const Posting& p) {
-    const NegativeRef& neg = ix.negatives[p.id];
-    (neg.campaign_level ? blocked_campaign_ : blocked_ad_group_).emplace(neg.owner, p.id);
-  };
+  // Distinct negative phrases the query matches; owners are checked per scored ad, so a common
+  // negative ("free") costs nothing per campaign that lists it.
+  auto block = [&](const Posting& p) { matched_negatives_.push_back(p.id); };
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
       if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
@@ -509,6 +511,10 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       }
     }
   }
+  std::sort(matched_negatives_.begin(), matched_negatives_.end());
+  matched_negatives_.erase(std::unique(matched_negatives_.begin(), matched_negatives_.end()),
+                           matched_negatives_.end());
+
 
   // Gather every posting list the request touches (a "source"), then read them merged in
   // decreasing order of bound x sqrt(max relevance): the threshold rises as fast as it can, and

@@ -125,7 +125,7 @@ class Retriever {
   std::vector<int32_t> ids_, id_set_, segments_, subset_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
   std::vector<double> heap_;  // min-heap of the K best first scores of distinct ads
-  absl::flat_hash_map<int32_t, int32_t> blocked_campaign_, blocked_ad_group_;  // -> negative
+  std::vector<int32_t> matched_negatives_;  // sorted negative phrases the query matches
   absl::flat_hash_map<int32_t, int32_t> best_;      // ad -> index in candidates
   absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
   absl::flat_hash_set<int32_t> close_seen_, loose_seen_;
