@@ -79,7 +79,9 @@ struct Rejection {
 };
 
 struct Result {
-  std::vector<Candidate> candidates;  // best first by bid x quality, then ad index; one per ad
+  // Best first by bid x quality, then ad index; one per ad; at most
+  // K = min(rules.max_candidates, max(32, 8 x slots)), exactly the K best (docs/targeting.md).
+  std::vector<Candidate> candidates;
   std::vector<Rejection> rejections;  // explain only: matched ads that produced no candidate
   // Work done, for benchmarks and debugging: postings read (all lists), ads evaluated.
   int64_t postings_read = 0, ads_considered = 0;
