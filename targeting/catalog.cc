@@ -362,12 +362,21 @@ class SnapshotBuilder {
       }
       std::vector<int32_t> ids;
       if (auto st = KeywordTokens(list[k].text, w + ".text", &ids); !st.ok()) return st;
+      // Owners share one entry per distinct (tokens, match type): a query matches each once.
+      const uint64_t h = HashTokenIds(ids.data(), ids.size());
+      const auto [it, inserted] = neg_phrase_ids_.emplace(
+          std::make_pair(h, mt == MatchType::kExact), static_cast<int32_t>(neg_phrase_tokens_.size()));
+      const int32_t phrase = it->second;
+      if (inserted) {
+        for (int32_t id : ids) negative_tokens_.emplace_back(phrase, id);
+        (mt == MatchType::kExact ? neg_exact_ : neg_phrase_).emplace_back(h, Posting{phrase, 0});
+        neg_phrase_tokens_.push_back(ids);
+      } else if (neg_phrase_tokens_[phrase] != ids) {
+        return Invalid(w, ".text has the same 64-bit hash as another negative keyword; change it");
+      }
       const int32_t neg = static_cast<int32_t>(ix_.negatives.size());
-      ix_.negatives.push_back({campaign_level, owner, static_cast<int32_t>(k)});
-      for (int32_t id : ids) negative_tokens_.emplace_back(neg, id);
-      const Posting posting{neg, 0};
-      (mt == MatchType::kExact ? neg_exact_ : neg_phrase_)
-          .emplace_back(HashTokenIds(ids.data(), ids.size()), posting);
+      ix_.negatives.push_back({campaign_level, owner, static_cast<int32_t>(k), phrase});
+      (campaign_level ? campaign_negatives_ : ad_group_negatives_).emplace_back(owner, neg);
     }
     return absl::OkStatus();
   }
@@ -649,7 +658,9 @@ class SnapshotBuilder {
     SortLists(&ix_.product_targets);
     ix_.category_targets = MakeDense(c_.categories.size(), categories);
     SortLists(&ix_.category_targets);
-    ix_.negative_tokens = MakeDense(ix_.negatives.size(), negative_tokens_);
+    ix_.negative_tokens = MakeDense(neg_phrase_tokens_.size(), negative_tokens_);
+    ix_.campaign_negatives = MakeDense(c_.campaigns.size(), campaign_negatives_);
+    ix_.ad_group_negatives = MakeDense(c_.ad_groups.size(), ad_group_negatives_);
     ix_.negative_exact = MakeHashed(neg_exact_);
     ix_.negative_phrase = MakeHashed(neg_phrase_);
     return absl::OkStatus();
@@ -716,7 +727,10 @@ class SnapshotBuilder {
   std::vector<bool> campaign_serving_, ad_group_serving_;
   std::vector<int32_t> ad_ad_group_, ad_product_, target_ad_group_;  // packed into *Info by Pack
   std::vector<double> campaign_factor_;
-  std::vector<std::pair<int32_t, int32_t>> negative_tokens_;
+  std::vector<std::pair<int32_t, int32_t>> negative_tokens_, campaign_negatives_,
+      ad_group_negatives_;
+  absl::flat_hash_map<std::pair<uint64_t, bool>, int32_t> neg_phrase_ids_;
+  std::vector<std::vector<int32_t>> neg_phrase_tokens_;
   std::vector<std::pair<uint64_t, Posting>> neg_exact_, neg_phrase_;
 };
 
@@ -757,6 +771,7 @@ size_t TargetIndex::Bytes() const {
        product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() + auto_loose.Bytes() +
        substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() + ad_group_ads.Bytes() +
        negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +
+       campaign_negatives.Bytes() + ad_group_negatives.Bytes() +
        negative_exact.Bytes() + negative_phrase.Bytes() +
        predicates.capacity() * sizeof(CompiledPredicates) + campaign_predicates.capacity() * 4 +
        ad_group_predicates.capacity() * 4 + category_hash.capacity() * 8 +

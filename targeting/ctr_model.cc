@@ -1,5 +1,6 @@
 #include "targeting/ctr_model.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -17,7 +18,7 @@ struct Template {
   CtrFeature feature;
   int arity;
 };
-constexpr Template kTemplates[] = {
+constexpr Template kFeatureTemplates[] = {
     {"placement", CtrFeature::kPlacement, 1},
     {"device", CtrFeature::kDevice, 1},
     {"slot", CtrFeature::kSlot, 1},
@@ -94,8 +95,8 @@ absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::Parse(absl::string_vie
       if (model != nullptr) return error(absl::StrCat(f[0], " must come before any weight"));
       if (f.size() != 2) return error(absl::StrCat(f[0], " takes one value"));
       if (f[0] == "hash_bits") {
-        if (value < 8 || value > 24 || value != static_cast<int>(value)) {
-          return error(absl::StrCat("hash_bits must be an integer in [8, 24], got ", f[1]));
+        if (value < 8 || value > 20 || value != static_cast<int>(value)) {
+          return error(absl::StrCat("hash_bits must be an integer in [8, 20], got ", f[1]));
         }
         hash_bits = static_cast<int>(value);
       } else {
@@ -116,7 +117,7 @@ absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::Parse(absl::string_vie
       continue;
     }
     const Template* t = nullptr;
-    for (const Template& c : kTemplates) {
+    for (const Template& c : kFeatureTemplates) {
       if (c.name == f[0]) t = &c;
     }
     if (t == nullptr) return error(absl::StrCat("unknown feature \"", f[0], "\""));
@@ -131,7 +132,15 @@ absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::Parse(absl::string_vie
     model.reset(new CtrModel(hash_bits));
     model->baseline_ctr_ = baseline;
   }
+  model->ComputeMaxWeights();
   return std::shared_ptr<const CtrModel>(std::move(model));
+}
+
+void CtrModel::ComputeMaxWeights() {
+  const size_t size = size_t{1} << hash_bits_;
+  for (int t = 0; t < kTemplates; ++t) {
+    max_weight_[t] = *std::max_element(weights_.begin() + t * size, weights_.begin() + (t + 1) * size);
+  }
 }
 
 absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::LoadFile(const std::string& path) {

@@ -6,7 +6,8 @@
 //   double p = CtrModel::Sigmoid(logit);
 //
 // A feature is a template plus one or two string values; it is hashed (stable FNV-1a, not
-// absl::Hash) into one of 2^hash_bits buckets, so file and runtime agree and collisions add.
+// absl::Hash) into one of 2^hash_bits buckets of its template's own table, so file and runtime
+// agree, collisions add, and MaxWeight(template) bounds every lookup of that template.
 //
 // Thread safety: immutable after construction; share freely.
 #ifndef GAVEL_TARGETING_CTR_MODEL_H_
@@ -55,20 +56,26 @@ class CtrModel {
   float Weight(CtrFeature f, uint64_t h1, uint64_t h2 = 0) const {
     return weights_[Bucket(f, h1, h2)];
   }
+  // The largest weight any lookup of template `f` can return (>= 0: unused buckets hold 0).
+  float MaxWeight(CtrFeature f) const { return max_weight_[static_cast<int>(f)]; }
   int hash_bits() const { return hash_bits_; }
 
  private:
-  CtrModel(int hash_bits) : hash_bits_(hash_bits), weights_(size_t{1} << hash_bits) {}
+  static constexpr int kTemplates = 8;  // CtrFeature values 1..7; table 0 unused
+  CtrModel(int hash_bits)
+      : hash_bits_(hash_bits), weights_(size_t{kTemplates} << hash_bits), max_weight_{} {}
   size_t Bucket(CtrFeature f, uint64_t h1, uint64_t h2) const {
     uint64_t h = (h1 ^ (static_cast<uint64_t>(f) * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
     h = (h ^ (h >> 29) ^ h2) * 0xC4CEB9FE1A85EC53ULL;
-    return static_cast<size_t>(h >> (64 - hash_bits_));
+    return (static_cast<size_t>(f) << hash_bits_) | static_cast<size_t>(h >> (64 - hash_bits_));
   }
+  void ComputeMaxWeights();
 
   int hash_bits_;
   double bias_ = 0;
   double baseline_ctr_ = 0.02;
-  std::vector<float> weights_;
+  std::vector<float> weights_;  // kTemplates tables of 2^hash_bits
+  float max_weight_[kTemplates];
 };
 
 }  // namespace gavel::targeting

@@ -76,11 +76,13 @@ struct CompiledPredicates {
   uint32_t include_hours = 0;                        // bit per hour; 0 = any hour
 };
 
-// A negative keyword: its owner and its position in the owner's list.
+// A negative keyword: its owner, its position in the owner's list, and its distinct phrase
+// (same tokens and match type across owners share one).
 struct NegativeRef {
   bool campaign_level;
   int32_t owner;    // campaign or ad group index
   int32_t ordinal;  // index in the owner's negative_keywords
+  int32_t phrase;   // key of negative_tokens and the Posting.id in negative_exact/phrase
 };
 
 struct TargetIndex {
@@ -102,8 +104,9 @@ struct TargetIndex {
   DenseLists<int32_t> product_tokens;    // product -> sorted distinct title token ids
   DenseLists<int32_t> ad_group_ads;      // ad group -> its serving ads
   std::vector<NegativeRef> negatives;
-  DenseLists<int32_t> negative_tokens;   // negative -> token ids
-  HashedLists negative_exact, negative_phrase;  // Posting.id = negative index
+  DenseLists<int32_t> negative_tokens;   // negative phrase -> token ids
+  HashedLists negative_exact, negative_phrase;  // Posting.id = negative phrase
+  DenseLists<int32_t> campaign_negatives, ad_group_negatives;  // owner -> negatives indexes
   absl::flat_hash_map<std::string, int32_t> predicate_values;  // segment/country/region -> id
   std::vector<CompiledPredicates> predicates;
   std::vector<int32_t> campaign_predicates, ad_group_predicates;  // -1 = none

@@ -78,6 +78,13 @@ enum class Retriever::SourceKind : uint8_t {
   kPhrase, kExact, kBroadSet, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
 };
 
+// MatchIndex (exact, phrase, broad, product, category, close, loose, substitutes, complements)
+// of what a hit in a list of this kind is.
+int Retriever::SourceMatchIndex(SourceKind kind) {
+  constexpr int kIndex[] = {1, 0, 2, 2, 3, 4, 5, 6, 7, 8};
+  return kIndex[static_cast<int>(kind)];
+}
+
 // One posting list being read, with what a hit in it means.
 struct Retriever::Source {
   const Posting* next;
@@ -162,13 +169,13 @@ const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
 // An ad's own bound: its bid after the placement multiplier and the strategy's largest factor,
 // times sqrt(relevance) >= quality. At or below the K-th best score it cannot enter the top K.
 double Retriever::AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
-                          double relevance) {
+                          double relevance, double ctr_factor) {
   const double strategy_max = ci.strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
                               : q.r.placement == Placement::kTopOfSearch          ? 2.0
                                                                                   : 1.5;
   return static_cast<double>(base_bid) *
          (100 + ci.placement_percent[static_cast<int>(q.r.placement)]) / 100 * strategy_max *
-         std::sqrt(relevance);
+         std::max(1e-6, std::sqrt(relevance) * ctr_factor);
 }
 
 
@@ -181,7 +188,10 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   const int32_t c = info.campaign;
   const CampaignInfo& ci = s.campaign_info(c);
   const int32_t placement_percent = ci.placement_percent[static_cast<int>(q.r.placement)];
-  if (!q.explain && threshold_ > 0 && AdBound(q, ci, base_bid, relevance) <= threshold_) return;
+  if (!q.explain && threshold_ > 0 &&
+      AdBound(q, ci, base_bid, relevance, ctr_factor_[MatchIndex(m)]) <= threshold_) {
+    return;
+  }
   if (q.now < ci.start || q.now >= ci.end) {
     if (q.explain) {
       const Campaign& campaign = s.catalog().campaigns[c];
@@ -193,23 +203,27 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     }
     return;
   }
-  for (const auto* blocked : {&blocked_campaign_, &blocked_ad_group_}) {
-    if (blocked->empty()) continue;
-    auto it = blocked->find(blocked == &blocked_campaign_ ? c : g);
-    if (it == blocked->end()) continue;
-    if (q.explain) {
-      const Campaign& campaign = s.catalog().campaigns[c];
-      const NegativeRef& n = s.index().negatives[it->second];
-      const Keyword& k = n.campaign_level
-                             ? campaign.negative_keywords[n.ordinal]
-                             : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
-      Reject(q, ad, m, RejectReason::kNegativeKeyword,
-             absl::StrCat("negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
-                          " keyword \"", k.text, "\" on ",
-                          n.campaign_level ? "campaign " : "ad group ",
-                          n.campaign_level ? campaign.id : s.catalog().ad_groups[g].id));
+  if (!matched_negatives_.empty()) {
+    const TargetIndex& ix = s.index();
+    for (const absl::Span<const int32_t> owned :
+         {ix.campaign_negatives.Get(c), ix.ad_group_negatives.Get(g)}) {
+      for (const int32_t neg : owned) {
+        const NegativeRef& n = ix.negatives[neg];
+        if (!Contains(matched_negatives_, n.phrase)) continue;
+        if (q.explain) {
+          const Keyword& k = n.campaign_level
+                                 ? s.catalog().campaigns[c].negative_keywords[n.ordinal]
+                                 : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
+          Reject(q, ad, m, RejectReason::kNegativeKeyword,
+                 absl::StrCat("negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
+                              " keyword \"", k.text, "\" on ",
+                              n.campaign_level ? "campaign " : "ad group ",
+                              n.campaign_level ? s.catalog().campaigns[c].id
+                                               : s.catalog().ad_groups[g].id));
+        }
+        return;
+      }
     }
-    return;
   }
   for (const int32_t pred : {ci.predicates, info.ad_group_predicates}) {
     if (pred < 0) continue;
@@ -295,7 +309,8 @@ void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTa
                                double relevance) {
   const TargetInfo& t = q.s.target_info(p.id);
   if (!q.explain && threshold_ > 0 &&
-      AdBound(q, q.s.campaign_info(t.campaign), t.bid_micros, relevance) <= threshold_) {
+      AdBound(q, q.s.campaign_info(t.campaign), t.bid_micros, relevance,
+              ctr_factor_[MatchIndex(m)]) <= threshold_) {
     return;  // no ad of the group can enter the top K (same bound as in Consider)
   }
   const int32_t* ads = q.s.index().ad_group_ads.items.data();
@@ -396,6 +411,14 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     return absl::InvalidArgumentError(absl::StrCat(
         "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
   }
+  if (static_cast<int>(r.placement) < 0 || static_cast<int>(r.placement) >= kNumPlacements) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("placement is out of range, got ", static_cast<int>(r.placement)));
+  }
+  if (static_cast<int>(r.shopper.device) < 0 || static_cast<int>(r.shopper.device) > 4) {
+    return absl::InvalidArgumentError(absl::StrCat("shopper.device is out of range, got ",
+                                                   static_cast<int>(r.shopper.device)));
+  }
   if (r.slots < 1 || r.slots > 40) {
     return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
   }
@@ -403,8 +426,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   out_ = out;
   best_.clear();
   rejected_.clear();
-  blocked_campaign_.clear();
-  blocked_ad_group_.clear();
+  matched_negatives_.clear();
   threshold_ = 0;
   heap_.clear();
   const TargetIndex& ix = s.index();
@@ -438,6 +460,18 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       model.Weight(CtrFeature::kDevice, CtrModel::Hash(kDeviceNames[device >= 0 && device < 5 ? device : 0])) +
       model.Weight(CtrFeature::kSlot, CtrModel::Hash("1"));
 
+  // Upper bound of the CTR part of quality per match kind, sqrt(pmax / (pmax + baseline)), from
+  // the largest weight each per-ad feature template can contribute.
+  const double per_ad_max =
+      std::max(0.f, model.MaxWeight(CtrFeature::kCategory)) +
+      text_.size() * std::max(0.f, model.MaxWeight(CtrFeature::kQueryTokenXCategory)) +
+      r.shopper.segments.size() * std::max(0.f, model.MaxWeight(CtrFeature::kSegmentXCampaign));
+  for (int i = 0; i < 9; ++i) {
+    const double pmax = CtrModel::Sigmoid(
+        q.base_logit + model.Weight(CtrFeature::kMatch, MatchHashes()[i]) + per_ad_max);
+    ctr_factor_[i] = std::sqrt(pmax / (pmax + model.baseline_ctr()));
+  }
+
   // Query tokens as ids (-1 = in no keyword or title: it can match nothing).
   const size_t n = text_.size();
   ids_.clear();
@@ -457,10 +491,9 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   auto window_matches = [&](absl::Span<const int32_t> tokens, size_t start) {
     return std::equal(tokens.begin(), tokens.end(), ids_.begin() + start);
   };
-  auto block = [&](const Posting& p) {
-    const NegativeRef& neg = ix.negatives[p.id];
-    (neg.campaign_level ? blocked_campaign_ : blocked_ad_group_).emplace(neg.owner, p.id);
-  };
+  // Distinct negative phrases the query matches; owners are checked per scored ad, so a common
+  // negative ("free") costs nothing per campaign that lists it.
+  auto block = [&](const Posting& p) { matched_negatives_.push_back(p.id); };
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
       if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
@@ -478,6 +511,10 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       }
     }
   }
+  std::sort(matched_negatives_.begin(), matched_negatives_.end());
+  matched_negatives_.erase(std::unique(matched_negatives_.begin(), matched_negatives_.end()),
+                           matched_negatives_.end());
+
 
   // Gather every posting list the request touches (a "source"), then read them merged in
   // decreasing order of bound x sqrt(max relevance): the threshold rises as fast as it can, and
@@ -588,6 +625,7 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     }
   }
 
+  for (Source& src : sources_) src.rel_factor *= ctr_factor_[SourceMatchIndex(src.kind)];
   auto key = [&](int i) { return sources_[i].next->bid_bound * sources_[i].rel_factor; };
   auto less = [&](int a, int b) { return key(a) < key(b); };
   order_.clear();

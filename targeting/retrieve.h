@@ -79,7 +79,9 @@ struct Rejection {
 };
 
 struct Result {
-  std::vector<Candidate> candidates;  // best first by bid x quality, then ad index; one per ad
+  // Best first by bid x quality, then ad index; one per ad; at most
+  // K = min(rules.max_candidates, max(32, 8 x slots)), exactly the K best (docs/targeting.md).
+  std::vector<Candidate> candidates;
   std::vector<Rejection> rejections;  // explain only: matched ads that produced no candidate
   // Work done, for benchmarks and debugging: postings read (all lists), ads evaluated.
   int64_t postings_read = 0, ads_considered = 0;
@@ -96,8 +98,9 @@ class Retriever {
   ~Retriever();
 
   // Fills `out` (cleared first). OK on success; INVALID_ARGUMENT naming the field for a bad query
-  // ("query: invalid UTF-8 at byte 7") or shopper.local_hour outside [-1, 23]. Unknown ids in the
-  // request (categories, products, segments) match nothing; they are not errors.
+  // ("query: invalid UTF-8 at byte 7", "query must have at most 32 tokens, got 40"), slots outside
+  // [1, 40], shopper.local_hour outside [-1, 23], or an out-of-range placement/device. Unknown ids
+  // in the request (categories, products, segments) match nothing; they are not errors.
   // With `explain`, every matching posting is scanned (no early termination) and rejections kept.
   absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
                         bool explain, Result* out);
@@ -112,7 +115,8 @@ class Retriever {
   void ReadPosting(const Query& q, const Source& src, const Posting& p);
   static void Prefetch(const CatalogSnapshot& s, const Source& src);
   static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
-                        double relevance);
+                        double relevance, double ctr_factor);
+  static int SourceMatchIndex(SourceKind kind);
   void Compact(size_t k);
   void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
               std::string detail);
@@ -123,7 +127,7 @@ class Retriever {
   std::vector<int32_t> ids_, id_set_, segments_, subset_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
   std::vector<double> heap_;  // min-heap of the K best first scores of distinct ads
-  absl::flat_hash_map<int32_t, int32_t> blocked_campaign_, blocked_ad_group_;  // -> negative
+  std::vector<int32_t> matched_negatives_;  // sorted negative phrases the query matches
   absl::flat_hash_map<int32_t, int32_t> best_;      // ad -> index in candidates
   absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
   absl::flat_hash_set<int32_t> close_seen_, loose_seen_;
@@ -131,6 +135,7 @@ class Retriever {
   std::vector<int> order_;  // heap of source indexes by next bound
   std::vector<int32_t> page_products_;
   std::vector<std::pair<size_t, std::pair<int32_t, size_t>>> rare_;  // list size, token, count
+  double ctr_factor_[9] = {};  // per match kind: bound of quality / sqrt(relevance)
   double threshold_ = 0;  // K-th best score so far, once there are K candidates
   Result* out_ = nullptr;
 };

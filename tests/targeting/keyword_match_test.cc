@@ -1,4 +1,8 @@
 // Keyword match types (exact, phrase, broad) and negative keywords.
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "targeting/retrieve.h"
@@ -174,6 +178,30 @@ TEST(NegativeKeyword, BlocksAutomaticTargetsToo) {
   EXPECT_TRUE(r.candidates.empty());
   ASSERT_EQ(r.rejections.size(), 1);
   EXPECT_EQ(r.rejections[0].reason, RejectReason::kNegativeKeyword);
+}
+
+TEST(NegativeKeyword, SameNegativeOnSeveralOwnersBlocksEachAndNamesItsOwn) {
+  Catalog c = BaseCatalog();
+  c.campaigns.push_back({.id = "c-2", .advertiser_id = "a-1", .daily_budget_micros = 1'000'000});
+  c.ad_groups.push_back({.id = "g-2", .campaign_id = "c-2", .default_bid_micros = 1'000'000});
+  c.ad_groups.push_back({.id = "g-3", .campaign_id = "c-2", .default_bid_micros = 1'000'000});
+  c.product_ads.push_back({.id = "ad-2", .ad_group_id = "g-2", .product_id = "p-2"});
+  c.product_ads.push_back({.id = "ad-3", .ad_group_id = "g-3", .product_id = "p-3"});
+  for (const char* g : {"g-1", "g-2", "g-3"}) {
+    c.targets.push_back(KeywordTarget(std::string("t-") + g, "shoes", MatchType::kBroad, 0, g));
+  }
+  c.campaigns[0].negative_keywords.push_back({"Used", MatchType::kPhrase});
+  c.ad_groups[1].negative_keywords.push_back({"used", MatchType::kPhrase});
+  c.ad_groups[2].negative_keywords.push_back({"used", MatchType::kExact});  // not the whole query
+  auto s = MustBuild(std::move(c));
+  Result r = MustRetrieve(*s, Search("used shoes"));
+  ASSERT_EQ(r.candidates.size(), 1);
+  EXPECT_EQ(s->ad_id(r.candidates[0].ad), "ad-3");
+  ASSERT_EQ(r.rejections.size(), 2);
+  std::vector<std::string> details = {r.rejections[0].detail, r.rejections[1].detail};
+  std::sort(details.begin(), details.end());
+  EXPECT_EQ(details[0], "negative phrase keyword \"Used\" on campaign c-1");
+  EXPECT_EQ(details[1], "negative phrase keyword \"used\" on ad group g-2");
 }
 
 TEST(NegativeKeyword, OtherCampaignsStillServe) {

@@ -87,6 +87,49 @@ TEST(Predicates, LocalHourOutOfRangeIsInvalidArgument) {
   EXPECT_EQ(st.message(), "shopper.local_hour must be in [0, 23] or -1, got 24");
 }
 
+TEST(Retrieve, RejectsOutOfRangeRequestFields) {
+  auto s = MustBuild(Shoes());
+  Result out;
+  Request r = Search("shoes");
+  r.slots = 0;
+  absl::Status st = Retrieve(*s, r, testing::Now(), false, &out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "slots must be in [1, 40], got 0");
+  r = Search("shoes");
+  r.placement = static_cast<Placement>(9);
+  EXPECT_EQ(Retrieve(*s, r, testing::Now(), false, &out).message(),
+            "placement is out of range, got 9");
+  r = Search("shoes");
+  r.shopper.device = static_cast<Device>(-1);
+  EXPECT_EQ(Retrieve(*s, r, testing::Now(), false, &out).message(),
+            "shopper.device is out of range, got -1");
+  r = Search(std::string(600, 'x'));
+  EXPECT_EQ(Retrieve(*s, r, testing::Now(), false, &out).message(),
+            "query must be at most 512 bytes, got 600");
+}
+
+TEST(Retrieve, KeepsAtMostKCandidatesBestFirst) {
+  Catalog c = BaseCatalog();
+  for (int i = 0; i < 50; ++i) {
+    const std::string n = std::to_string(i);
+    c.ad_groups.push_back({.id = "g-x" + n, .campaign_id = "c-1",
+                           .default_bid_micros = 100'000 + 10'000 * i});
+    c.products.push_back({.id = "p-x" + n, .title = "Shoe " + n, .category_id = "shoes",
+                          .price_micros = 1'000'000});
+    c.product_ads.push_back({.id = "ad-x" + n, .ad_group_id = "g-x" + n, .product_id = "p-x" + n});
+    c.targets.push_back(KeywordTarget("t-x" + n, "shoes", MatchType::kExact, 0, "g-x" + n));
+  }
+  auto s = MustBuild(std::move(c));
+  Request r = Search("shoes");
+  r.slots = 2;  // K = max(32, 8 x 2) = 32
+  Result out = MustRetrieve(*s, r, /*explain=*/false);
+  ASSERT_EQ(out.candidates.size(), 32);
+  for (size_t i = 1; i < out.candidates.size(); ++i) {
+    EXPECT_GE(out.candidates[i - 1].score(), out.candidates[i].score());
+  }
+  EXPECT_EQ(s->ad_id(out.candidates[0].ad), "ad-x49");  // highest bid, same quality
+}
+
 TEST(Schedule, ServesOnlyBetweenStartAndEndDateInCampaignTimeZone) {
   Catalog c = Shoes();
   c.campaigns[0].start_date = absl::CivilDay(2026, 6, 1);
