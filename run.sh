@@ -24,6 +24,7 @@ MSG
 exec var/bin/gavel_server \
   --listen=127.0.0.1:50051 \
   --catalog=data/demo_catalog.json \
+  --catalog_state=var/catalog.json \
   --model=data/default_model.txt \
   --admin_api_key_file=var/admin_api_key \
   --token_key_file=var/token_keys \

@@ -18,6 +18,11 @@ namespace gavel::server {
 
 absl::StatusOr<gavel::v1::Catalog> ReadCatalogFile(const std::string& path);
 
+// Writes `catalog` as JSON to `path` durably: a temporary file beside it, fsync, rename over
+// `path`, fsync of the directory. A crash leaves the old file or the new one, never a mix.
+// INTERNAL naming the path and the failing step.
+absl::Status WriteCatalogFile(const gavel::v1::Catalog& catalog, const std::string& path);
+
 // Parses catalog JSON; `source` names it in errors.
 absl::StatusOr<gavel::v1::Catalog> ParseCatalogJson(const std::string& json,
                                                     const std::string& source);

@@ -77,8 +77,8 @@ absl::Status CheckParent(const gavel::v1::Catalog& catalog, const KindInfo& info
 
 }  // namespace
 
-CatalogStore::CatalogStore(gavel::v1::Catalog initial, Publisher publish)
-    : publish_(std::move(publish)), master_(std::move(initial)) {}
+CatalogStore::CatalogStore(gavel::v1::Catalog initial, Publisher publish, Persister persist)
+    : publish_(std::move(publish)), persist_(std::move(persist)), master_(std::move(initial)) {}
 
 absl::Status CatalogStore::Init() {
   MutexLock lock(&mu_);
@@ -90,6 +90,15 @@ absl::Status CatalogStore::Init() {
 absl::StatusOr<int64_t> CatalogStore::Commit(gavel::v1::Catalog next) {
   absl::Status st = publish_(next, version_ + 1);
   if (!st.ok()) return st;
+  if (persist_ != nullptr) {
+    st = persist_(next);
+    if (!st.ok()) {
+      // Serve the old catalog again (it built before, so it builds now), under a newer version.
+      version_ += 2;
+      (void)publish_(master_, version_);
+      return st;
+    }
+  }
   master_ = std::move(next);
   return ++version_;
 }

@@ -1,8 +1,9 @@
 // The admin side of the catalog: the editable master copy behind CampaignService.
 //
 // Every write copies the master, applies the change, and hands the copy to a `Publisher` (which
-// builds an immutable serving snapshot and swaps it in). Only when publishing succeeds does the
-// copy become the master, so a rejected write changes nothing. Auctions never touch this object:
+// builds an immutable serving snapshot and swaps it in) and then to a `Persister` (which makes it
+// durable). Only when both succeed does the copy become the master; if persisting fails the old
+// catalog is published again, so a rejected write changes nothing, in memory or on disk. Auctions never touch this object:
 // they read the published snapshot.
 //
 //   CatalogStore store(std::move(catalog), [&](const gavel::v1::Catalog& c, int64_t version) {
@@ -38,8 +39,11 @@ class CatalogStore {
   // Builds and publishes a serving snapshot of `catalog` as `version`. Returns the validation error
   // (INVALID_ARGUMENT naming the entity and field) if the catalog cannot serve.
   using Publisher = std::function<absl::Status(const gavel::v1::Catalog& catalog, int64_t version)>;
+  // Makes a published catalog durable (e.g. WriteCatalogFile); an error undoes the write.
+  using Persister = std::function<absl::Status(const gavel::v1::Catalog& catalog)>;
 
-  CatalogStore(gavel::v1::Catalog initial, Publisher publish);
+  // `persist` may be empty: writes then live only in memory until restart.
+  CatalogStore(gavel::v1::Catalog initial, Publisher publish, Persister persist = nullptr);
 
   // Publishes the initial catalog as version 1.
   absl::Status Init();
@@ -77,6 +81,7 @@ class CatalogStore {
   absl::StatusOr<int64_t> Commit(gavel::v1::Catalog next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Publisher publish_;
+  const Persister persist_;
   mutable Mutex mu_;
   gavel::v1::Catalog master_ ABSL_GUARDED_BY(mu_);
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;

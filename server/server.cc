@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -166,15 +168,26 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
 
-  absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile(config.catalog_path);
+  std::string start_path = config.catalog_path;
+  if (!config.catalog_state_path.empty() && ::access(config.catalog_state_path.c_str(), F_OK) == 0) {
+    start_path = config.catalog_state_path;  // Admin writes from earlier runs.
+  }
+  absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile(start_path);
   if (!catalog.ok()) return catalog.status();
   State* state = s.get();
+  CatalogStore::Persister persist;
+  if (!config.catalog_state_path.empty()) {
+    persist = [path = config.catalog_state_path](const gavel::v1::Catalog& c) {
+      return WriteCatalogFile(c, path);
+    };
+  }
   s->store = std::make_unique<CatalogStore>(
       *std::move(catalog),
-      [state](const gavel::v1::Catalog& c, int64_t version) { return state->Publish(c, version); });
+      [state](const gavel::v1::Catalog& c, int64_t version) { return state->Publish(c, version); },
+      std::move(persist));
   absl::Status st = s->store->Init();
   if (!st.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(config.catalog_path, ": ", st.message()));
+    return absl::InvalidArgumentError(absl::StrCat(start_path, ": ", st.message()));
   }
 
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key);

@@ -22,6 +22,10 @@ namespace gavel::server {
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
   std::string catalog_path;                // required: a gavel.v1.Catalog as JSON
+  // Where admin writes are kept durably. When the file exists at start-up it is served instead of
+  // catalog_path; ReloadCatalog and SIGHUP replace it with catalog_path's contents. Empty: admin
+  // writes live in memory only.
+  std::string catalog_state_path;
   std::string model_path;                  // CTR model file; empty = the built-in default
   std::string admin_api_key;               // empty disables the admin API
   std::string tls_cert_path, tls_key_path; // both or neither (PEM)

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,6 +93,55 @@ TEST(HotReload, AuctionsNeverFailWhileTheCatalogIsSwapped) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_GT(ok.load(), 0);
   EXPECT_GE(last_version, 21);
+}
+
+TEST(AdminWrites, SurviveASigkillAndAReloadReplacesThem) {
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  const std::string key_file = tmp + "/admin_key2";
+  std::ofstream(key_file) << "state-key";
+  const std::vector<std::string> args = {
+      absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+      absl::StrCat("--catalog_state=", tmp, "/catalog_state.json"),
+      absl::StrCat("--admin_api_key_file=", key_file),
+      absl::StrCat("--ledger_dir=", tmp, "/ledger2")};
+  auto admin_call = [](const std::shared_ptr<grpc::Channel>& ch) {
+    return gavel::v1::CampaignService::NewStub(ch);
+  };
+  auto ctx = [] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->AddMetadata("x-gavel-api-key", "state-key");
+    return c;
+  };
+  auto campaign_state = [&](const std::shared_ptr<grpc::Channel>& ch) {
+    gavel::v1::ListRequest req;
+    req.set_parent_id("adv-nova");
+    gavel::v1::ListCampaignsResponse resp;
+    auto c = ctx();
+    EXPECT_TRUE(admin_call(ch)->ListCampaigns(c.get(), req, &resp).ok());
+    return resp.campaigns_size() == 1 ? resp.campaigns(0).state()
+                                      : gavel::v1::ENTITY_STATE_UNSPECIFIED;
+  };
+  {
+    auto server = ServerProcess::Start("server/gavel_server", args);
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto ch = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+    gavel::v1::SetStateRequest pause;
+    pause.set_kind(gavel::v1::ENTITY_KIND_CAMPAIGN);
+    pause.set_id("c-nova-phones");
+    pause.set_state(gavel::v1::ENTITY_STATE_PAUSED);
+    gavel::v1::SetStateResponse resp;
+    auto c = ctx();
+    ASSERT_TRUE(admin_call(ch)->SetState(c.get(), pause, &resp).ok());
+    (*server)->Kill(SIGKILL);  // Acknowledged, so it must survive.
+  }
+  auto server = ServerProcess::Start("server/gavel_server", args);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto ch = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(campaign_state(ch), gavel::v1::ENTITY_STATE_PAUSED);
+  gavel::v1::ReloadCatalogResponse reloaded;
+  auto c = ctx();
+  ASSERT_TRUE(admin_call(ch)->ReloadCatalog(c.get(), gavel::v1::ReloadCatalogRequest(), &reloaded).ok());
+  EXPECT_EQ(campaign_state(ch), gavel::v1::ENTITY_STATE_ENABLED);
 }
 
 }  // namespace

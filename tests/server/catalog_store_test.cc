@@ -168,5 +168,32 @@ TEST_F(CatalogStoreTest, ConcurrentCreatesAllLandWithDistinctVersions) {
   EXPECT_EQ(store_.Snapshot().advertisers_size(), 101);
 }
 
+TEST(CatalogStorePersistence, AFailedPersistUndoesTheWriteInMemoryAndRepublishesTheOldCatalog) {
+  FakePublisher publisher;
+  bool fail = false;
+  int persisted = 0;
+  CatalogStore store(
+      Seed(), [&](const gavel::v1::Catalog& c, int64_t v) { return publisher(c, v); },
+      [&](const gavel::v1::Catalog&) {
+        if (fail) return absl::InternalError("cannot fsync /x/catalog.json.tmp: No space left");
+        ++persisted;
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(store.Init().ok());
+  EXPECT_EQ(persisted, 0);  // The initial catalog came from a file already.
+  ASSERT_TRUE(store.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_PAUSED)
+                  .ok());
+  EXPECT_EQ(persisted, 1);
+
+  fail = true;
+  auto st = store.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_ENABLED);
+  EXPECT_EQ(st.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(store.Snapshot().campaigns(0).state(), gavel::v1::ENTITY_STATE_PAUSED);
+  // What serves is the old (paused) catalog again, under a version newer than the failed one.
+  EXPECT_EQ(publisher.last.campaigns(0).state(), gavel::v1::ENTITY_STATE_PAUSED);
+  EXPECT_GT(publisher.last_version, 3);
+  EXPECT_EQ(store.version(), publisher.last_version);
+}
+
 }  // namespace
 }  // namespace gavel::server
