@@ -164,9 +164,21 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     }
     absl::Status st = sc.retriever.Retrieve(catalog, *query, now, request.explain, &sc.retrieved);
     if (!st.ok()) return st;
+    // On a product page the viewed product itself is never advertised to its own viewer.
+    const int32_t viewed = request.targeting.placement == targeting::Placement::kProductPage
+                               ? catalog.FindProduct(request.targeting.viewed_product_id)
+                               : -1;
     for (const targeting::Candidate& c : sc.retrieved.candidates) {
       AdOutcome row;
       FillFromCatalog(catalog, c, &row);
+      if (viewed >= 0 && catalog.ad_product(c.ad) == viewed) {
+        if (request.explain) {
+          row.loss_reason = LossReason::kTargetingExcluded;
+          row.detail = "the product this page shows";
+          sc.held_back.push_back(std::move(row));
+        }
+        continue;
+      }
       admit(std::move(row), auction::Candidate{.advertiser_id = catalog.ad_advertiser(c.ad),
                                                .campaign_id = catalog.ad_campaign(c.ad),
                                                .product_id = catalog.ad_product(c.ad),

@@ -228,6 +228,34 @@ TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
   EXPECT_FALSE(has_b(req));
 }
 
+TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShows) {
+  targeting::Catalog c = SmallCatalog();
+  targeting::Target product_target{.id = "t-p", .ad_group_id = "g-b",
+                                   .kind = targeting::TargetKind::kProduct, .product_id = "p-1"};
+  c.targets.push_back(product_target);
+  targeting::Target own{.id = "t-own", .ad_group_id = "g-a",
+                        .kind = targeting::TargetKind::kProduct, .product_id = "p-1"};
+  c.targets.push_back(own);
+  Publish(std::move(c), auction::Rules{.slots = 2});
+  AuctionRequest req = Search("", 2);
+  req.targeting.placement = targeting::Placement::kProductPage;
+  req.targeting.viewed_product_id = "p-1";
+  req.explain = true;
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_FALSE(result.winners.empty());
+  for (const AdOutcome& w : result.winners) EXPECT_NE(w.product_id, "p-1");
+  bool excluded = false;
+  for (const AdOutcome& e : result.explanations) {
+    if (e.product_id == "p-1") {
+      EXPECT_EQ(e.loss_reason, LossReason::kTargetingExcluded);
+      EXPECT_EQ(e.detail, "the product this page shows");
+      excluded = true;
+    }
+  }
+  EXPECT_TRUE(excluded);
+}
+
 // End to end over a synthetic catalog and sampled queries: every winner, under every mechanism,
 // pays at least its slot's floor and at most its bid, and its click token carries that price.
 TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
