@@ -60,6 +60,7 @@ Scratch& ThreadScratch() {
 // Ids and the matched target of catalog ad `ad`.
 void FillIds(const targeting::CatalogSnapshot& s, int32_t ad, const targeting::MatchedTarget& m,
              AdOutcome* row) {
+  row->ad = ad;
   row->ad_id = s.ad_id(ad);
   row->ad_group_id = s.ad_group_id(ad);
   row->campaign_id = s.campaign_id(ad);
@@ -224,11 +225,11 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       absl::StatusOr<billing::TokenPair> tokens = issuer_->Issue(billing::WinnerInfo{
           .auction_id = result->auction_id,
           .slot = row.slot,
-          .ad_id = row.ad_id,
-          .ad_group_id = row.ad_group_id,
-          .campaign_id = row.campaign_id,
-          .advertiser_id = row.advertiser_id,
-          .product_id = row.product_id,
+          .ad_id = std::string(row.ad_id),
+          .ad_group_id = std::string(row.ad_group_id),
+          .campaign_id = std::string(row.campaign_id),
+          .advertiser_id = std::string(row.advertiser_id),
+          .product_id = std::string(row.product_id),
           .price_micros = row.cpc_micros,
           .placement = static_cast<int32_t>(request.targeting.placement),
           .user_id = request.targeting.shopper.user_id,

@@ -90,12 +90,15 @@ enum class LossReason {
   kOutOfSchedule = 9,
 };
 
-// One winner, or (explain) one considered candidate.
+// One winner, or (explain) one considered candidate. The ids view into the catalog snapshot that
+// AuctionResult::serving keeps alive, or, for caller candidates, into AuctionRequest::external:
+// they are valid while both the result and the request are.
 struct AdOutcome {
-  std::string ad_id, ad_group_id, campaign_id, advertiser_id, product_id;
-  targeting::MatchedTarget matched;  // keyword_text points into the snapshot in AuctionResult
-  std::string target_id;             // the manual target's id; empty for automatic targeting
-  std::string matched_object_id;     // the product or category a product/category target names
+  int32_t ad = -1;  // dense index of the catalog's product ad; -1 for a caller candidate
+  absl::string_view ad_id, ad_group_id, campaign_id, advertiser_id, product_id;
+  targeting::MatchedTarget matched;    // keyword_text points into the snapshot
+  absl::string_view target_id;         // the manual target's id; empty for automatic targeting
+  absl::string_view matched_object_id; // the product or category a product/category target names
   bool external = false;             // a caller-supplied candidate (no matched target)
   int64_t bid_micros = 0;
   double relevance = 0, predicted_ctr = 0, quality = 0, score = 0;
