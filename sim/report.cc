@@ -408,10 +408,12 @@ std::string TimingTable(const Report& r) {
   for (const RunRecord& run : r.runs) {
     const RunMetrics& m = run.metrics;
     absl::StrAppend(&out, absl::StrFormat(
-                              "  %s seed=%d: %d searches in %.2f s = %.0f searches/s; auction "
-                              "latency mean %.2f us, p50 %.2f us, p99 %.2f us\n",
-                              Label(r, run.value), run.seed, m.searches, m.wall_seconds,
-                              m.wall_seconds > 0 ? m.searches / m.wall_seconds : 0, m.latency_mean_us,
+                              "  %s seed=%d: %d searches in %.2f s (+ %.2f s setup) = %.0f "
+                              "searches/s; auction latency mean %.1f us, p50 %.1f us, p99 %.1f us\n",
+                              Label(r, run.value), run.seed, m.searches,
+                              m.wall_seconds - m.setup_seconds, m.setup_seconds,
+                              m.wall_seconds > m.setup_seconds ? m.searches / (m.wall_seconds - m.setup_seconds) : 0,
+                              m.latency_mean_us,
                               m.latency_p50_us, m.latency_p99_us));
   }
   return out;

@@ -294,6 +294,8 @@ absl::StatusOr<RunMetrics> Run::Go() {
   const auto wall_start = std::chrono::steady_clock::now();
   absl::Status st = Setup(ledger_dir);
   if (!st.ok()) return st;
+  m_.setup_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   absl::CivilDay first;
   absl::ParseCivilTime(s_.start_date(), &first);

@@ -75,7 +75,8 @@ struct RunMetrics {
   int days = 0;
 
   // Wall clock: not deterministic, never written to report files.
-  double wall_seconds = 0;
+  double wall_seconds = 0;   // the whole run
+  double setup_seconds = 0;  // of which building the market, snapshot, billing and engine
   double latency_mean_us = 0, latency_p50_us = 0, latency_p99_us = 0;
 };
 
