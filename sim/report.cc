@@ -56,6 +56,19 @@ Interval Across(const Report& r, const std::string& value, const MetricDef& m) {
   return MeanCi(v);
 }
 
+// The change of metric `m` from the first value to `value`, paired by seed (common random
+// numbers: the same seed sees the same catalog, traffic and clicks), with its 95% CI.
+Interval PairedDelta(const Report& r, const std::string& value, const MetricDef& m) {
+  std::vector<const RunRecord*> base = RunsOf(r, r.values[0]), runs = RunsOf(r, value);
+  std::vector<double> d;
+  for (const RunRecord* run : runs) {
+    for (const RunRecord* b : base) {
+      if (b->seed == run->seed) d.push_back(m.get(run->metrics) - m.get(b->metrics));
+    }
+  }
+  return MeanCi(d);
+}
+
 bool AllNumeric(const std::vector<std::string>& values) {
   for (const std::string& v : values) {
     double d;
@@ -154,7 +167,8 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
   if (!st.ok()) return st;
 
   // sweep.csv and metrics/<name>.csv
-  std::string sweep = absl::StrCat(param, ",metric,n,mean,ci95_low,ci95_high\n");
+  std::string sweep = absl::StrCat(
+      param, ",metric,n,mean,ci95_low,ci95_high,delta_vs_first,delta_ci95_low,delta_ci95_high\n");
   for (const MetricDef& m : Metrics()) {
     std::string per = absl::StrCat(param, ",seed,", m.name, "\n");
     for (const RunRecord& run : r.runs) {
@@ -164,8 +178,10 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
     if (!st.ok()) return st;
     for (const std::string& v : r.values) {
       const Interval ci = Across(r, v, m);
+      const Interval d = PairedDelta(r, v, m);
       absl::StrAppend(&sweep, Csv(v), ",", m.name, ",", ci.n, ",", Num(ci.mean), ",", Num(ci.low()),
-                      ",", Num(ci.high()), "\n");
+                      ",", Num(ci.high()), ",", Num(d.mean), ",", Num(d.low()), ",", Num(d.high()),
+                      "\n");
     }
   }
   st = WriteFile(root / "sweep.csv", sweep);
@@ -399,6 +415,20 @@ std::string SummaryTable(const Report& r) {
     }
     out += "\n";
     if (k == 0) out += std::string(out.size() - 1, '-') + "\n";
+  }
+  if (seeds > 1 && r.values.size() > 1) {
+    absl::StrAppend(&out, "\nchange vs ", r.parameter, "=", r.values[0],
+                    ", paired by seed (mean +- 95% CI):\n");
+    for (const char* key : {"revenue", "rpm", "ctr", "advertiser_surplus", "advertiser_value"}) {
+      absl::StrAppend(&out, absl::StrFormat("%-*s", static_cast<int>(width[0]), key),
+                      absl::StrFormat("  %*s", static_cast<int>(width[1]), "(base)"));
+      for (size_t i = 1; i < r.values.size(); ++i) {
+        const Interval d = PairedDelta(r, r.values[i], *FindMetric(key));
+        absl::StrAppend(&out, absl::StrFormat("  %*s", static_cast<int>(width[i + 1]),
+                                              absl::StrFormat("%+.4g +- %.2g", d.mean, d.half_width)));
+      }
+      out += "\n";
+    }
   }
   return out;
 }
