@@ -221,7 +221,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     row.cpc_micros = w.price_micros;
     row.min_bid_micros = w.min_bid_micros;
     row.score = w.score;
-    if (!request.dry_run && issuer_ != nullptr) {
+    if (!request.dry_run && request.issue_tokens && issuer_ != nullptr) {
       absl::StatusOr<billing::TokenPair> tokens = issuer_->Issue(billing::WinnerInfo{
           .auction_id = result->auction_id,
           .slot = row.slot,

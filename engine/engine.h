@@ -74,6 +74,10 @@ struct AuctionRequest {
   std::optional<auction::Mechanism> mechanism;  // overrides the published rules
   bool explain = false;
   bool dry_run = false;  // no budget/pacing gate, no tokens
+  // False: winners carry no tokens (the gate still runs). For callers that sign only the tokens
+  // they use with the same issuer: the simulator signs a click token for clicked winners only,
+  // since signing every winner's pair would cost more than the rest of the auction.
+  bool issue_tokens = true;
 };
 
 // Why a candidate did not win. Values match gavel.v1.LossReason.

@@ -1,0 +1,452 @@
+#include "sim/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "sim/stats.h"
+
+namespace gavel::sim {
+namespace {
+
+constexpr double kMicros = 1e6;
+constexpr int kRoasBins = 20;  // ROAS histogram: [0,1), [1,2), ..., [19, inf)
+
+double Units(int64_t micros) { return static_cast<double>(micros) / kMicros; }
+double Share(double a, double b) { return b > 0 ? a / b : 0; }
+std::string Num(double v) { return absl::StrFormat("%.6f", v); }
+
+// Quotes a CSV field if needed.
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+absl::Status WriteFile(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+std::vector<const RunRecord*> RunsOf(const Report& r, const std::string& value) {
+  std::vector<const RunRecord*> out;
+  for (const RunRecord& run : r.runs) {
+    if (run.value == value) out.push_back(&run);
+  }
+  return out;
+}
+
+Interval Across(const Report& r, const std::string& value, const MetricDef& m) {
+  std::vector<double> v;
+  for (const RunRecord* run : RunsOf(r, value)) v.push_back(m.get(run->metrics));
+  return MeanCi(v);
+}
+
+// The change of metric `m` from the first value to `value`, paired by seed (common random
+// numbers: the same seed sees the same catalog, traffic and clicks), with its 95% CI.
+Interval PairedDelta(const Report& r, const std::string& value, const MetricDef& m) {
+  std::vector<const RunRecord*> base = RunsOf(r, r.values[0]), runs = RunsOf(r, value);
+  std::vector<double> d;
+  for (const RunRecord* run : runs) {
+    for (const RunRecord* b : base) {
+      if (b->seed == run->seed) d.push_back(m.get(run->metrics) - m.get(b->metrics));
+    }
+  }
+  return MeanCi(d);
+}
+
+bool AllNumeric(const std::vector<std::string>& values) {
+  for (const std::string& v : values) {
+    double d;
+    if (!absl::SimpleAtod(v, &d)) return false;
+  }
+  return true;
+}
+
+std::string Label(const Report& r, const std::string& value) {
+  return r.parameter.empty() ? std::string("run") : absl::StrCat(r.parameter, "=", value);
+}
+
+// gnuplot: PNG via pngcairo when the build has it, else the plain png terminal.
+constexpr char kTerminal[] =
+    "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+    "  set terminal pngcairo size 900,560 noenhanced font 'sans,10'\n"
+    "} else {\n"
+    "  set terminal png size 900,560 noenhanced\n"
+    "}\n"
+    "set datafile separator ','\nset key outside right top\nset grid\n";
+
+std::string GnuplotString(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+const std::vector<MetricDef>& Metrics() {
+  static const auto* const kMetrics = new std::vector<MetricDef>{
+      {"searches", "searches (auctions run)", [](const RunMetrics& m) { return double(m.searches); }},
+      {"fill_rate", "share of searches that showed ads",
+       [](const RunMetrics& m) { return Share(m.searches_with_ads, m.searches); }},
+      {"impressions", "ads shown to shoppers", [](const RunMetrics& m) { return double(m.impressions); }},
+      {"shopper_clicks", "first clicks by shoppers",
+       [](const RunMetrics& m) { return double(m.shopper_clicks); }},
+      {"ctr", "shopper clicks / impressions", [](const RunMetrics& m) { return Ctr(m); }},
+      {"charged_clicks", "clicks billing charged", [](const RunMetrics& m) { return double(m.charged_clicks); }},
+      {"revenue", "platform revenue (units)", [](const RunMetrics& m) { return Units(m.revenue_micros); }},
+      {"rpm", "revenue per thousand searches", [](const RunMetrics& m) { return Rpm(m); }},
+      {"avg_cpc", "revenue / charged clicks", [](const RunMetrics& m) { return AvgCpc(m); }},
+      {"advertiser_value", "value of shopper clicks to advertisers (= total welfare)",
+       [](const RunMetrics& m) { return Units(m.value_micros); }},
+      {"advertiser_surplus", "value - price, summed",
+       [](const RunMetrics& m) { return Units(SurplusMicros(m)); }},
+      {"conversions", "orders from ad clicks", [](const RunMetrics& m) { return double(m.conversions); }},
+      {"sales", "order value from ad clicks (units)", [](const RunMetrics& m) { return Units(m.sales_micros); }},
+      {"roas", "sales / ad spend", [](const RunMetrics& m) { return Roas(m); }},
+      {"acos", "ad spend / sales", [](const RunMetrics& m) { return Acos(m); }},
+      {"budget_utilisation", "spend / (sum of daily budgets x days)",
+       [](const RunMetrics& m) {
+         return Share(double(m.revenue_micros), double(m.budget_per_day_micros) * m.days);
+       }},
+      {"exhausted_share", "campaign-days that spent >= 95% of the budget",
+       [](const RunMetrics& m) { return Share(m.campaign_days_exhausted, m.campaign_days); }},
+      {"mean_exhaustion_hour", "hour of day at which exhausted campaigns ran out",
+       [](const RunMetrics& m) { return m.mean_exhaustion_hour; }},
+      {"pacing_error", "mean |cumulative spend share - pacing target|",
+       [](const RunMetrics& m) { return PacingError(m); }},
+      {"budget_rejected_clicks", "clicks not charged: budget spent",
+       [](const RunMetrics& m) { return double(m.budget_rejected_clicks); }},
+      {"repeat_clicks", "repeat clicks sent (same shopper, same ad)",
+       [](const RunMetrics& m) { return double(m.repeat_clicks); }},
+      {"bot_clicks", "bot clicks sent", [](const RunMetrics& m) { return double(m.bot_clicks); }},
+      {"invalid_filtered", "clicks billing filtered as invalid",
+       [](const RunMetrics& m) { return double(m.invalid_filtered); }},
+      {"invalid_repeat", "... of which REPEAT_CLICK", [](const RunMetrics& m) { return double(m.invalid_repeat); }},
+      {"invalid_rate_limited", "... of which RATE_LIMITED",
+       [](const RunMetrics& m) { return double(m.invalid_rate_limited); }},
+      {"bot_clicks_charged", "bot clicks billing charged",
+       [](const RunMetrics& m) { return double(m.bot_clicks_charged); }},
+  };
+  return *kMetrics;
+}
+
+absl::Status WriteReport(const std::string& dir, const Report& r) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(fs::path(dir) / "metrics", ec);
+  fs::create_directories(fs::path(dir) / "plots", ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  const fs::path root(dir);
+  const std::string param = r.parameter.empty() ? "run" : r.parameter;
+
+  // runs.csv
+  std::string runs = absl::StrCat(param, ",seed");
+  for (const MetricDef& m : Metrics()) absl::StrAppend(&runs, ",", m.name);
+  runs += "\n";
+  for (const RunRecord& run : r.runs) {
+    absl::StrAppend(&runs, Csv(run.value), ",", run.seed);
+    for (const MetricDef& m : Metrics()) absl::StrAppend(&runs, ",", Num(m.get(run.metrics)));
+    runs += "\n";
+  }
+  absl::Status st = WriteFile(root / "runs.csv", runs);
+  if (!st.ok()) return st;
+
+  // sweep.csv and metrics/<name>.csv
+  std::string sweep = absl::StrCat(
+      param, ",metric,n,mean,ci95_low,ci95_high,delta_vs_first,delta_ci95_low,delta_ci95_high\n");
+  for (const MetricDef& m : Metrics()) {
+    std::string per = absl::StrCat(param, ",seed,", m.name, "\n");
+    for (const RunRecord& run : r.runs) {
+      absl::StrAppend(&per, Csv(run.value), ",", run.seed, ",", Num(m.get(run.metrics)), "\n");
+    }
+    st = WriteFile(root / "metrics" / absl::StrCat(m.name, ".csv"), per);
+    if (!st.ok()) return st;
+    for (const std::string& v : r.values) {
+      const Interval ci = Across(r, v, m);
+      const Interval d = PairedDelta(r, v, m);
+      absl::StrAppend(&sweep, Csv(v), ",", m.name, ",", ci.n, ",", Num(ci.mean), ",", Num(ci.low()),
+                      ",", Num(ci.high()), ",", Num(d.mean), ",", Num(d.low()), ",", Num(d.high()),
+                      "\n");
+    }
+  }
+  st = WriteFile(root / "sweep.csv", sweep);
+  if (!st.ok()) return st;
+
+  // ctr_by_slot.csv: per run, plus the mean over seeds per value for the plot.
+  std::string ctr = absl::StrCat(param, ",seed,slot,examination,impressions,clicks,ctr\n");
+  std::string ctr_mean = absl::StrCat(param, ",slot,examination,ctr_mean,ctr_ci95_half\n");
+  for (const RunRecord& run : r.runs) {
+    for (size_t s = 0; s < run.metrics.slots.size(); ++s) {
+      const SlotMetrics& sm = run.metrics.slots[s];
+      absl::StrAppend(&ctr, Csv(run.value), ",", run.seed, ",", s + 1, ",",
+                      Num(s < r.examination.size() ? r.examination[s] : 0), ",", sm.impressions, ",",
+                      sm.clicks, ",", Num(Share(sm.clicks, sm.impressions)), "\n");
+    }
+  }
+  for (const std::string& v : r.values) {
+    std::vector<const RunRecord*> rs = RunsOf(r, v);
+    if (rs.empty()) continue;
+    for (size_t s = 0; s < rs[0]->metrics.slots.size(); ++s) {
+      std::vector<double> c;
+      for (const RunRecord* run : rs) {
+        if (s < run->metrics.slots.size()) {
+          c.push_back(Share(run->metrics.slots[s].clicks, run->metrics.slots[s].impressions));
+        }
+      }
+      const Interval ci = MeanCi(c);
+      absl::StrAppend(&ctr_mean, Csv(v), ",", s + 1, ",",
+                      Num(s < r.examination.size() ? r.examination[s] : 0), ",", Num(ci.mean), ",",
+                      Num(ci.half_width), "\n");
+    }
+  }
+  st = WriteFile(root / "ctr_by_slot.csv", ctr);
+  if (st.ok()) st = WriteFile(root / "ctr_by_slot_mean.csv", ctr_mean);
+  if (!st.ok()) return st;
+
+  // advertisers.csv and the ROAS histogram (advertisers with spend, pooled over seeds).
+  std::string adv = absl::StrCat(
+      param, ",seed,advertiser,budget,spend,spend_of_budget,charged_clicks,shopper_clicks,value,",
+      "surplus,conversions,sales,roas,acos\n");
+  std::string hist = absl::StrCat(param, ",roas_bin_low,advertisers\n");
+  for (const std::string& v : r.values) {
+    std::vector<int64_t> bins(kRoasBins, 0);
+    for (const RunRecord* run : RunsOf(r, v)) {
+      for (const AdvertiserMetrics& a : run->metrics.advertisers) {
+        absl::StrAppend(&adv, Csv(v), ",", run->seed, ",", Csv(a.id), ",", Num(Units(a.budget_micros)),
+                        ",", Num(Units(a.spend_micros)), ",",
+                        Num(Share(a.spend_micros, a.budget_micros)), ",", a.charged_clicks, ",",
+                        a.shopper_clicks, ",", Num(Units(a.value_micros)), ",",
+                        Num(Units(a.value_micros - a.spend_micros)), ",", a.conversions, ",",
+                        Num(Units(a.sales_micros)), ",", Num(Share(a.sales_micros, a.spend_micros)),
+                        ",", Num(Share(a.spend_micros, a.sales_micros)), "\n");
+        if (a.spend_micros > 0) {
+          const double roas = Share(a.sales_micros, a.spend_micros);
+          ++bins[std::min<int>(kRoasBins - 1, static_cast<int>(roas))];
+        }
+      }
+    }
+    for (int b = 0; b < kRoasBins; ++b) absl::StrAppend(&hist, Csv(v), ",", b, ",", bins[b], "\n");
+  }
+  st = WriteFile(root / "advertisers.csv", adv);
+  if (st.ok()) st = WriteFile(root / "roas_histogram.csv", hist);
+  if (!st.ok()) return st;
+
+  // pacing.csv: the cumulative share of the day's spend against pacing's target, per bucket.
+  std::string pacing = absl::StrCat(param, ",seed,hour,spend_share,target_share,spend_of_budget\n");
+  for (const RunRecord& run : r.runs) {
+    const RunMetrics& m = run.metrics;
+    int64_t total = 0;
+    for (int64_t s : m.spend_by_bucket) total += s;
+    const double budget = static_cast<double>(m.budget_per_day_micros) * m.days;
+    int64_t cum = 0;
+    for (size_t b = 0; b < m.spend_by_bucket.size(); ++b) {
+      cum += m.spend_by_bucket[b];
+      absl::StrAppend(&pacing, Csv(run.value), ",", run.seed, ",",
+                      Num(24.0 * static_cast<double>(b + 1) / static_cast<double>(m.spend_by_bucket.size())),
+                      ",", Num(Share(cum, total)), ",", Num(m.target_by_bucket[b]), ",",
+                      Num(Share(cum, budget)), "\n");
+    }
+  }
+  st = WriteFile(root / "pacing.csv", pacing);
+  if (!st.ok()) return st;
+
+  // Plot scripts; RenderPlots runs them from `dir`.
+  const bool numeric = !r.parameter.empty() && AllNumeric(r.values);
+  std::string rev = absl::StrCat(kTerminal, "set output 'revenue.png'\n",
+                                 "set title ", GnuplotString(absl::StrCat("Revenue vs ", param,
+                                                                          " (mean, 95% CI across seeds)")),
+                                 "\nset xlabel ", GnuplotString(param), "\nset ylabel 'revenue (units)'\n",
+                                 "set y2label 'RPM'\nset y2tics\nset ytics nomirror\n");
+  std::string rev_data = absl::StrCat(param, ",revenue,revenue_ci,rpm,rpm_ci\n");
+  const MetricDef* revenue_def = FindMetric("revenue");
+  const MetricDef* rpm_def = FindMetric("rpm");
+  for (const std::string& v : r.values) {
+    const Interval a = Across(r, v, *revenue_def), b = Across(r, v, *rpm_def);
+    absl::StrAppend(&rev_data, Csv(r.parameter.empty() ? "run" : v), ",", Num(a.mean), ",",
+                    Num(a.half_width), ",", Num(b.mean), ",", Num(b.half_width), "\n");
+  }
+  st = WriteFile(root / "plots" / "revenue.csv", rev_data);
+  if (!st.ok()) return st;
+  if (numeric) {
+    absl::StrAppend(&rev, "plot 'plots/revenue.csv' every ::1 using 1:2:3 with yerrorlines lw 2 title 'revenue', \\\n",
+                    "     'plots/revenue.csv' every ::1 using 1:4:5 axes x1y2 with yerrorlines lw 2 title 'RPM'\n");
+  } else {
+    absl::StrAppend(&rev, "set style fill solid 0.5\nset boxwidth 0.4\nset xrange [-0.6:", r.values.size() - 0.4, "]\n",
+                    "plot 'plots/revenue.csv' every ::1 using 0:2:xtic(1) with boxes title 'revenue', \\\n",
+                    "     '' every ::1 using 0:2:3 with yerrorbars notitle lc black, \\\n",
+                    "     '' every ::1 using 0:4:5 axes x1y2 with yerrorlines lw 2 title 'RPM'\n");
+  }
+  st = WriteFile(root / "plots" / "revenue.gp", rev);
+  if (!st.ok()) return st;
+
+  std::string pace = absl::StrCat(kTerminal, "set output 'pacing.png'\n",
+                                  "set title 'Share of the day''s spend vs the pacing target (first seed)'\n",
+                                  "set xlabel 'hour of day (UTC)'\nset ylabel 'cumulative share of daily spend'\n",
+                                  "set xrange [0:24]\nset xtics 0,2,24\nset yrange [0:1.05]\n");
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < r.values.size(); ++i) {
+    std::vector<const RunRecord*> rs = RunsOf(r, r.values[i]);
+    if (rs.empty()) continue;
+    const std::string data = absl::StrCat("plots/pacing_", i, ".csv");
+    std::string d = "hour,spend_share,target_share\n";
+    const RunMetrics& m = rs[0]->metrics;
+    int64_t total = 0, cum = 0;
+    for (int64_t s : m.spend_by_bucket) total += s;
+    absl::StrAppend(&d, "0,0,0\n");
+    for (size_t b = 0; b < m.spend_by_bucket.size(); ++b) {
+      cum += m.spend_by_bucket[b];
+      absl::StrAppend(&d, Num(24.0 * (b + 1) / m.spend_by_bucket.size()), ",", Num(Share(cum, total)), ",",
+                      Num(m.target_by_bucket[b]), "\n");
+    }
+    st = WriteFile(root / data, d);
+    if (!st.ok()) return st;
+    lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:2 with lines lw 2 title ",
+                                 GnuplotString(absl::StrCat("spend, ", Label(r, r.values[i])))));
+    if (i == 0) {
+      lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:3 with lines lw 2 dt 2 lc black title 'pacing target'"));
+    }
+  }
+  absl::StrAppend(&pace, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
+  st = WriteFile(root / "plots" / "pacing.gp", pace);
+  if (!st.ok()) return st;
+
+  std::string ctr_gp = absl::StrCat(kTerminal, "set output 'ctr_by_slot.png'\n",
+                                    "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
+                                    "set xlabel 'slot'\nset ylabel 'CTR'\nset y2label 'examination probability'\n",
+                                    "set y2tics\nset ytics nomirror\nset xtics 1\nset yrange [0:*]\nset y2range [0:1.05]\n");
+  lines.clear();
+  for (size_t i = 0; i < r.values.size(); ++i) {
+    lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[i]),
+                                 " ? $2 : NaN):4:5 with yerrorlines lw 2 title ",
+                                 GnuplotString(absl::StrCat("CTR, ", Label(r, r.values[i])))));
+  }
+  lines.push_back(
+      absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[0]),
+                   " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title 'examination (configured)'"));
+  absl::StrAppend(&ctr_gp, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
+  st = WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
+  if (!st.ok()) return st;
+
+  std::string roas = absl::StrCat(kTerminal, "set output 'roas.png'\n",
+                                  "set title 'Advertiser ROAS (sales / spend), advertisers with spend, all seeds'\n",
+                                  "set xlabel 'ROAS (bin; last bin = 19 and above)'\nset ylabel 'advertisers'\n",
+                                  "set style data histograms\nset style histogram clustered gap 1\n",
+                                  "set style fill solid 0.6 border -1\nset xtics 1\n");
+  lines.clear();
+  for (size_t i = 0; i < r.values.size(); ++i) {
+    lines.push_back(absl::StrCat("'roas_histogram.csv' every ::", 1 + i * kRoasBins, "::", (i + 1) * kRoasBins,
+                                 " using 3:xtic(2) title ", GnuplotString(Label(r, r.values[i]))));
+  }
+  absl::StrAppend(&roas, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
+  return WriteFile(root / "plots" / "roas.gp", roas);
+}
+
+const MetricDef* FindMetric(absl::string_view name) {
+  for (const MetricDef& m : Metrics()) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> RenderPlots(const std::string& dir) {
+  std::vector<std::string> warnings;
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    warnings.push_back("gnuplot not found: plots skipped (the .gp scripts are in plots/)");
+    return warnings;
+  }
+  for (const char* name : {"revenue", "pacing", "ctr_by_slot", "roas"}) {
+    const std::string cmd =
+        absl::StrCat("cd '", dir, "' && gnuplot plots/", name, ".gp > plots/", name, ".log 2>&1");
+    if (std::system(cmd.c_str()) != 0) {
+      warnings.push_back(absl::StrCat("gnuplot failed on plots/", name, ".gp (see plots/", name, ".log)"));
+    }
+  }
+  return warnings;
+}
+
+std::string SummaryTable(const Report& r) {
+  static const char* const kKey[] = {"searches",          "fill_rate",        "ctr",
+                                     "charged_clicks",    "revenue",          "rpm",
+                                     "avg_cpc",           "advertiser_value", "advertiser_surplus",
+                                     "roas",              "acos",             "budget_utilisation",
+                                     "exhausted_share",   "pacing_error",     "invalid_filtered",
+                                     "bot_clicks_charged"};
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {r.parameter.empty() ? "metric" : r.parameter};
+  for (const std::string& v : r.values) header.push_back(r.parameter.empty() ? "value" : v);
+  rows.push_back(header);
+  for (const char* key : kKey) {
+    const MetricDef* def = FindMetric(key);
+    std::vector<std::string> row = {key};
+    for (const std::string& v : r.values) {
+      const Interval ci = Across(r, v, *def);
+      row.push_back(ci.n > 1 ? absl::StrFormat("%.4g +- %.2g", ci.mean, ci.half_width)
+                             : absl::StrFormat("%.4g", ci.mean));
+    }
+    rows.push_back(row);
+  }
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  const int seeds = r.values.empty() ? 0 : static_cast<int>(RunsOf(r, r.values[0]).size());
+  if (seeds > 1) absl::StrAppend(&out, "mean +- 95% CI half-width over ", seeds, " seeds (t distribution)\n");
+  for (size_t k = 0; k < rows.size(); ++k) {
+    for (size_t i = 0; i < rows[k].size(); ++i) {
+      const int w = static_cast<int>(width[i]);
+      absl::StrAppend(&out, i == 0 ? absl::StrFormat("%-*s", w, rows[k][i])
+                                   : absl::StrFormat("  %*s", w, rows[k][i]));
+    }
+    out += "\n";
+    if (k == 0) out += std::string(out.size() - 1, '-') + "\n";
+  }
+  if (seeds > 1 && r.values.size() > 1) {
+    absl::StrAppend(&out, "\nchange vs ", r.parameter, "=", r.values[0],
+                    ", paired by seed (mean +- 95% CI):\n");
+    for (const char* key : {"revenue", "rpm", "ctr", "advertiser_surplus", "advertiser_value"}) {
+      absl::StrAppend(&out, absl::StrFormat("%-*s", static_cast<int>(width[0]), key),
+                      absl::StrFormat("  %*s", static_cast<int>(width[1]), "(base)"));
+      for (size_t i = 1; i < r.values.size(); ++i) {
+        const Interval d = PairedDelta(r, r.values[i], *FindMetric(key));
+        absl::StrAppend(&out, absl::StrFormat("  %*s", static_cast<int>(width[i + 1]),
+                                              absl::StrFormat("%+.4g +- %.2g", d.mean, d.half_width)));
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string TimingTable(const Report& r) {
+  std::string out = "wall clock (not in the report files):\n";
+  for (const RunRecord& run : r.runs) {
+    const RunMetrics& m = run.metrics;
+    absl::StrAppend(&out, absl::StrFormat(
+                              "  %s seed=%d: %d searches in %.2f s (+ %.2f s setup) = %.0f "
+                              "searches/s; auction latency mean %.1f us, p50 %.1f us, p99 %.1f us\n",
+                              Label(r, run.value), run.seed, m.searches,
+                              m.wall_seconds - m.setup_seconds, m.setup_seconds,
+                              m.wall_seconds > m.setup_seconds ? m.searches / (m.wall_seconds - m.setup_seconds) : 0,
+                              m.latency_mean_us,
+                              m.latency_p50_us, m.latency_p99_us));
+  }
+  return out;
+}
+
+}  // namespace gavel::sim
