@@ -75,9 +75,11 @@ void FillIds(const targeting::CatalogSnapshot& s, int32_t ad, const targeting::M
   }
 }
 
-void FillFromCatalog(const targeting::CatalogSnapshot& s, const targeting::Candidate& c,
-                     AdOutcome* row) {
-  FillIds(s, c.ad, c.matched, row);
+// Scores and the match of a retrieved candidate. Its ids are filled (FillIds) only if it is shown:
+// a winner or an explain row; most candidates are neither.
+void FillFromCandidate(const targeting::Candidate& c, AdOutcome* row) {
+  row->ad = c.ad;
+  row->matched = c.matched;
   row->bid_micros = c.bid_micros;
   row->relevance = c.relevance;
   row->predicted_ctr = c.predicted_ctr;
@@ -138,10 +140,15 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     if (inserted) it->second = gate_->Check(campaign_id, now, gen);
     return it->second;
   };
-  auto admit = [&](AdOutcome row, auction::Candidate c) {
-    const ServeVerdict v = verdict(c.campaign_id, row.campaign_id);
+  // Shows a row: fills a catalog ad's ids, once.
+  auto show = [&](AdOutcome& row) {
+    if (row.ad >= 0 && row.ad_id.empty()) FillIds(catalog, row.ad, row.matched, &row);
+  };
+  auto admit = [&](AdOutcome row, absl::string_view campaign_id, auction::Candidate c) {
+    const ServeVerdict v = verdict(c.campaign_id, campaign_id);
     if (v != ServeVerdict::kServe) {
       if (request.explain) {
+        show(row);
         row.loss_reason =
             v == ServeVerdict::kBudgetExhausted ? LossReason::kBudgetExhausted : LossReason::kPacedOut;
         row.detail = v == ServeVerdict::kBudgetExhausted ? "campaign budget spent"
@@ -171,16 +178,18 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
                                : -1;
     for (const targeting::Candidate& c : sc.retrieved.candidates) {
       AdOutcome row;
-      FillFromCatalog(catalog, c, &row);
+      FillFromCandidate(c, &row);
       if (viewed >= 0 && catalog.ad_product(c.ad) == viewed) {
         if (request.explain) {
+          show(row);
           row.loss_reason = LossReason::kTargetingExcluded;
           row.detail = "the product this page shows";
           sc.held_back.push_back(std::move(row));
         }
         continue;
       }
-      admit(std::move(row), auction::Candidate{.advertiser_id = catalog.ad_advertiser(c.ad),
+      admit(std::move(row), catalog.campaign_id(c.ad),
+            auction::Candidate{.advertiser_id = catalog.ad_advertiser(c.ad),
                                                .campaign_id = catalog.ad_campaign(c.ad),
                                                .product_id = catalog.ad_product(c.ad),
                                                .bid_micros = c.bid_micros,
@@ -204,7 +213,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       row.quality = e.quality > 0 ? e.quality : 1.0;
       row.relevance = 1.0;
       const double quality = row.quality;
-      admit(std::move(row), auction::Candidate{.advertiser_id = intern(advertisers, e.advertiser_id),
+      admit(std::move(row), e.campaign_id, auction::Candidate{.advertiser_id = intern(advertisers, e.advertiser_id),
                                                .campaign_id = intern(campaigns, e.campaign_id),
                                                .product_id = intern(products, e.product_id),
                                                .bid_micros = e.bid_micros,
@@ -217,6 +226,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
 
   for (const auction::Winner& w : sc.outcome.winners) {
     AdOutcome& row = sc.rows[w.index];
+    show(row);
     row.slot = w.slot + 1;
     row.cpc_micros = w.price_micros;
     row.min_bid_micros = w.min_bid_micros;
@@ -279,7 +289,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   for (const auction::Loser& l : sc.outcome.losers) losers.push_back(l.index);
   std::stable_sort(losers.begin(), losers.end(),
                    [&](size_t a, size_t b) { return sc.rows[a].score > sc.rows[b].score; });
-  for (size_t i : losers) result->explanations.push_back(sc.rows[i]);
+  for (size_t i : losers) {
+    show(sc.rows[i]);
+    result->explanations.push_back(sc.rows[i]);
+  }
   for (AdOutcome& row : sc.held_back) result->explanations.push_back(std::move(row));
   for (const targeting::Rejection& r : sc.retrieved.rejections) {
     if (!request.external.empty()) break;
