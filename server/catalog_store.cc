@@ -75,6 +75,27 @@ absl::Status CheckParent(const gavel::v1::Catalog& catalog, const KindInfo& info
   return absl::OkStatus();
 }
 
+// What a create or update is about: the entity kind, the catalog's list of it, and the entity's id.
+struct Target {
+  KindInfo info;
+  const FieldDescriptor* field;
+  std::string id;
+};
+
+// INVALID_ARGUMENT for an unknown kind, an entity of another type, or a bad id.
+absl::StatusOr<Target> TargetOf(gavel::v1::EntityKind kind, const Message& entity) {
+  absl::StatusOr<KindInfo> info = Info(kind);
+  if (!info.ok()) return info.status();
+  const FieldDescriptor* field = CatalogField(*info);
+  if (entity.GetDescriptor() != field->message_type()) {
+    return absl::InvalidArgumentError(absl::StrCat(info->name, " is required"));
+  }
+  std::string id = GetString(entity, "id");
+  absl::Status st = ValidateId(absl::StrCat(info->name, ".id"), id);
+  if (!st.ok()) return st;
+  return Target{*info, field, std::move(id)};
+}
+
 }  // namespace
 
 CatalogStore::CatalogStore(gavel::v1::Catalog initial, Publisher publish, Persister persist)
@@ -105,15 +126,12 @@ absl::StatusOr<int64_t> CatalogStore::Commit(gavel::v1::Catalog next) {
 
 absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Create(gavel::v1::EntityKind kind,
                                                               const Message& entity) {
-  absl::StatusOr<KindInfo> info = Info(kind);
-  if (!info.ok()) return info.status();
-  const FieldDescriptor* field = CatalogField(*info);
-  if (entity.GetDescriptor() != field->message_type()) {
-    return absl::InvalidArgumentError(absl::StrCat(info->name, " is required"));
-  }
-  const std::string id = GetString(entity, "id");
-  absl::Status st = ValidateId(absl::StrCat(info->name, ".id"), id);
-  if (!st.ok()) return st;
+  absl::StatusOr<Target> target = TargetOf(kind, entity);
+  if (!target.ok()) return target.status();
+  const KindInfo* info = &target->info;
+  const FieldDescriptor* field = target->field;
+  const std::string& id = target->id;
+  absl::Status st;
 
   MutexLock lock(&mu_);
   if (Find(master_, *info, id) >= 0) {
@@ -139,15 +157,12 @@ absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Create(gavel::v1::EntityK
 absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Update(gavel::v1::EntityKind kind,
                                                               const Message& entity,
                                                               const std::vector<std::string>& mask) {
-  absl::StatusOr<KindInfo> info = Info(kind);
-  if (!info.ok()) return info.status();
-  const FieldDescriptor* field = CatalogField(*info);
-  if (entity.GetDescriptor() != field->message_type()) {
-    return absl::InvalidArgumentError(absl::StrCat(info->name, " is required"));
-  }
-  const std::string id = GetString(entity, "id");
-  absl::Status st = ValidateId(absl::StrCat(info->name, ".id"), id);
-  if (!st.ok()) return st;
+  absl::StatusOr<Target> target = TargetOf(kind, entity);
+  if (!target.ok()) return target.status();
+  const KindInfo* info = &target->info;
+  const FieldDescriptor* field = target->field;
+  const std::string& id = target->id;
+  absl::Status st;
 
   // The fields to copy: those named in the mask, or every field set in `entity`.
   std::vector<const FieldDescriptor*> fields;
