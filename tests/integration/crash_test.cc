@@ -123,8 +123,10 @@ TEST(CrashSafety, SigkillLosesNoAcknowledgedChargeAndChargesNothingTwice) {
   for (const Click& c : clicks) campaigns.insert(c.campaign_id);
 
   // Four clients report clicks one per call; what the server acknowledged is recorded.
-  Mutex mu;
-  std::map<size_t, gavel::v1::EventResult> acked ABSL_GUARDED_BY(mu);
+  struct Acknowledged {
+    Mutex mu;
+    std::map<size_t, gavel::v1::EventResult> results ABSL_GUARDED_BY(mu);  // by click index
+  } acks;
   std::atomic<size_t> next{0};
   std::atomic<int> acknowledged{0};
   std::vector<std::thread> clients;
@@ -134,8 +136,8 @@ TEST(CrashSafety, SigkillLosesNoAcknowledgedChargeAndChargesNothingTwice) {
       for (size_t i = next++; i < clicks.size(); i = next++) {
         gavel::v1::ReportEventsResponse resp;
         if (!ReportClick(stub.get(), clicks[i], &resp).ok()) continue;  // killed: not acknowledged
-        MutexLock lock(&mu);
-        acked[i] = resp.results(0);
+        MutexLock lock(&acks.mu);
+        acks.results[i] = resp.results(0);
         ++acknowledged;
       }
     });
@@ -148,9 +150,9 @@ TEST(CrashSafety, SigkillLosesNoAcknowledgedChargeAndChargesNothingTwice) {
   std::map<std::string, int64_t> acked_spend;
   int acked_charges = 0;
   {
-    MutexLock lock(&mu);
-    ASSERT_LT(acked.size(), clicks.size()) << "the kill came too late to test anything";
-    for (const auto& [i, r] : acked) {
+    MutexLock lock(&acks.mu);
+    ASSERT_LT(acks.results.size(), clicks.size()) << "the kill came too late to test anything";
+    for (const auto& [i, r] : acks.results) {
       if (r.outcome() == gavel::v1::EVENT_OUTCOME_CHARGED) {
         EXPECT_EQ(r.charged_micros(), clicks[i].cpc_micros);
         acked_spend[clicks[i].campaign_id] += r.charged_micros();
@@ -179,9 +181,9 @@ TEST(CrashSafety, SigkillLosesNoAcknowledgedChargeAndChargesNothingTwice) {
     gavel::v1::ReportEventsResponse resp;
     ASSERT_TRUE(ReportClick(stub.get(), clicks[i], &resp).ok());
     const auto& r = resp.results(0);
-    MutexLock lock(&mu);
-    auto it = acked.find(i);
-    if (it != acked.end()) {
+    MutexLock lock(&acks.mu);
+    auto it = acks.results.find(i);
+    if (it != acks.results.end()) {
       EXPECT_EQ(r.outcome(), gavel::v1::EVENT_OUTCOME_DUPLICATE) << clicks[i].event_id;
     }
     if (r.outcome() == gavel::v1::EVENT_OUTCOME_CHARGED) {
