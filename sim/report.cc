@@ -123,7 +123,7 @@ const std::vector<MetricDef>& Metrics() {
        [](const RunMetrics& m) {
          return Share(double(m.revenue_micros), double(m.budget_per_day_micros) * m.days);
        }},
-      {"exhausted_share", "campaign-days that spent >= 95% of the budget",
+      {"exhausted_share", "campaign-days that spent >= 95% of the budget or had a click refused for budget",
        [](const RunMetrics& m) { return Share(m.campaign_days_exhausted, m.campaign_days); }},
       {"mean_exhaustion_hour", "hour of day at which exhausted campaigns ran out",
        [](const RunMetrics& m) { return m.mean_exhaustion_hour; }},
@@ -384,8 +384,8 @@ std::string SummaryTable(const Report& r) {
                                      "charged_clicks",    "revenue",          "rpm",
                                      "avg_cpc",           "advertiser_value", "advertiser_surplus",
                                      "roas",              "acos",             "budget_utilisation",
-                                     "exhausted_share",   "pacing_error",     "invalid_filtered",
-                                     "bot_clicks_charged"};
+                                     "exhausted_share",   "mean_exhaustion_hour", "pacing_error",
+                                     "budget_rejected_clicks", "invalid_filtered", "bot_clicks_charged"};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {r.parameter.empty() ? "metric" : r.parameter};
   for (const std::string& v : r.values) header.push_back(r.parameter.empty() ? "value" : v);
