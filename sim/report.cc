@@ -115,6 +115,8 @@ const std::vector<MetricDef>& Metrics() {
        [](const RunMetrics& m) { return Units(m.value_micros); }},
       {"advertiser_surplus", "value - price, summed",
        [](const RunMetrics& m) { return Units(SurplusMicros(m)); }},
+      {"total_welfare", "advertiser surplus + platform revenue (= advertiser_value)",
+       [](const RunMetrics& m) { return Units(SurplusMicros(m) + m.revenue_micros); }},
       {"conversions", "orders from ad clicks", [](const RunMetrics& m) { return double(m.conversions); }},
       {"sales", "order value from ad clicks (units)", [](const RunMetrics& m) { return Units(m.sales_micros); }},
       {"roas", "sales / ad spend", [](const RunMetrics& m) { return Roas(m); }},
@@ -384,7 +386,7 @@ std::vector<std::string> RenderPlots(const std::string& dir) {
 std::string SummaryTable(const Report& r) {
   static const char* const kKey[] = {"searches",          "fill_rate",        "ctr",
                                      "charged_clicks",    "revenue",          "rpm",
-                                     "avg_cpc",           "advertiser_value", "advertiser_surplus",
+                                     "avg_cpc",           "advertiser_surplus", "total_welfare",
                                      "roas",              "acos",             "budget_utilisation",
                                      "exhausted_share",   "mean_exhaustion_hour", "pacing_error",
                                      "budget_rejected_clicks", "invalid_filtered", "bot_clicks_charged"};
