@@ -33,7 +33,7 @@ void BM_FullEngine(benchmark::State& state) {
   s.mutable_catalog()->set_max_candidates(static_cast<int>(state.range(1)));
   s.mutable_bidding()->set_shading(0.8);
   s.mutable_budgets()->set_multiplier(0.05);
-  s.mutable_traffic()->set_queries_per_day(5000);
+  s.mutable_traffic()->set_queries_per_day(2000);
   s.mutable_invalid()->set_bot_query_fraction(0.01);
   int64_t searches = 0, winners = 0, clicks = 0;
   for (auto _ : state) {

@@ -84,9 +84,9 @@ std::string Label(const Report& r, const std::string& value) {
 // gnuplot: PNG via pngcairo when the build has it, else the plain png terminal.
 constexpr char kTerminal[] =
     "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-    "  set terminal pngcairo size 900,560 noenhanced font 'sans,10'\n"
+    "  set terminal pngcairo size 900,640 noenhanced font 'sans,10'\n"
     "} else {\n"
-    "  set terminal png size 900,560 noenhanced\n"
+    "  set terminal png size 900,640 noenhanced\n"
     "}\n"
     "set datafile separator ','\nset key outside right top\nset grid\n";
 
@@ -115,6 +115,8 @@ const std::vector<MetricDef>& Metrics() {
        [](const RunMetrics& m) { return Units(m.value_micros); }},
       {"advertiser_surplus", "value - price, summed",
        [](const RunMetrics& m) { return Units(SurplusMicros(m)); }},
+      {"total_welfare", "advertiser surplus + platform revenue (= advertiser_value)",
+       [](const RunMetrics& m) { return Units(SurplusMicros(m) + m.revenue_micros); }},
       {"conversions", "orders from ad clicks", [](const RunMetrics& m) { return double(m.conversions); }},
       {"sales", "order value from ad clicks (units)", [](const RunMetrics& m) { return Units(m.sales_micros); }},
       {"roas", "sales / ad spend", [](const RunMetrics& m) { return Roas(m); }},
@@ -123,7 +125,7 @@ const std::vector<MetricDef>& Metrics() {
        [](const RunMetrics& m) {
          return Share(double(m.revenue_micros), double(m.budget_per_day_micros) * m.days);
        }},
-      {"exhausted_share", "campaign-days that spent >= 95% of the budget",
+      {"exhausted_share", "campaign-days that spent >= 95% of the budget or had a click refused for budget",
        [](const RunMetrics& m) { return Share(m.campaign_days_exhausted, m.campaign_days); }},
       {"mean_exhaustion_hour", "hour of day at which exhausted campaigns ran out",
        [](const RunMetrics& m) { return m.mean_exhaustion_hour; }},
@@ -267,30 +269,32 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
 
   // Plot scripts; RenderPlots runs them from `dir`.
   const bool numeric = !r.parameter.empty() && AllNumeric(r.values);
-  std::string rev = absl::StrCat(kTerminal, "set output 'revenue.png'\n",
-                                 "set title ", GnuplotString(absl::StrCat("Revenue vs ", param,
-                                                                          " (mean, 95% CI across seeds)")),
-                                 "\nset xlabel ", GnuplotString(param), "\nset ylabel 'revenue (units)'\n",
-                                 "set y2label 'RPM'\nset y2tics\nset ytics nomirror\n");
-  std::string rev_data = absl::StrCat(param, ",revenue,revenue_ci,rpm,rpm_ci\n");
+  // Revenue: mean and CI across seeds on top; below, the change from the first value paired by
+  // seed, which removes the catalog-to-catalog spread that dominates the top panel's CIs.
+  std::string rev_data = absl::StrCat(param, ",revenue,revenue_ci,delta,delta_ci\n");
   const MetricDef* revenue_def = FindMetric("revenue");
-  const MetricDef* rpm_def = FindMetric("rpm");
   for (const std::string& v : r.values) {
-    const Interval a = Across(r, v, *revenue_def), b = Across(r, v, *rpm_def);
+    const Interval a = Across(r, v, *revenue_def), d = PairedDelta(r, v, *revenue_def);
     absl::StrAppend(&rev_data, Csv(r.parameter.empty() ? "run" : v), ",", Num(a.mean), ",",
-                    Num(a.half_width), ",", Num(b.mean), ",", Num(b.half_width), "\n");
+                    Num(a.half_width), ",", Num(d.mean), ",", Num(d.half_width), "\n");
   }
   st = WriteFile(root / "plots" / "revenue.csv", rev_data);
   if (!st.ok()) return st;
-  if (numeric) {
-    absl::StrAppend(&rev, "plot 'plots/revenue.csv' every ::1 using 1:2:3 with yerrorlines lw 2 title 'revenue', \\\n",
-                    "     'plots/revenue.csv' every ::1 using 1:4:5 axes x1y2 with yerrorlines lw 2 title 'RPM'\n");
-  } else {
-    absl::StrAppend(&rev, "set style fill solid 0.5\nset boxwidth 0.4\nset xrange [-0.6:", r.values.size() - 0.4, "]\n",
-                    "plot 'plots/revenue.csv' every ::1 using 0:2:xtic(1) with boxes title 'revenue', \\\n",
-                    "     '' every ::1 using 0:2:3 with yerrorbars notitle lc black, \\\n",
-                    "     '' every ::1 using 0:4:5 axes x1y2 with yerrorlines lw 2 title 'RPM'\n");
-  }
+  std::string rev = absl::StrCat(
+      kTerminal, "set output 'revenue.png'\nset multiplot layout 2,1\nset key off\n",
+      "set offsets graph 0.05, graph 0.05, 0, 0\nset xlabel ", GnuplotString(param), "\n");
+  const std::string x = numeric ? "1" : "0";
+  const std::string xtic = numeric ? "" : ":xtic(1)";
+  absl::StrAppend(&rev, "set title ",
+                  GnuplotString(absl::StrCat("Platform revenue vs ", param, " (mean, 95% CI across seeds)")),
+                  "\nset ylabel 'revenue (units)'\n", "plot 'plots/revenue.csv' every ::1 using ", x,
+                  ":2:3", xtic, " with yerrorlines lw 2 pt 7\n");
+  absl::StrAppend(&rev, "set title ",
+                  GnuplotString(absl::StrCat("Change in revenue vs ", param, "=", r.values[0],
+                                             ", paired by seed (mean, 95% CI)")),
+                  "\nset ylabel 'revenue change (units)'\nset xzeroaxis lt -1\n",
+                  "plot 'plots/revenue.csv' every ::1 using ", x, ":4:5", xtic,
+                  " with yerrorlines lw 2 pt 7 lc rgb '#c03030'\nunset multiplot\n");
   st = WriteFile(root / "plots" / "revenue.gp", rev);
   if (!st.ok()) return st;
 
@@ -382,10 +386,10 @@ std::vector<std::string> RenderPlots(const std::string& dir) {
 std::string SummaryTable(const Report& r) {
   static const char* const kKey[] = {"searches",          "fill_rate",        "ctr",
                                      "charged_clicks",    "revenue",          "rpm",
-                                     "avg_cpc",           "advertiser_value", "advertiser_surplus",
+                                     "avg_cpc",           "advertiser_surplus", "total_welfare",
                                      "roas",              "acos",             "budget_utilisation",
-                                     "exhausted_share",   "pacing_error",     "invalid_filtered",
-                                     "bot_clicks_charged"};
+                                     "exhausted_share",   "mean_exhaustion_hour", "pacing_error",
+                                     "budget_rejected_clicks", "invalid_filtered", "bot_clicks_charged"};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {r.parameter.empty() ? "metric" : r.parameter};
   for (const std::string& v : r.values) header.push_back(r.parameter.empty() ? "value" : v);

@@ -49,7 +49,7 @@ class Run {
   absl::Status Flush();
   absl::Status SendClick(const engine::AuctionResult& r, const engine::AdOutcome& w,
                          const std::string& user, absl::string_view suffix, PendingClick meta);
-  void TrackExhaustion(int32_t campaign, absl::Time t);
+  void TrackExhaustion(int32_t campaign, absl::Time t, bool rejected);
 
   const Scenario& s_;
   const SimOptions& o_;
@@ -153,9 +153,12 @@ absl::Status Run::SendClick(const engine::AuctionResult& r, const engine::AdOutc
   return absl::OkStatus();
 }
 
-void Run::TrackExhaustion(int32_t campaign, absl::Time t) {
+// A campaign-day counts as exhausted from the first click billing refused for budget, or when its
+// spend reaches 95% of the budget, whichever comes first.
+void Run::TrackExhaustion(int32_t campaign, absl::Time t, bool rejected) {
   const int64_t budget = snapshot_->catalog().campaigns[campaign].daily_budget_micros;
-  if (campaign_exhausted_today_[campaign] || campaign_spend_today_[campaign] * 100 < budget * 95) {
+  if (campaign_exhausted_today_[campaign] ||
+      (!rejected && campaign_spend_today_[campaign] * 100 < budget * 95)) {
     return;
   }
   campaign_exhausted_today_[campaign] = true;
@@ -182,11 +185,12 @@ absl::Status Run::Flush() {
         if (p.bot) ++m_.bot_clicks_charged;
         const int32_t campaign = snapshot_->ad_campaign(p.ad);
         campaign_spend_today_[campaign] += r.charged_micros;
-        TrackExhaustion(campaign, now);
+        TrackExhaustion(campaign, now, /*rejected=*/false);
         break;
       }
       case billing::Outcome::kBudgetExhausted:
         ++m_.budget_rejected_clicks;
+        TrackExhaustion(snapshot_->ad_campaign(p.ad), now, /*rejected=*/true);
         break;
       case billing::Outcome::kInvalid:
         ++m_.invalid_filtered;

@@ -63,7 +63,8 @@ struct RunMetrics {
   int64_t bot_clicks_charged = 0; // bot clicks billing did not catch
   int64_t budget_rejected_clicks = 0;  // clicks billing did not charge: budget spent
   int64_t campaign_days = 0;
-  int64_t campaign_days_exhausted = 0;  // spent >= 95% of the daily budget
+  // Spent >= 95% of the daily budget, or had a click refused for budget.
+  int64_t campaign_days_exhausted = 0;
   double mean_exhaustion_hour = 0;      // over exhausted campaign-days
   std::vector<SlotMetrics> slots;       // per slot, slot 1 first
   std::vector<AdvertiserMetrics> advertisers;

@@ -2,6 +2,7 @@
 // and that budgets, pacing and invalid-click filtering show up in the metrics.
 #include "sim/simulator.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -137,6 +138,25 @@ TEST(Simulator, TightBudgetsRunOutEarlierWithoutPacing) {
   ASSERT_GT(mu->campaign_days_exhausted, 0);
   // Without pacing, budget-limited campaigns spend early in the day; pacing spreads it out.
   EXPECT_LT(PacingError(*mp), PacingError(*mu));
+}
+
+TEST(Simulator, CtrBySlotFollowsExaminationWhenAttractivenessIsConstant) {
+  // attractiveness_exponent 0: every ad is equally attractive, so through the whole engine the
+  // shoppers' CTR in slot s is attractiveness_scale x examination[s].
+  Scenario s = Tiny();
+  s.mutable_clicks()->set_attractiveness_exponent(0);
+  s.mutable_clicks()->set_attractiveness_scale(0.4);
+  s.mutable_traffic()->set_queries_per_day(4000);
+  s.mutable_budgets()->set_unlimited(true);
+  auto m = Simulate(s, {.work_dir = TempDir("ctr_by_slot")});
+  ASSERT_TRUE(m.ok()) << m.status();
+  for (size_t i = 0; i < m->slots.size(); ++i) {
+    const SlotMetrics& sl = m->slots[i];
+    ASSERT_GT(sl.impressions, 500) << "slot " << i + 1;
+    const double p = 0.4 * Examination(s.clicks(), static_cast<int>(i));
+    const double ctr = static_cast<double>(sl.clicks) / static_cast<double>(sl.impressions);
+    EXPECT_NEAR(ctr, p, 5 * std::sqrt(p * (1 - p) / static_cast<double>(sl.impressions))) << "slot " << i + 1;
+  }
 }
 
 TEST(Simulator, ReportsProgress) {
