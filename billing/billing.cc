@@ -98,6 +98,10 @@ absl::Status Billing::UpsertCampaign(const CampaignBudget& budget) {
   return budgets_->Upsert(budget);
 }
 
+absl::Status Billing::UpsertCampaigns(absl::Span<const CampaignBudget> budgets) {
+  return budgets_->UpsertAll(budgets);
+}
+
 Eligibility Billing::EligibleToServe(absl::string_view campaign_id, absl::BitGenRef gen,
                                      int64_t max_price_micros) {
   const absl::Time now = clock_->Now();

@@ -89,6 +89,8 @@ class Billing {
   // Adds or refreshes a campaign's budget settings (call again when the catalog changes).
   // kInvalidArgument as BudgetStore::Upsert.
   absl::Status UpsertCampaign(const CampaignBudget& budget);
+  // The same for every campaign of a catalog version, in one step (BudgetStore::UpsertAll).
+  absl::Status UpsertCampaigns(absl::Span<const CampaignBudget> budgets);
 
   // Whether the campaign may enter an auction now: kUnknownCampaign without settings,
   // kBudgetExhausted if its remaining budget is below max(max_price_micros, 1), kPacedOut if

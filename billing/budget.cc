@@ -117,15 +117,61 @@ std::shared_ptr<InMemoryBudgetStore::Campaign> InMemoryBudgetStore::FindOrCreate
   return c;
 }
 
-absl::Status InMemoryBudgetStore::Upsert(const CampaignBudget& budget) {
+namespace {
+
+absl::Status ValidateBudget(const CampaignBudget& budget) {
   if (budget.campaign_id.empty()) return absl::InvalidArgumentError("campaign_id must be set");
   if (budget.daily_budget_micros <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("campaign ", budget.campaign_id,
                                                    ": daily_budget_micros must be > 0, got ",
                                                    budget.daily_budget_micros));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status BudgetStore::UpsertAll(absl::Span<const CampaignBudget> budgets) {
+  for (const CampaignBudget& b : budgets) {
+    absl::Status st = ValidateBudget(b);
+    if (!st.ok()) return st;
+  }
+  for (const CampaignBudget& b : budgets) {
+    absl::Status st = Upsert(b);
+    if (!st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryBudgetStore::Upsert(const CampaignBudget& budget) {
+  absl::Status st = ValidateBudget(budget);
+  if (!st.ok()) return st;
   auto c = FindOrCreate(budget.campaign_id);
   std::atomic_store(&c->settings, std::make_shared<const CampaignBudget>(budget));
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryBudgetStore::UpsertAll(absl::Span<const CampaignBudget> budgets) {
+  for (const CampaignBudget& b : budgets) {
+    absl::Status st = ValidateBudget(b);
+    if (!st.ok()) return st;
+  }
+  {
+    MutexLock lock(&mu_);
+    std::shared_ptr<const Table> table = std::atomic_load(&table_);
+    std::shared_ptr<Table> next;
+    for (const CampaignBudget& b : budgets) {
+      if (table->contains(b.campaign_id) || (next != nullptr && next->contains(b.campaign_id))) {
+        continue;
+      }
+      if (next == nullptr) next = std::make_shared<Table>(*table);  // one copy for the batch
+      next->emplace(b.campaign_id, std::make_shared<Campaign>());
+    }
+    if (next != nullptr) std::atomic_store(&table_, std::shared_ptr<const Table>(std::move(next)));
+  }
+  for (const CampaignBudget& b : budgets) {
+    std::atomic_store(&Find(b.campaign_id)->settings, std::make_shared<const CampaignBudget>(b));
+  }
   return absl::OkStatus();
 }
 

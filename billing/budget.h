@@ -24,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -78,6 +79,9 @@ class BudgetStore {
   // Adds or replaces a campaign's settings; spend so far is kept. kInvalidArgument if the id is
   // empty or daily_budget_micros <= 0.
   virtual absl::Status Upsert(const CampaignBudget& budget) = 0;
+  // Upsert for many campaigns at once (a whole catalog version). Validates every entry first and
+  // changes nothing if one is bad. The default calls Upsert per campaign.
+  virtual absl::Status UpsertAll(absl::Span<const CampaignBudget> budgets);
   // Spend and remaining budget at `now`. kNotFound for a campaign without settings.
   virtual absl::StatusOr<BudgetView> Query(absl::string_view campaign_id, absl::Time now) const = 0;
   // Atomically adds `amount_micros` if the policy allows it at `now`. kNotFound without settings.
@@ -104,6 +108,8 @@ class InMemoryBudgetStore final : public BudgetStore {
   InMemoryBudgetStore();
   ~InMemoryBudgetStore() override;
   absl::Status Upsert(const CampaignBudget& budget) override;
+  // Copies the table once for all new campaigns (Upsert copies it per new campaign).
+  absl::Status UpsertAll(absl::Span<const CampaignBudget> budgets) override;
   absl::StatusOr<BudgetView> Query(absl::string_view campaign_id, absl::Time now) const override;
   absl::StatusOr<ChargeDecision> TryCharge(absl::string_view campaign_id, int64_t amount_micros,
                                            absl::Time now) override;

@@ -71,10 +71,8 @@ struct GavelServer::State {
     absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
         CatalogFromProto(catalog, version, model);
     if (!snapshot.ok()) return snapshot.status();
-    for (const billing::CampaignBudget& b : engine::BudgetsFromCatalog((*snapshot)->catalog())) {
-      absl::Status st = billing->UpsertCampaign(b);
-      if (!st.ok()) return st;
-    }
+    absl::Status st = billing->UpsertCampaigns(engine::BudgetsFromCatalog((*snapshot)->catalog()));
+    if (!st.ok()) return st;
     engine->Publish(std::make_shared<const engine::Serving>(
         engine::Serving{.catalog = *std::move(snapshot), .rules = *std::move(rules)}));
     return absl::OkStatus();

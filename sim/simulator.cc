@@ -100,9 +100,11 @@ absl::Status Run::Setup(const std::string& ledger_dir) {
   absl::StatusOr<std::unique_ptr<billing::Billing>> b = billing::Billing::Open(config, &clock_);
   if (!b.ok()) return b.status();
   billing_ = *std::move(b);
-  for (const billing::CampaignBudget& budget : engine::BudgetsFromCatalog(snapshot_->catalog())) {
-    absl::Status st = billing_->UpsertCampaign(budget);
-    if (!st.ok()) return st;
+  const std::vector<billing::CampaignBudget> budgets =
+      engine::BudgetsFromCatalog(snapshot_->catalog());
+  absl::Status budgets_st = billing_->UpsertCampaigns(budgets);
+  if (!budgets_st.ok()) return budgets_st;
+  for (const billing::CampaignBudget& budget : budgets) {
     m_.budget_per_day_micros += budget.daily_budget_micros;
   }
   gate_ = std::make_unique<engine::BillingGate>(billing_.get());

@@ -1,5 +1,8 @@
 #include "billing/budget.h"
 
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 
@@ -85,6 +88,29 @@ TEST(MonthlyAverage, MonthToDateStaysUnderDailyTimesDaysElapsed) {
   EXPECT_EQ(store.Query("c1", may1)->remaining_micros, 10'000'000);
   // ... while in UTC it is still 30 April, so a UTC reading would be wrong: the zone matters.
   EXPECT_EQ(absl::ToCivilDay(may1, absl::UTCTimeZone()), absl::CivilDay(2026, 4, 30));
+}
+
+TEST(BudgetStore, UpsertAllAddsEveryCampaignOrNoneWhenOneIsBad) {
+  InMemoryBudgetStore store;
+  const absl::Time now = absl::FromUnixSeconds(1'790'000'000);
+  std::vector<CampaignBudget> budgets;
+  for (int i = 0; i < 1000; ++i) {
+    CampaignBudget b = MakeBudget(BudgetPolicy::kHard);
+    b.campaign_id = absl::StrCat("c-", i);
+    budgets.push_back(b);
+  }
+  budgets.push_back({.campaign_id = "c-bad", .daily_budget_micros = 0});
+  absl::Status st = store.UpsertAll(budgets);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "campaign c-bad: daily_budget_micros must be > 0, got 0");
+  EXPECT_EQ(store.Query("c-0", now).status().code(), absl::StatusCode::kNotFound);
+  budgets.pop_back();
+  ASSERT_TRUE(store.UpsertAll(budgets).ok());
+  for (const CampaignBudget& b : budgets) EXPECT_TRUE(store.Query(b.campaign_id, now).ok());
+  // Spend is kept across a second upsert of the same campaigns.
+  ASSERT_TRUE(store.TryCharge("c-7", 1'000, now).ok());
+  ASSERT_TRUE(store.UpsertAll(budgets).ok());
+  EXPECT_EQ(store.Query("c-7", now)->spent_today_micros, 1'000);
 }
 
 TEST(BudgetStore, UnknownCampaignAndBadSettings) {
