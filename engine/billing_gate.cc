@@ -2,10 +2,10 @@
 
 namespace gavel::engine {
 
-ServeVerdict BillingGate::Check(absl::string_view campaign_id, absl::Time /*now*/,
-                                absl::BitGenRef gen) {
+ServeVerdict BillingGate::Check(absl::string_view campaign_id, int64_t max_price_micros,
+                                absl::Time /*now*/, absl::BitGenRef gen) {
   // Billing reads the same injected clock the engine does.
-  switch (billing_->EligibleToServe(campaign_id, gen)) {
+  switch (billing_->EligibleToServe(campaign_id, gen, max_price_micros)) {
     case billing::Eligibility::kBudgetExhausted:
       return ServeVerdict::kBudgetExhausted;
     case billing::Eligibility::kPacedOut:

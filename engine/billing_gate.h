@@ -3,7 +3,7 @@
 // each catalog version.
 //
 //   BillingGate gate(billing.get());
-//   for (const auto& b : BudgetsFromCatalog(snapshot->catalog())) billing->UpsertCampaign(b);
+//   billing->UpsertCampaigns(BudgetsFromCatalog(snapshot->catalog()));
 //
 // Does not own `billing`. Thread-safe.
 #ifndef GAVEL_ENGINE_BILLING_GATE_H_
@@ -23,7 +23,8 @@ class BillingGate final : public ServingGate {
   explicit BillingGate(billing::Billing* billing) : billing_(billing) {}
 
   // Campaigns billing does not know (caller-supplied candidates) serve.
-  ServeVerdict Check(absl::string_view campaign_id, absl::Time now, absl::BitGenRef gen) override;
+  ServeVerdict Check(absl::string_view campaign_id, int64_t max_price_micros, absl::Time now,
+                     absl::BitGenRef gen) override;
 
  private:
   billing::Billing* const billing_;

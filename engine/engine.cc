@@ -50,6 +50,7 @@ struct Scratch {
   std::vector<AdOutcome> rows;  // one per auction candidate, same order
   std::vector<AdOutcome> held_back;  // gated out before the auction (explain only)
   absl::flat_hash_map<int64_t, ServeVerdict> verdicts;
+  absl::flat_hash_map<int64_t, int64_t> max_bid;  // per campaign, in this auction
 };
 
 Scratch& ThreadScratch() {
@@ -125,6 +126,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   sc.rows.clear();
   sc.held_back.clear();
   sc.verdicts.clear();
+  sc.max_bid.clear();
 
   result->request_id = request.request_id;
   result->auction_id = NextAuctionId();
@@ -137,7 +139,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   auto verdict = [&](int64_t campaign_key, absl::string_view campaign_id) {
     if (request.dry_run || gate_ == nullptr) return ServeVerdict::kServe;
     auto [it, inserted] = sc.verdicts.try_emplace(campaign_key, ServeVerdict::kServe);
-    if (inserted) it->second = gate_->Check(campaign_id, now, gen);
+    if (inserted) it->second = gate_->Check(campaign_id, sc.max_bid[campaign_key], now, gen);
     return it->second;
   };
   // Shows a row: fills a catalog ad's ids, once.
@@ -173,6 +175,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     absl::Status st = sc.retriever.Retrieve(catalog, *query, now, request.explain, &sc.retrieved);
     if (!st.ok()) return st;
     // On a product page the viewed product itself is never advertised to its own viewer.
+    for (const targeting::Candidate& c : sc.retrieved.candidates) {
+      int64_t& m = sc.max_bid[catalog.ad_campaign(c.ad)];
+      m = std::max(m, c.bid_micros);
+    }
     const int32_t viewed = request.targeting.placement == targeting::Placement::kProductPage
                                ? catalog.FindProduct(request.targeting.viewed_product_id)
                                : -1;
@@ -202,6 +208,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     auto intern = [](absl::flat_hash_map<absl::string_view, int64_t>& m, absl::string_view id) {
       return m.try_emplace(id, static_cast<int64_t>(m.size())).first->second;
     };
+    for (const ExternalCandidate& e : request.external) {
+      int64_t& m = sc.max_bid[intern(campaigns, e.campaign_id)];
+      m = std::max(m, e.bid_micros);
+    }
     for (const ExternalCandidate& e : request.external) {
       AdOutcome row;
       row.ad_id = e.candidate_id;

@@ -40,14 +40,17 @@ enum class ServeVerdict { kServe, kBudgetExhausted, kPacedOut };
 class ServingGate {
  public:
   virtual ~ServingGate() = default;
-  virtual ServeVerdict Check(absl::string_view campaign_id, absl::Time now,
-                             absl::BitGenRef gen) = 0;
+  // `max_price_micros` is the most this campaign could pay per click in this auction (its highest
+  // bid there): a campaign whose budget cannot cover it must not serve, or it would win clicks
+  // that billing then refuses to charge.
+  virtual ServeVerdict Check(absl::string_view campaign_id, int64_t max_price_micros,
+                             absl::Time now, absl::BitGenRef gen) = 0;
 };
 
 // A gate that lets everything serve (dry runs, tests, simulations without budgets).
 class OpenGate final : public ServingGate {
  public:
-  ServeVerdict Check(absl::string_view, absl::Time, absl::BitGenRef) override {
+  ServeVerdict Check(absl::string_view, int64_t, absl::Time, absl::BitGenRef) override {
     return ServeVerdict::kServe;
   }
 };

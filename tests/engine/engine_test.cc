@@ -19,12 +19,15 @@ namespace {
 // A gate with a fixed verdict per campaign id (serve by default).
 class FixedGate final : public ServingGate {
  public:
-  ServeVerdict Check(absl::string_view campaign_id, absl::Time, absl::BitGenRef) override {
+  ServeVerdict Check(absl::string_view campaign_id, int64_t max_price_micros, absl::Time,
+                     absl::BitGenRef) override {
     ++checks;
+    max_price[std::string(campaign_id)] = max_price_micros;
     auto it = verdicts.find(std::string(campaign_id));
     return it == verdicts.end() ? ServeVerdict::kServe : it->second;
   }
   std::map<std::string, ServeVerdict> verdicts;
+  std::map<std::string, int64_t> max_price;
   int checks = 0;
 };
 
@@ -165,6 +168,16 @@ TEST_F(EngineTest, TheGateHoldsBackCampaignsWithTheirReason) {
   }
   EXPECT_EQ(budget, 2);
   EXPECT_EQ(paced, 1);
+}
+
+// A campaign must be able to pay its highest bid in the auction, or it would win clicks that
+// billing then refuses to charge (free clicks).
+TEST_F(EngineTest, TheGateIsAskedWhetherEachCampaignCanAffordItsHighestBid) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
+  EXPECT_EQ(gate_.max_price["c-a"], 1'000'000);
+  EXPECT_EQ(gate_.max_price["c-b"], 2'000'000);
 }
 
 TEST_F(EngineTest, ADryRunSkipsTheGateAndSignsNothing) {

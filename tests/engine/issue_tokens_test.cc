@@ -15,7 +15,7 @@ namespace {
 // Holds back campaign "c-broke" as out of budget; counts checks.
 class FakeGate final : public ServingGate {
  public:
-  ServeVerdict Check(absl::string_view campaign_id, absl::Time, absl::BitGenRef) override {
+  ServeVerdict Check(absl::string_view campaign_id, int64_t, absl::Time, absl::BitGenRef) override {
     ++checks;
     return campaign_id == "c-broke" ? ServeVerdict::kBudgetExhausted : ServeVerdict::kServe;
   }

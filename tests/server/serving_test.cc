@@ -66,7 +66,7 @@ class HoldFactory final : public grpc::experimental::ServerInterceptorFactoryInt
 // A gate that blocks auctions until released, so they stay in flight.
 class LatchGate final : public engine::ServingGate {
  public:
-  engine::ServeVerdict Check(absl::string_view, absl::Time, absl::BitGenRef) override {
+  engine::ServeVerdict Check(absl::string_view, int64_t, absl::Time, absl::BitGenRef) override {
     MutexLock lock(&mu_);
     ++waiting_;
     cv_.SignalAll();
