@@ -159,6 +159,22 @@ TEST(Simulator, CtrBySlotFollowsExaminationWhenAttractivenessIsConstant) {
   }
 }
 
+TEST(Simulator, DurableLedgerChangesNothingButSpeed) {
+  // fsync or not, billing decides the same: the no-op sync only skips the disk flush.
+  Scenario fast = Tiny(), durable = Tiny();
+  fast.set_ingest_interval_seconds(3600);
+  durable.set_ingest_interval_seconds(3600);  // 24 fsyncs
+  durable.set_durable(true);
+  auto a = Simulate(fast, {.work_dir = TempDir("not_durable")});
+  auto b = Simulate(durable, {.work_dir = TempDir("durable")});
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::string dir_a = TempDir("not_durable_report"), dir_b = TempDir("durable_report");
+  ASSERT_TRUE(WriteReport(dir_a, OneRun(fast, *a)).ok());
+  ASSERT_TRUE(WriteReport(dir_b, OneRun(durable, *b)).ok());
+  EXPECT_EQ(Slurp(fs::path(dir_a) / "runs.csv"), Slurp(fs::path(dir_b) / "runs.csv"));
+  EXPECT_EQ(Slurp(fs::path(dir_a) / "advertisers.csv"), Slurp(fs::path(dir_b) / "advertisers.csv"));
+}
+
 TEST(Simulator, ReportsProgress) {
   Scenario s = Tiny();
   double last = 0;
