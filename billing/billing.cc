@@ -112,10 +112,12 @@ Eligibility Billing::EligibleToServe(absl::string_view campaign_id, absl::BitGen
   }
   const CampaignBudget& s = *view->settings;
   if (s.pacing) {
-    const absl::CivilDay day = CivilDayFromIndex(view->day);
-    const absl::Time start = absl::FromCivil(day, s.time_zone);
-    const absl::Time end = absl::FromCivil(day + 1, s.time_zone);
-    if (!pacer_.Participate(campaign_id, now, start, end, view->spent_today_micros,
+    auto day_bounds = [&] {
+      const absl::CivilDay day = CivilDayFromIndex(view->day);
+      return Pacer::DayBounds(absl::FromCivil(day, s.time_zone),
+                              absl::FromCivil(day + 1, s.time_zone));
+    };
+    if (!pacer_.Participate(campaign_id, now, day_bounds, view->spent_today_micros,
                             s.daily_budget_micros, gen)) {
       return Eligibility::kPacedOut;
     }

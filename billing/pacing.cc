@@ -101,9 +101,18 @@ void Pacer::Update(State& s, absl::Time now, absl::Time day_start, absl::Time da
 bool Pacer::Participate(absl::string_view campaign_id, absl::Time now, absl::Time day_start,
                         absl::Time day_end, int64_t spent_today, int64_t daily_target,
                         absl::BitGenRef gen) {
+  return Participate(
+      campaign_id, now, [&] { return DayBounds(day_start, day_end); }, spent_today, daily_target,
+      gen);
+}
+
+bool Pacer::Participate(absl::string_view campaign_id, absl::Time now,
+                        absl::FunctionRef<DayBounds()> day_bounds, int64_t spent_today,
+                        int64_t daily_target, absl::BitGenRef gen) {
   std::shared_ptr<State> s = Get(campaign_id);
   if (absl::ToUnixNanos(now) >= s->next_update_nanos.load()) {
-    Update(*s, now, day_start, day_end, spent_today, daily_target);
+    const DayBounds bounds = day_bounds();
+    Update(*s, now, bounds.first, bounds.second, spent_today, daily_target);
   }
   const double p = s->p.load();
   return p >= 1.0 || absl::Bernoulli(gen, p);

@@ -23,9 +23,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/random/bit_gen_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -56,6 +58,12 @@ class Pacer {
   bool Participate(absl::string_view campaign_id, absl::Time now, absl::Time day_start,
                    absl::Time day_end, int64_t spent_today, int64_t daily_target,
                    absl::BitGenRef gen);
+  // The same, with the day's bounds computed only when the controller is due to update (a
+  // time-zone conversion the auction path otherwise pays per campaign per auction).
+  using DayBounds = std::pair<absl::Time, absl::Time>;
+  bool Participate(absl::string_view campaign_id, absl::Time now,
+                   absl::FunctionRef<DayBounds()> day_bounds, int64_t spent_today,
+                   int64_t daily_target, absl::BitGenRef gen);
   // The current participation probability (initial_probability for an unseen campaign).
   double Probability(absl::string_view campaign_id) const;
   // F: the fraction of the day's target that should be spent by `now`, in [0, 1].
