@@ -1,23 +1,50 @@
-// EventService over gRPC's callback API: validate, convert, ingest through billing (which answers
-// only after the batch is durable), convert back, finish. Does not own billing. Thread-safe.
+// EventService over gRPC's callback API. Validation runs on gRPC's thread; ingestion (which waits
+// for the ledger's fsync) runs on a small pool of this service's own threads, so a slow disk never
+// holds the callback threads that auctions run on. Each call is answered only after its batch is
+// durable. When `max_queued` batches already wait, new ones get RESOURCE_EXHAUSTED; a batch whose
+// deadline passes while it waits is answered DEADLINE_EXCEEDED and has no effect.
+//
+// Does not own billing. Thread-safe. Destroy it only after the gRPC server has shut down.
 #ifndef GAVEL_SERVER_EVENT_SERVICE_H_
 #define GAVEL_SERVER_EVENT_SERVICE_H_
 
+#include <deque>
+#include <thread>
+#include <vector>
+
 #include "billing/billing.h"
+#include "common/sync.h"
 #include "gavel/v1/events.grpc.pb.h"
 
 namespace gavel::server {
 
 class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
  public:
-  explicit EventServiceImpl(billing::Billing* billing) : billing_(billing) {}
+  // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
+  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096);
+  ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
                                          const gavel::v1::ReportEventsRequest* request,
                                          gavel::v1::ReportEventsResponse* response) override;
 
  private:
+  struct Batch {
+    grpc::CallbackServerContext* ctx;
+    grpc::ServerUnaryReactor* reactor;
+    const gavel::v1::ReportEventsRequest* request;
+    gavel::v1::ReportEventsResponse* response;
+  };
+  void Work();
+  void Ingest(const Batch& batch);
+
   billing::Billing* const billing_;
+  const int max_queued_;
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace gavel::server
