@@ -89,27 +89,10 @@ absl::Status RemoteRun::Flush() {
   for (int i = 0; i < resp.results_size() && i < static_cast<int>(pending_.size()); ++i) {
     const gavel::v1::EventResult& r = resp.results(i);
     const Pending& p = pending_[i];
-    AdvertiserMetrics& adv = m_.advertisers[snapshot_->ad_advertiser(p.ad)];
-    switch (r.outcome()) {
-      case gavel::v1::EVENT_OUTCOME_CHARGED:
-        ++m_.charged_clicks;
-        m_.revenue_micros += r.charged_micros();
-        adv.spend_micros += r.charged_micros();
-        ++adv.charged_clicks;
-        m_.spend_by_bucket[p.bucket] += r.charged_micros();
-        if (p.bot) ++m_.bot_clicks_charged;
-        break;
-      case gavel::v1::EVENT_OUTCOME_BUDGET_EXHAUSTED:
-        ++m_.budget_rejected_clicks;
-        break;
-      case gavel::v1::EVENT_OUTCOME_INVALID:
-        ++m_.invalid_filtered;
-        if (r.invalid_reason() == gavel::v1::INVALID_REASON_REPEAT_CLICK) ++m_.invalid_repeat;
-        if (r.invalid_reason() == gavel::v1::INVALID_REASON_RATE_LIMITED) ++m_.invalid_rate_limited;
-        break;
-      default:
-        break;
-    }
+    // billing's Outcome and InvalidReason share gavel.v1's numbering.
+    CountClickOutcome(static_cast<billing::Outcome>(r.outcome()),
+                      static_cast<billing::InvalidReason>(r.invalid_reason()), r.charged_micros(),
+                      snapshot_->ad_advertiser(p.ad), p.bucket, p.bot, &m_);
   }
   batch_.Clear();
   pending_.clear();

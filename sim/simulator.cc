@@ -168,6 +168,37 @@ void Run::TrackExhaustion(int32_t campaign, absl::Time t, bool rejected) {
   exhaustion_hours_sum_ += absl::ToDoubleHours(t - day_start_);
 }
 
+}  // namespace
+
+void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
+                       int64_t charged_micros, int32_t advertiser, int bucket, bool bot,
+                       RunMetrics* m) {
+  switch (outcome) {
+    case billing::Outcome::kCharged: {
+      AdvertiserMetrics& adv = m->advertisers[advertiser];
+      ++m->charged_clicks;
+      m->revenue_micros += charged_micros;
+      adv.spend_micros += charged_micros;
+      ++adv.charged_clicks;
+      m->spend_by_bucket[bucket] += charged_micros;
+      if (bot) ++m->bot_clicks_charged;
+      break;
+    }
+    case billing::Outcome::kBudgetExhausted:
+      ++m->budget_rejected_clicks;
+      break;
+    case billing::Outcome::kInvalid:
+      ++m->invalid_filtered;
+      if (reason == billing::InvalidReason::kRepeatClick) ++m->invalid_repeat;
+      if (reason == billing::InvalidReason::kRateLimited) ++m->invalid_rate_limited;
+      break;
+    default:
+      break;
+  }
+}
+
+namespace {
+
 absl::Status Run::Flush() {
   if (events_.empty()) return absl::OkStatus();
   absl::StatusOr<std::vector<billing::EventResult>> results = billing_->Ingest(events_);
@@ -176,31 +207,14 @@ absl::Status Run::Flush() {
   for (size_t i = 0; i < results->size(); ++i) {
     const billing::EventResult& r = (*results)[i];
     const PendingClick& p = pending_[i];
-    AdvertiserMetrics& adv = m_.advertisers[snapshot_->ad_advertiser(p.ad)];
-    switch (r.outcome) {
-      case billing::Outcome::kCharged: {
-        ++m_.charged_clicks;
-        m_.revenue_micros += r.charged_micros;
-        adv.spend_micros += r.charged_micros;
-        ++adv.charged_clicks;
-        m_.spend_by_bucket[p.bucket] += r.charged_micros;
-        if (p.bot) ++m_.bot_clicks_charged;
-        const int32_t campaign = snapshot_->ad_campaign(p.ad);
-        campaign_spend_today_[campaign] += r.charged_micros;
-        TrackExhaustion(campaign, now, /*rejected=*/false);
-        break;
-      }
-      case billing::Outcome::kBudgetExhausted:
-        ++m_.budget_rejected_clicks;
-        TrackExhaustion(snapshot_->ad_campaign(p.ad), now, /*rejected=*/true);
-        break;
-      case billing::Outcome::kInvalid:
-        ++m_.invalid_filtered;
-        if (r.reason == billing::InvalidReason::kRepeatClick) ++m_.invalid_repeat;
-        if (r.reason == billing::InvalidReason::kRateLimited) ++m_.invalid_rate_limited;
-        break;
-      default:
-        break;
+    CountClickOutcome(r.outcome, r.reason, r.charged_micros, snapshot_->ad_advertiser(p.ad),
+                      p.bucket, p.bot, &m_);
+    const int32_t campaign = snapshot_->ad_campaign(p.ad);
+    if (r.outcome == billing::Outcome::kCharged) {
+      campaign_spend_today_[campaign] += r.charged_micros;
+      TrackExhaustion(campaign, now, /*rejected=*/false);
+    } else if (r.outcome == billing::Outcome::kBudgetExhausted) {
+      TrackExhaustion(campaign, now, /*rejected=*/true);
     }
   }
   events_.clear();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "billing/records.h"
 #include "sim/scenario.pb.h"
 
 namespace gavel::sim {
@@ -80,6 +81,12 @@ struct RunMetrics {
   double setup_seconds = 0;  // of which building the market, snapshot, billing and engine
   double latency_mean_us = 0, latency_p50_us = 0, latency_p99_us = 0;
 };
+
+// Adds one billed click to `m`: a charge to revenue, its advertiser and its pacing bucket; a
+// budget refusal or an invalid reason to their counters. The in-process and gRPC modes share it.
+void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
+                       int64_t charged_micros, int32_t advertiser, int bucket, bool bot,
+                       RunMetrics* m);
 
 // Derived metrics.
 double Rpm(const RunMetrics& m);          // revenue per thousand searches, currency units
