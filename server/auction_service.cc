@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "absl/random/random.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/support/message_allocator.h"
 #include "absl/strings/str_cat.h"
 #include "server/proto_convert.h"
 #include "server/status.h"
@@ -33,6 +35,39 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
 }
 
 }  // namespace
+
+// Puts each call's request and response on a fresh arena, freed when gRPC releases the call.
+class AuctionServiceImpl::ArenaAllocator final
+    : public grpc::MessageAllocator<gavel::v1::RunAuctionRequest, gavel::v1::RunAuctionResponse> {
+ public:
+  grpc::MessageHolder<gavel::v1::RunAuctionRequest, gavel::v1::RunAuctionResponse>*
+  AllocateMessages() override {
+    return new Holder();
+  }
+
+ private:
+  class Holder final
+      : public grpc::MessageHolder<gavel::v1::RunAuctionRequest, gavel::v1::RunAuctionResponse> {
+   public:
+    Holder() {
+      set_request(google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena_));
+      set_response(google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena_));
+    }
+    void Release() override { delete this; }
+
+   private:
+    google::protobuf::Arena arena_;
+  };
+};
+
+AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight)
+    : allocator_(std::make_unique<ArenaAllocator>()),
+      engine_(engine),
+      max_in_flight_(max_in_flight) {
+  SetMessageAllocatorFor_RunAuction(allocator_.get());
+}
+
+AuctionServiceImpl::~AuctionServiceImpl() = default;
 
 grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerContext* ctx,
                                                          const gavel::v1::RunAuctionRequest* request,
