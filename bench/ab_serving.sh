@@ -1,6 +1,8 @@
 #!/bin/bash
 # A/B of two gavel_server binaries, interleaved: bench/ab_serving.sh OLD_BINARY NEW_BINARY.
 # Each serves the 100k catalog; loadgen 64 in flight for 10 s; server CPU per call.
+# Needs bench/results/catalog_100000.json (bench/run_serving_bench.sh --quick writes it) and
+# bazel build -c opt --config=opt //tools/loadgen:gavel_loadgen. Loopback only; bounded in time.
 run() {
   local bin=$1 dir=$(mktemp -d)
   $bin --listen=127.0.0.1:0 --catalog=bench/results/catalog_100000.json --ledger_dir=$dir/ledger > $dir/out 2>&1 &
