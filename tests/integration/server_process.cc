@@ -1,12 +1,12 @@
 #include "tests/integration/server_process.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 
 #include "absl/strings/match.h"
@@ -26,7 +26,7 @@ std::string Runfile(const std::string& path) {
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const std::string& binary, const std::vector<std::string>& args) {
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   std::vector<std::string> argv_strings = {Runfile(binary), "--listen=127.0.0.1:0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   pid_t pid = fork();
@@ -34,8 +34,6 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
     std::vector<char*> argv;
     for (auto& s : argv_strings) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -45,32 +43,44 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   close(pipe_fds[1]);
   std::unique_ptr<ServerProcess> p(new ServerProcess());
   p->pid_ = pid;
-  p->out_fd_ = pipe_fds[0];
-  fcntl(p->out_fd_, F_SETFL, fcntl(p->out_fd_, F_GETFL) | O_NONBLOCK);
-
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < deadline) {
-    pollfd pfd{p->out_fd_, POLLIN, 0};
-    poll(&pfd, 1, 200);
+  // Drain the child's output for as long as it runs, so a chatty server (sanitizer reports, logs)
+  // never blocks on a full pipe.
+  const int fd = pipe_fds[0];
+  ServerProcess* self = p.get();
+  p->reader_ = std::thread([self, fd] {
     char buf[4096];
     ssize_t n;
-    while ((n = read(p->out_fd_, buf, sizeof(buf))) > 0) p->output_.append(buf, n);
+    while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+      if (n <= 0) continue;
+      MutexLock lock(&self->mu_);
+      self->output_.append(buf, n);
+      self->cv_.SignalAll();
+    }
+    close(fd);
+    MutexLock lock(&self->mu_);
+    self->eof_ = true;
+    self->cv_.SignalAll();
+  });
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  MutexLock lock(&p->mu_);
+  while (true) {
     const size_t at = p->output_.find("listening on ");
-    if (at != std::string::npos) {
-      const size_t end = p->output_.find('\n', at);
-      if (end != std::string::npos) {
-        p->address_ = p->output_.substr(at + 13, end - at - 13);
-        return p;
-      }
+    const size_t end = at == std::string::npos ? at : p->output_.find('\n', at);
+    if (end != std::string::npos) {
+      p->address_ = p->output_.substr(at + 13, end - at - 13);
+      return p;
     }
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      p->pid_ = -1;
+    if (p->eof_) {
       return absl::FailedPreconditionError(
-          absl::StrCat("server exited with status ", status, " before listening:\n", p->output_));
+          absl::StrCat("server exited before listening:\n", p->output_));
     }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("server did not listen in 60 s:\n", p->output_));
+    }
+    p->cv_.WaitWithTimeout(&p->mu_, deadline - absl::Now());
   }
-  return absl::DeadlineExceededError(absl::StrCat("server did not listen in 60 s:\n", p->output_));
 }
 
 int ServerProcess::Kill(int signal) {
@@ -83,15 +93,13 @@ int ServerProcess::Kill(int signal) {
 }
 
 std::string ServerProcess::Output() {
-  char buf[4096];
-  ssize_t n;
-  while (out_fd_ >= 0 && (n = read(out_fd_, buf, sizeof(buf))) > 0) output_.append(buf, n);
+  MutexLock lock(&mu_);
   return output_;
 }
 
 ServerProcess::~ServerProcess() {
   Kill(SIGKILL);
-  if (out_fd_ >= 0) close(out_fd_);
+  if (reader_.joinable()) reader_.join();  // EOF once the child is gone
 }
 
 }  // namespace gavel::testing

@@ -6,7 +6,8 @@
 //   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
 //   (*server)->Kill(SIGKILL);   // crash tests
 //
-// Start waits for the "listening on" line (no sleeps), up to 60 s. The destructor kills the child
+// Start waits for the "listening on" line (no sleeps: a thread drains the child's output, so a
+// chatty child never blocks on a full pipe), up to 60 s. The destructor kills the child
 // (SIGKILL) if it is still running. Not thread-safe.
 #ifndef GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
 #define GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
@@ -14,10 +15,12 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/sync.h"
 
 namespace gavel::testing {
 
@@ -40,9 +43,12 @@ class ServerProcess {
  private:
   ServerProcess() = default;
   pid_t pid_ = -1;
-  int out_fd_ = -1;
+  std::thread reader_;  // drains the child's stdout and stderr into output_
+  Mutex mu_;
+  CondVar cv_;
+  std::string output_ ABSL_GUARDED_BY(mu_);
+  bool eof_ ABSL_GUARDED_BY(mu_) = false;
   std::string address_;
-  std::string output_;
 };
 
 // The absolute path of a runfile (a data dependency), e.g. "data/demo_catalog.json".
