@@ -14,6 +14,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
   libssl-dev                 # HMAC-SHA256 for click tokens
+  zlib1g-dev                 # CRC-32 of ledger records
   libgtest-dev libgmock-dev
   libbenchmark-dev
   gnuplot-nox                # simulator plots
