@@ -218,7 +218,6 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       row.campaign_id = e.campaign_id;
       row.advertiser_id = e.advertiser_id;
       row.product_id = e.product_id;
-      row.external = true;
       row.bid_micros = e.bid_micros;
       row.quality = e.quality > 0 ? e.quality : 1.0;
       row.relevance = 1.0;

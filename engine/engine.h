@@ -102,11 +102,12 @@ enum class LossReason {
 // they are valid while both the result and the request are.
 struct AdOutcome {
   int32_t ad = -1;  // dense index of the catalog's product ad; -1 for a caller candidate
+  // A caller-supplied candidate: no catalog ad, no matched target.
+  bool external() const { return ad < 0; }
   absl::string_view ad_id, ad_group_id, campaign_id, advertiser_id, product_id;
   targeting::MatchedTarget matched;    // keyword_text points into the snapshot
   absl::string_view target_id;         // the manual target's id; empty for automatic targeting
   absl::string_view matched_object_id; // the product or category a product/category target names
-  bool external = false;             // a caller-supplied candidate (no matched target)
   int64_t bid_micros = 0;
   double relevance = 0, predicted_ctr = 0, quality = 0, score = 0;
   int slot = 0;  // 1-based; 0 = did not win

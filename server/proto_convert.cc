@@ -22,7 +22,7 @@ auction::Mechanism MechanismFromProto(gavel::v1::Mechanism m) {
 }
 
 void MatchedToProto(const engine::AdOutcome& row, gavel::v1::MatchedTarget* out) {
-  if (row.external) return;
+  if (row.external()) return;
   const targeting::MatchedTarget& m = row.matched;
   out->set_target_id(std::string(row.target_id));
   switch (m.kind) {
@@ -134,7 +134,7 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
     pw->set_ad_group_id(std::string(w.ad_group_id));
     pw->set_ad_id(std::string(w.ad_id));
     pw->set_product_id(std::string(w.product_id));
-    if (!w.external) MatchedToProto(w, pw->mutable_matched_target());
+    MatchedToProto(w, pw->mutable_matched_target());
     pw->set_cpc_micros(w.cpc_micros);
     pw->set_bid_micros(w.bid_micros);
     pw->set_rank_score(w.score);
@@ -151,7 +151,7 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
     pe->set_campaign_id(std::string(e.campaign_id));
     pe->set_ad_group_id(std::string(e.ad_group_id));
     pe->set_product_id(std::string(e.product_id));
-    if (!e.external) MatchedToProto(e, pe->mutable_matched_target());
+    MatchedToProto(e, pe->mutable_matched_target());
     pe->set_bid_micros(e.bid_micros);
     pe->set_relevance(e.relevance);
     pe->set_predicted_ctr(e.predicted_ctr);

@@ -208,7 +208,7 @@ TEST_F(EngineTest, CallerCandidatesAreAuctionedWithoutTheCatalog) {
   EXPECT_EQ(result.winners[0].cpc_micros, 1'000'000);  // y's score 1.0 / x's quality 1.0
   EXPECT_EQ(result.winners[1].ad_id, "y");             // z advertises p2 too and scores lower
   EXPECT_EQ(result.winners[1].cpc_micros, 10'000);     // no competitor: the minimum CPC
-  EXPECT_TRUE(result.winners[0].external);
+  EXPECT_TRUE(result.winners[0].external());
 }
 
 TEST_F(EngineTest, ABadQueryIsInvalidArgument) {
