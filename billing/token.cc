@@ -1,8 +1,6 @@
 #include "billing/token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <fstream>
 #include <utility>
@@ -21,7 +19,7 @@ namespace {
 using internal::ByteReader;
 
 constexpr uint8_t kTokenVersion = 1;
-constexpr size_t kMacBytes = 32;
+constexpr size_t kMacBytes = HmacSha256::kBytes;
 constexpr size_t kTokenIdBytes = 16;
 
 bool ValidKeyId(absl::string_view id) {
@@ -34,17 +32,9 @@ bool ValidKeyId(absl::string_view id) {
   return true;
 }
 
-std::string Hmac(absl::string_view secret, absl::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
 std::string EncodePayload(const TokenClaims& c) {
   std::string out;
-  out.reserve(128);
+  out.reserve(192);  // room for the MAC the issuer appends
   out.push_back(static_cast<char>(kTokenVersion));
   out.push_back(static_cast<char>(c.type));
   internal::PutBytes(&out, c.key_id);
@@ -85,12 +75,22 @@ bool DecodeRest(ByteReader* r, TokenClaims* c) {
 
 }  // namespace
 
-uint64_t HashUserId(const Key& key, absl::string_view user_id) {
+uint64_t HashUserId(const HmacSha256& key_mac, absl::string_view user_id) {
   if (user_id.empty()) return 0;
-  const std::string mac = Hmac(key.secret, absl::StrCat("user:", user_id));
+  unsigned char mac[HmacSha256::kBytes];
+  key_mac.Sign("user:", user_id, mac);
   uint64_t h = 0;
-  for (int i = 0; i < 8; ++i) h = (h << 8) | static_cast<uint8_t>(mac[i]);
+  for (int i = 0; i < 8; ++i) h = (h << 8) | mac[i];
   return h == 0 ? 1 : h;  // 0 is reserved for "no user"
+}
+
+uint64_t HashUserId(const Key& key, absl::string_view user_id) {
+  return HashUserId(HmacSha256(key.secret), user_id);
+}
+
+Keyring::Keyring(std::vector<Key> keys) : keys_(std::move(keys)) {
+  macs_.reserve(keys_.size());
+  for (const Key& k : keys_) macs_.push_back(std::make_unique<const HmacSha256>(k.secret));
 }
 
 absl::StatusOr<std::shared_ptr<const Keyring>> Keyring::Create(std::vector<Key> keys) {
@@ -176,7 +176,8 @@ absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w) const {
   c.product_id = w.product_id;
   c.price_micros = w.price_micros;
   c.placement = w.placement;
-  c.user_hash = HashUserId(key, w.user_id);
+  const HmacSha256& mac = keyring_->Mac(key);
+  c.user_hash = HashUserId(mac, w.user_id);
   c.issued_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   c.expires_at = c.issued_at + options_.ttl;
   c.key_id = key.id;
@@ -184,7 +185,10 @@ absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w) const {
   for (TokenType type : {TokenType::kClick, TokenType::kImpression}) {
     c.type = type;
     std::string payload = EncodePayload(c);
-    payload += Hmac(key.secret, payload);
+    const size_t signed_bytes = payload.size();
+    payload.resize(signed_bytes + HmacSha256::kBytes);
+    mac.Sign(absl::string_view(payload.data(), signed_bytes),
+             reinterpret_cast<unsigned char*>(&payload[signed_bytes]));
     std::string token = absl::WebSafeBase64Escape(payload);
     if (token.size() > kMaxTokenBytes) {
       return absl::InvalidArgumentError(absl::StrCat("token would be ", token.size(),
@@ -211,7 +215,7 @@ TokenVerifier::TokenVerifier(std::shared_ptr<const Keyring> keyring) : keyring_(
 
 uint64_t TokenVerifier::UserHash(absl::string_view key_id, absl::string_view user_id) const {
   const Key* key = keyring_->Find(key_id);
-  return key == nullptr ? 0 : HashUserId(*key, user_id);
+  return key == nullptr ? 0 : HashUserId(keyring_->Mac(*key), user_id);
 }
 
 VerifyResult TokenVerifier::Verify(absl::string_view token, TokenType expected,
@@ -241,8 +245,9 @@ VerifyResult TokenVerifier::Verify(absl::string_view token, TokenType expected,
     result.error = TokenError::kUnknownKey;
     return result;
   }
-  const std::string expected_mac = Hmac(key->secret, payload);
-  if (CRYPTO_memcmp(expected_mac.data(), mac.data(), kMacBytes) != 0) return result;
+  unsigned char expected_mac[HmacSha256::kBytes];
+  keyring_->Mac(*key).Sign(payload, expected_mac);
+  if (CRYPTO_memcmp(expected_mac, mac.data(), kMacBytes) != 0) return result;
   if (!DecodeRest(&r, &c)) return result;  // signed by us yet malformed: treat as forged
   c.type = static_cast<TokenType>(type);
   result.claims = std::move(c);

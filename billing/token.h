@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "billing/clock.h"
+#include "billing/hmac.h"
 
 namespace gavel::billing {
 
@@ -51,10 +52,13 @@ class Keyring {
   const Key& current() const { return keys_.front(); }
   // Null if `id` is unknown.
   const Key* Find(absl::string_view id) const;
+  // The MAC of `key`, which must be one of this ring's keys (current() or a Find result).
+  const HmacSha256& Mac(const Key& key) const { return *macs_[&key - keys_.data()]; }
 
  private:
-  explicit Keyring(std::vector<Key> keys) : keys_(std::move(keys)) {}
+  explicit Keyring(std::vector<Key> keys);
   std::vector<Key> keys_;
+  std::vector<std::unique_ptr<const HmacSha256>> macs_;  // macs_[i] is keyed with keys_[i]
 };
 
 // What a token says. `user_hash` is the first 8 bytes of HMAC-SHA256(key, "user:" + user_id); the
@@ -143,6 +147,8 @@ class TokenVerifier {
 
 // The hash stored in tokens for `user_id` under `key`. Empty user id hashes to 0.
 uint64_t HashUserId(const Key& key, absl::string_view user_id);
+// The same with the key's precomputed MAC (Keyring::Mac).
+uint64_t HashUserId(const HmacSha256& key_mac, absl::string_view user_id);
 
 }  // namespace gavel::billing
 
