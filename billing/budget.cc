@@ -52,7 +52,8 @@ int64_t Remaining(BudgetPolicy policy, int64_t daily, int64_t day_of_month, int6
 // Several writers may try at once; all but one give up (TryStore returns false).
 template <typename T>
 class SeqlockCell {
-  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(uint64_t) == 0,
+  static_assert(std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&
+                    sizeof(T) % sizeof(uint64_t) == 0,
                 "T must be plain words: padding would be copied uninitialised");
   static constexpr size_t kWords = sizeof(T) / sizeof(uint64_t);
 
@@ -145,30 +146,35 @@ bool BudgetStore::CanSpend(absl::string_view campaign_id, absl::Time now,
 // the cached local day: `day_cache` holds the settings the auction needs and the local day they
 // were computed for, tagged with the `settings_gen` they came from. Any reader that finds the cache
 // stale (another day, or settings upserted since) recomputes it and tries to publish it.
-struct InMemoryBudgetStore::Campaign final : public BudgetHandle {
-  // The cached local day. Plain int64 words, for the SeqlockCell.
+struct alignas(64) InMemoryBudgetStore::Campaign final : public BudgetHandle {
+  // The cached local day: plain words for the SeqlockCell, one cache line.
   struct LocalDay {
     int64_t settings_gen = -1;  // -1: nothing cached yet
-    // Every instant in [valid_from, valid_until) (unix nanos) has local day `day`.
-    int64_t valid_from_ns = 0, valid_until_ns = 0;
-    int64_t day = 0, month = 0, day_of_month = 0;
+    // Every instant in [valid_from, end) (unix nanos) has local day `day`.
+    int64_t valid_from_ns = 0;
     int64_t start_ns = 0, end_ns = 0;  // FromCivil(day), FromCivil(day + 1)
-    int64_t daily_budget_micros = 0, policy = 0, pacing = 0;
+    int64_t day = 0;
+    int64_t daily_budget_micros = 0;
+    int32_t month = 0, day_of_month = 0;  // MonthIndex(day), CivilDayFromIndex(day).day()
+    int32_t policy = 0, pacing = 0;
   };
+  static_assert(sizeof(LocalDay) == 64);
   struct Counters {
     int64_t day, day_spend, month, month_spend;
   };
 
-  mutable Mutex mu;
-  std::map<int64_t, int64_t> spend_by_day ABSL_GUARDED_BY(mu);
-  std::shared_ptr<const CampaignBudget> settings;  // atomic_load/atomic_store only
-  std::atomic<int64_t> settings_gen{0};            // bumped after each store to `settings`
+  // What every handle read touches comes first: with the vtable pointer, two cache lines.
+  std::atomic<int64_t> settings_gen{0};  // bumped after each store to `settings`
+  mutable SeqlockCell<LocalDay> day_cache{LocalDay{}};
   std::atomic<uint64_t> seq{0};
   std::atomic<int64_t> pub_day{INT64_MIN};  // latest day with spend
   std::atomic<int64_t> pub_day_spend{0};
   std::atomic<int64_t> pub_month{INT64_MIN};
   std::atomic<int64_t> pub_month_spend{0};
-  mutable SeqlockCell<LocalDay> day_cache{LocalDay{}};
+
+  mutable Mutex mu;
+  std::map<int64_t, int64_t> spend_by_day ABSL_GUARDED_BY(mu);
+  std::shared_ptr<const CampaignBudget> settings;  // atomic_load/atomic_store only
 
   void SetSettings(const CampaignBudget& budget) {
     std::atomic_store(&settings, std::make_shared<const CampaignBudget>(budget));
@@ -234,7 +240,7 @@ struct InMemoryBudgetStore::Campaign final : public BudgetHandle {
     const absl::Time end = absl::FromCivil(civil + 1, s->time_zone);
     d->settings_gen = gen;
     d->day = civil - kEpochDay;
-    d->month = MonthIndex(d->day);
+    d->month = static_cast<int32_t>(MonthIndex(d->day));
     d->day_of_month = civil.day();
     d->start_ns = absl::ToUnixNanos(start);
     d->end_ns = absl::ToUnixNanos(end);
@@ -245,9 +251,8 @@ struct InMemoryBudgetStore::Campaign final : public BudgetHandle {
     d->valid_from_ns = midnight.kind == absl::TimeZone::TimeInfo::REPEATED
                            ? absl::ToUnixNanos(midnight.post)
                            : d->start_ns;
-    d->valid_until_ns = d->end_ns;
     d->daily_budget_micros = s->daily_budget_micros;
-    d->policy = static_cast<int64_t>(s->policy);
+    d->policy = static_cast<int32_t>(s->policy);
     d->pacing = s->pacing ? 1 : 0;
     day_cache.TryStore(*d);
     return true;
@@ -256,8 +261,7 @@ struct InMemoryBudgetStore::Campaign final : public BudgetHandle {
   ServingBudget Read(absl::Time now) const override {
     const int64_t now_ns = absl::ToUnixNanos(now);
     LocalDay d = day_cache.Load();
-    if (d.settings_gen != settings_gen.load() || now_ns < d.valid_from_ns ||
-        now_ns >= d.valid_until_ns) {
+    if (d.settings_gen != settings_gen.load() || now_ns < d.valid_from_ns || now_ns >= d.end_ns) {
       if (!RefreshDay(now, &d)) return {};
     }
     const auto [spent_today, spent_month] = SpendFor(d.day, d.month);

@@ -8,9 +8,10 @@
 namespace gavel::billing {
 
 struct Pacer::State {
-  Mutex mu;
+  // Read by every Participate: first, so both share a cache line.
   std::atomic<double> p;
   std::atomic<int64_t> next_update_nanos{INT64_MIN};
+  Mutex mu;
   absl::Time day_start ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   absl::Time last_update ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   int64_t last_spend ABSL_GUARDED_BY(mu) = 0;
