@@ -49,7 +49,8 @@ int64_t Remaining(BudgetPolicy policy, int64_t daily, int64_t day_of_month, int6
 
 // A value that readers copy without a lock while writers replace it: a seqlock whose data are
 // atomic words, so the reads racing a writer that the seqlock then discards are not data races.
-// Several writers may try at once; all but one give up (TryStore returns false).
+// Neither side waits: a reader that meets a writer gets nothing (TryLoad is false), and of several
+// writers at once all but one give up (TryStore is false).
 template <typename T>
 class SeqlockCell {
   static_assert(std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&
@@ -60,17 +61,15 @@ class SeqlockCell {
  public:
   explicit SeqlockCell(const T& value) { TryStore(value); }
 
-  T Load() const {
+  // Copies the value to `out`; false (and `out` unchanged) if a writer was publishing meanwhile.
+  bool TryLoad(T* out) const {
+    const uint64_t s = seq_.load();
+    if (s & 1) return false;
     uint64_t words[kWords];
-    while (true) {
-      const uint64_t s = seq_.load();
-      if (s & 1) continue;  // a writer is between its two increments
-      for (size_t i = 0; i < kWords; ++i) words[i] = words_[i].load();
-      if (seq_.load() == s) break;
-    }
-    T value;
-    std::memcpy(&value, words, sizeof(T));
-    return value;
+    for (size_t i = 0; i < kWords; ++i) words[i] = words_[i].load();
+    if (seq_.load() != s) return false;
+    std::memcpy(out, words, sizeof(T));
+    return true;
   }
 
   // Publishes `value` unless another writer is publishing right now.
@@ -145,7 +144,8 @@ bool BudgetStore::CanSpend(absl::string_view campaign_id, absl::Time now,
 // Handle reads (Read) use neither `settings` nor a time-zone conversion while `now` stays within
 // the cached local day: `day_cache` holds the settings the auction needs and the local day they
 // were computed for, tagged with the `settings_gen` they came from. Any reader that finds the cache
-// stale (another day, or settings upserted since) recomputes it and tries to publish it.
+// stale (another day, or settings upserted since) or being written recomputes it, and tries to
+// publish it.
 struct alignas(64) InMemoryBudgetStore::Campaign final : public BudgetHandle {
   // The cached local day: plain words for the SeqlockCell, one cache line.
   struct LocalDay {
@@ -260,8 +260,9 @@ struct alignas(64) InMemoryBudgetStore::Campaign final : public BudgetHandle {
 
   ServingBudget Read(absl::Time now) const override {
     const int64_t now_ns = absl::ToUnixNanos(now);
-    LocalDay d = day_cache.Load();
-    if (d.settings_gen != settings_gen.load() || now_ns < d.valid_from_ns || now_ns >= d.end_ns) {
+    LocalDay d;
+    if (!day_cache.TryLoad(&d) || d.settings_gen != settings_gen.load() ||
+        now_ns < d.valid_from_ns || now_ns >= d.end_ns) {
       if (!RefreshDay(now, &d)) return {};
     }
     const auto [spent_today, spent_month] = SpendFor(d.day, d.month);
