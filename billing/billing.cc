@@ -125,6 +125,27 @@ Eligibility Billing::EligibleToServe(absl::string_view campaign_id, absl::BitGen
   return Eligibility::kEligible;
 }
 
+CampaignHandle Billing::Resolve(absl::string_view campaign_id) {
+  return {.budget = budgets_->Resolve(campaign_id), .pacing = pacer_.Resolve(campaign_id)};
+}
+
+Eligibility Billing::EligibleToServe(const CampaignHandle& campaign, absl::BitGenRef gen,
+                                     int64_t max_price_micros) {
+  const absl::Time now = clock_->Now();
+  const ServingBudget b = campaign.budget->Read(now);
+  if (!b.known) return Eligibility::kUnknownCampaign;
+  if (b.remaining_micros < std::max<int64_t>(max_price_micros, 1)) {
+    return Eligibility::kBudgetExhausted;
+  }
+  if (b.pacing &&
+      !pacer_.Participate(
+          campaign.pacing, now, [&] { return Pacer::DayBounds(b.day_start, b.day_end); },
+          b.spent_today_micros, b.daily_budget_micros, gen)) {
+    return Eligibility::kPacedOut;
+  }
+  return Eligibility::kEligible;
+}
+
 int64_t Billing::DayFor(absl::string_view campaign_id, absl::Time now) const {
   auto view = budgets_->Query(campaign_id, now);
   return view.ok() ? view->day : DayIndex(now, absl::UTCTimeZone());

@@ -5,6 +5,8 @@
 //   auto billing = Billing::Open({.ledger_dir = dir, .keyring = keyring}, &clock);
 //   (*billing)->UpsertCampaign({.campaign_id = "c1", .daily_budget_micros = 50'000'000});
 //   if ((*billing)->EligibleToServe("c1", gen, bid) == Eligibility::kEligible) { /* compete */ }
+//   CampaignHandle c1 = (*billing)->Resolve("c1");  // once, e.g. per catalog snapshot
+//   if ((*billing)->EligibleToServe(c1, gen, bid) == Eligibility::kEligible) { /* the same */ }
 //   TokenPair tokens = *(*billing)->issuer().Issue(winner);
 //   absl::StatusOr<std::vector<EventResult>> results = (*billing)->Ingest(events);
 //
@@ -77,6 +79,13 @@ struct BillingConfig {
 
 enum class Eligibility { kEligible, kBudgetExhausted, kPacedOut, kUnknownCampaign };
 
+// A campaign resolved once (Billing::Resolve) for the auction path: its budget entry and pacing
+// state. Cheap to copy. Valid while the Billing object that made it lives.
+struct CampaignHandle {
+  std::shared_ptr<const BudgetHandle> budget;
+  Pacer::Handle pacing;
+};
+
 class Billing {
  public:
   // Opens the ledger in config.ledger_dir, loads the newest snapshot and replays the log after it.
@@ -96,6 +105,15 @@ class Billing {
   // kBudgetExhausted if its remaining budget is below max(max_price_micros, 1), kPacedOut if
   // pacing throttles it for this auction.
   Eligibility EligibleToServe(absl::string_view campaign_id, absl::BitGenRef gen,
+                              int64_t max_price_micros = 1);
+  // Resolves a campaign for the overload below, known to billing or not (yet): budget settings
+  // upserted later are seen through the handle. Resolve after UpsertCampaigns, though: the budget
+  // store may resolve a campaign it does not know yet to its slower by-id path.
+  CampaignHandle Resolve(absl::string_view campaign_id);
+  // The same verdict as EligibleToServe(campaign_id, ...), drawing from `gen` the same way (one
+  // Bernoulli draw, only while the campaign's pacing probability is below 1), without looking the
+  // campaign up by id, taking a lock, or converting time zones while the local day is unchanged.
+  Eligibility EligibleToServe(const CampaignHandle& campaign, absl::BitGenRef gen,
                               int64_t max_price_micros = 1);
 
   // Signs tokens for auction winners.

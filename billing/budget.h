@@ -8,10 +8,17 @@
 //   if (store.CanSpend("c1", clock.Now(), /*amount_micros=*/bid)) { /* may compete */ }
 //   absl::StatusOr<ChargeDecision> d = store.TryCharge("c1", 450'000, clock.Now());
 //
+// The auction path resolves each campaign once (Resolve) and reads through the handle, which skips
+// the id lookup; the in-memory store's handle also caches the campaign's local day, so the
+// time-zone conversion runs once per local day rather than per read:
+//
+//   std::shared_ptr<const BudgetHandle> c1 = store.Resolve("c1");
+//   ServingBudget b = c1->Read(clock.Now());  // the same numbers as Query("c1", now)
+//
 // BudgetStore is an interface so replicas can share one store; InMemoryBudgetStore is the
-// in-process one. Thread-safe. Its reads (Query, CanSpend) take no lock that a charge holds: each
-// campaign publishes its counters through a seqlock of atomics, and the campaign table is an
-// immutable map swapped on insert.
+// in-process one. Thread-safe. Its reads (Query, CanSpend, BudgetHandle::Read) take no lock that a
+// charge holds: each campaign publishes its counters through a seqlock of atomics, and the
+// campaign table is an immutable map swapped on insert.
 #ifndef GAVEL_BILLING_BUDGET_H_
 #define GAVEL_BILLING_BUDGET_H_
 
@@ -61,6 +68,29 @@ struct BudgetView {
   int64_t remaining_micros = 0;    // the most one charge may still be, >= 0
 };
 
+// What the auction path needs about a campaign at one instant (BudgetHandle::Read): BudgetView's
+// numbers and the settings that matter there, without a reference to the settings object.
+struct ServingBudget {
+  bool known = false;  // false: no settings (Query's kNotFound); the other fields are unset
+  int64_t day = 0;     // DayIndex(now, time_zone)
+  // The local day's bounds, FromCivil(day) and FromCivil(day + 1) in the campaign's time zone.
+  absl::Time day_start, day_end;
+  int64_t spent_today_micros = 0;
+  int64_t remaining_micros = 0;  // as BudgetView
+  int64_t daily_budget_micros = 0;
+  bool pacing = false;
+};
+
+// One campaign of a BudgetStore, resolved once by id (BudgetStore::Resolve) so that repeated
+// reads skip the lookup. Thread-safe.
+class BudgetHandle {
+ public:
+  virtual ~BudgetHandle() = default;
+  // The same numbers as the store's Query(campaign_id, now); known == false where that is
+  // kNotFound. Settings upserted since Resolve are seen, as Query sees them.
+  virtual ServingBudget Read(absl::Time now) const = 0;
+};
+
 struct ChargeDecision {
   bool charged = false;  // false: the charge would cross a cap; nothing was added
   int64_t day = 0;       // the local day the spend counts for
@@ -95,6 +125,10 @@ class BudgetStore {
   // shared store that persists spend itself returns false and is not replayed into.
   virtual bool RebuiltFromLedger() const { return true; }
 
+  // A handle on `campaign_id`, for campaigns known or not (yet); never null. It must not outlive
+  // the store. The default reads through Query by id; a store overrides it to skip the lookup.
+  virtual std::shared_ptr<const BudgetHandle> Resolve(absl::string_view campaign_id) const;
+
   // True if a charge of `amount_micros` (>= 1) would fit now; false also for unknown campaigns.
   bool CanSpend(absl::string_view campaign_id, absl::Time now, int64_t amount_micros = 1) const;
 };
@@ -115,6 +149,9 @@ class InMemoryBudgetStore final : public BudgetStore {
                                            absl::Time now) override;
   void AddSpend(absl::string_view campaign_id, int64_t day, int64_t amount_micros) override;
   std::vector<SpendRow> ExportSpend() const override;
+  // A known campaign's handle is its entry in the table (entries are never removed), which caches
+  // the local day; an unknown one's reads go through Query by id until it is resolved again.
+  std::shared_ptr<const BudgetHandle> Resolve(absl::string_view campaign_id) const override;
 
  private:
   struct Campaign;

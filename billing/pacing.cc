@@ -8,9 +8,10 @@
 namespace gavel::billing {
 
 struct Pacer::State {
-  Mutex mu;
+  // Read by every Participate: first, so both share a cache line.
   std::atomic<double> p;
   std::atomic<int64_t> next_update_nanos{INT64_MIN};
+  Mutex mu;
   absl::Time day_start ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   absl::Time last_update ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   int64_t last_spend ABSL_GUARDED_BY(mu) = 0;
@@ -44,16 +45,16 @@ double Pacer::TargetFraction(absl::Time now, absl::Time day_start, absl::Time da
   return cumulative_[h] + (x - h) * (cumulative_[h + 1] - cumulative_[h]);
 }
 
-std::shared_ptr<Pacer::State> Pacer::Get(absl::string_view campaign_id) {
+Pacer::Handle Pacer::Resolve(absl::string_view campaign_id) {
   {
     ReaderMutexLock lock(&mu_);
     auto it = states_.find(campaign_id);
-    if (it != states_.end()) return it->second;
+    if (it != states_.end()) return Handle(it->second.get());
   }
   MutexLock lock(&mu_);
   auto& s = states_[campaign_id];
-  if (s == nullptr) s = std::make_shared<State>(config_.initial_probability);
-  return s;
+  if (s == nullptr) s = std::make_unique<State>(config_.initial_probability);
+  return Handle(s.get());
 }
 
 double Pacer::Probability(absl::string_view campaign_id) const {
@@ -109,12 +110,18 @@ bool Pacer::Participate(absl::string_view campaign_id, absl::Time now, absl::Tim
 bool Pacer::Participate(absl::string_view campaign_id, absl::Time now,
                         absl::FunctionRef<DayBounds()> day_bounds, int64_t spent_today,
                         int64_t daily_target, absl::BitGenRef gen) {
-  std::shared_ptr<State> s = Get(campaign_id);
-  if (absl::ToUnixNanos(now) >= s->next_update_nanos.load()) {
+  return Participate(Resolve(campaign_id), now, day_bounds, spent_today, daily_target, gen);
+}
+
+bool Pacer::Participate(Handle campaign, absl::Time now,
+                        absl::FunctionRef<DayBounds()> day_bounds, int64_t spent_today,
+                        int64_t daily_target, absl::BitGenRef gen) {
+  State& s = *campaign.state_;
+  if (absl::ToUnixNanos(now) >= s.next_update_nanos.load()) {
     const DayBounds bounds = day_bounds();
-    Update(*s, now, bounds.first, bounds.second, spent_today, daily_target);
+    Update(s, now, bounds.first, bounds.second, spent_today, daily_target);
   }
-  const double p = s->p.load();
+  const double p = s.p.load();
   return p >= 1.0 || absl::Bernoulli(gen, p);
 }
 

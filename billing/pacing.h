@@ -15,7 +15,8 @@
 // F is the target fraction of the daily target B spent by time t, S(t) the spend so far.
 //
 // Thread-safe. Participate reads p from an atomic; only the one caller that runs a due update
-// takes the campaign's lock. Randomness comes only from the caller's generator.
+// takes the campaign's lock. Randomness comes only from the caller's generator. The auction path
+// resolves a campaign once (Resolve) and passes the Handle, skipping the id lookup and its lock.
 #ifndef GAVEL_BILLING_PACING_H_
 #define GAVEL_BILLING_PACING_H_
 
@@ -49,9 +50,26 @@ struct PacingConfig {
 };
 
 class Pacer {
+ private:
+  struct State;
+
  public:
+  // One campaign's pacing state, resolved once by id. Copyable; valid for the Pacer's lifetime
+  // (states are never removed). A default-constructed Handle must not be passed to Participate.
+  class Handle {
+   public:
+    Handle() = default;
+
+   private:
+    friend class Pacer;
+    explicit Handle(State* state) : state_(state) {}
+    State* state_ = nullptr;
+  };
+
   explicit Pacer(PacingConfig config = {});
   ~Pacer();
+  // The campaign's state, created (at initial_probability) if it has none yet.
+  Handle Resolve(absl::string_view campaign_id);
   // True if the campaign should take part in an auction at `now`. `day_start`/`day_end` bound the
   // campaign's local day, `spent_today` is its spend so far today and `daily_target` what it should
   // spend by day_end. Always true while p == 1.
@@ -64,21 +82,23 @@ class Pacer {
   bool Participate(absl::string_view campaign_id, absl::Time now,
                    absl::FunctionRef<DayBounds()> day_bounds, int64_t spent_today,
                    int64_t daily_target, absl::BitGenRef gen);
+  // The same for a resolved campaign: no lookup, no lock unless an update is due.
+  bool Participate(Handle campaign, absl::Time now, absl::FunctionRef<DayBounds()> day_bounds,
+                   int64_t spent_today, int64_t daily_target, absl::BitGenRef gen);
   // The current participation probability (initial_probability for an unseen campaign).
   double Probability(absl::string_view campaign_id) const;
   // F: the fraction of the day's target that should be spent by `now`, in [0, 1].
   double TargetFraction(absl::Time now, absl::Time day_start, absl::Time day_end) const;
 
  private:
-  struct State;
-  std::shared_ptr<State> Get(absl::string_view campaign_id);
   void Update(State& s, absl::Time now, absl::Time day_start, absl::Time day_end,
               int64_t spent_today, int64_t daily_target);
 
   const PacingConfig config_;
   std::vector<double> cumulative_;  // cumulative_[h] = traffic share of hours [0, h)
   mutable Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<State>> states_ ABSL_GUARDED_BY(mu_);
+  // Entries are only ever added, and each State stays at its address: Handles point into them.
+  absl::flat_hash_map<std::string, std::unique_ptr<State>> states_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gavel::billing

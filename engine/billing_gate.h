@@ -4,8 +4,9 @@
 //
 //   BillingGate gate(billing.get());
 //   billing->UpsertCampaigns(BudgetsFromCatalog(snapshot->catalog()));
+//   engine.Publish(...);  // calls gate.ForCatalog(*snapshot): resolves each campaign once
 //
-// Does not own `billing`. Thread-safe.
+// Does not own `billing`; it, and every CatalogGate made here, must not outlive it. Thread-safe.
 #ifndef GAVEL_ENGINE_BILLING_GATE_H_
 #define GAVEL_ENGINE_BILLING_GATE_H_
 
@@ -25,6 +26,10 @@ class BillingGate final : public ServingGate {
   // Campaigns billing does not know (caller-supplied candidates) serve.
   ServeVerdict Check(absl::string_view campaign_id, int64_t max_price_micros, absl::Time now,
                      absl::BitGenRef gen) override;
+  // Resolves each of the snapshot's campaigns with billing (Billing::Resolve); its Check gives
+  // Check's verdicts with no lookup by id. Campaigns added to billing later are resolved by the
+  // snapshot that brings them.
+  std::shared_ptr<const CatalogGate> ForCatalog(const targeting::CatalogSnapshot& catalog) override;
 
  private:
   billing::Billing* const billing_;

@@ -101,6 +101,11 @@ Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const bill
     : gate_(gate), issuer_(issuer), clock_(clock), instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
 
 void Engine::Publish(std::shared_ptr<const Serving> serving) {
+  if (serving != nullptr && serving->catalog != nullptr) {
+    auto gated = std::make_shared<Serving>(*serving);
+    gated->gate = gate_ != nullptr ? gate_->ForCatalog(*serving->catalog) : nullptr;
+    serving = std::move(gated);
+  }
   std::atomic_store(&serving_, std::move(serving));
 }
 
@@ -135,11 +140,18 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   result->winners.clear();
   result->explanations.clear();
 
-  // Budget and pacing: one verdict per campaign per auction.
+  // Budget and pacing: one verdict per campaign per auction. Catalog campaigns go through the
+  // snapshot's gate by index; caller candidates' keys are interned per request, so by id.
+  const CatalogGate* by_index = request.external.empty() ? serving->gate.get() : nullptr;
   auto verdict = [&](int64_t campaign_key, absl::string_view campaign_id) {
     if (request.dry_run || gate_ == nullptr) return ServeVerdict::kServe;
     auto [it, inserted] = sc.verdicts.try_emplace(campaign_key, ServeVerdict::kServe);
-    if (inserted) it->second = gate_->Check(campaign_id, sc.max_bid[campaign_key], now, gen);
+    if (inserted) {
+      const int64_t max_price = sc.max_bid[campaign_key];
+      it->second = by_index != nullptr
+                       ? by_index->Check(static_cast<int32_t>(campaign_key), max_price, now, gen)
+                       : gate_->Check(campaign_id, max_price, now, gen);
+    }
     return it->second;
   };
   // Shows a row: fills a catalog ad's ids, once.

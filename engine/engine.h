@@ -35,6 +35,17 @@ namespace gavel::engine {
 // What billing says about a campaign just before an auction.
 enum class ServeVerdict { kServe, kBudgetExhausted, kPacedOut };
 
+// The gate for the campaigns of one catalog snapshot, by dense campaign index
+// (CatalogSnapshot::ad_campaign): what ServingGate::ForCatalog resolves once per published
+// snapshot, so that auctions look nothing up by id. Thread-safe.
+class CatalogGate {
+ public:
+  virtual ~CatalogGate() = default;
+  // As ServingGate::Check for the snapshot's campaign `campaign`.
+  virtual ServeVerdict Check(int32_t campaign, int64_t max_price_micros, absl::Time now,
+                             absl::BitGenRef gen) const = 0;
+};
+
 // Budget and pacing, as the auction path sees them. Implementations must be thread-safe and fast
 // (called once per campaign per auction).
 class ServingGate {
@@ -42,9 +53,15 @@ class ServingGate {
   virtual ~ServingGate() = default;
   // `max_price_micros` is the most this campaign could pay per click in this auction (its highest
   // bid there): a campaign whose budget cannot cover it must not serve, or it would win clicks
-  // that billing then refuses to charge.
+  // that billing then refuses to charge. Used for caller-supplied candidates, and for catalog
+  // candidates when ForCatalog gives no gate.
   virtual ServeVerdict Check(absl::string_view campaign_id, int64_t max_price_micros,
                              absl::Time now, absl::BitGenRef gen) = 0;
+  // A gate for the campaigns of `catalog`, giving the verdicts Check would; Engine::Publish calls
+  // it once per snapshot. Null (the default): auctions call Check by campaign id.
+  virtual std::shared_ptr<const CatalogGate> ForCatalog(const targeting::CatalogSnapshot& catalog) {
+    return nullptr;
+  }
 };
 
 // A gate that lets everything serve (dry runs, tests, simulations without budgets).
@@ -59,6 +76,9 @@ class OpenGate final : public ServingGate {
 struct Serving {
   std::shared_ptr<const targeting::CatalogSnapshot> catalog;
   auction::Rules rules;  // `slots` is replaced per request
+  // The engine's ServingGate::ForCatalog(*catalog), set by Engine::Publish (what a caller puts
+  // here is replaced).
+  std::shared_ptr<const CatalogGate> gate;
 };
 
 // A candidate the caller brings ("auction as a service"): no catalog retrieval.
@@ -133,7 +153,8 @@ class Engine {
  public:
   Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const billing::Clock* clock);
 
-  // Makes `serving` the state new auctions read. Never blocks an auction.
+  // Makes `serving` the state new auctions read, with the gate's CatalogGate for its catalog
+  // (resolved here, so publish after billing knows the catalog's budgets). Never blocks an auction.
   void Publish(std::shared_ptr<const Serving> serving);
   // The current state (null before the first Publish).
   std::shared_ptr<const Serving> current() const;

@@ -1,8 +1,12 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +33,41 @@ class FixedGate final : public ServingGate {
   std::map<std::string, ServeVerdict> verdicts;
   std::map<std::string, int64_t> max_price;
   int checks = 0;
+};
+
+// A gate that also resolves each snapshot's campaigns (as BillingGate does) and records which path
+// each check took: by catalog index, or by id.
+class IndexedGate final : public ServingGate {
+ public:
+  ServeVerdict Check(absl::string_view campaign_id, int64_t, absl::Time,
+                     absl::BitGenRef) override {
+    by_id.push_back(std::string(campaign_id));
+    return ServeVerdict::kServe;
+  }
+  std::shared_ptr<const CatalogGate> ForCatalog(const targeting::CatalogSnapshot& catalog) override {
+    ++snapshots;
+    std::vector<std::string> ids;
+    for (const targeting::Campaign& c : catalog.catalog().campaigns) ids.push_back(c.id);
+    return std::make_shared<Indexed>(this, std::move(ids));
+  }
+  std::vector<std::string> by_id, by_index;
+  std::map<std::string, ServeVerdict> verdicts;
+  int snapshots = 0;
+
+ private:
+  class Indexed final : public CatalogGate {
+   public:
+    Indexed(IndexedGate* gate, std::vector<std::string> ids) : gate_(gate), ids_(std::move(ids)) {}
+    ServeVerdict Check(int32_t campaign, int64_t, absl::Time, absl::BitGenRef) const override {
+      gate_->by_index.push_back(ids_[campaign]);
+      auto it = gate_->verdicts.find(ids_[campaign]);
+      return it == gate_->verdicts.end() ? ServeVerdict::kServe : it->second;
+    }
+
+   private:
+    IndexedGate* const gate_;
+    const std::vector<std::string> ids_;
+  };
 };
 
 // Two advertisers bidding on "wireless headphones"; a third product for the same query from the
@@ -209,6 +248,41 @@ TEST_F(EngineTest, CallerCandidatesAreAuctionedWithoutTheCatalog) {
   EXPECT_EQ(result.winners[1].ad_id, "y");             // z advertises p2 too and scores lower
   EXPECT_EQ(result.winners[1].cpc_micros, 10'000);     // no competitor: the minimum CPC
   EXPECT_TRUE(result.winners[0].external());
+}
+
+TEST_F(EngineTest, CatalogCampaignsAreGatedByIndexAndCallerCandidatesById) {
+  IndexedGate gate;
+  Engine engine(&gate, &issuer_, &clock_);
+  auto snapshot = targeting::CatalogSnapshot::Build(SmallCatalog(), 7);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  engine.Publish(std::make_shared<const Serving>(Serving{*snapshot, {.slots = 2}}));
+  EXPECT_EQ(gate.snapshots, 1);
+  ASSERT_NE(engine.current()->gate, nullptr);
+
+  gate.verdicts["c-a"] = ServeVerdict::kBudgetExhausted;
+  AuctionResult result;
+  ASSERT_TRUE(engine.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
+  std::sort(gate.by_index.begin(), gate.by_index.end());  // candidate order
+  EXPECT_EQ(gate.by_index, (std::vector<std::string>{"c-a", "c-b"}));
+  EXPECT_TRUE(gate.by_id.empty());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].campaign_id, "c-b");
+
+  // Caller candidates' campaigns need not be in the catalog: they are checked by id.
+  gate.by_index.clear();
+  AuctionRequest req = Search("", 2);
+  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "c-a",
+                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
+                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 2'000'000, .quality = 1.0}};
+  ASSERT_TRUE(engine.RunAuction(req, gen_, &result).ok());
+  std::sort(gate.by_id.begin(), gate.by_id.end());
+  EXPECT_EQ(gate.by_id, (std::vector<std::string>{"c-a", "k2"}));
+  EXPECT_TRUE(gate.by_index.empty());
+
+  // Each publish resolves its own snapshot.
+  engine.Publish(std::make_shared<const Serving>(Serving{*snapshot, {.slots = 2}}));
+  EXPECT_EQ(gate.snapshots, 2);
 }
 
 TEST_F(EngineTest, ABadQueryIsInvalidArgument) {
