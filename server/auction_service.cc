@@ -1,17 +1,39 @@
 #include "server/auction_service.h"
 
 #include <chrono>
+#include <memory>
 
 #include "absl/random/random.h"
-#include "google/protobuf/arena.h"
-#include "grpcpp/support/message_allocator.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "server/parse_errors.h"
 #include "server/proto_convert.h"
 #include "server/status.h"
 #include "server/validate.h"
 
 namespace gavel::server {
 namespace {
+
+// A typical call (a few hundred bytes in, four winners with tokens out) fits in the first block;
+// larger ones (explain, many candidates) add blocks that the next Reset frees.
+constexpr size_t kArenaFirstBlockBytes = 64 << 10;
+
+// One arena per gRPC thread, reset after every call. Calls on one thread run one at a time: the
+// handler parses, runs and serializes before it returns.
+google::protobuf::Arena& ThreadArena() {
+  struct Holder {
+    std::unique_ptr<char[]> block{new char[kArenaFirstBlockBytes]};
+    google::protobuf::Arena arena{[this] {
+      google::protobuf::ArenaOptions options;
+      options.initial_block = block.get();
+      options.initial_block_size = kArenaFirstBlockBytes;
+      return options;
+    }()};
+  };
+  thread_local Holder holder;
+  return holder.arena;
+}
 
 absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
                  const gavel::v1::RunAuctionRequest& request,
@@ -34,56 +56,46 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   return absl::OkStatus();
 }
 
+grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
+                   const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
+  google::protobuf::Arena& arena = ThreadArena();
+  auto* request = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena);
+  grpc::Status status = ParseRequest(request_bytes, request);
+  if (status.ok()) {
+    auto* response = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena);
+    status = ToGrpcStatus(Run(engine, ctx, *request, response));
+    if (status.ok()) {
+      bool own_buffer = false;
+      status = grpc::GenericSerialize<grpc::ProtoBufferWriter, gavel::v1::RunAuctionResponse>(
+          *response, response_bytes, &own_buffer);
+    }
+  }
+  arena.Reset();  // the response is copied into gRPC's slices by now
+  return status;
+}
+
 }  // namespace
 
-// Puts each call's request and response on a fresh arena, freed when gRPC releases the call.
-class AuctionServiceImpl::ArenaAllocator final
-    : public grpc::MessageAllocator<gavel::v1::RunAuctionRequest, gavel::v1::RunAuctionResponse> {
- public:
-  grpc::MessageHolder<gavel::v1::RunAuctionRequest, gavel::v1::RunAuctionResponse>*
-  AllocateMessages() override {
-    return new Holder();
-  }
-
- private:
-  class Holder final
-      : public grpc::MessageHolder<gavel::v1::RunAuctionRequest, gavel::v1::RunAuctionResponse> {
-   public:
-    Holder() {
-      set_request(google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena_));
-      set_response(google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena_));
-    }
-    void Release() override { delete this; }
-
-   private:
-    google::protobuf::Arena arena_;
-  };
-};
-
 AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight)
-    : allocator_(std::make_unique<ArenaAllocator>()),
-      engine_(engine),
-      max_in_flight_(max_in_flight) {
-  SetMessageAllocatorFor_RunAuction(allocator_.get());
-}
+    : engine_(engine), max_in_flight_(max_in_flight) {}
 
 AuctionServiceImpl::~AuctionServiceImpl() = default;
 
 grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerContext* ctx,
-                                                         const gavel::v1::RunAuctionRequest* request,
-                                                         gavel::v1::RunAuctionResponse* response) {
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const int in_flight = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
-  absl::Status st;
+  grpc::Status status;
   if (in_flight > max_in_flight_) {
-    st = absl::ResourceExhaustedError(absl::StrCat(
+    status = ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
         "overloaded: the limit of ", max_in_flight_,
-        " auctions in flight is reached; retry with backoff"));
+        " auctions in flight is reached; retry with backoff")));
   } else {
-    st = Run(engine_, ctx, *request, response);
+    status = Serve(engine_, ctx, *request, response);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  reactor->Finish(ToGrpcStatus(st));
+  reactor->Finish(status);
   return reactor;
 }
 

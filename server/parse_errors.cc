@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/stubs/logging.h"
+#include "grpcpp/impl/codegen/proto_buffer_reader.h"
 #include "grpcpp/support/interceptor.h"
 
 namespace gavel::server {
@@ -48,7 +49,10 @@ class ParseErrorInterceptor final : public grpc::experimental::Interceptor {
 class Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* /*info*/) override {
+      grpc::experimental::ServerRpcInfo* info) override {
+    for (absl::string_view m : kSelfParsedMethods) {
+      if (info->method() != nullptr && m == info->method()) return nullptr;
+    }
     return new ParseErrorInterceptor();
   }
 };
@@ -66,6 +70,17 @@ std::string ParseErrorMessage(absl::string_view protobuf_error) {
     }
   }
   return "the request is not a valid protobuf message of the method's request type";
+}
+
+grpc::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message) {
+  last_protobuf_error.clear();
+  // ProtoBufferReader only reads the buffer; it takes a non-const pointer for gRPC's C API.
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&bytes));
+  if (!reader.status().ok()) return reader.status();
+  if (!message->ParseFromZeroCopyStream(&reader)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, ParseErrorMessage(last_protobuf_error));
+  }
+  return grpc::Status::OK;
 }
 
 void InstallParseErrorCapture() { google::protobuf::SetLogHandler(&CaptureLog); }
