@@ -44,6 +44,7 @@ LossReason FromTargeting(targeting::RejectReason r) {
 struct Scratch {
   targeting::Retriever retriever;
   targeting::Result retrieved;
+  targeting::Request with_hour;  // the request with the shopper's local hour filled in
   auction::Auctioneer auctioneer;
   auction::Outcome outcome;
   std::vector<auction::Candidate> candidates;
@@ -178,11 +179,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
 
   if (request.external.empty()) {
     const targeting::Request* query = &request.targeting;
-    targeting::Request with_hour;
     if (query->shopper.local_hour < 0) {  // Dayparting needs an hour: take it from the time zone.
-      with_hour = request.targeting;
-      with_hour.shopper.local_hour = absl::ToCivilHour(now, request.shopper_time_zone).hour();
-      query = &with_hour;
+      sc.with_hour = request.targeting;  // assigned into per-thread scratch: no allocation
+      sc.with_hour.shopper.local_hour = absl::ToCivilHour(now, request.shopper_time_zone).hour();
+      query = &sc.with_hour;
     }
     absl::Status st = sc.retriever.Retrieve(catalog, *query, now, request.explain, &sc.retrieved);
     if (!st.ok()) return st;
