@@ -78,8 +78,11 @@ Fixture& GetFixture(int ads) {
   return *slot;
 }
 
-void BM_EngineAuction(benchmark::State& state, int ads) {
+// `tokens`: sign a click and an impression token per winner, as the server does; without them the
+// difference shows what signing costs.
+void BM_EngineAuction(benchmark::State& state, int ads, bool tokens) {
   Fixture& f = GetFixture(ads);
+  for (AuctionRequest& r : f.requests) r.issue_tokens = tokens;
   absl::BitGen gen(std::seed_seq{kSeed});
   AuctionResult result;
   size_t i = 0, winners = 0;
@@ -134,7 +137,10 @@ std::vector<int> Sizes(int* argc, char** argv) {
 int main(int argc, char** argv) {
   for (int ads : gavel::engine::Sizes(&argc, argv)) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuction/ads:", ads).c_str(),
-                                 gavel::engine::BM_EngineAuction, ads)
+                                 gavel::engine::BM_EngineAuction, ads, true)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuctionNoTokens/ads:", ads).c_str(),
+                                 gavel::engine::BM_EngineAuction, ads, false)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(absl::StrCat("BM_RetrieveBaseline/ads:", ads).c_str(),
                                  gavel::engine::BM_RetrieveBaseline, ads)

@@ -32,25 +32,37 @@ bool ValidKeyId(absl::string_view id) {
   return true;
 }
 
-std::string EncodePayload(const TokenClaims& c) {
+// The signed bytes of a winner's token of type `type`. Only byte 1 (the type) differs between a
+// winner's click and impression tokens.
+std::string EncodePayload(const WinnerInfo& w, TokenType type, absl::string_view key_id,
+                          uint64_t user_hash, absl::Time issued_at, absl::Time expires_at) {
   std::string out;
   out.reserve(192);  // room for the MAC the issuer appends
   out.push_back(static_cast<char>(kTokenVersion));
-  out.push_back(static_cast<char>(c.type));
-  internal::PutBytes(&out, c.key_id);
-  internal::PutBytes(&out, c.auction_id);
-  internal::PutVarint(&out, static_cast<uint32_t>(c.slot));
-  internal::PutBytes(&out, c.ad_id);
-  internal::PutBytes(&out, c.ad_group_id);
-  internal::PutBytes(&out, c.campaign_id);
-  internal::PutBytes(&out, c.advertiser_id);
-  internal::PutBytes(&out, c.product_id);
-  internal::PutVarint(&out, static_cast<uint64_t>(c.price_micros));
-  internal::PutVarint(&out, static_cast<uint32_t>(c.placement));
-  internal::PutFixed64(&out, c.user_hash);
-  internal::PutSigned(&out, absl::ToUnixMicros(c.issued_at));
-  internal::PutSigned(&out, absl::ToUnixMicros(c.expires_at));
+  out.push_back(static_cast<char>(type));
+  internal::PutBytes(&out, key_id);
+  internal::PutBytes(&out, w.auction_id);
+  internal::PutVarint(&out, static_cast<uint32_t>(w.slot));
+  internal::PutBytes(&out, w.ad_id);
+  internal::PutBytes(&out, w.ad_group_id);
+  internal::PutBytes(&out, w.campaign_id);
+  internal::PutBytes(&out, w.advertiser_id);
+  internal::PutBytes(&out, w.product_id);
+  internal::PutVarint(&out, static_cast<uint64_t>(w.price_micros));
+  internal::PutVarint(&out, static_cast<uint32_t>(w.placement));
+  internal::PutFixed64(&out, user_hash);
+  internal::PutSigned(&out, absl::ToUnixMicros(issued_at));
+  internal::PutSigned(&out, absl::ToUnixMicros(expires_at));
   return out;
+}
+
+// Appends the MAC of `payload` and returns it as base64url text.
+std::string SignAndEncode(const HmacSha256& mac, std::string payload) {
+  const size_t signed_bytes = payload.size();
+  payload.resize(signed_bytes + HmacSha256::kBytes);
+  mac.Sign(absl::string_view(payload.data(), signed_bytes),
+           reinterpret_cast<unsigned char*>(&payload[signed_bytes]));
+  return absl::WebSafeBase64Escape(payload);
 }
 
 // Parses everything after the key id. False on any malformation or trailing byte.
@@ -157,7 +169,15 @@ TokenIssuer::TokenIssuer(std::shared_ptr<const Keyring> keyring, const Clock* cl
                          TokenOptions options)
     : keyring_(std::move(keyring)), clock_(clock), options_(options) {}
 
+uint64_t TokenIssuer::HashUser(absl::string_view user_id) const {
+  return HashUserId(keyring_->Mac(keyring_->current()), user_id);
+}
+
 absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w) const {
+  return Issue(w, HashUser(w.user_id));
+}
+
+absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w, uint64_t user_hash) const {
   if (w.price_micros < 0) {
     return absl::InvalidArgumentError(absl::StrCat("price_micros must be >= 0, got ", w.price_micros));
   }
@@ -166,36 +186,18 @@ absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w) const {
         absl::StrCat("slot and placement must be >= 0, got ", w.slot, " and ", w.placement));
   }
   const Key& key = keyring_->current();
-  TokenClaims c;
-  c.auction_id = w.auction_id;
-  c.slot = w.slot;
-  c.ad_id = w.ad_id;
-  c.ad_group_id = w.ad_group_id;
-  c.campaign_id = w.campaign_id;
-  c.advertiser_id = w.advertiser_id;
-  c.product_id = w.product_id;
-  c.price_micros = w.price_micros;
-  c.placement = w.placement;
   const HmacSha256& mac = keyring_->Mac(key);
-  c.user_hash = HashUserId(mac, w.user_id);
-  c.issued_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
-  c.expires_at = c.issued_at + options_.ttl;
-  c.key_id = key.id;
-  TokenPair pair;
-  for (TokenType type : {TokenType::kClick, TokenType::kImpression}) {
-    c.type = type;
-    std::string payload = EncodePayload(c);
-    const size_t signed_bytes = payload.size();
-    payload.resize(signed_bytes + HmacSha256::kBytes);
-    mac.Sign(absl::string_view(payload.data(), signed_bytes),
-             reinterpret_cast<unsigned char*>(&payload[signed_bytes]));
-    std::string token = absl::WebSafeBase64Escape(payload);
-    if (token.size() > kMaxTokenBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("token would be ", token.size(),
-                                                     " bytes, over the limit of ", kMaxTokenBytes,
-                                                     "; ids are too long"));
-    }
-    (type == TokenType::kClick ? pair.click_token : pair.impression_token) = std::move(token);
+  const absl::Time issued_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
+  std::string click =
+      EncodePayload(w, TokenType::kClick, key.id, user_hash, issued_at, issued_at + options_.ttl);
+  std::string impression = click;
+  impression[1] = static_cast<char>(TokenType::kImpression);
+  TokenPair pair{.click_token = SignAndEncode(mac, std::move(click)),
+                 .impression_token = SignAndEncode(mac, std::move(impression))};
+  if (pair.click_token.size() > kMaxTokenBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("token would be ", pair.click_token.size(),
+                                                   " bytes, over the limit of ", kMaxTokenBytes,
+                                                   "; ids are too long"));
   }
   return pair;
 }

@@ -111,6 +111,11 @@ class TokenIssuer {
   // Signs a click and an impression token with the current key. kInvalidArgument if the price is
   // negative, slot/placement negative, or the token would exceed kMaxTokenBytes (ids too long).
   absl::StatusOr<TokenPair> Issue(const WinnerInfo& winner) const;
+  // The same with the user's hash (HashUser(winner.user_id)) computed by the caller, once for all
+  // the winners of one auction: the hash is an HMAC of its own.
+  absl::StatusOr<TokenPair> Issue(const WinnerInfo& winner, uint64_t user_hash) const;
+  // The hash a token issued now stores for `user_id` (0 for an empty id).
+  uint64_t HashUser(absl::string_view user_id) const;
 
  private:
   std::shared_ptr<const Keyring> keyring_;

@@ -245,6 +245,9 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   absl::Status st = sc.auctioneer.Run(sc.candidates, rules, gen, &sc.outcome);
   if (!st.ok()) return st;
 
+  const bool sign = !request.dry_run && request.issue_tokens && issuer_ != nullptr;
+  const uint64_t user_hash =
+      sign && !sc.outcome.winners.empty() ? issuer_->HashUser(request.targeting.shopper.user_id) : 0;
   for (const auction::Winner& w : sc.outcome.winners) {
     AdOutcome& row = sc.rows[w.index];
     show(row);
@@ -252,7 +255,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     row.cpc_micros = w.price_micros;
     row.min_bid_micros = w.min_bid_micros;
     row.score = w.score;
-    if (!request.dry_run && request.issue_tokens && issuer_ != nullptr) {
+    if (sign) {
       absl::StatusOr<billing::TokenPair> tokens = issuer_->Issue(billing::WinnerInfo{
           .auction_id = result->auction_id,
           .slot = row.slot,
@@ -264,7 +267,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
           .price_micros = row.cpc_micros,
           .placement = static_cast<int32_t>(request.targeting.placement),
           .user_id = request.targeting.shopper.user_id,
-      });
+      }, user_hash);
       if (!tokens.ok()) {
         return absl::InternalError(absl::StrCat("signing tokens: ", tokens.status().message()));
       }

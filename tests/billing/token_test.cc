@@ -5,6 +5,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace gavel::billing {
@@ -26,6 +27,22 @@ WinnerInfo MakeWinner(WinnerInfo w = {}) {
   w.slot = 2;
   w.placement = 1;
   return w;
+}
+
+TEST(ClickToken, UserHashedOnceForAnAuctionGivesTheSameTokens) {
+  SimulatedClock clock(kNow);
+  auto ring = Ring({{"k1", "0123456789abcdef-secret"}, {"k0", "older-secret-0123456789"}});
+  TokenIssuer issuer(ring, &clock);
+  EXPECT_EQ(issuer.HashUser("user-42"), HashUserId(ring->current(), "user-42"));
+  EXPECT_EQ(issuer.HashUser(""), 0u);
+  for (int slot = 1; slot <= 4; ++slot) {
+    const WinnerInfo w = MakeWinner({.auction_id = "a-9", .ad_id = absl::StrCat("ad-", slot)});
+    auto one = issuer.Issue(w);
+    auto hoisted = issuer.Issue(w, issuer.HashUser(w.user_id));
+    ASSERT_TRUE(one.ok() && hoisted.ok());
+    EXPECT_EQ(hoisted->click_token, one->click_token) << "slot " << slot;
+    EXPECT_EQ(hoisted->impression_token, one->impression_token) << "slot " << slot;
+  }
 }
 
 TEST(ClickToken, RoundTripsEveryClaim) {
