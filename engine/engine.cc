@@ -72,6 +72,7 @@ void FillIds(const targeting::CatalogSnapshot& s, int32_t ad, const targeting::M
   if (m.target >= 0) {
     const targeting::Target& t = s.catalog().targets[m.target];
     row->target_id = t.id;
+    if (m.kind == targeting::MatchKind::kKeyword) row->matched.keyword_text = t.keyword.text;
     if (m.kind == targeting::MatchKind::kProduct) row->matched_object_id = t.product_id;
     if (m.kind == targeting::MatchKind::kCategory) row->matched_object_id = t.category_id;
   }

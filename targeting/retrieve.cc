@@ -658,7 +658,11 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       m.keyword_text = s.catalog().targets[m.target].keyword.text;
     }
   };
-  for (Candidate& c : cands) fill_text(c.matched);
+  // Without explain only a few candidates are ever shown: their callers read the text (one cache
+  // miss per target at 1M ads, about a tenth of retrieval's time when done for all K here).
+  if (explain) {
+    for (Candidate& c : cands) fill_text(c.matched);
+  }
   for (Rejection& x : out->rejections) fill_text(x.matched);
   if (explain) {
     auto& rej = out->rejections;

@@ -52,7 +52,10 @@ enum class MatchKind { kKeyword, kProduct, kCategory, kAuto };
 struct MatchedTarget {
   MatchKind kind = MatchKind::kKeyword;
   int32_t target = -1;             // manual target's dense index; -1 for automatic targeting
-  absl::string_view keyword_text;  // the keyword as the advertiser wrote it; into the snapshot
+  // The keyword as the advertiser wrote it; into the snapshot. Retrieve sets it on rejections and,
+  // with `explain`, on candidates; otherwise it is empty and a caller that shows a candidate reads
+  // snapshot.catalog().targets[target].keyword.text (the engine does, for winners only).
+  absl::string_view keyword_text;
   MatchType match_type = MatchType::kUnspecified;
   AutoTargetGroup auto_group = AutoTargetGroup::kUnspecified;
 };

@@ -141,6 +141,10 @@ TEST_F(EngineTest, WinnersCarryIdsPricesAndTokensThatVerifyAtTheirPrice) {
   EXPECT_EQ(result.winners[0].slot, 1);
   EXPECT_EQ(result.winners[1].slot, 2);
   for (const AdOutcome& w : result.winners) {
+    // The retriever leaves the matched keyword's text to the rows that are shown.
+    EXPECT_EQ(w.matched.kind, targeting::MatchKind::kKeyword) << w.ad_id;
+    EXPECT_EQ(w.matched.keyword_text, "headphones") << w.ad_id;
+    EXPECT_FALSE(w.target_id.empty()) << w.ad_id;
     EXPECT_LE(w.cpc_micros, w.bid_micros) << w.ad_id;
     EXPECT_GE(w.cpc_micros, 10'000) << w.ad_id;
     billing::VerifyResult v =

@@ -40,6 +40,14 @@ TEST(ExactMatch, MatchesSameTokensSameOrder) {
   EXPECT_DOUBLE_EQ(r.candidates[0].relevance, 1.0);
 }
 
+TEST(ExactMatch, KeywordTextIsLeftToTheCallerWithoutExplain) {
+  auto s = WithKeyword("running shoes", MatchType::kExact);
+  Result r = MustRetrieve(*s, Search("running shoes"), /*explain=*/false);
+  ASSERT_EQ(r.candidates.size(), 1);
+  EXPECT_EQ(r.candidates[0].matched.keyword_text, "");
+  EXPECT_EQ(s->catalog().targets[r.candidates[0].matched.target].keyword.text, "running shoes");
+}
+
 TEST(ExactMatch, AllowsCloseVariants) {
   auto s = WithKeyword("running shoes", MatchType::kExact);
   EXPECT_TRUE(Matches(*s, "Running Shoe"));
