@@ -24,17 +24,17 @@ auction::Mechanism MechanismFromProto(gavel::v1::Mechanism m) {
 void MatchedToProto(const engine::AdOutcome& row, gavel::v1::MatchedTarget* out) {
   if (row.external()) return;
   const targeting::MatchedTarget& m = row.matched;
-  out->set_target_id(std::string(row.target_id));
+  out->set_target_id(row.target_id.data(), row.target_id.size());
   switch (m.kind) {
     case targeting::MatchKind::kKeyword:
-      out->mutable_keyword()->set_text(std::string(m.keyword_text));
+      out->mutable_keyword()->set_text(m.keyword_text.data(), m.keyword_text.size());
       out->mutable_keyword()->set_match_type(static_cast<gavel::v1::MatchType>(m.match_type));
       break;
     case targeting::MatchKind::kProduct:
-      out->set_product_id(std::string(row.matched_object_id));
+      out->set_product_id(row.matched_object_id.data(), row.matched_object_id.size());
       break;
     case targeting::MatchKind::kCategory:
-      out->set_category_id(std::string(row.matched_object_id));
+      out->set_category_id(row.matched_object_id.data(), row.matched_object_id.size());
       break;
     case targeting::MatchKind::kAuto:
       out->set_auto_target_group(static_cast<gavel::v1::AutoTargetGroup>(m.auto_group));
@@ -129,11 +129,11 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
   for (const engine::AdOutcome& w : r.winners) {
     gavel::v1::Winner* pw = out->add_winners();
     pw->set_slot(w.slot);
-    pw->set_advertiser_id(std::string(w.advertiser_id));
-    pw->set_campaign_id(std::string(w.campaign_id));
-    pw->set_ad_group_id(std::string(w.ad_group_id));
-    pw->set_ad_id(std::string(w.ad_id));
-    pw->set_product_id(std::string(w.product_id));
+    pw->set_advertiser_id(w.advertiser_id.data(), w.advertiser_id.size());
+    pw->set_campaign_id(w.campaign_id.data(), w.campaign_id.size());
+    pw->set_ad_group_id(w.ad_group_id.data(), w.ad_group_id.size());
+    pw->set_ad_id(w.ad_id.data(), w.ad_id.size());
+    pw->set_product_id(w.product_id.data(), w.product_id.size());
     MatchedToProto(w, pw->mutable_matched_target());
     pw->set_cpc_micros(w.cpc_micros);
     pw->set_bid_micros(w.bid_micros);
@@ -146,11 +146,11 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
   }
   for (const engine::AdOutcome& e : r.explanations) {
     gavel::v1::CandidateExplanation* pe = out->add_explanations();
-    pe->set_ad_id(std::string(e.ad_id));
-    pe->set_advertiser_id(std::string(e.advertiser_id));
-    pe->set_campaign_id(std::string(e.campaign_id));
-    pe->set_ad_group_id(std::string(e.ad_group_id));
-    pe->set_product_id(std::string(e.product_id));
+    pe->set_ad_id(e.ad_id.data(), e.ad_id.size());
+    pe->set_advertiser_id(e.advertiser_id.data(), e.advertiser_id.size());
+    pe->set_campaign_id(e.campaign_id.data(), e.campaign_id.size());
+    pe->set_ad_group_id(e.ad_group_id.data(), e.ad_group_id.size());
+    pe->set_product_id(e.product_id.data(), e.product_id.size());
     MatchedToProto(e, pe->mutable_matched_target());
     pe->set_bid_micros(e.bid_micros);
     pe->set_relevance(e.relevance);
