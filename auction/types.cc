@@ -1,5 +1,7 @@
 #include "auction/types.h"
 
+#include <algorithm>
+
 namespace gavel {
 namespace auction {
 
@@ -29,10 +31,12 @@ absl::string_view MechanismName(Mechanism mechanism) {
 
 double PositionFactor(const Rules& rules, int slot) {
   if (slot < 0) return 0.0;
-  if (static_cast<size_t>(slot) < rules.position_factors.size()) {
-    return rules.position_factors[slot];
-  }
-  return 1.0 / (slot + 1);
+  const std::vector<double>& f = rules.position_factors;
+  if (static_cast<size_t>(slot) < f.size()) return f[slot];
+  // Beyond the list: 1 / (slot + 1), capped by the last factor given so the factors stay
+  // non-increasing (a catalog that lists 8 slots still serves a request for 10).
+  const double harmonic = 1.0 / (slot + 1);
+  return f.empty() ? harmonic : std::min(f.back(), harmonic);
 }
 
 int64_t SlotReserveMicros(const Rules& rules, int slot) {

@@ -48,8 +48,9 @@ struct Candidate {
 struct Rules {
   Mechanism mechanism = Mechanism::kGeneralizedSecondPrice;
   int slots = 1;  // in [1, kMaxSlots]
-  // Expected click share of each slot, non-increasing, in (0, 1]; at least `slots` entries when
-  // given. Empty means 1 / (slot + 1): 1, 1/2, 1/3, ... Used by VCG (and the simulator).
+  // Expected click share of each slot, non-increasing, in (0, 1]. Slots beyond the list (all of
+  // them when it is empty) use min(last factor, 1 / (slot + 1)): 1, 1/2, 1/3, ... by default.
+  // Used by VCG (and the simulator).
   std::vector<double> position_factors;
   int64_t reserve_micros = 0;
   // Slot s uses slot_reserve_micros[s] when s < size(), else reserve_micros. At most `slots` entries.

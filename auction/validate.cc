@@ -48,10 +48,6 @@ absl::Status ValidateRules(const Rules& rules) {
         absl::StrCat("squashing must be in [0, 1], got ", rules.squashing));
   }
   const auto& factors = rules.position_factors;
-  if (!factors.empty() && factors.size() < static_cast<size_t>(rules.slots)) {
-    return absl::InvalidArgumentError(absl::StrCat("position_factors has ", factors.size(),
-                                                   " entries but slots is ", rules.slots));
-  }
   for (size_t i = 0; i < factors.size(); ++i) {
     if (!(factors[i] > 0.0 && factors[i] <= 1.0)) {
       return absl::InvalidArgumentError(

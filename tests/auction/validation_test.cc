@@ -35,9 +35,23 @@ TEST(ValidateRules, SquashingMustBeBetweenZeroAndOne) {
                 "squashing must be in [0, 1], got nan");
 }
 
-TEST(ValidateRules, PositionFactorsMustBeInRangeNonIncreasingAndCoverTheSlots) {
-  ExpectInvalid(ValidateRules(Rules{.slots = 3, .position_factors = {1.0, 0.5}}),
-                "position_factors has 2 entries but slots is 3");
+TEST(PositionFactor, ContinuesAShortListWithoutRising) {
+  EXPECT_DOUBLE_EQ(PositionFactor(Rules{}, 0), 1.0);
+  EXPECT_DOUBLE_EQ(PositionFactor(Rules{}, 3), 0.25);
+  const Rules steep{.position_factors = {1.0, 0.1}};
+  EXPECT_DOUBLE_EQ(PositionFactor(steep, 1), 0.1);
+  EXPECT_DOUBLE_EQ(PositionFactor(steep, 2), 0.1);  // 1/3 would rise above the last factor
+  const Rules shallow{.position_factors = {1.0, 0.9, 0.8}};
+  EXPECT_DOUBLE_EQ(PositionFactor(shallow, 3), 0.25);
+  for (int s = 1; s < 40; ++s) {
+    EXPECT_LE(PositionFactor(steep, s), PositionFactor(steep, s - 1)) << s;
+    EXPECT_LE(PositionFactor(shallow, s), PositionFactor(shallow, s - 1)) << s;
+  }
+}
+
+TEST(ValidateRules, PositionFactorsMustBeInRangeAndNonIncreasing) {
+  // A shorter list is fine: later slots continue it (PositionFactor).
+  EXPECT_TRUE(ValidateRules(Rules{.slots = 3, .position_factors = {1.0, 0.5}}).ok());
   ExpectInvalid(ValidateRules(Rules{.slots = 2, .position_factors = {1.0, 0.0}}),
                 "position_factors[1] must be in (0, 1], got 0");
   ExpectInvalid(ValidateRules(Rules{.slots = 1, .position_factors = {1.2}}),
