@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, ledger_dir, "", "directory of the spend ledger (required)
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
+ABSL_FLAG(int32_t, max_streams_per_connection, 256,
+          "calls one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); "
+          "further calls wait in the client, so no connection can queue without bound here");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("gavel_server --catalog=FILE --ledger_dir=DIR [flags]");
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  config.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
   if (!absl::GetFlag(FLAGS_admin_api_key_file).empty()) {
     std::ifstream in(absl::GetFlag(FLAGS_admin_api_key_file));
     if (!in) {

@@ -141,6 +141,11 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
+  if (config.max_in_flight < 1 || config.max_streams_per_connection < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_in_flight and --max_streams_per_connection must be >= 1, got ", config.max_in_flight,
+        " and ", config.max_streams_per_connection));
+  }
 
   s->model = targeting::CtrModel::Default();
   if (!config.model_path.empty()) {
@@ -217,6 +222,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   builder.AddListeningPort(config.listen, creds, &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_streams_per_connection);
   builder.experimental().SetInterceptorCreators(ParseErrorInterceptors());
   builder.RegisterService(s->auction_service.get());
   builder.RegisterService(s->event_service.get());

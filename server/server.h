@@ -32,6 +32,9 @@ struct ServerConfig {
   std::string token_key_file;              // empty = the insecure, public dev key
   std::string ledger_dir;                  // required
   int max_in_flight = 512;                 // auctions beyond this are shed
+  // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
+  // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
+  int max_streams_per_connection = 256;
 };
 
 class GavelServer {

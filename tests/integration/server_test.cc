@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gavel/v1/auction.grpc.pb.h"
@@ -11,6 +12,7 @@
 #include "gavel/v1/events.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 
@@ -433,6 +435,55 @@ TEST_F(ServerTest, ReloadCatalogSwapsInANewVersion) {
   gavel::v1::RunAuctionResponse auction;
   ASSERT_TRUE(Auction(Search("wireless headphones", 2), &auction).ok());
   EXPECT_EQ(auction.catalog_version(), resp.catalog_version());
+}
+
+std::vector<std::string> LimitArgs(const std::string& streams) {
+  return {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+          absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger_", streams),
+          absl::StrCat("--max_streams_per_connection=", streams)};
+}
+
+TEST(ServerLimits, OneStreamPerConnectionStillAnswersManyConcurrentCalls) {
+  auto server = ServerProcess::Start("server/gavel_server", LimitArgs("1"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto stub = gavel::v1::AuctionService::NewStub(channel);
+  // 32 calls started at once on one connection: the server lets one stream in at a time and the
+  // rest wait in the client's channel; none fails.
+  constexpr int kCalls = 32;
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
+  std::vector<gavel::v1::RunAuctionResponse> responses(kCalls);
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<std::unique_ptr<grpc::ClientAsyncResponseReader<gavel::v1::RunAuctionResponse>>> calls;
+  gavel::v1::RunAuctionRequest req;
+  req.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
+  req.set_slots(2);
+  req.set_query("wireless headphones");
+  req.mutable_shopper()->set_local_hour(12);
+  for (int i = 0; i < kCalls; ++i) {
+    ctxs.push_back(std::make_unique<grpc::ClientContext>());
+    ctxs.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    calls.push_back(stub->AsyncRunAuction(ctxs.back().get(), req, &cq));
+    calls.back()->Finish(&responses[i], &statuses[i], reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+  }
+  for (int done = 0; done < kCalls; ++done) {
+    void* tag;
+    bool ok;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    ASSERT_TRUE(ok);
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
+    EXPECT_GT(responses[i].winners_size(), 0) << i;
+  }
+}
+
+TEST(ServerLimits, AZeroStreamLimitStopsStartUpNamingTheFlag) {
+  auto server = ServerProcess::Start("server/gavel_server", LimitArgs("0"));
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()),
+              ::testing::HasSubstr("--max_streams_per_connection must be >= 1"));
 }
 
 }  // namespace
