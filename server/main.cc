@@ -29,7 +29,7 @@ ABSL_FLAG(std::string, ledger_dir, "", "directory of the spend ledger (required)
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
-ABSL_FLAG(int32_t, max_streams_per_connection, 256,
+ABSL_FLAG(int32_t, max_streams_per_connection, 1024,
           "calls one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); "
           "further calls wait in the client, so no connection can queue without bound here");
 

@@ -34,7 +34,7 @@ struct ServerConfig {
   int max_in_flight = 512;                 // auctions beyond this are shed
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
-  int max_streams_per_connection = 256;
+  int max_streams_per_connection = 1024;
 };
 
 class GavelServer {
