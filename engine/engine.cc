@@ -258,6 +258,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     row.cpc_micros = w.price_micros;
     row.min_bid_micros = w.min_bid_micros;
     row.score = w.score;
+    // The winner's row is copied before its tokens exist, and they are signed straight into the
+    // copy: an explained auction's rows never need them, and a row copy would copy both strings.
+    result->winners.push_back(row);
+    AdOutcome& winner = result->winners.back();
     if (sign) {
       absl::StatusOr<billing::TokenPair> tokens = issuer_->Issue(billing::WinnerInfo{
           .auction_id = result->auction_id,
@@ -274,10 +278,9 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       if (!tokens.ok()) {
         return absl::InternalError(absl::StrCat("signing tokens: ", tokens.status().message()));
       }
-      row.click_token = std::move(tokens->click_token);
-      row.impression_token = std::move(tokens->impression_token);
+      winner.click_token = std::move(tokens->click_token);
+      winner.impression_token = std::move(tokens->impression_token);
     }
-    result->winners.push_back(row);
   }
   if (!request.explain) {
     result->serving = std::move(serving);
