@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "billing/billing.h"
 #include "billing/hmac.h"
@@ -25,12 +26,7 @@ namespace {
 
 constexpr int kClicksPerRequest = 100;
 
-std::string BenchDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/gavel_bench_", name);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+using bench::BenchDir;
 
 WinnerInfo Winner(int i) {
   return {.auction_id = absl::StrCat("auction-", i), .slot = 1, .ad_id = absl::StrCat("ad-", i),

@@ -9,7 +9,6 @@
 // Catalog sizes come from --engine_sizes (default 10000,100000; the smoke test uses 10000).
 // Billing runs on a real ledger directory under TEST_TMPDIR or /tmp, with every catalog campaign's
 // budget and pacing loaded as the server loads them; no click is ingested, so budgets stay open.
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
@@ -17,9 +16,8 @@
 #include <vector>
 
 #include "absl/random/random.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "billing/billing.h"
 #include "billing/clock.h"
@@ -27,13 +25,10 @@
 #include "engine/engine.h"
 #include "targeting/catalog.h"
 #include "targeting/retrieve.h"
-#include "targeting/synthetic.h"
 
 namespace gavel::engine {
 namespace {
 
-constexpr uint64_t kSeed = 20260601;
-constexpr int kQueries = 8192;
 constexpr int kSlots = 4;
 
 struct Fixture {
@@ -51,22 +46,17 @@ Fixture& GetFixture(int ads) {
   auto& slot = (*cache)[ads];
   if (slot != nullptr) return *slot;
   auto f = std::make_unique<Fixture>();
-  std::mt19937_64 rng(kSeed);
-  f->snapshot = *targeting::CatalogSnapshot::Build(
-      targeting::GenerateCatalog({.num_ads = ads}, rng), 1);
-  targeting::QuerySampler sampler(f->snapshot->catalog());
-  for (int i = 0; i < kQueries; ++i) {
+  bench::SyntheticMarket market = bench::MakeSyntheticMarket(ads);
+  f->snapshot = std::move(market.snapshot);
+  for (size_t i = 0; i < market.queries.size(); ++i) {
     AuctionRequest r;
     r.request_id = absl::StrCat("r", i);
-    r.targeting = sampler.Sample(rng);
+    r.targeting = std::move(market.queries[i]);
     r.targeting.slots = kSlots;
     r.targeting.shopper.user_id = absl::StrCat("user-", i % 1000);
     f->requests.push_back(std::move(r));
   }
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/gavel_engine_bench_", ads);
-  std::filesystem::remove_all(dir);
-  billing::BillingConfig config{.ledger_dir = dir,
+  billing::BillingConfig config{.ledger_dir = bench::BenchDir(absl::StrCat("engine_", ads)),
                                 .keyring = billing::Keyring::InsecureDevDefault()};
   config.snapshot_every_records = 0;
   f->billing = *billing::Billing::Open(config, &f->clock);
@@ -83,7 +73,7 @@ Fixture& GetFixture(int ads) {
 void BM_EngineAuction(benchmark::State& state, int ads, bool tokens) {
   Fixture& f = GetFixture(ads);
   for (AuctionRequest& r : f.requests) r.issue_tokens = tokens;
-  absl::BitGen gen(std::seed_seq{kSeed});
+  absl::BitGen gen(std::seed_seq{bench::kSyntheticSeed});
   AuctionResult result;
   size_t i = 0, winners = 0;
   for (auto _ : state) {
@@ -114,28 +104,12 @@ void BM_RetrieveBaseline(benchmark::State& state, int ads) {
   }
 }
 
-std::vector<int> Sizes(int* argc, char** argv) {
-  std::vector<int> sizes = {10'000, 100'000};
-  for (int i = 1; i < *argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (!absl::ConsumePrefix(&arg, "--engine_sizes=")) continue;
-    sizes.clear();
-    for (absl::string_view s : absl::StrSplit(arg, ',')) {
-      int n = 0;
-      if (absl::SimpleAtoi(s, &n) && n > 0) sizes.push_back(n);
-    }
-    for (int j = i; j + 1 < *argc; ++j) argv[j] = argv[j + 1];
-    --*argc;
-    break;
-  }
-  return sizes;
-}
 
 }  // namespace
 }  // namespace gavel::engine
 
 int main(int argc, char** argv) {
-  for (int ads : gavel::engine::Sizes(&argc, argv)) {
+  for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sizes", {10'000, 100'000})) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuction/ads:", ads).c_str(),
                                  gavel::engine::BM_EngineAuction, ads, true)
         ->Unit(benchmark::kMicrosecond);

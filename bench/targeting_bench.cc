@@ -11,15 +11,13 @@
 
 #include <algorithm>
 #include <time.h>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "targeting/catalog.h"
 #include "targeting/retrieve.h"
@@ -28,26 +26,13 @@
 namespace gavel::targeting {
 namespace {
 
-constexpr uint64_t kSeed = 20260601;
-constexpr int kQueries = 8192;
-
-struct Fixture {
-  std::shared_ptr<const CatalogSnapshot> snapshot;
-  std::vector<Request> queries;
-};
+using Fixture = bench::SyntheticMarket;
 
 // One catalog per size, built on first use and kept for the process (benchmark fixtures).
 const Fixture& GetFixture(int ads) {
   static auto* const cache = new std::map<int, std::unique_ptr<Fixture>>();
   auto& slot = (*cache)[ads];
-  if (slot == nullptr) {
-    std::mt19937_64 rng(kSeed);
-    auto fixture = std::make_unique<Fixture>();
-    fixture->snapshot = *CatalogSnapshot::Build(GenerateCatalog({.num_ads = ads}, rng), 1);
-    QuerySampler sampler(fixture->snapshot->catalog());
-    for (int i = 0; i < kQueries; ++i) fixture->queries.push_back(sampler.Sample(rng));
-    slot = std::move(fixture);
-  }
+  if (slot == nullptr) slot = std::make_unique<Fixture>(bench::MakeSyntheticMarket(ads));
   return *slot;
 }
 
@@ -106,7 +91,7 @@ void BM_Build(benchmark::State& state, int ads) {
   for (auto _ : state) {
     state.PauseTiming();
     const size_t before = mallinfo2().uordblks + mallinfo2().hblkhd;
-    std::mt19937_64 rng(kSeed);
+    std::mt19937_64 rng(bench::kSyntheticSeed);
     Catalog catalog = GenerateCatalog({.num_ads = ads}, rng);
     state.ResumeTiming();
     auto snapshot = CatalogSnapshot::Build(std::move(catalog), 1);
@@ -119,31 +104,13 @@ void BM_Build(benchmark::State& state, int ads) {
   state.counters["bytes_per_ad"] = bytes_per_ad;
 }
 
-std::vector<int> ParseSizes(int* argc, char** argv) {
-  std::vector<int> sizes = {10'000, 100'000};
-  const char kFlag[] = "--targeting_sizes=";
-  int out = 1;
-  for (int i = 1; i < *argc; ++i) {
-    if (std::strncmp(argv[i], kFlag, sizeof(kFlag) - 1) == 0) {
-      sizes.clear();
-      for (absl::string_view s : absl::StrSplit(argv[i] + sizeof(kFlag) - 1, ',')) {
-        int n;
-        if (absl::SimpleAtoi(s, &n) && n > 0) sizes.push_back(n);
-      }
-    } else {
-      argv[out++] = argv[i];
-    }
-  }
-  *argc = out;
-  return sizes;
-}
 
 }  // namespace
 }  // namespace gavel::targeting
 
 int main(int argc, char** argv) {
   using namespace gavel::targeting;  // NOLINT: benchmark registration only
-  for (int ads : ParseSizes(&argc, argv)) {
+  for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--targeting_sizes", {10'000, 100'000})) {
     const std::string n = std::to_string(ads);
     benchmark::RegisterBenchmark(("BM_Retrieve/ads:" + n).c_str(), BM_Retrieve, ads)
         ->Unit(benchmark::kMicrosecond);
