@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "billing/bytes.h"
@@ -36,6 +37,17 @@ bool ReachedRateCheck(const EventRecord& r) {
   return r.outcome == Outcome::kCharged || r.outcome == Outcome::kBudgetExhausted ||
          (r.outcome == Outcome::kInvalid &&
           (r.reason == InvalidReason::kRateLimited || r.reason == InvalidReason::kRepeatClick));
+}
+
+// The serving rule both lookups share: a campaign that cannot pay its highest bid sits out, and a
+// paced one takes part only when `participate` (one pacing draw) says so.
+Eligibility Verdict(int64_t remaining_micros, int64_t max_price_micros, bool pacing,
+                    absl::FunctionRef<bool()> participate) {
+  if (remaining_micros < std::max<int64_t>(max_price_micros, 1)) {
+    return Eligibility::kBudgetExhausted;
+  }
+  if (pacing && !participate()) return Eligibility::kPacedOut;
+  return Eligibility::kEligible;
 }
 
 }  // namespace
@@ -107,22 +119,16 @@ Eligibility Billing::EligibleToServe(absl::string_view campaign_id, absl::BitGen
   const absl::Time now = clock_->Now();
   auto view = budgets_->Query(campaign_id, now);
   if (!view.ok()) return Eligibility::kUnknownCampaign;
-  if (view->remaining_micros < std::max<int64_t>(max_price_micros, 1)) {
-    return Eligibility::kBudgetExhausted;
-  }
   const CampaignBudget& s = *view->settings;
-  if (s.pacing) {
+  return Verdict(view->remaining_micros, max_price_micros, s.pacing, [&] {
     auto day_bounds = [&] {
       const absl::CivilDay day = CivilDayFromIndex(view->day);
       return Pacer::DayBounds(absl::FromCivil(day, s.time_zone),
                               absl::FromCivil(day + 1, s.time_zone));
     };
-    if (!pacer_.Participate(campaign_id, now, day_bounds, view->spent_today_micros,
-                            s.daily_budget_micros, gen)) {
-      return Eligibility::kPacedOut;
-    }
-  }
-  return Eligibility::kEligible;
+    return pacer_.Participate(campaign_id, now, day_bounds, view->spent_today_micros,
+                              s.daily_budget_micros, gen);
+  });
 }
 
 CampaignHandle Billing::Resolve(absl::string_view campaign_id) {
@@ -134,16 +140,11 @@ Eligibility Billing::EligibleToServe(const CampaignHandle& campaign, absl::BitGe
   const absl::Time now = clock_->Now();
   const ServingBudget b = campaign.budget->Read(now);
   if (!b.known) return Eligibility::kUnknownCampaign;
-  if (b.remaining_micros < std::max<int64_t>(max_price_micros, 1)) {
-    return Eligibility::kBudgetExhausted;
-  }
-  if (b.pacing &&
-      !pacer_.Participate(
-          campaign.pacing, now, [&] { return Pacer::DayBounds(b.day_start, b.day_end); },
-          b.spent_today_micros, b.daily_budget_micros, gen)) {
-    return Eligibility::kPacedOut;
-  }
-  return Eligibility::kEligible;
+  return Verdict(b.remaining_micros, max_price_micros, b.pacing, [&] {
+    return pacer_.Participate(
+        campaign.pacing, now, [&] { return Pacer::DayBounds(b.day_start, b.day_end); },
+        b.spent_today_micros, b.daily_budget_micros, gen);
+  });
 }
 
 int64_t Billing::DayFor(absl::string_view campaign_id, absl::Time now) const {
