@@ -1,5 +1,5 @@
-// Builders shared by the billing tests: a Billing over a fresh ledger directory, winners and
-// events.
+// Builders shared by the billing tests (and the engine's billing gate tests): a Billing over a
+// fresh ledger directory, time zones, winners and events.
 #ifndef GAVEL_TESTS_BILLING_BILLING_TEST_UTIL_H_
 #define GAVEL_TESTS_BILLING_BILLING_TEST_UTIL_H_
 
@@ -14,6 +14,13 @@ namespace gavel::billing::testing {
 
 inline const absl::Time kStart =
     absl::FromCivil(absl::CivilSecond(2026, 6, 15, 9, 0, 0), absl::UTCTimeZone());
+
+// A time zone from the system's zoneinfo; fails the test if it is missing.
+inline absl::TimeZone Zone(const std::string& name) {
+  absl::TimeZone tz;
+  EXPECT_TRUE(absl::LoadTimeZone(name, &tz)) << name;
+  return tz;
+}
 
 inline std::shared_ptr<const Keyring> TestKeys() {
   return *Keyring::Create({{"k1", "test-secret-0123456789abcdef"}});

@@ -10,15 +10,12 @@
 #include "absl/time/civil_time.h"
 #include "billing/budget.h"
 #include "gtest/gtest.h"
+#include "tests/billing/billing_test_util.h"
 
 namespace gavel::billing {
 namespace {
 
-absl::TimeZone Zone(const std::string& name) {
-  absl::TimeZone tz;
-  EXPECT_TRUE(absl::LoadTimeZone(name, &tz)) << name;
-  return tz;
-}
+using testing::Zone;
 
 absl::Time At(absl::CivilSecond cs, absl::TimeZone tz) { return absl::FromCivil(cs, tz); }
 

@@ -5,15 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
+#include "tests/billing/billing_test_util.h"
 
 namespace gavel::billing {
 namespace {
 
-absl::TimeZone Zone(const std::string& name) {
-  absl::TimeZone tz;
-  EXPECT_TRUE(absl::LoadTimeZone(name, &tz)) << name;
-  return tz;
-}
+using testing::Zone;
 
 CampaignBudget MakeBudget(BudgetPolicy policy, absl::TimeZone tz = absl::UTCTimeZone()) {
   return {.campaign_id = "c1", .daily_budget_micros = 10'000'000, .policy = policy,

@@ -18,12 +18,7 @@ namespace {
 using testing::FreshDir;
 using testing::MakeConfig;
 using testing::OpenBilling;
-
-absl::TimeZone Zone(const std::string& name) {
-  absl::TimeZone tz;
-  EXPECT_TRUE(absl::LoadTimeZone(name, &tz)) << name;
-  return tz;
-}
+using testing::Zone;
 
 // A Billing and the store it owns, so tests can charge the store directly.
 struct Rig {

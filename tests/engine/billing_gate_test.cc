@@ -3,7 +3,6 @@
 // are gated from that snapshot on.
 #include "engine/billing_gate.h"
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
@@ -15,6 +14,7 @@
 #include "billing/clock.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
+#include "tests/billing/billing_test_util.h"
 #include "targeting/catalog.h"
 #include "targeting/synthetic.h"
 
@@ -23,15 +23,10 @@ namespace {
 
 std::unique_ptr<billing::Billing> OpenBilling(const std::string& name,
                                               const billing::Clock* clock) {
-  const std::string dir = ::testing::TempDir() + "/billing_gate_" + name;
-  std::filesystem::remove_all(dir);
-  billing::BillingConfig config{.ledger_dir = dir,
-                                .keyring = billing::Keyring::InsecureDevDefault()};
-  config.snapshot_every_records = 0;
+  billing::BillingConfig config =
+      billing::testing::MakeConfig(billing::testing::FreshDir("gate_" + name));
   config.sync = [](int) { return 0; };  // thousands of clicks; durability is not under test
-  auto b = billing::Billing::Open(std::move(config), clock);
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
+  return billing::testing::OpenBilling(std::move(config), clock);
 }
 
 // The by-id gate only: BillingGate's Check without its ForCatalog.
