@@ -20,7 +20,7 @@
 #include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "billing/billing.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
 #include "targeting/catalog.h"
@@ -32,7 +32,7 @@ namespace {
 constexpr int kSlots = 4;
 
 struct Fixture {
-  billing::SimulatedClock clock{absl::FromUnixSeconds(1'780'000'000)};
+  gavel::SimulatedClock clock{absl::FromUnixSeconds(1'780'000'000)};
   std::shared_ptr<const targeting::CatalogSnapshot> snapshot;
   std::vector<AuctionRequest> requests;
   std::unique_ptr<billing::Billing> billing;

@@ -29,7 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "billing/budget.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "billing/ledger.h"
 #include "billing/pacing.h"
 #include "billing/records.h"

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "billing/hmac.h"
 
 namespace gavel::billing {

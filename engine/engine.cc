@@ -99,7 +99,7 @@ int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
   return std::max(floor_micros, static_cast<int64_t>(bid));
 }
 
-Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const billing::Clock* clock)
+Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const gavel::Clock* clock)
     : gate_(gate), issuer_(issuer), clock_(clock), instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
 
 void Engine::Publish(std::shared_ptr<const Serving> serving) {

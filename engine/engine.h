@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "auction/types.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "billing/token.h"
 #include "targeting/catalog.h"
 #include "targeting/retrieve.h"
@@ -151,7 +151,7 @@ struct AuctionResult {
 
 class Engine {
  public:
-  Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const billing::Clock* clock);
+  Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const gavel::Clock* clock);
 
   // Makes `serving` the state new auctions read, with the gate's CatalogGate for its catalog
   // (resolved here, so publish after billing knows the catalog's budgets). Never blocks an auction.
@@ -169,7 +169,7 @@ class Engine {
 
   ServingGate* const gate_;
   const billing::TokenIssuer* const issuer_;
-  const billing::Clock* const clock_;
+  const gavel::Clock* const clock_;
   std::shared_ptr<const Serving> serving_;  // read and written only with std::atomic_load/store
   const uint64_t instance_;                 // random per process: auction ids stay unique
   std::atomic<uint64_t> sequence_{0};

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "billing/token.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
@@ -51,7 +51,7 @@ absl::StatusOr<absl::CivilDay> ParseDay(const std::string& field, const std::str
 
 struct GavelServer::State {
   ServerConfig config;
-  billing::RealClock clock;
+  gavel::RealClock clock;
   std::shared_ptr<const targeting::CtrModel> model;
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<engine::BillingGate> gate;

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
 #include "server/proto_convert.h"
@@ -56,7 +56,7 @@ class Run {
   const ClickModel clicks_;
   Market market_;
   std::shared_ptr<const targeting::CatalogSnapshot> snapshot_;
-  billing::SimulatedClock clock_;
+  gavel::SimulatedClock clock_;
   std::unique_ptr<billing::Billing> billing_;
   std::unique_ptr<engine::BillingGate> gate_;
   std::unique_ptr<engine::Engine> engine_;

@@ -1,7 +1,7 @@
 // The in-process marketplace simulator: runs a scenario's traffic through the production engine
 // (targeting retrieval, the billing gate's budgets and pacing, the auction, token signing) and
 // charges clicks through the production billing (token verification, invalid-click rules, budgets,
-// the ledger), all on a billing::SimulatedClock. Everything random is seeded from the scenario.
+// the ledger), all on a gavel::SimulatedClock. Everything random is seeded from the scenario.
 //
 //   absl::StatusOr<RunMetrics> m = Simulate(scenario, {.work_dir = "/tmp/report"});
 //   double rpm = Rpm(*m);

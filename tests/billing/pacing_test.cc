@@ -5,7 +5,7 @@
 
 #include "absl/random/random.h"
 #include "billing/budget.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "gtest/gtest.h"
 
 namespace gavel::billing {

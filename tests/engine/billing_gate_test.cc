@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "billing/billing.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
 #include "tests/billing/billing_test_util.h"
@@ -22,7 +22,7 @@ namespace gavel::engine {
 namespace {
 
 std::unique_ptr<billing::Billing> OpenBilling(const std::string& name,
-                                              const billing::Clock* clock) {
+                                              const gavel::Clock* clock) {
   billing::BillingConfig config =
       billing::testing::MakeConfig(billing::testing::FreshDir("gate_" + name));
   config.sync = [](int) { return 0; };  // thousands of clicks; durability is not under test
@@ -89,7 +89,7 @@ class BillingGateTest : public ::testing::Test {
     return nullptr;
   }
 
-  billing::SimulatedClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  gavel::SimulatedClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   std::unique_ptr<billing::Billing> billing_ = OpenBilling("added", &clock_);
   BillingGate gate_{billing_.get()};
   Engine engine_{&gate_, &billing_->issuer(), &clock_};
@@ -159,7 +159,7 @@ TEST(BillingGateProperty, SnapshotHandlesGiveTheByIdAuctions) {
     std::unique_ptr<Engine> engine;
     std::mt19937_64 gen{99};
   };
-  billing::SimulatedClock clock(absl::FromCivil(absl::CivilSecond(2026, 3, 7, 18, 0, 0), ny));
+  gavel::SimulatedClock clock(absl::FromCivil(absl::CivilSecond(2026, 3, 7, 18, 0, 0), ny));
   Market by_handle, by_id;
   by_handle.billing = OpenBilling("prop_handle", &clock);
   by_id.billing = OpenBilling("prop_id", &clock);

@@ -11,7 +11,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "auction/types.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "billing/token.h"
 #include "gtest/gtest.h"
 #include "targeting/catalog.h"
@@ -115,7 +115,7 @@ class EngineTest : public ::testing::Test {
     return r;
   }
 
-  billing::SimulatedClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  gavel::SimulatedClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   std::shared_ptr<const billing::Keyring> keyring_ = billing::Keyring::InsecureDevDefault();
   billing::TokenIssuer issuer_{keyring_, &clock_};
   billing::TokenVerifier verifier_{keyring_};
@@ -355,7 +355,7 @@ TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
   targeting::QuerySampler sampler(catalog);
   auto snapshot = targeting::CatalogSnapshot::Build(std::move(catalog), 1);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-  billing::SimulatedClock clock(absl::FromUnixSeconds(1'790'000'000));
+  gavel::SimulatedClock clock(absl::FromUnixSeconds(1'790'000'000));
   auto keyring = billing::Keyring::InsecureDevDefault();
   billing::TokenIssuer issuer(keyring, &clock);
   billing::TokenVerifier verifier(keyring);

@@ -3,7 +3,7 @@
 #include <random>
 #include <string>
 
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "billing/token.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
@@ -38,7 +38,7 @@ class IssueTokensTest : public ::testing::Test {
                          MakeCandidate("z", "c-ok2", 500'000)};
   }
 
-  billing::SimulatedClock clock_{absl::FromUnixSeconds(1'700'000'000)};
+  gavel::SimulatedClock clock_{absl::FromUnixSeconds(1'700'000'000)};
   billing::TokenIssuer issuer_{billing::Keyring::InsecureDevDefault(), &clock_};
   FakeGate gate_;
   Engine engine_{&gate_, &issuer_, &clock_};

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "billing/billing.h"
-#include "billing/clock.h"
+#include "common/clock.h"
 #include "common/sync.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
@@ -160,7 +160,7 @@ class ServingTest : public ::testing::Test {
     return gavel::v1::EventService::NewStub(channel_)->ReportEvents(&ctx, req, resp);
   }
 
-  billing::RealClock clock_;
+  gavel::RealClock clock_;
   std::unique_ptr<billing::Billing> billing_;
   std::unique_ptr<engine::BillingGate> billing_gate_;
   std::unique_ptr<engine::Engine> engine_;

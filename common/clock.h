@@ -1,14 +1,14 @@
-// The only way time reaches billing/: an injected Clock (Envoy's TimeSource), so token expiry,
-// budget days, pacing and the invalid-click windows are testable without sleeping.
+// The only way time reaches billing/ and engine/: an injected Clock (Envoy's TimeSource), so token
+// expiry, budget days, pacing and the invalid-click windows are testable without sleeping.
 //
-//   gavel::billing::SimulatedClock clock(absl::FromUnixSeconds(1'700'000'000));
+//   gavel::SimulatedClock clock(absl::FromUnixSeconds(1'700'000'000));
 //   clock.Advance(absl::Minutes(5));
 //   absl::Time now = clock.Now();
 //
-// Both implementations are thread-safe. Callers own their clocks; every billing type that takes a
+// Both implementations are thread-safe. Callers own their clocks; every type that takes a
 // `const Clock*` does not own it, and the clock must outlive that object.
-#ifndef GAVEL_BILLING_CLOCK_H_
-#define GAVEL_BILLING_CLOCK_H_
+#ifndef GAVEL_COMMON_CLOCK_H_
+#define GAVEL_COMMON_CLOCK_H_
 
 #include <atomic>
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace gavel::billing {
+namespace gavel {
 
 class Clock {
  public:
@@ -44,6 +44,6 @@ class SimulatedClock final : public Clock {
   std::atomic<int64_t> nanos_;
 };
 
-}  // namespace gavel::billing
+}  // namespace gavel
 
-#endif  // GAVEL_BILLING_CLOCK_H_
+#endif  // GAVEL_COMMON_CLOCK_H_
