@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 
 namespace gavel::bench {

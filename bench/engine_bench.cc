@@ -23,7 +23,7 @@
 #include "common/clock.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 
 namespace gavel::engine {

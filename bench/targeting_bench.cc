@@ -19,7 +19,7 @@
 
 #include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 #include "targeting/synthetic.h"
 
@@ -92,7 +92,7 @@ void BM_Build(benchmark::State& state, int ads) {
     state.PauseTiming();
     const size_t before = mallinfo2().uordblks + mallinfo2().hblkhd;
     std::mt19937_64 rng(bench::kSyntheticSeed);
-    Catalog catalog = GenerateCatalog({.num_ads = ads}, rng);
+    catalog::Catalog catalog = GenerateCatalog({.num_ads = ads}, rng);
     state.ResumeTiming();
     auto snapshot = CatalogSnapshot::Build(std::move(catalog), 1);
     state.PauseTiming();

@@ -33,6 +33,7 @@ int64_t Remaining(BudgetPolicy policy, int64_t daily, int64_t day_of_month, int6
                   int64_t spent_month) {
   int64_t remaining = 0;
   switch (policy) {
+    case BudgetPolicy::kUnspecified:
     case BudgetPolicy::kHard:
       remaining = daily - spent_today;
       break;

@@ -35,18 +35,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "catalog/enums.h"
 #include "common/sync.h"
 
 namespace gavel::billing {
 
-enum class BudgetPolicy {
-  // Spend today <= daily budget. A click that would cross it is not charged (BUDGET_EXHAUSTED).
-  kHard,
-  // Spend today <= 2 x daily; spend this calendar month <= 30.4 x daily (rounded down).
-  kDaily2xMonthlyCap,
-  // Spend month-to-date <= daily x day-of-month (today included); single days may vary.
-  kMonthlyAverage,
-};
+// The catalog's policy (catalog/enums.h); kUnspecified is applied as kHard.
+using ::gavel::catalog::BudgetPolicy;
 
 struct CampaignBudget {
   std::string campaign_id;

@@ -46,25 +46,19 @@ std::shared_ptr<const CatalogGate> BillingGate::ForCatalog(
     const targeting::CatalogSnapshot& catalog) {
   std::vector<billing::CampaignHandle> handles;
   handles.reserve(catalog.catalog().campaigns.size());
-  for (const targeting::Campaign& c : catalog.catalog().campaigns) {
+  for (const catalog::Campaign& c : catalog.catalog().campaigns) {
     handles.push_back(billing_->Resolve(c.id));
   }
   return std::make_shared<BillingCatalogGate>(billing_, std::move(handles));
 }
 
-std::vector<billing::CampaignBudget> BudgetsFromCatalog(const targeting::Catalog& catalog) {
+std::vector<billing::CampaignBudget> BudgetsFromCatalog(const catalog::Catalog& catalog) {
   std::vector<billing::CampaignBudget> budgets;
   budgets.reserve(catalog.campaigns.size());
-  for (const targeting::Campaign& c : catalog.campaigns) {
-    billing::BudgetPolicy policy = billing::BudgetPolicy::kHard;
-    if (c.budget_policy == targeting::BudgetPolicy::kDaily2xMonthlyCap) {
-      policy = billing::BudgetPolicy::kDaily2xMonthlyCap;
-    } else if (c.budget_policy == targeting::BudgetPolicy::kMonthlyAverage) {
-      policy = billing::BudgetPolicy::kMonthlyAverage;
-    }
+  for (const catalog::Campaign& c : catalog.campaigns) {
     budgets.push_back(billing::CampaignBudget{.campaign_id = c.id,
                                               .daily_budget_micros = c.daily_budget_micros,
-                                              .policy = policy,
+                                              .policy = c.budget_policy,
                                               .time_zone = c.time_zone,
                                               .pacing = c.pacing});
   }

@@ -15,7 +15,7 @@
 #include "billing/billing.h"
 #include "billing/budget.h"
 #include "engine/engine.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::engine {
 
@@ -36,7 +36,7 @@ class BillingGate final : public ServingGate {
 };
 
 // Each campaign's daily budget, policy, time zone and pacing switch.
-std::vector<billing::CampaignBudget> BudgetsFromCatalog(const targeting::Catalog& catalog);
+std::vector<billing::CampaignBudget> BudgetsFromCatalog(const catalog::Catalog& catalog);
 
 }  // namespace gavel::engine
 

@@ -70,7 +70,7 @@ void FillIds(const targeting::CatalogSnapshot& s, int32_t ad, const targeting::M
   row->product_id = s.product_id(ad);
   row->matched = m;
   if (m.target >= 0) {
-    const targeting::Target& t = s.catalog().targets[m.target];
+    const catalog::Target& t = s.catalog().targets[m.target];
     row->target_id = t.id;
     if (m.kind == targeting::MatchKind::kKeyword) row->matched.keyword_text = t.keyword.text;
     if (m.kind == targeting::MatchKind::kProduct) row->matched_object_id = t.product_id;
@@ -194,7 +194,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       int64_t& m = sc.max_bid[catalog.ad_campaign(c.ad)];
       m = std::max(m, c.bid_micros);
     }
-    const int32_t viewed = request.targeting.placement == targeting::Placement::kProductPage
+    const int32_t viewed = request.targeting.placement == catalog::Placement::kProductPage
                                ? catalog.FindProduct(request.targeting.viewed_product_id)
                                : -1;
     for (const targeting::Candidate& c : sc.retrieved.candidates) {

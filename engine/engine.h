@@ -27,7 +27,7 @@
 #include "auction/types.h"
 #include "common/clock.h"
 #include "billing/token.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 
 namespace gavel::engine {

@@ -8,9 +8,9 @@
 #include "google/protobuf/arena.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "server/parse_errors.h"
-#include "server/proto_convert.h"
+#include "convert/proto_convert.h"
 #include "server/status.h"
-#include "server/validate.h"
+#include "convert/validate.h"
 
 namespace gavel::server {
 namespace {
@@ -42,16 +42,16 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   if (ctx->deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("the request's deadline passed before the auction ran");
   }
-  absl::Status st = ValidateRunAuctionRequest(request);
+  absl::Status st = convert::ValidateRunAuctionRequest(request);
   if (!st.ok()) return st;
   thread_local engine::AuctionRequest domain_request;
   thread_local engine::AuctionResult result;
   thread_local absl::BitGen gen;
-  st = AuctionRequestFromProto(request, &domain_request);
+  st = convert::AuctionRequestFromProto(request, &domain_request);
   if (!st.ok()) return st;
   st = engine->RunAuction(domain_request, gen, &result);
   if (!st.ok()) return st;
-  AuctionResultToProto(result, response);
+  convert::AuctionResultToProto(result, response);
   result.serving.reset();  // Do not pin an old catalog between requests.
   return absl::OkStatus();
 }

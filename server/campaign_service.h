@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "gavel/v1/campaigns.grpc.pb.h"
 #include "server/admin_auth.h"
-#include "server/catalog_store.h"
+#include "store/catalog_store.h"
 
 namespace gavel::server {
 
@@ -21,7 +21,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   // Re-reads the catalog file; returns the new version's response.
   using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
 
-  CampaignServiceImpl(const AdminAuth* auth, CatalogStore* store, StatsFn stats, ReloadFn reload)
+  CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats, ReloadFn reload)
       : auth_(auth), store_(store), stats_(std::move(stats)), reload_(std::move(reload)) {}
 
   grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,
@@ -92,7 +92,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
                                    google::protobuf::Message* resp);
 
   const AdminAuth* const auth_;
-  CatalogStore* const store_;
+  store::CatalogStore* const store_;
   const StatsFn stats_;
   const ReloadFn reload_;
 };

@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "server/proto_convert.h"
+#include "convert/proto_convert.h"
 #include "server/status.h"
-#include "server/validate.h"
+#include "convert/validate.h"
 
 namespace gavel::server {
 namespace {
@@ -36,7 +36,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
     gavel::v1::ReportEventsResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::Status st = Expired(*ctx);
-  if (st.ok()) st = ValidateReportEventsRequest(*request);
+  if (st.ok()) st = convert::ValidateReportEventsRequest(*request);
   if (st.ok()) {
     MutexLock lock(&mu_);
     if (static_cast<int>(queue_.size()) >= max_queued_) {
@@ -71,9 +71,9 @@ void EventServiceImpl::Ingest(const Batch& batch) {
   absl::Status st = Expired(*batch.ctx);
   if (st.ok()) {
     absl::StatusOr<std::vector<billing::EventResult>> results =
-        billing_->Ingest(EventsFromProto(*batch.request));
+        billing_->Ingest(convert::EventsFromProto(*batch.request));
     if (results.ok()) {
-      EventResultsToProto(*batch.request, *results, batch.response);
+      convert::EventResultsToProto(*batch.request, *results, batch.response);
     } else {
       st = results.status();
     }

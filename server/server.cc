@@ -18,13 +18,13 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/auction_service.h"
 #include "server/campaign_service.h"
-#include "server/catalog_convert.h"
-#include "server/catalog_file.h"
-#include "server/catalog_store.h"
+#include "convert/catalog_convert.h"
+#include "store/catalog_file.h"
+#include "store/catalog_store.h"
 #include "server/event_service.h"
-#include "server/limits.h"
+#include "convert/limits.h"
 #include "server/parse_errors.h"
-#include "server/proto_convert.h"
+#include "convert/proto_convert.h"
 #include "targeting/ctr_model.h"
 
 namespace gavel::server {
@@ -56,7 +56,7 @@ struct GavelServer::State {
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<engine::BillingGate> gate;
   std::unique_ptr<engine::Engine> engine;
-  std::unique_ptr<CatalogStore> store;
+  std::unique_ptr<store::CatalogStore> store;
   std::unique_ptr<AdminAuth> auth;
   std::unique_ptr<AuctionServiceImpl> auction_service;
   std::unique_ptr<EventServiceImpl> event_service;
@@ -66,10 +66,10 @@ struct GavelServer::State {
 
   // Builds a snapshot of `catalog`, registers its budgets with billing, and swaps it in.
   absl::Status Publish(const gavel::v1::Catalog& catalog, int64_t version) {
-    absl::StatusOr<auction::Rules> rules = RulesFromProto(catalog.auction_rules());
+    absl::StatusOr<auction::Rules> rules = convert::RulesFromProto(catalog.auction_rules());
     if (!rules.ok()) return rules.status();
     absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
-        CatalogFromProto(catalog, version, model);
+        convert::CatalogFromProto(catalog, version, model);
     if (!snapshot.ok()) return snapshot.status();
     absl::Status st = billing->UpsertCampaigns(engine::BudgetsFromCatalog((*snapshot)->catalog()));
     if (!st.ok()) return st;
@@ -99,12 +99,12 @@ struct GavelServer::State {
     }
     absl::StatusOr<billing::CampaignStats> stats = billing->Stats(req.campaign_id(), from, to);
     if (!stats.ok()) return stats.status();
-    StatsToProto(req.campaign_id(), *stats, resp);
+    convert::StatsToProto(req.campaign_id(), *stats, resp);
     return absl::OkStatus();
   }
 
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload() {
-    absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile(config.catalog_path);
+    absl::StatusOr<gavel::v1::Catalog> catalog = store::ReadCatalogFile(config.catalog_path);
     if (!catalog.ok()) return catalog.status();
     absl::StatusOr<int64_t> version = store->Replace(*std::move(catalog));
     if (!version.ok()) return version.status();
@@ -175,16 +175,16 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (!config.catalog_state_path.empty() && ::access(config.catalog_state_path.c_str(), F_OK) == 0) {
     start_path = config.catalog_state_path;  // Admin writes from earlier runs.
   }
-  absl::StatusOr<gavel::v1::Catalog> catalog = ReadCatalogFile(start_path);
+  absl::StatusOr<gavel::v1::Catalog> catalog = store::ReadCatalogFile(start_path);
   if (!catalog.ok()) return catalog.status();
   State* state = s.get();
-  CatalogStore::Persister persist;
+  store::CatalogStore::Persister persist;
   if (!config.catalog_state_path.empty()) {
     persist = [path = config.catalog_state_path](const gavel::v1::Catalog& c) {
-      return WriteCatalogFile(c, path);
+      return store::WriteCatalogFile(c, path);
     };
   }
-  s->store = std::make_unique<CatalogStore>(
+  s->store = std::make_unique<store::CatalogStore>(
       *std::move(catalog),
       [state](const gavel::v1::Catalog& c, int64_t version) { return state->Publish(c, version); },
       std::move(persist));
@@ -220,8 +220,8 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config.listen, creds, &port);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(convert::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(convert::kMaxMessageBytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_streams_per_connection);
   builder.experimental().SetInterceptorCreators(ParseErrorInterceptors());
   builder.RegisterService(s->auction_service.get());

@@ -4,12 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/catalog_convert.h"
+#include "convert/catalog_convert.h"
 
 namespace gavel::sim {
 
 gavel::v1::Catalog MarketToProto(const Scenario& s, const Market& market) {
-  gavel::v1::Catalog proto = CatalogModelToProto(market.catalog);
+  gavel::v1::Catalog proto = convert::CatalogModelToProto(market.catalog);
   *proto.mutable_auction_rules() = s.auction();
   proto.mutable_auction_rules()->set_min_relevance(market.catalog.rules.min_relevance);
   return proto;

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/distributions.h"
+#include "catalog/limits.h"
 #include "sim/scenario.h"
 #include "targeting/synthetic.h"
 
@@ -51,7 +52,7 @@ Market BuildMarket(const Scenario& s) {
        .predicate_fraction = cs.predicate_fraction(),
        .dynamic_bidding_fraction = cs.dynamic_bidding_fraction()},
       catalog_gen);
-  targeting::Catalog& c = m.catalog;
+  catalog::Catalog& c = m.catalog;
   c.rules.max_candidates = cs.max_candidates();
   if (s.auction().has_min_relevance()) c.rules.min_relevance = s.auction().min_relevance();
 
@@ -59,26 +60,26 @@ Market BuildMarket(const Scenario& s) {
   const Distribution value_dist =
       s.bidding().has_value_per_click_micros() ? s.bidding().value_per_click_micros() : DefaultValue();
   absl::flat_hash_map<std::string, int64_t> group_value, group_bid;
-  for (targeting::AdGroup& g : c.ad_groups) {
+  for (catalog::AdGroup& g : c.ad_groups) {
     const int64_t value = std::clamp<int64_t>(
-        static_cast<int64_t>(Sample(value_dist, values_gen)), 0, targeting::kMaxBidMicros);
+        static_cast<int64_t>(Sample(value_dist, values_gen)), 0, catalog::kMaxBidMicros);
     const int64_t bid = std::clamp<int64_t>(
         static_cast<int64_t>(std::floor(static_cast<double>(value) * s.bidding().shading())), 1,
-        targeting::kMaxBidMicros);
+        catalog::kMaxBidMicros);
     group_value[g.id] = value;
     group_bid[g.id] = bid;
     if (s.bidding().keep_catalog_bids()) continue;
     g.default_bid_micros = bid;
-    for (targeting::AutoTargetSetting& a : g.auto_targeting) a.bid_micros = 0;
+    for (catalog::AutoTargetSetting& a : g.auto_targeting) a.bid_micros = 0;
   }
   if (!s.bidding().keep_catalog_bids()) {
-    for (targeting::Target& t : c.targets) t.bid_micros = group_bid[t.ad_group_id];
+    for (catalog::Target& t : c.targets) t.bid_micros = group_bid[t.ad_group_id];
   }
   m.value_micros.reserve(c.product_ads.size());
-  for (const targeting::ProductAd& ad : c.product_ads) m.value_micros.push_back(group_value[ad.ad_group_id]);
+  for (const catalog::ProductAd& ad : c.product_ads) m.value_micros.push_back(group_value[ad.ad_group_id]);
 
   const Budgets& b = s.budgets();
-  for (targeting::Campaign& cmp : c.campaigns) {
+  for (catalog::Campaign& cmp : c.campaigns) {
     if (!s.bidding().keep_catalog_bids()) cmp.placement_multiplier_percent.fill(0);
     if (b.unlimited()) {
       cmp.daily_budget_micros = 1'000'000'000'000;

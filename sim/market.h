@@ -15,12 +15,12 @@
 
 #include "absl/random/bit_gen_ref.h"
 #include "sim/scenario.pb.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::sim {
 
 struct Market {
-  targeting::Catalog catalog;
+  catalog::Catalog catalog;
   std::vector<int64_t> value_micros;    // per product ad: value of one click to its advertiser
   std::vector<double> conversion_rate;  // per advertiser (catalog order), in [0, 1]
 };

@@ -213,7 +213,7 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   events_ = gavel::v1::EventService::NewStub(channel);
 
   m_.slots.resize(s_.slots());
-  for (const targeting::Advertiser& a : snapshot_->catalog().advertisers) m_.advertisers.push_back({.id = a.id});
+  for (const catalog::Advertiser& a : snapshot_->catalog().advertisers) m_.advertisers.push_back({.id = a.id});
   for (size_t i = 0; i < snapshot_->catalog().campaigns.size(); ++i) {
     const int64_t b = snapshot_->catalog().campaigns[i].daily_budget_micros;
     m_.advertisers[snapshot_->campaign_advertiser(static_cast<int32_t>(i))].budget_micros += b;

@@ -17,7 +17,7 @@
 #include "common/clock.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
-#include "server/proto_convert.h"
+#include "convert/proto_convert.h"
 #include "sim/click_model.h"
 #include "sim/market.h"
 #include "sim/scenario.h"
@@ -84,7 +84,7 @@ class Run {
 
 absl::Status Run::Setup(const std::string& ledger_dir) {
   market_ = BuildMarket(s_);
-  absl::StatusOr<auction::Rules> rules = server::RulesFromProto(s_.auction());
+  absl::StatusOr<auction::Rules> rules = convert::RulesFromProto(s_.auction());
   if (!rules.ok()) return rules.status();
   absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
       targeting::CatalogSnapshot::Build(market_.catalog, 1);
@@ -115,9 +115,9 @@ absl::Status Run::Setup(const std::string& ledger_dir) {
   engine_gen_.seed(DeriveSeed(s_.seed(), Stream::kEngine));
   click_gen_.seed(DeriveSeed(s_.seed(), Stream::kClicks));
 
-  const targeting::Catalog& c = snapshot_->catalog();
+  const catalog::Catalog& c = snapshot_->catalog();
   m_.slots.resize(s_.slots());
-  for (const targeting::Advertiser& a : c.advertisers) m_.advertisers.push_back({.id = a.id});
+  for (const catalog::Advertiser& a : c.advertisers) m_.advertisers.push_back({.id = a.id});
   for (size_t i = 0; i < c.campaigns.size(); ++i) {
     m_.advertisers[snapshot_->campaign_advertiser(static_cast<int32_t>(i))].budget_micros +=
         c.campaigns[i].daily_budget_micros * s_.days();

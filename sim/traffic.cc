@@ -9,11 +9,11 @@
 namespace gavel::sim {
 namespace {
 
-targeting::Device DeviceFromName(const std::string& n) {
-  if (n == "desktop") return targeting::Device::kDesktop;
-  if (n == "mobile_web") return targeting::Device::kMobileWeb;
-  if (n == "mobile_app") return targeting::Device::kMobileApp;
-  return targeting::Device::kTablet;
+catalog::Device DeviceFromName(const std::string& n) {
+  if (n == "desktop") return catalog::Device::kDesktop;
+  if (n == "mobile_web") return catalog::Device::kMobileWeb;
+  if (n == "mobile_app") return catalog::Device::kMobileApp;
+  return catalog::Device::kTablet;
 }
 
 // Index of a draw from the weights whose running sums are `cumulative` (total > 0).
@@ -33,7 +33,7 @@ std::vector<double> Cumulative(const std::vector<double>& w) {
 
 }  // namespace
 
-Traffic::Traffic(const Scenario& s, const targeting::Catalog& catalog)
+Traffic::Traffic(const Scenario& s, const catalog::Catalog& catalog)
     : s_(s),
       sampler_(catalog, s.traffic().zipf_exponent()),
       traffic_gen_(DeriveSeed(s.seed(), Stream::kTraffic)),

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sim/scenario.pb.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 #include "targeting/synthetic.h"
 
@@ -29,7 +29,7 @@ class Traffic {
     double click_multiplier = 1;  // the device's
   };
   // Reads `catalog`'s categories; keeps no reference to it. `s` must be valid and outlive this.
-  Traffic(const Scenario& s, const targeting::Catalog& catalog);
+  Traffic(const Scenario& s, const catalog::Catalog& catalog);
 
   // Overwrites `*r` with the next search at UTC hour `hour` (shopper.local_hour = hour).
   Search Next(int hour, targeting::Request* r);

@@ -7,11 +7,21 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "catalog/limits.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::AutoTargetGroup;
+using ::gavel::catalog::BiddingStrategy;
+using ::gavel::catalog::Campaign;
+using ::gavel::catalog::Keyword;
+using ::gavel::catalog::MatchType;
+using ::gavel::catalog::Placement;
+using ::gavel::catalog::kMaxKeywordTokens;
+using ::gavel::catalog::kNumPlacements;
+
 namespace {
 
-constexpr size_t kMaxKeywordTokens = 10;
 constexpr double kCloseMatchCoverage = 0.75;
 constexpr double kLooseMatchCoverage = 0.25;
 constexpr size_t kMinCandidates = 32;

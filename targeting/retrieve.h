@@ -26,13 +26,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/normalize.h"
 
 namespace gavel::targeting {
 
 struct Request {
-  Placement placement = Placement::kUnspecified;
+  catalog::Placement placement = catalog::Placement::kUnspecified;
   std::string query;                       // <= 512 bytes, <= 32 tokens
   std::vector<std::string> category_ids;   // page / query categories
   std::string viewed_product_id;
@@ -40,7 +40,7 @@ struct Request {
   struct Shopper {
     std::string user_id;
     std::vector<std::string> segments;
-    Device device = Device::kUnspecified;
+    catalog::Device device = catalog::Device::kUnspecified;
     std::string country, region;
     int local_hour = -1;  // 0-23; -1 unknown
   } shopper;
@@ -56,8 +56,8 @@ struct MatchedTarget {
   // with `explain`, on candidates; otherwise it is empty and a caller that shows a candidate reads
   // snapshot.catalog().targets[target].keyword.text (the engine does, for winners only).
   absl::string_view keyword_text;
-  MatchType match_type = MatchType::kUnspecified;
-  AutoTargetGroup auto_group = AutoTargetGroup::kUnspecified;
+  catalog::MatchType match_type = catalog::MatchType::kUnspecified;
+  catalog::AutoTargetGroup auto_group = catalog::AutoTargetGroup::kUnspecified;
 };
 
 struct Candidate {
@@ -92,8 +92,8 @@ struct Result {
 
 // Applies the placement multiplier then the bidding strategy to a resolved bid, rounding down to
 // whole micros after each step (the strategy factor is first floored to 1/10,000).
-int64_t AdjustBid(int64_t base_bid_micros, int32_t placement_percent, BiddingStrategy strategy,
-                  Placement placement, double predicted_ctr, double baseline_ctr);
+int64_t AdjustBid(int64_t base_bid_micros, int32_t placement_percent, catalog::BiddingStrategy strategy,
+                  catalog::Placement placement, double predicted_ctr, double baseline_ctr);
 
 class Retriever {
  public:

@@ -9,6 +9,22 @@
 #include "absl/strings/str_split.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::AdGroup;
+using ::gavel::catalog::Advertiser;
+using ::gavel::catalog::AutoTargetGroup;
+using ::gavel::catalog::BiddingStrategy;
+using ::gavel::catalog::Campaign;
+using ::gavel::catalog::Catalog;
+using ::gavel::catalog::Category;
+using ::gavel::catalog::Device;
+using ::gavel::catalog::MatchType;
+using ::gavel::catalog::Placement;
+using ::gavel::catalog::Product;
+using ::gavel::catalog::Target;
+using ::gavel::catalog::TargetKind;
+using ::gavel::catalog::kNumAutoTargetGroups;
+
 namespace {
 
 struct Department {

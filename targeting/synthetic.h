@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "absl/random/bit_gen_ref.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 
 namespace gavel::targeting {
@@ -38,14 +38,14 @@ struct SyntheticOptions {
 
 // Returns a catalog that CatalogSnapshot::Build accepts. Ids: adv-N, cmp-N, grp-N, ad-N, tgt-N,
 // prd-N, cat-N.
-Catalog GenerateCatalog(const SyntheticOptions& options, absl::BitGenRef gen);
+catalog::Catalog GenerateCatalog(const SyntheticOptions& options, absl::BitGenRef gen);
 
 // Samples search requests whose 2-4 token queries follow the catalog's category and keyword
 // popularity (Zipf), so most of them hit keywords the way real traffic does.
 class QuerySampler {
  public:
   // Reads `catalog`'s categories; does not keep a reference to it.
-  explicit QuerySampler(const Catalog& catalog, double zipf_exponent = 1.1);
+  explicit QuerySampler(const catalog::Catalog& catalog, double zipf_exponent = 1.1);
   Request Sample(absl::BitGenRef gen) const;
 
  private:

@@ -13,7 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/catalog_convert.h"
+#include "convert/catalog_convert.h"
 #include "targeting/synthetic.h"
 
 ABSL_FLAG(int, ads, 10'000, "number of product ads (10k to 1M)");
@@ -24,7 +24,7 @@ ABSL_FLAG(bool, pretty, false, "indent the JSON");
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
-  gavel::targeting::Catalog catalog =
+  gavel::catalog::Catalog catalog =
       gavel::targeting::GenerateCatalog({.num_ads = absl::GetFlag(FLAGS_ads)}, rng);
   // Validate before writing: a generator bug must not produce a file the server rejects.
   auto snapshot = gavel::targeting::CatalogSnapshot::Build(catalog, 1);
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     std::cerr << "catalog_gen: generated catalog is invalid: " << snapshot.status() << "\n";
     return 1;
   }
-  const gavel::v1::Catalog proto = gavel::CatalogModelToProto(catalog);
+  const gavel::v1::Catalog proto = gavel::convert::CatalogModelToProto(catalog);
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = absl::GetFlag(FLAGS_pretty);

@@ -227,7 +227,7 @@ TEST(BudgetHandleProperty, ReadAgreesWithQueryOverRandomHistories) {
     auto random_budget = [&](const std::string& id) {
       return CampaignBudget{.campaign_id = id,
                             .daily_budget_micros = uniform(1, 50) * 1'000'000,
-                            .policy = static_cast<BudgetPolicy>(uniform(0, 2)),
+                            .policy = static_cast<BudgetPolicy>(1 + uniform(0, 2)),
                             .time_zone = zones[uniform(0, zones.size() - 1)],
                             .pacing = uniform(0, 1) == 1};
     };

@@ -71,7 +71,7 @@ TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
     const std::string dir = testing::FreshDir(absl::StrCat("property_", seed));
     SimulatedClock clock(kStart);
     BillingConfig config = MakeConfig(dir);
-    const BudgetPolicy policy = static_cast<BudgetPolicy>(seed % 3);
+    const BudgetPolicy policy = static_cast<BudgetPolicy>(1 + seed % 3);
     const CampaignBudget budgets[] = {
         MakeBudget({.campaign_id = "c1", .daily_budget_micros = 3'000'000, .policy = policy,
                     .pacing = false}),

@@ -73,7 +73,7 @@ TEST(ServingHandleProperty, VerdictsAndDrawsMatchTheByIdPathOverRandomHistories)
     auto random_budget = [&](const std::string& id) {
       return CampaignBudget{.campaign_id = id,
                             .daily_budget_micros = uniform(5, 50) * 1'000'000,
-                            .policy = static_cast<BudgetPolicy>(uniform(0, 2)),
+                            .policy = static_cast<BudgetPolicy>(1 + uniform(0, 2)),
                             .time_zone = zones[uniform(0, zones.size() - 1)],
                             .pacing = uniform(0, 3) != 0};
     };

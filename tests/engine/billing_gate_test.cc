@@ -15,7 +15,7 @@
 #include "engine/engine.h"
 #include "gtest/gtest.h"
 #include "tests/billing/billing_test_util.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
 
 namespace gavel::engine {
@@ -42,13 +42,13 @@ class ByIdGate final : public ServingGate {
   BillingGate inner_;
 };
 
-targeting::Campaign MakeCampaign(const std::string& id, int64_t daily_budget_micros) {
+catalog::Campaign MakeCampaign(const std::string& id, int64_t daily_budget_micros) {
   return {.id = id, .advertiser_id = "adv-" + id, .daily_budget_micros = daily_budget_micros,
           .pacing = false};
 }
 
 // One advertiser per campaign, one ad group bidding `bid` on "headphones", one product ad.
-void AddCampaign(targeting::Catalog* c, const std::string& id, int64_t daily_budget_micros,
+void AddCampaign(catalog::Catalog* c, const std::string& id, int64_t daily_budget_micros,
                  int64_t bid) {
   c->advertisers.push_back({.id = "adv-" + id});
   c->campaigns.push_back(MakeCampaign(id, daily_budget_micros));
@@ -56,16 +56,16 @@ void AddCampaign(targeting::Catalog* c, const std::string& id, int64_t daily_bud
   c->products.push_back({.id = "p-" + id, .title = id + " wireless headphones",
                          .price_micros = 50'000'000});
   c->product_ads.push_back({.id = "ad-" + id, .ad_group_id = "g-" + id, .product_id = "p-" + id});
-  targeting::Target kw{.id = "t-" + id, .ad_group_id = "g-" + id,
-                       .kind = targeting::TargetKind::kKeyword};
-  kw.keyword = {.text = "headphones", .match_type = targeting::MatchType::kBroad};
+  catalog::Target kw{.id = "t-" + id, .ad_group_id = "g-" + id,
+                       .kind = catalog::TargetKind::kKeyword};
+  kw.keyword = {.text = "headphones", .match_type = catalog::MatchType::kBroad};
   c->targets.push_back(kw);
 }
 
 class BillingGateTest : public ::testing::Test {
  protected:
   // What the server does per catalog version: budgets to billing, then publish.
-  void Publish(const targeting::Catalog& catalog, int64_t version) {
+  void Publish(const catalog::Catalog& catalog, int64_t version) {
     auto snapshot = targeting::CatalogSnapshot::Build(catalog, version);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     ASSERT_TRUE(billing_->UpsertCampaigns(BudgetsFromCatalog((*snapshot)->catalog())).ok());
@@ -73,7 +73,7 @@ class BillingGateTest : public ::testing::Test {
   }
   AuctionResult Search() {
     AuctionRequest r;
-    r.targeting.placement = targeting::Placement::kTopOfSearch;
+    r.targeting.placement = catalog::Placement::kTopOfSearch;
     r.targeting.query = "wireless headphones";
     r.targeting.slots = 1;
     r.targeting.shopper.local_hour = 12;
@@ -97,7 +97,7 @@ class BillingGateTest : public ::testing::Test {
 };
 
 TEST_F(BillingGateTest, ACampaignAddedByALaterSnapshotIsGatedByItsOwnBudget) {
-  targeting::Catalog catalog;
+  catalog::Catalog catalog;
   AddCampaign(&catalog, "c-old", 100'000'000, 1'000'000);
   Publish(catalog, 1);
   EXPECT_EQ(Find(Search(), "c-new"), nullptr);
@@ -140,11 +140,11 @@ TEST_F(BillingGateTest, ACampaignAddedByALaterSnapshotIsGatedByItsOwnBudget) {
 // auction, while budgets run out and pacing throttles.
 TEST(BillingGateProperty, SnapshotHandlesGiveTheByIdAuctions) {
   std::mt19937_64 catalog_gen(11);
-  targeting::Catalog catalog = targeting::GenerateCatalog({.num_ads = 1'000}, catalog_gen);
+  catalog::Catalog catalog = targeting::GenerateCatalog({.num_ads = 1'000}, catalog_gen);
   absl::TimeZone ny;
   ASSERT_TRUE(absl::LoadTimeZone("America/New_York", &ny));
   for (size_t i = 0; i < catalog.campaigns.size(); ++i) {
-    targeting::Campaign& c = catalog.campaigns[i];
+    catalog::Campaign& c = catalog.campaigns[i];
     c.daily_budget_micros = 2'000'000 + 500'000 * static_cast<int64_t>(i % 7);  // a few clicks
     c.time_zone = i % 2 == 0 ? ny : absl::UTCTimeZone();
     c.pacing = i % 3 != 0;

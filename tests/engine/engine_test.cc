@@ -14,7 +14,7 @@
 #include "common/clock.h"
 #include "billing/token.h"
 #include "gtest/gtest.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
 
 namespace gavel::engine {
@@ -47,7 +47,7 @@ class IndexedGate final : public ServingGate {
   std::shared_ptr<const CatalogGate> ForCatalog(const targeting::CatalogSnapshot& catalog) override {
     ++snapshots;
     std::vector<std::string> ids;
-    for (const targeting::Campaign& c : catalog.catalog().campaigns) ids.push_back(c.id);
+    for (const catalog::Campaign& c : catalog.catalog().campaigns) ids.push_back(c.id);
     return std::make_shared<Indexed>(this, std::move(ids));
   }
   std::vector<std::string> by_id, by_index;
@@ -72,13 +72,13 @@ class IndexedGate final : public ServingGate {
 
 // Two advertisers bidding on "wireless headphones"; a third product for the same query from the
 // first advertiser; one campaign with a negative keyword.
-targeting::Catalog SmallCatalog() {
-  targeting::Catalog c;
+catalog::Catalog SmallCatalog() {
+  catalog::Catalog c;
   c.advertisers = {{.id = "adv-a"}, {.id = "adv-b"}};
   c.campaigns = {
       {.id = "c-a", .advertiser_id = "adv-a", .daily_budget_micros = 10'000'000},
       {.id = "c-b", .advertiser_id = "adv-b", .daily_budget_micros = 10'000'000,
-       .negative_keywords = {{.text = "cheap", .match_type = targeting::MatchType::kPhrase}}},
+       .negative_keywords = {{.text = "cheap", .match_type = catalog::MatchType::kPhrase}}},
   };
   c.ad_groups = {{.id = "g-a", .campaign_id = "c-a", .default_bid_micros = 1'000'000},
                  {.id = "g-b", .campaign_id = "c-b", .default_bid_micros = 2'000'000}};
@@ -88,9 +88,9 @@ targeting::Catalog SmallCatalog() {
   c.product_ads = {{.id = "ad-1", .ad_group_id = "g-a", .product_id = "p-1"},
                    {.id = "ad-2", .ad_group_id = "g-b", .product_id = "p-2"},
                    {.id = "ad-3", .ad_group_id = "g-a", .product_id = "p-3"}};
-  targeting::Target kw{.id = "t-a", .ad_group_id = "g-a", .kind = targeting::TargetKind::kKeyword};
-  kw.keyword = {.text = "headphones", .match_type = targeting::MatchType::kBroad};
-  targeting::Target kw2 = kw;
+  catalog::Target kw{.id = "t-a", .ad_group_id = "g-a", .kind = catalog::TargetKind::kKeyword};
+  kw.keyword = {.text = "headphones", .match_type = catalog::MatchType::kBroad};
+  catalog::Target kw2 = kw;
   kw2.id = "t-b";
   kw2.ad_group_id = "g-b";
   c.targets = {kw, kw2};
@@ -99,7 +99,7 @@ targeting::Catalog SmallCatalog() {
 
 class EngineTest : public ::testing::Test {
  protected:
-  void Publish(targeting::Catalog catalog, auction::Rules rules) {
+  void Publish(catalog::Catalog catalog, auction::Rules rules) {
     auto snapshot = targeting::CatalogSnapshot::Build(std::move(catalog), 7);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     engine_.Publish(std::make_shared<const Serving>(Serving{*snapshot, rules}));
@@ -107,7 +107,7 @@ class EngineTest : public ::testing::Test {
   static AuctionRequest Search(const std::string& query, int slots) {
     AuctionRequest r;
     r.request_id = "r-1";
-    r.targeting.placement = targeting::Placement::kTopOfSearch;
+    r.targeting.placement = catalog::Placement::kTopOfSearch;
     r.targeting.query = query;
     r.targeting.slots = slots;
     r.targeting.shopper.user_id = "u-1";
@@ -297,7 +297,7 @@ TEST_F(EngineTest, ABadQueryIsInvalidArgument) {
 }
 
 TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
-  targeting::Catalog c = SmallCatalog();
+  catalog::Catalog c = SmallCatalog();
   // Campaign c-b serves only 09:00-09:59 local time.
   c.campaigns[1].predicates.include_hours = {9};
   Publish(std::move(c), auction::Rules{.slots = 2});
@@ -320,16 +320,16 @@ TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
 }
 
 TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShows) {
-  targeting::Catalog c = SmallCatalog();
-  targeting::Target product_target{.id = "t-p", .ad_group_id = "g-b",
-                                   .kind = targeting::TargetKind::kProduct, .product_id = "p-1"};
+  catalog::Catalog c = SmallCatalog();
+  catalog::Target product_target{.id = "t-p", .ad_group_id = "g-b",
+                                   .kind = catalog::TargetKind::kProduct, .product_id = "p-1"};
   c.targets.push_back(product_target);
-  targeting::Target own{.id = "t-own", .ad_group_id = "g-a",
-                        .kind = targeting::TargetKind::kProduct, .product_id = "p-1"};
+  catalog::Target own{.id = "t-own", .ad_group_id = "g-a",
+                        .kind = catalog::TargetKind::kProduct, .product_id = "p-1"};
   c.targets.push_back(own);
   Publish(std::move(c), auction::Rules{.slots = 2});
   AuctionRequest req = Search("", 2);
-  req.targeting.placement = targeting::Placement::kProductPage;
+  req.targeting.placement = catalog::Placement::kProductPage;
   req.targeting.viewed_product_id = "p-1";
   req.explain = true;
   AuctionResult result;
@@ -351,7 +351,7 @@ TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShows) {
 // pays at least its slot's floor and at most its bid, and its click token carries that price.
 TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
   std::mt19937_64 gen(7);
-  targeting::Catalog catalog = targeting::GenerateCatalog({.num_ads = 3'000}, gen);
+  catalog::Catalog catalog = targeting::GenerateCatalog({.num_ads = 3'000}, gen);
   targeting::QuerySampler sampler(catalog);
   auto snapshot = targeting::CatalogSnapshot::Build(std::move(catalog), 1);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();

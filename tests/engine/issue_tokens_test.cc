@@ -7,7 +7,7 @@
 #include "billing/token.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::engine {
 namespace {
@@ -30,7 +30,7 @@ ExternalCandidate MakeCandidate(const std::string& id, const std::string& campai
 class IssueTokensTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto snapshot = targeting::CatalogSnapshot::Build(targeting::Catalog{}, 1);
+    auto snapshot = targeting::CatalogSnapshot::Build(catalog::Catalog{}, 1);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     engine_.Publish(std::make_shared<const Serving>(Serving{.catalog = *snapshot, .rules = {}}));
     request_.targeting.slots = 2;

@@ -1,4 +1,4 @@
-#include "server/catalog_convert.h"
+#include "convert/catalog_convert.h"
 
 #include <string>
 
@@ -52,20 +52,20 @@ v1::Catalog Parse(const std::string& text) {
   return c;
 }
 
-absl::Status ErrorOf(const v1::Catalog& c) { return CatalogFromProto(c, 1).status(); }
+absl::Status ErrorOf(const v1::Catalog& c) { return convert::CatalogFromProto(c, 1).status(); }
 
 TEST(CatalogConvert, RoundTripsEveryField) {
   const v1::Catalog in = Parse(kCatalog);
-  auto s = CatalogFromProto(in, 7);
+  auto s = convert::CatalogFromProto(in, 7);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ((*s)->version(), 7);
-  const targeting::Campaign& c = (*s)->catalog().campaigns[0];
+  const catalog::Campaign& c = (*s)->catalog().campaigns[0];
   EXPECT_EQ(c.start_date, absl::CivilDay(2026, 1, 1));
   EXPECT_EQ(c.time_zone.name(), "America/New_York");
   EXPECT_EQ(c.placement_multiplier_percent[1], 50);
   EXPECT_FALSE(c.pacing);
   EXPECT_DOUBLE_EQ((*s)->rules().min_relevance, 0.2);
-  const v1::Catalog out = CatalogToProto(**s);
+  const v1::Catalog out = convert::CatalogToProto(**s);
   std::string diff;
   google::protobuf::util::MessageDifferencer d;
   d.ReportDifferencesToString(&diff);
@@ -80,12 +80,12 @@ TEST(CatalogConvert, FillsDocumentedDefaults) {
   c->clear_bidding_strategy();
   c->clear_time_zone();
   c->clear_pacing();
-  auto s = CatalogFromProto(in, 1);
+  auto s = convert::CatalogFromProto(in, 1);
   ASSERT_TRUE(s.ok()) << s.status();
-  const targeting::Campaign& m = (*s)->catalog().campaigns[0];
-  EXPECT_EQ(m.state, targeting::EntityState::kEnabled);
-  EXPECT_EQ(m.budget_policy, targeting::BudgetPolicy::kHard);
-  EXPECT_EQ(m.bidding_strategy, targeting::BiddingStrategy::kFixed);
+  const catalog::Campaign& m = (*s)->catalog().campaigns[0];
+  EXPECT_EQ(m.state, catalog::EntityState::kEnabled);
+  EXPECT_EQ(m.budget_policy, catalog::BudgetPolicy::kHard);
+  EXPECT_EQ(m.bidding_strategy, catalog::BiddingStrategy::kFixed);
   EXPECT_EQ(m.time_zone.name(), "UTC");
   EXPECT_TRUE(m.pacing);
 }
@@ -103,7 +103,7 @@ TEST(CatalogConvert, ParsesProtobufJson) {
     "products": [{"id": "p-1", "title": "Shoes", "priceMicros": "1000000"}]
   })", &in);
   ASSERT_TRUE(st.ok()) << st;
-  auto s = CatalogFromProto(in, 1);
+  auto s = convert::CatalogFromProto(in, 1);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ((*s)->ResolveTargetBid(0), 500'000);
 }

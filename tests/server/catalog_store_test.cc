@@ -1,4 +1,4 @@
-#include "server/catalog_store.h"
+#include "store/catalog_store.h"
 
 #include <string>
 #include <thread>
@@ -45,7 +45,7 @@ class CatalogStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(store_.Init().ok()); }
   FakePublisher publisher_;
-  CatalogStore store_{Seed(), [this](const gavel::v1::Catalog& c, int64_t v) {
+  store::CatalogStore store_{Seed(), [this](const gavel::v1::Catalog& c, int64_t v) {
                         return publisher_(c, v);
                       }};
 };
@@ -172,7 +172,7 @@ TEST(CatalogStorePersistence, AFailedPersistUndoesTheWriteInMemoryAndRepublishes
   FakePublisher publisher;
   bool fail = false;
   int persisted = 0;
-  CatalogStore store(
+  store::CatalogStore store(
       Seed(), [&](const gavel::v1::Catalog& c, int64_t v) { return publisher(c, v); },
       [&](const gavel::v1::Catalog&) {
         if (fail) return absl::InternalError("cannot fsync /x/catalog.json.tmp: No space left");

@@ -20,10 +20,10 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "gtest/gtest.h"
 #include "server/auction_service.h"
-#include "server/catalog_convert.h"
-#include "server/catalog_file.h"
+#include "convert/catalog_convert.h"
+#include "store/catalog_file.h"
 #include "server/event_service.h"
-#include "server/proto_convert.h"
+#include "convert/proto_convert.h"
 
 namespace gavel::server {
 namespace {
@@ -105,13 +105,13 @@ class ServingTest : public ::testing::Test {
     billing_gate_ = std::make_unique<engine::BillingGate>(billing_.get());
     engine_ = std::make_unique<engine::Engine>(gate != nullptr ? gate : billing_gate_.get(),
                                                &billing_->issuer(), &clock_);
-    auto catalog = ReadCatalogFile(absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
+    auto catalog = store::ReadCatalogFile(absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
                                                 std::getenv("TEST_WORKSPACE"),
                                                 "/data/demo_catalog.json"));
     ASSERT_TRUE(catalog.ok()) << catalog.status();
-    auto snapshot = CatalogFromProto(*catalog, 1);
+    auto snapshot = convert::CatalogFromProto(*catalog, 1);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-    auto rules = RulesFromProto(catalog->auction_rules());
+    auto rules = convert::RulesFromProto(catalog->auction_rules());
     ASSERT_TRUE(rules.ok()) << rules.status();
     for (const auto& b : engine::BudgetsFromCatalog((*snapshot)->catalog())) {
       ASSERT_TRUE(billing_->UpsertCampaign(b).ok());

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/catalog_convert.h"
-#include "server/catalog_file.h"
+#include "convert/catalog_convert.h"
+#include "store/catalog_file.h"
 #include "sim/catalog_export.h"
 #include "sim/market.h"
 #include "sim/scenario.h"
@@ -41,10 +41,10 @@ TEST(WriteCatalogJson, TheServerLoadsTheSameCatalog) {
   ASSERT_TRUE(s.ok()) << s.status();
   const std::string path = TmpPath("catalog_roundtrip.json");
   ASSERT_TRUE(WriteCatalogJson(*s, path).ok());
-  absl::StatusOr<gavel::v1::Catalog> proto = server::ReadCatalogFile(path);
+  absl::StatusOr<gavel::v1::Catalog> proto = store::ReadCatalogFile(path);
   ASSERT_TRUE(proto.ok()) << proto.status();
   EXPECT_EQ(proto->auction_rules().reserve_micros(), 20000);
-  auto snapshot = CatalogFromProto(*proto, 1);
+  auto snapshot = convert::CatalogFromProto(*proto, 1);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   const Market market = BuildMarket(*s);
   ASSERT_EQ((*snapshot)->ad_count(), static_cast<int32_t>(market.catalog.product_ads.size()));

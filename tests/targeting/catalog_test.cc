@@ -1,11 +1,16 @@
 // CatalogSnapshot::Build validation and accessors.
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/targeting/test_catalog.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::AutoTargetGroup;
+using ::gavel::catalog::Catalog;
+using ::gavel::catalog::MatchType;
+
 namespace {
 
 using testing::BaseCatalog;

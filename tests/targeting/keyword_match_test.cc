@@ -9,6 +9,11 @@
 #include "tests/targeting/test_catalog.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::AutoTargetGroup;
+using ::gavel::catalog::Catalog;
+using ::gavel::catalog::MatchType;
+
 namespace {
 
 using testing::BaseCatalog;

@@ -5,6 +5,15 @@
 #include "tests/targeting/test_catalog.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::BiddingStrategy;
+using ::gavel::catalog::Catalog;
+using ::gavel::catalog::Device;
+using ::gavel::catalog::EntityState;
+using ::gavel::catalog::MatchType;
+using ::gavel::catalog::Placement;
+using ::gavel::catalog::Predicates;
+
 namespace {
 
 using testing::BaseCatalog;

@@ -5,6 +5,9 @@
 #include "gtest/gtest.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::Catalog;
+
 namespace {
 
 TEST(GenerateCatalog, SameSeedSameCatalog) {

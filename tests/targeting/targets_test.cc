@@ -5,6 +5,13 @@
 #include "tests/targeting/test_catalog.h"
 
 namespace gavel::targeting {
+
+using ::gavel::catalog::AutoTargetGroup;
+using ::gavel::catalog::Catalog;
+using ::gavel::catalog::Placement;
+using ::gavel::catalog::Target;
+using ::gavel::catalog::TargetKind;
+
 namespace {
 
 using testing::BaseCatalog;

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "gtest/gtest.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
 
 namespace gavel::targeting::testing {
@@ -16,8 +16,8 @@ namespace gavel::targeting::testing {
 // a-1 / c-1 / g-1 with ad ad-1 for product p-1 ("Trail Running Shoes", category shoes under
 // apparel), default bid 1.00 on the ad group. Categories: apparel > shoes, apparel > socks;
 // socks lists shoes as a complement.
-inline Catalog BaseCatalog() {
-  Catalog c;
+inline catalog::Catalog BaseCatalog() {
+  catalog::Catalog c;
   c.advertisers.push_back({.id = "a-1", .name = "Acme"});
   c.campaigns.push_back({.id = "c-1", .advertiser_id = "a-1", .daily_budget_micros = 100'000'000});
   c.ad_groups.push_back({.id = "g-1", .campaign_id = "c-1", .default_bid_micros = 1'000'000});
@@ -35,18 +35,18 @@ inline Catalog BaseCatalog() {
   return c;
 }
 
-inline Target KeywordTarget(std::string id, std::string text, MatchType mt, int64_t bid = 0,
+inline catalog::Target KeywordTarget(std::string id, std::string text, catalog::MatchType mt, int64_t bid = 0,
                             std::string ad_group = "g-1") {
-  Target t;
+  catalog::Target t;
   t.id = std::move(id);
   t.ad_group_id = std::move(ad_group);
   t.bid_micros = bid;
-  t.kind = TargetKind::kKeyword;
+  t.kind = catalog::TargetKind::kKeyword;
   t.keyword = {std::move(text), mt};
   return t;
 }
 
-inline std::shared_ptr<const CatalogSnapshot> MustBuild(Catalog c) {
+inline std::shared_ptr<const CatalogSnapshot> MustBuild(catalog::Catalog c) {
   auto s = CatalogSnapshot::Build(std::move(c), 1);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *s : nullptr;
@@ -54,7 +54,7 @@ inline std::shared_ptr<const CatalogSnapshot> MustBuild(Catalog c) {
 
 inline Request Search(std::string query) {
   Request r;
-  r.placement = Placement::kTopOfSearch;
+  r.placement = catalog::Placement::kTopOfSearch;
   r.query = std::move(query);
   return r;
 }

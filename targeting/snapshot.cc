@@ -1,26 +1,48 @@
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 
 #include <algorithm>
 #include <numeric>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "catalog/limits.h"
 #include "targeting/normalize.h"
 
 namespace gavel::targeting {
-namespace {
 
-constexpr size_t kMaxKeywordTokens = 10;
-constexpr size_t kMaxKeywordBytes = 256;
-constexpr size_t kMaxTitleBytes = 512;
-constexpr size_t kMaxTitleTokens = 256;
+using ::gavel::catalog::AdGroup;
+using ::gavel::catalog::Advertiser;
+using ::gavel::catalog::AutoTargetGroup;
+using ::gavel::catalog::AutoTargetSetting;
+using ::gavel::catalog::BiddingStrategy;
+using ::gavel::catalog::Campaign;
+using ::gavel::catalog::Catalog;
+using ::gavel::catalog::Category;
+using ::gavel::catalog::Device;
+using ::gavel::catalog::EntityState;
+using ::gavel::catalog::Keyword;
+using ::gavel::catalog::MatchType;
+using ::gavel::catalog::Predicates;
+using ::gavel::catalog::Product;
+using ::gavel::catalog::ProductAd;
+using ::gavel::catalog::Target;
+using ::gavel::catalog::TargetKind;
+using ::gavel::catalog::kMaxBidMicros;
+using ::gavel::catalog::kMaxKeywordBytes;
+using ::gavel::catalog::kMaxKeywordTokens;
+using ::gavel::catalog::kMaxTitleBytes;
+using ::gavel::catalog::kMaxTitleTokens;
+using ::gavel::catalog::kNumAutoTargetGroups;
+using ::gavel::catalog::kNumPlacements;
+
+namespace {
 
 absl::Status Invalid(const std::string& where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, what));
 }
 
 bool ValidId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
+  if (id.empty() || id.size() > catalog::kMaxIdBytes) return false;
   for (char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == ':' || c == '-';

@@ -1,4 +1,4 @@
-#include "server/catalog_convert.h"
+#include "convert/catalog_convert.h"
 
 #include <string>
 #include <utility>
@@ -6,10 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 
-namespace gavel {
+namespace gavel::convert {
 namespace {
 
 namespace t = ::gavel::targeting;
+namespace cat = ::gavel::catalog;
 
 absl::Status Invalid(const std::string& where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, what));
@@ -23,9 +24,9 @@ absl::Status Enum(int value, int max, const std::string& where, E* out) {
   return absl::OkStatus();
 }
 
-absl::Status State(int value, const std::string& where, t::EntityState* out) {
+absl::Status State(int value, const std::string& where, cat::EntityState* out) {
   if (auto st = Enum(value, 3, where + ".state", out); !st.ok()) return st;
-  if (*out == t::EntityState::kUnspecified) *out = t::EntityState::kEnabled;
+  if (*out == cat::EntityState::kUnspecified) *out = cat::EntityState::kEnabled;
   return absl::OkStatus();
 }
 
@@ -41,9 +42,9 @@ absl::Status Date(const std::string& text, const std::string& where,
 }
 
 absl::Status Keywords(const google::protobuf::RepeatedPtrField<v1::NegativeKeyword>& in,
-                      const std::string& where, std::vector<t::Keyword>* out) {
+                      const std::string& where, std::vector<cat::Keyword>* out) {
   for (int i = 0; i < in.size(); ++i) {
-    t::Keyword k;
+    cat::Keyword k;
     k.text = in[i].text();
     if (auto st = Enum(in[i].match_type(), 3,
                        absl::StrCat(where, ".negative_keywords[", i, "].match_type"),
@@ -57,7 +58,7 @@ absl::Status Keywords(const google::protobuf::RepeatedPtrField<v1::NegativeKeywo
 }
 
 absl::Status FromPredicates(const v1::Predicates& p, const std::string& where,
-                            t::Predicates* out) {
+                            cat::Predicates* out) {
   auto strings = [](const auto& in) { return std::vector<std::string>(in.begin(), in.end()); };
   out->include_segments = strings(p.include_segments());
   out->exclude_segments = strings(p.exclude_segments());
@@ -67,7 +68,7 @@ absl::Status FromPredicates(const v1::Predicates& p, const std::string& where,
   out->exclude_regions = strings(p.exclude_regions());
   out->include_hours.assign(p.include_hours().begin(), p.include_hours().end());
   for (int i = 0; i < p.include_devices_size(); ++i) {
-    t::Device d;
+    cat::Device d;
     if (auto st = Enum(p.include_devices(i), 4,
                        absl::StrCat(where, ".predicates.include_devices[", i, "]"), &d);
         !st.ok()) {
@@ -76,7 +77,7 @@ absl::Status FromPredicates(const v1::Predicates& p, const std::string& where,
     out->include_devices.push_back(d);
   }
   for (int i = 0; i < p.exclude_devices_size(); ++i) {
-    t::Device d;
+    cat::Device d;
     if (auto st = Enum(p.exclude_devices(i), 4,
                        absl::StrCat(where, ".predicates.exclude_devices[", i, "]"), &d);
         !st.ok()) {
@@ -87,11 +88,11 @@ absl::Status FromPredicates(const v1::Predicates& p, const std::string& where,
   return absl::OkStatus();
 }
 
-void ToPredicates(const t::Predicates& p, v1::Predicates* out) {
+void ToPredicates(const cat::Predicates& p, v1::Predicates* out) {
   for (const auto& v : p.include_segments) out->add_include_segments(v);
   for (const auto& v : p.exclude_segments) out->add_exclude_segments(v);
-  for (t::Device d : p.include_devices) out->add_include_devices(static_cast<v1::Device>(d));
-  for (t::Device d : p.exclude_devices) out->add_exclude_devices(static_cast<v1::Device>(d));
+  for (cat::Device d : p.include_devices) out->add_include_devices(static_cast<v1::Device>(d));
+  for (cat::Device d : p.exclude_devices) out->add_exclude_devices(static_cast<v1::Device>(d));
   for (const auto& v : p.include_countries) out->add_include_countries(v);
   for (const auto& v : p.exclude_countries) out->add_exclude_countries(v);
   for (const auto& v : p.include_regions) out->add_include_regions(v);
@@ -101,10 +102,10 @@ void ToPredicates(const t::Predicates& p, v1::Predicates* out) {
 
 }  // namespace
 
-absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
-  t::Catalog c;
+absl::StatusOr<cat::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
+  cat::Catalog c;
   for (const v1::Advertiser& a : proto.advertisers()) {
-    t::Advertiser out{.id = a.id(), .name = a.name()};
+    cat::Advertiser out{.id = a.id(), .name = a.name()};
     if (auto st = State(a.state(), absl::StrCat("advertisers[", a.id(), "]"), &out.state);
         !st.ok()) {
       return st;
@@ -113,7 +114,7 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   }
   for (const v1::Campaign& p : proto.campaigns()) {
     const std::string where = absl::StrCat("campaigns[", p.id(), "]");
-    t::Campaign out;
+    cat::Campaign out;
     out.id = p.id();
     out.advertiser_id = p.advertiser_id();
     out.name = p.name();
@@ -125,25 +126,25 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
         !st.ok()) {
       return st;
     }
-    if (out.budget_policy == t::BudgetPolicy::kUnspecified) out.budget_policy = t::BudgetPolicy::kHard;
+    if (out.budget_policy == cat::BudgetPolicy::kUnspecified) out.budget_policy = cat::BudgetPolicy::kHard;
     if (auto st = Enum(p.bidding_strategy(), 3, where + ".bidding_strategy", &out.bidding_strategy);
         !st.ok()) {
       return st;
     }
-    if (out.bidding_strategy == t::BiddingStrategy::kUnspecified) {
-      out.bidding_strategy = t::BiddingStrategy::kFixed;
+    if (out.bidding_strategy == cat::BiddingStrategy::kUnspecified) {
+      out.bidding_strategy = cat::BiddingStrategy::kFixed;
     }
     if (auto st = Date(p.start_date(), where + ".start_date", &out.start_date); !st.ok()) return st;
     if (auto st = Date(p.end_date(), where + ".end_date", &out.end_date); !st.ok()) return st;
     if (!p.time_zone().empty() && !absl::LoadTimeZone(p.time_zone(), &out.time_zone)) {
       return Invalid(where, absl::StrCat(".time_zone: unknown time zone \"", p.time_zone(), "\""));
     }
-    std::array<bool, t::kNumPlacements> seen{};
+    std::array<bool, cat::kNumPlacements> seen{};
     for (int i = 0; i < p.placement_multipliers_size(); ++i) {
       const v1::PlacementMultiplier& m = p.placement_multipliers(i);
       const std::string w = absl::StrCat(where, ".placement_multipliers[", i, "]");
       const int placement = m.placement();
-      if (placement < 1 || placement >= t::kNumPlacements) {
+      if (placement < 1 || placement >= cat::kNumPlacements) {
         return Invalid(w, absl::StrCat(".placement must be a specified placement, got ", placement));
       }
       if (seen[placement]) return Invalid(w, absl::StrCat(".placement ", placement, " is listed twice"));
@@ -159,7 +160,7 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   }
   for (const v1::AdGroup& p : proto.ad_groups()) {
     const std::string where = absl::StrCat("ad_groups[", p.id(), "]");
-    t::AdGroup out;
+    cat::AdGroup out;
     out.id = p.id();
     out.campaign_id = p.campaign_id();
     out.name = p.name();
@@ -169,7 +170,7 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
     if (auto st = FromPredicates(p.predicates(), where, &out.predicates); !st.ok()) return st;
     for (int i = 0; i < p.auto_targeting_size(); ++i) {
       const v1::AutoTargetSetting& a = p.auto_targeting(i);
-      t::AutoTargetSetting s{.enabled = a.enabled(), .bid_micros = a.bid_micros()};
+      cat::AutoTargetSetting s{.enabled = a.enabled(), .bid_micros = a.bid_micros()};
       if (auto st = Enum(a.group(), 4, absl::StrCat(where, ".auto_targeting[", i, "].group"),
                          &s.group);
           !st.ok()) {
@@ -180,7 +181,7 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
     c.ad_groups.push_back(std::move(out));
   }
   for (const v1::ProductAd& p : proto.product_ads()) {
-    t::ProductAd out{.id = p.id(), .ad_group_id = p.ad_group_id(), .product_id = p.product_id()};
+    cat::ProductAd out{.id = p.id(), .ad_group_id = p.ad_group_id(), .product_id = p.product_id()};
     if (auto st = State(p.state(), absl::StrCat("product_ads[", p.id(), "]"), &out.state);
         !st.ok()) {
       return st;
@@ -189,14 +190,14 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   }
   for (const v1::Target& p : proto.targets()) {
     const std::string where = absl::StrCat("targets[", p.id(), "]");
-    t::Target out;
+    cat::Target out;
     out.id = p.id();
     out.ad_group_id = p.ad_group_id();
     out.bid_micros = p.bid_micros();
     if (auto st = State(p.state(), where, &out.state); !st.ok()) return st;
     switch (p.kind_case()) {
       case v1::Target::kKeyword:
-        out.kind = t::TargetKind::kKeyword;
+        out.kind = cat::TargetKind::kKeyword;
         out.keyword.text = p.keyword().text();
         if (auto st = Enum(p.keyword().match_type(), 3, where + ".keyword.match_type",
                            &out.keyword.match_type);
@@ -205,11 +206,11 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
         }
         break;
       case v1::Target::kProductId:
-        out.kind = t::TargetKind::kProduct;
+        out.kind = cat::TargetKind::kProduct;
         out.product_id = p.product_id();
         break;
       case v1::Target::kCategoryId:
-        out.kind = t::TargetKind::kCategory;
+        out.kind = cat::TargetKind::kCategory;
         out.category_id = p.category_id();
         break;
       default:
@@ -234,24 +235,24 @@ absl::StatusOr<t::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
 
 absl::StatusOr<std::shared_ptr<const t::CatalogSnapshot>> CatalogFromProto(
     const v1::Catalog& proto, int64_t version, std::shared_ptr<const t::CtrModel> model) {
-  absl::StatusOr<t::Catalog> c = CatalogModelFromProto(proto);
+  absl::StatusOr<cat::Catalog> c = CatalogModelFromProto(proto);
   if (!c.ok()) return c.status();
   return t::CatalogSnapshot::Build(*std::move(c), version, std::move(model));
 }
 
-v1::Catalog CatalogModelToProto(const t::Catalog& c) {
+v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
   v1::Catalog out;
-  auto state = [](t::EntityState s) {
-    return static_cast<v1::EntityState>(s == t::EntityState::kUnspecified ? t::EntityState::kEnabled
+  auto state = [](cat::EntityState s) {
+    return static_cast<v1::EntityState>(s == cat::EntityState::kUnspecified ? cat::EntityState::kEnabled
                                                                           : s);
   };
-  for (const t::Advertiser& a : c.advertisers) {
+  for (const cat::Advertiser& a : c.advertisers) {
     v1::Advertiser* p = out.add_advertisers();
     p->set_id(a.id);
     p->set_name(a.name);
     p->set_state(state(a.state));
   }
-  for (const t::Campaign& a : c.campaigns) {
+  for (const cat::Campaign& a : c.campaigns) {
     v1::Campaign* p = out.add_campaigns();
     p->set_id(a.id);
     p->set_advertiser_id(a.advertiser_id);
@@ -263,14 +264,14 @@ v1::Catalog CatalogModelToProto(const t::Catalog& c) {
     if (a.end_date) p->set_end_date(absl::FormatCivilTime(*a.end_date));
     p->set_time_zone(a.time_zone.name());
     p->set_bidding_strategy(static_cast<v1::BiddingStrategy>(a.bidding_strategy));
-    for (int i = 1; i < t::kNumPlacements; ++i) {
+    for (int i = 1; i < cat::kNumPlacements; ++i) {
       if (a.placement_multiplier_percent[i] == 0) continue;
       v1::PlacementMultiplier* m = p->add_placement_multipliers();
       m->set_placement(static_cast<v1::Placement>(i));
       m->set_percent(a.placement_multiplier_percent[i]);
     }
     p->set_default_bid_micros(a.default_bid_micros);
-    for (const t::Keyword& k : a.negative_keywords) {
+    for (const cat::Keyword& k : a.negative_keywords) {
       v1::NegativeKeyword* n = p->add_negative_keywords();
       n->set_text(k.text);
       n->set_match_type(static_cast<v1::MatchType>(k.match_type));
@@ -278,53 +279,53 @@ v1::Catalog CatalogModelToProto(const t::Catalog& c) {
     ToPredicates(a.predicates, p->mutable_predicates());
     p->set_pacing(a.pacing);
   }
-  for (const t::AdGroup& a : c.ad_groups) {
+  for (const cat::AdGroup& a : c.ad_groups) {
     v1::AdGroup* p = out.add_ad_groups();
     p->set_id(a.id);
     p->set_campaign_id(a.campaign_id);
     p->set_name(a.name);
     p->set_state(state(a.state));
     p->set_default_bid_micros(a.default_bid_micros);
-    for (const t::Keyword& k : a.negative_keywords) {
+    for (const cat::Keyword& k : a.negative_keywords) {
       v1::NegativeKeyword* n = p->add_negative_keywords();
       n->set_text(k.text);
       n->set_match_type(static_cast<v1::MatchType>(k.match_type));
     }
     ToPredicates(a.predicates, p->mutable_predicates());
-    for (const t::AutoTargetSetting& s : a.auto_targeting) {
+    for (const cat::AutoTargetSetting& s : a.auto_targeting) {
       v1::AutoTargetSetting* x = p->add_auto_targeting();
       x->set_group(static_cast<v1::AutoTargetGroup>(s.group));
       x->set_enabled(s.enabled);
       x->set_bid_micros(s.bid_micros);
     }
   }
-  for (const t::ProductAd& a : c.product_ads) {
+  for (const cat::ProductAd& a : c.product_ads) {
     v1::ProductAd* p = out.add_product_ads();
     p->set_id(a.id);
     p->set_ad_group_id(a.ad_group_id);
     p->set_product_id(a.product_id);
     p->set_state(state(a.state));
   }
-  for (const t::Target& a : c.targets) {
+  for (const cat::Target& a : c.targets) {
     v1::Target* p = out.add_targets();
     p->set_id(a.id);
     p->set_ad_group_id(a.ad_group_id);
     p->set_state(state(a.state));
     p->set_bid_micros(a.bid_micros);
     switch (a.kind) {
-      case t::TargetKind::kKeyword:
+      case cat::TargetKind::kKeyword:
         p->mutable_keyword()->set_text(a.keyword.text);
         p->mutable_keyword()->set_match_type(static_cast<v1::MatchType>(a.keyword.match_type));
         break;
-      case t::TargetKind::kProduct:
+      case cat::TargetKind::kProduct:
         p->set_product_id(a.product_id);
         break;
-      case t::TargetKind::kCategory:
+      case cat::TargetKind::kCategory:
         p->set_category_id(a.category_id);
         break;
     }
   }
-  for (const t::Product& a : c.products) {
+  for (const cat::Product& a : c.products) {
     v1::Product* p = out.add_products();
     p->set_id(a.id);
     p->set_title(a.title);
@@ -332,7 +333,7 @@ v1::Catalog CatalogModelToProto(const t::Catalog& c) {
     p->set_price_micros(a.price_micros);
     p->set_brand(a.brand);
   }
-  for (const t::Category& a : c.categories) {
+  for (const cat::Category& a : c.categories) {
     v1::Category* p = out.add_categories();
     p->set_id(a.id);
     p->set_name(a.name);
@@ -347,4 +348,4 @@ v1::Catalog CatalogToProto(const t::CatalogSnapshot& snapshot) {
   return CatalogModelToProto(snapshot.catalog());
 }
 
-}  // namespace gavel
+}  // namespace gavel::convert

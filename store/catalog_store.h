@@ -17,8 +17,8 @@
 // through protobuf reflection. Thread-safe: writes are serialized; the publisher runs under the
 // store's lock. A 1M-ad catalog costs one full copy and snapshot build per write (seconds);
 // batching writes is future work.
-#ifndef GAVEL_SERVER_CATALOG_STORE_H_
-#define GAVEL_SERVER_CATALOG_STORE_H_
+#ifndef GAVEL_STORE_CATALOG_STORE_H_
+#define GAVEL_STORE_CATALOG_STORE_H_
 
 #include <cstdint>
 #include <functional>
@@ -32,7 +32,7 @@
 #include "gavel/v1/campaigns.pb.h"
 #include "gavel/v1/types.pb.h"
 
-namespace gavel::server {
+namespace gavel::store {
 
 class CatalogStore {
  public:
@@ -87,6 +87,6 @@ class CatalogStore {
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace gavel::server
+}  // namespace gavel::store
 
-#endif  // GAVEL_SERVER_CATALOG_STORE_H_
+#endif  // GAVEL_STORE_CATALOG_STORE_H_

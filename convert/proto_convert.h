@@ -1,7 +1,7 @@
 // Conversions between the public protos and the engine's domain types, in one place. The catalog's
 // conversion lives beside it in server/catalog_convert.h. Pure functions; thread-safe.
-#ifndef GAVEL_SERVER_PROTO_CONVERT_H_
-#define GAVEL_SERVER_PROTO_CONVERT_H_
+#ifndef GAVEL_CONVERT_PROTO_CONVERT_H_
+#define GAVEL_CONVERT_PROTO_CONVERT_H_
 
 #include <vector>
 
@@ -15,7 +15,7 @@
 #include "gavel/v1/events.pb.h"
 #include "gavel/v1/types.pb.h"
 
-namespace gavel::server {
+namespace gavel::convert {
 
 // The server's auction rules from the catalog's `auction_rules`, with the documented defaults for
 // unset fields. INVALID_ARGUMENT naming the field (auction_rules.squashing_exponent, ...) when the
@@ -42,6 +42,6 @@ void EventResultsToProto(const gavel::v1::ReportEventsRequest& request,
 void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& stats,
                   gavel::v1::GetCampaignStatsResponse* out);
 
-}  // namespace gavel::server
+}  // namespace gavel::convert
 
-#endif  // GAVEL_SERVER_PROTO_CONVERT_H_
+#endif  // GAVEL_CONVERT_PROTO_CONVERT_H_

@@ -2,8 +2,8 @@
 // Query text (UTF-8, tokens) is checked by the targeting normaliser, which reads it anyway.
 // Each function returns OK or INVALID_ARGUMENT whose message names the field and the bad value,
 // e.g. "slots must be in [1, 40], got 0". Pure functions; thread-safe.
-#ifndef GAVEL_SERVER_VALIDATE_H_
-#define GAVEL_SERVER_VALIDATE_H_
+#ifndef GAVEL_CONVERT_VALIDATE_H_
+#define GAVEL_CONVERT_VALIDATE_H_
 
 #include <string>
 
@@ -12,7 +12,7 @@
 #include "gavel/v1/auction.pb.h"
 #include "gavel/v1/events.pb.h"
 
-namespace gavel::server {
+namespace gavel::convert {
 
 // 1 to kMaxIdBytes bytes of [A-Za-z0-9._:-]. `field` names it in the error.
 absl::Status ValidateId(absl::string_view field, absl::string_view id);
@@ -21,6 +21,6 @@ absl::Status ValidateRunAuctionRequest(const gavel::v1::RunAuctionRequest& reque
 
 absl::Status ValidateReportEventsRequest(const gavel::v1::ReportEventsRequest& request);
 
-}  // namespace gavel::server
+}  // namespace gavel::convert
 
-#endif  // GAVEL_SERVER_VALIDATE_H_
+#endif  // GAVEL_CONVERT_VALIDATE_H_

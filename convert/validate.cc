@@ -1,13 +1,13 @@
-#include "server/validate.h"
+#include "convert/validate.h"
 
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "server/limits.h"
+#include "convert/limits.h"
 
-namespace gavel::server {
+namespace gavel::convert {
 namespace {
 
 bool IsIdChar(char c) {
@@ -167,4 +167,4 @@ absl::Status ValidateReportEventsRequest(const gavel::v1::ReportEventsRequest& r
   return absl::OkStatus();
 }
 
-}  // namespace gavel::server
+}  // namespace gavel::convert

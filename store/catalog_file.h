@@ -6,15 +6,15 @@
 // Errors name the file and what protobuf's parser reports: the field path for a bad value
 // ("data/x.json: (campaigns[2].budget_policy): invalid value ...") or the text around a syntax
 // error. NOT_FOUND if the file cannot be opened. Thread-safe.
-#ifndef GAVEL_SERVER_CATALOG_FILE_H_
-#define GAVEL_SERVER_CATALOG_FILE_H_
+#ifndef GAVEL_STORE_CATALOG_FILE_H_
+#define GAVEL_STORE_CATALOG_FILE_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "gavel/v1/types.pb.h"
 
-namespace gavel::server {
+namespace gavel::store {
 
 absl::StatusOr<gavel::v1::Catalog> ReadCatalogFile(const std::string& path);
 
@@ -27,6 +27,6 @@ absl::Status WriteCatalogFile(const gavel::v1::Catalog& catalog, const std::stri
 absl::StatusOr<gavel::v1::Catalog> ParseCatalogJson(const std::string& json,
                                                     const std::string& source);
 
-}  // namespace gavel::server
+}  // namespace gavel::store
 
-#endif  // GAVEL_SERVER_CATALOG_FILE_H_
+#endif  // GAVEL_STORE_CATALOG_FILE_H_

@@ -1,4 +1,4 @@
-#include "server/proto_convert.h"
+#include "convert/proto_convert.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 
 #include "auction/validate.h"
 
-namespace gavel::server {
+namespace gavel::convert {
 namespace {
 
 auction::Mechanism MechanismFromProto(gavel::v1::Mechanism m) {
@@ -83,14 +83,14 @@ absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
                                      engine::AuctionRequest* out) {
   out->request_id = p.request_id();
   targeting::Request& t = out->targeting;
-  t.placement = static_cast<targeting::Placement>(p.placement());
+  t.placement = static_cast<catalog::Placement>(p.placement());
   t.query = p.query();
   t.category_ids.assign(p.page().category_ids().begin(), p.page().category_ids().end());
   t.viewed_product_id = p.page().viewed_product_id();
   t.cart_product_ids.assign(p.page().cart_product_ids().begin(), p.page().cart_product_ids().end());
   t.shopper.user_id = p.shopper().user_id();
   t.shopper.segments.assign(p.shopper().segments().begin(), p.shopper().segments().end());
-  t.shopper.device = static_cast<targeting::Device>(p.shopper().device());
+  t.shopper.device = static_cast<catalog::Device>(p.shopper().device());
   t.shopper.country = p.shopper().country();
   t.shopper.region = p.shopper().region();
   t.shopper.local_hour = p.shopper().has_local_hour() ? p.shopper().local_hour() : -1;
@@ -215,4 +215,4 @@ void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& 
   DayToProto(stats.total, out->mutable_total());
 }
 
-}  // namespace gavel::server
+}  // namespace gavel::convert

@@ -1,4 +1,4 @@
-#include "server/catalog_store.h"
+#include "store/catalog_store.h"
 
 #include <algorithm>
 #include <utility>
@@ -6,10 +6,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "server/limits.h"
-#include "server/validate.h"
+#include "convert/limits.h"
+#include "convert/validate.h"
 
-namespace gavel::server {
+namespace gavel::store {
 namespace {
 
 using google::protobuf::FieldDescriptor;
@@ -64,7 +64,7 @@ absl::Status CheckParent(const gavel::v1::Catalog& catalog, const KindInfo& info
                          const Message& entity) {
   if (info.parent_field[0] == '\0') return absl::OkStatus();
   const std::string parent = GetString(entity, info.parent_field);
-  absl::Status st = ValidateId(absl::StrCat(info.name, ".", info.parent_field), parent);
+  absl::Status st = convert::ValidateId(absl::StrCat(info.name, ".", info.parent_field), parent);
   if (!st.ok()) return st;
   absl::StatusOr<KindInfo> parent_info = Info(info.parent_kind);
   if (Find(catalog, *parent_info, parent) < 0) {
@@ -91,7 +91,7 @@ absl::StatusOr<Target> TargetOf(gavel::v1::EntityKind kind, const Message& entit
     return absl::InvalidArgumentError(absl::StrCat(info->name, " is required"));
   }
   std::string id = GetString(entity, "id");
-  absl::Status st = ValidateId(absl::StrCat(info->name, ".id"), id);
+  absl::Status st = convert::ValidateId(absl::StrCat(info->name, ".id"), id);
   if (!st.ok()) return st;
   return Target{*info, field, std::move(id)};
 }
@@ -222,7 +222,7 @@ absl::StatusOr<int64_t> CatalogStore::SetState(gavel::v1::EntityKind kind, const
   if (state == gavel::v1::ENTITY_STATE_UNSPECIFIED || !gavel::v1::EntityState_IsValid(state)) {
     return absl::InvalidArgumentError(absl::StrCat("state has unknown value ", state));
   }
-  absl::Status st = ValidateId("id", id);
+  absl::Status st = convert::ValidateId("id", id);
   if (!st.ok()) return st;
   MutexLock lock(&mu_);
   const int index = Find(master_, *info, id);
@@ -243,9 +243,9 @@ absl::Status CatalogStore::List(gavel::v1::EntityKind kind, const gavel::v1::Lis
                                 Message* out) const {
   absl::StatusOr<KindInfo> info = Info(kind);
   if (!info.ok()) return info.status();
-  int page_size = request.page_size() == 0 ? kDefaultListPageSize : request.page_size();
-  if (page_size < 1 || page_size > kMaxListPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size must be in [1, ", kMaxListPageSize,
+  int page_size = request.page_size() == 0 ? convert::kDefaultListPageSize : request.page_size();
+  if (page_size < 1 || page_size > convert::kMaxListPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size must be in [1, ", convert::kMaxListPageSize,
                                                    "], got ", request.page_size()));
   }
   const FieldDescriptor* out_field = out->GetDescriptor()->field(0);
@@ -290,4 +290,4 @@ gavel::v1::Catalog CatalogStore::Snapshot() const {
   return master_;
 }
 
-}  // namespace gavel::server
+}  // namespace gavel::store

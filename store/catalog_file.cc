@@ -1,4 +1,4 @@
-#include "server/catalog_file.h"
+#include "store/catalog_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace gavel::server {
+namespace gavel::store {
 
 absl::StatusOr<gavel::v1::Catalog> ParseCatalogJson(const std::string& json,
                                                     const std::string& source) {
@@ -79,4 +79,4 @@ absl::Status WriteCatalogFile(const gavel::v1::Catalog& catalog, const std::stri
   return absl::OkStatus();
 }
 
-}  // namespace gavel::server
+}  // namespace gavel::store

@@ -9,17 +9,17 @@
 // converted by the auction layer, and CatalogToProto fills auction_rules.min_relevance only.
 //
 // Thread safety: pure functions.
-#ifndef GAVEL_SERVER_CATALOG_CONVERT_H_
-#define GAVEL_SERVER_CATALOG_CONVERT_H_
+#ifndef GAVEL_CONVERT_CATALOG_CONVERT_H_
+#define GAVEL_CONVERT_CATALOG_CONVERT_H_
 
 #include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "gavel/v1/types.pb.h"
-#include "targeting/catalog.h"
+#include "targeting/snapshot.h"
 
-namespace gavel {
+namespace gavel::convert {
 
 // Converts then builds. INVALID_ARGUMENT naming the entity and field, for conversion errors
 // ("campaigns[c-1].start_date must be YYYY-MM-DD, got \"2026-13-01\"", unknown time zone, unset
@@ -31,13 +31,13 @@ absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> CatalogFromPro
 
 // The conversion alone (no validation beyond what conversion needs), for callers that edit the
 // model before building. Errors as above.
-absl::StatusOr<targeting::Catalog> CatalogModelFromProto(const gavel::v1::Catalog& proto);
+absl::StatusOr<catalog::Catalog> CatalogModelFromProto(const gavel::v1::Catalog& proto);
 
 // Back to the proto. Unset optional values come back as their defaults made explicit (state
 // ENABLED, budget policy HARD, strategy FIXED, time zone name, pacing).
-gavel::v1::Catalog CatalogModelToProto(const targeting::Catalog& catalog);
+gavel::v1::Catalog CatalogModelToProto(const catalog::Catalog& catalog);
 gavel::v1::Catalog CatalogToProto(const targeting::CatalogSnapshot& snapshot);
 
-}  // namespace gavel
+}  // namespace gavel::convert
 
-#endif  // GAVEL_SERVER_CATALOG_CONVERT_H_
+#endif  // GAVEL_CONVERT_CATALOG_CONVERT_H_
