@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "catalog/limits.h"
+#include "catalog/validate.h"
 #include "targeting/normalize.h"
 
 namespace gavel::targeting {
@@ -41,21 +42,7 @@ absl::Status Invalid(const std::string& where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, what));
 }
 
-bool ValidId(absl::string_view id) {
-  if (id.empty() || id.size() > catalog::kMaxIdBytes) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool Serving(EntityState s) { return s == EntityState::kEnabled || s == EntityState::kUnspecified; }
-
-bool ValidState(EntityState s) {
-  return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 3;
-}
+using ::gavel::catalog::Serving;
 
 // Builds DenseLists from (key, item) pairs; each list keeps insertion order unless sorted later.
 template <typename T>
@@ -122,14 +109,7 @@ class SnapshotBuilder {
     if (auto st = AdGroups(); !st.ok()) return st;
     if (auto st = Ads(); !st.ok()) return st;
     if (auto st = Targets(); !st.ok()) return st;
-    if (!(c_.rules.min_relevance >= 0 && c_.rules.min_relevance <= 1)) {
-      return Invalid("rules.min_relevance", absl::StrCat(" must be in [0, 1], got ",
-                                                         c_.rules.min_relevance));
-    }
-    if (c_.rules.max_candidates < 1) {
-      return Invalid("rules.max_candidates",
-                     absl::StrCat(" must be >= 1, got ", c_.rules.max_candidates));
-    }
+    if (auto st = catalog::ValidateServingRules(c_.rules); !st.ok()) return st;
     BuildAutoLists();
     for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
     for (const Campaign& c : c_.campaigns) ix_.campaign_hash.push_back(CtrModel::Hash(c.id));
@@ -197,10 +177,7 @@ class SnapshotBuilder {
     m->reserve(list.size());
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string& id = list[i].id;
-      if (!ValidId(id)) {
-        return Invalid(absl::StrCat(kind, "[", i, "].id"),
-                       absl::StrCat(" must be 1-128 bytes of [A-Za-z0-9._:-], got \"", id, "\""));
-      }
+      if (auto st = catalog::ValidateId(kind, i, id); !st.ok()) return st;
       if (!m->emplace(absl::string_view(id), static_cast<int32_t>(i)).second) {
         return Invalid(absl::StrCat(kind, "[", id, "].id"), " is a duplicate");
       }
@@ -224,14 +201,6 @@ class SnapshotBuilder {
     *out = CatalogSnapshot::Find(m, id);
     if (*out < 0) {
       return Invalid(where, absl::StrCat(".", field, " names unknown ", kind, " \"", id, "\""));
-    }
-    return absl::OkStatus();
-  }
-
-  static absl::Status Bid(int64_t bid, const std::string& where, absl::string_view field) {
-    if (bid < 0 || bid > kMaxBidMicros) {
-      return Invalid(where, absl::StrCat(".", field, " must be in [0, ", kMaxBidMicros, "], got ",
-                                         bid));
     }
     return absl::OkStatus();
   }
@@ -291,9 +260,7 @@ class SnapshotBuilder {
           return st;
         }
       }
-      if (p.price_micros <= 0) {
-        return Invalid(where, absl::StrCat(".price_micros must be > 0, got ", p.price_micros));
-      }
+      if (auto st = catalog::ValidateProduct(p); !st.ok()) return st;
       if (auto st = NormalizeText(p.title, where + ".title", {kMaxTitleBytes, kMaxTitleTokens},
                                   &text);
           !st.ok()) {
@@ -311,9 +278,7 @@ class SnapshotBuilder {
 
   absl::Status Advertisers() {
     for (const Advertiser& a : c_.advertisers) {
-      if (!ValidState(a.state)) {
-        return Invalid(absl::StrCat("advertisers[", a.id, "].state"), " is out of range");
-      }
+      if (auto st = catalog::ValidateAdvertiser(a); !st.ok()) return st;
     }
     return absl::OkStatus();
   }
@@ -323,7 +288,7 @@ class SnapshotBuilder {
         .first->second;
   }
 
-  absl::Status CompilePredicates(const Predicates& p, const std::string& where, int32_t* out) {
+  void CompilePredicates(const Predicates& p, int32_t* out) {
     *out = -1;
     CompiledPredicates c;
     auto strings = [&](const std::vector<std::string>& in, std::vector<int32_t>* ids) {
@@ -336,32 +301,10 @@ class SnapshotBuilder {
     strings(p.exclude_countries, &c.exclude_countries);
     strings(p.include_regions, &c.include_regions);
     strings(p.exclude_regions, &c.exclude_regions);
-    auto devices = [&](const std::vector<Device>& in, absl::string_view field,
-                       uint8_t* mask) -> absl::Status {
-      for (size_t k = 0; k < in.size(); ++k) {
-        const int d = static_cast<int>(in[k]);
-        if (d < 1 || d > 4) {
-          return Invalid(where, absl::StrCat(".predicates.", field, "[", k,
-                                             "] must be a specified device, got ", d));
-        }
-        *mask |= static_cast<uint8_t>(1u << d);
-      }
-      return absl::OkStatus();
-    };
-    if (auto st = devices(p.include_devices, "include_devices", &c.include_devices); !st.ok()) {
-      return st;
-    }
-    if (auto st = devices(p.exclude_devices, "exclude_devices", &c.exclude_devices); !st.ok()) {
-      return st;
-    }
-    for (size_t k = 0; k < p.include_hours.size(); ++k) {
-      const int h = p.include_hours[k];
-      if (h < 0 || h > 23) {
-        return Invalid(where, absl::StrCat(".predicates.include_hours[", k,
-                                           "] must be in [0, 23], got ", h));
-      }
-      c.include_hours |= 1u << h;
-    }
+    // Ranges were checked by catalog::ValidateCampaign / ValidateAdGroup.
+    for (Device d : p.include_devices) c.include_devices |= static_cast<uint8_t>(1u << static_cast<int>(d));
+    for (Device d : p.exclude_devices) c.exclude_devices |= static_cast<uint8_t>(1u << static_cast<int>(d));
+    for (int h : p.include_hours) c.include_hours |= 1u << h;
     const bool empty = c.include_segments.empty() && c.exclude_segments.empty() &&
                        c.include_countries.empty() && c.exclude_countries.empty() &&
                        c.include_regions.empty() && c.exclude_regions.empty() &&
@@ -370,18 +313,13 @@ class SnapshotBuilder {
       *out = static_cast<int32_t>(ix_.predicates.size());
       ix_.predicates.push_back(std::move(c));
     }
-    return absl::OkStatus();
   }
 
   absl::Status Negatives(const std::vector<Keyword>& list, bool campaign_level, int32_t owner,
                          const std::string& where) {
     for (size_t k = 0; k < list.size(); ++k) {
       const std::string w = absl::StrCat(where, ".negative_keywords[", k, "]");
-      const MatchType mt = list[k].match_type;
-      if (mt != MatchType::kExact && mt != MatchType::kPhrase) {
-        return Invalid(w, absl::StrCat(".match_type must be EXACT or PHRASE, got ",
-                                       static_cast<int>(mt)));
-      }
+      const MatchType mt = list[k].match_type;  // EXACT or PHRASE (catalog::Validate*)
       std::vector<int32_t> ids;
       if (auto st = KeywordTokens(list[k].text, w + ".text", &ids); !st.ok()) return st;
       // Owners share one entry per distinct (tokens, match type): a query matches each once.
@@ -433,38 +371,11 @@ class SnapshotBuilder {
           !st.ok()) {
         return st;
       }
-      if (!ValidState(c.state)) return Invalid(where, ".state is out of range");
-      if (c.daily_budget_micros <= 0) {
-        return Invalid(where, absl::StrCat(".daily_budget_micros must be > 0, got ",
-                                           c.daily_budget_micros));
-      }
-      const int policy = static_cast<int>(c.budget_policy);
-      if (policy < 0 || policy > 3) {
-        return Invalid(where, absl::StrCat(".budget_policy is out of range, got ", policy));
-      }
-      const int strategy = static_cast<int>(c.bidding_strategy);
-      if (strategy < 0 || strategy > 3) {
-        return Invalid(where, absl::StrCat(".bidding_strategy is out of range, got ", strategy));
-      }
-      if (c.start_date && c.end_date && *c.end_date < *c.start_date) {
-        return Invalid(where, absl::StrCat(".end_date must not be before start_date ",
-                                           absl::FormatCivilTime(*c.start_date), ", got ",
-                                           absl::FormatCivilTime(*c.end_date)));
-      }
-      int32_t max_pct = 0;
-      for (int p = 0; p < kNumPlacements; ++p) {
-        const int32_t pct = c.placement_multiplier_percent[p];
-        if (pct < 0 || pct > 900) {
-          return Invalid(where, absl::StrCat(".placement_multipliers[", p,
-                                             "].percent must be in [0, 900], got ", pct));
-        }
-        max_pct = std::max(max_pct, pct);
-      }
-      if (auto st = Bid(c.default_bid_micros, where, "default_bid_micros"); !st.ok()) return st;
+      if (auto st = catalog::ValidateCampaign(c); !st.ok()) return st;
+      const int32_t max_pct = *std::max_element(c.placement_multiplier_percent.begin(),
+                                                c.placement_multiplier_percent.end());
       if (auto st = Negatives(c.negative_keywords, true, i, where); !st.ok()) return st;
-      if (auto st = CompilePredicates(c.predicates, where, &ix_.campaign_predicates[i]); !st.ok()) {
-        return st;
-      }
+      CompilePredicates(c.predicates, &ix_.campaign_predicates[i]);
       s_.campaign_window_[i] = {
           c.start_date ? absl::FromCivil(*c.start_date, c.time_zone) : absl::InfinitePast(),
           c.end_date ? absl::FromCivil(*c.end_date + 1, c.time_zone) : absl::InfiniteFuture()};
@@ -493,25 +404,13 @@ class SnapshotBuilder {
           !st.ok()) {
         return st;
       }
-      if (!ValidState(g.state)) return Invalid(where, ".state is out of range");
-      if (auto st = Bid(g.default_bid_micros, where, "default_bid_micros"); !st.ok()) return st;
+      if (auto st = catalog::ValidateAdGroup(g); !st.ok()) return st;
       if (auto st = Negatives(g.negative_keywords, false, i, where); !st.ok()) return st;
-      if (auto st = CompilePredicates(g.predicates, where, &ix_.ad_group_predicates[i]); !st.ok()) {
-        return st;
-      }
-      uint32_t seen = 0;
+      CompilePredicates(g.predicates, &ix_.ad_group_predicates[i]);
       for (size_t k = 0; k < g.auto_targeting.size(); ++k) {
         const AutoTargetSetting& a = g.auto_targeting[k];
         const std::string w = absl::StrCat(where, ".auto_targeting[", k, "]");
         const int group = static_cast<int>(a.group);
-        if (group < 1 || group >= kNumAutoTargetGroups) {
-          return Invalid(w, absl::StrCat(".group must be a specified group, got ", group));
-        }
-        if (seen & (1u << group)) {
-          return Invalid(w, absl::StrCat(".group ", group, " is listed twice"));
-        }
-        seen |= 1u << group;
-        if (auto st = Bid(a.bid_micros, w, "bid_micros"); !st.ok()) return st;
         const int64_t bid = a.bid_micros != 0 ? a.bid_micros : DefaultBid(i);
         if (a.enabled && bid == 0) {
           return Invalid(w, ".bid_micros: no bid on the setting, its ad group or its campaign");
@@ -550,7 +449,7 @@ class SnapshotBuilder {
           !st.ok()) {
         return st;
       }
-      if (!ValidState(a.state)) return Invalid(where, ".state is out of range");
+      if (auto st = catalog::ValidateProductAd(a); !st.ok()) return st;
       s_.ad_enabled_[i] = Serving(a.state) && ad_group_serving_[ad_ad_group_[i]];
       if (s_.ad_enabled_[i]) group_ads.emplace_back(ad_ad_group_[i], i);
     }
@@ -579,8 +478,7 @@ class SnapshotBuilder {
           !st.ok()) {
         return st;
       }
-      if (!ValidState(t.state)) return Invalid(where, ".state is out of range");
-      if (auto st = Bid(t.bid_micros, where, "bid_micros"); !st.ok()) return st;
+      if (auto st = catalog::ValidateTarget(t); !st.ok()) return st;
       const int64_t bid = t.bid_micros != 0 ? t.bid_micros : DefaultBid(group);
       if (bid == 0) {
         return Invalid(where, ".bid_micros: no bid on the target, its ad group or its campaign");
@@ -590,11 +488,6 @@ class SnapshotBuilder {
       switch (t.kind) {
         case TargetKind::kKeyword: {
           const MatchType mt = t.keyword.match_type;
-          if (mt != MatchType::kExact && mt != MatchType::kPhrase && mt != MatchType::kBroad) {
-            return Invalid(where, absl::StrCat(".keyword.match_type must be EXACT, PHRASE or "
-                                               "BROAD, got ",
-                                               static_cast<int>(mt)));
-          }
           std::vector<int32_t> ids;
           if (auto st = KeywordTokens(t.keyword.text, where + ".keyword.text", &ids); !st.ok()) {
             return st;
