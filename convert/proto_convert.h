@@ -1,5 +1,5 @@
 // Conversions between the public protos and the engine's domain types, in one place. The catalog's
-// conversion lives beside it in server/catalog_convert.h. Pure functions; thread-safe.
+// conversion lives beside it in convert/catalog_convert.h. Pure functions; thread-safe.
 #ifndef GAVEL_CONVERT_PROTO_CONVERT_H_
 #define GAVEL_CONVERT_PROTO_CONVERT_H_
 

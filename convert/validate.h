@@ -1,4 +1,4 @@
-// Request validation for the public API: every limit in server/limits.h, every enum in range.
+// Request validation for the public API: every limit in convert/limits.h, every enum in range.
 // Query text (UTF-8, tokens) is checked by the targeting normaliser, which reads it anyway.
 // Each function returns OK or INVALID_ARGUMENT whose message names the field and the bad value,
 // e.g. "slots must be in [1, 40], got 0". Pure functions; thread-safe.

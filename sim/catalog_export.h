@@ -17,7 +17,7 @@
 
 namespace gavel::sim {
 
-// server/catalog_convert's CatalogModelToProto of the market's catalog, with auction_rules set
+// convert/catalog_convert's CatalogModelToProto of the market's catalog, with auction_rules set
 // to the scenario's (and min_relevance to the catalog's).
 gavel::v1::Catalog MarketToProto(const Scenario& s, const Market& market);
 
