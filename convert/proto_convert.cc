@@ -112,6 +112,8 @@ absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
   }
   out->explain = p.options().explain();
   out->dry_run = p.options().dry_run();
+  out->tie_break_seed.reset();
+  if (p.options().has_tie_break_seed()) out->tie_break_seed = p.options().tie_break_seed();
   out->shopper_time_zone = absl::UTCTimeZone();
   if (!p.shopper().time_zone().empty() &&
       !absl::LoadTimeZone(p.shopper().time_zone(), &out->shopper_time_zone)) {
@@ -126,6 +128,7 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
   out->set_auction_id(r.auction_id);
   out->set_mechanism(MechanismToProto(r.mechanism));
   out->set_catalog_version(r.catalog_version);
+  out->set_tie_break_seed(r.tie_break_seed);
   for (const engine::AdOutcome& w : r.winners) {
     gavel::v1::Winner* pw = out->add_winners();
     pw->set_slot(w.slot);
