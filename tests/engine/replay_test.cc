@@ -89,8 +89,9 @@ class ReplayTest : public ::testing::Test {
 TEST_F(ReplayTest, TheSeedIsTheGeneratorsDrawAfterEveryGateDraw) {
   std::mt19937_64 gen(11);
   std::mt19937_64 expected(11);
+  const AuctionRequest request = TiedCallerCandidates(2);
   AuctionResult result;
-  ASSERT_TRUE(engine_.RunAuction(TiedCallerCandidates(2), gen, &result).ok());
+  ASSERT_TRUE(engine_.RunAuction(request, gen, &result).ok());
   ASSERT_EQ(gate_.checks, 5);  // one per campaign, each one draw
   for (int i = 0; i < gate_.checks; ++i) (void)absl::Uniform<uint64_t>(expected);
   EXPECT_EQ(result.tie_break_seed, absl::Uniform<uint64_t>(expected));
@@ -101,13 +102,14 @@ TEST_F(ReplayTest, ADryRunWithTheReturnedSeedReproducesWinnersSlotsAndPricesOfTi
   std::mt19937_64 gen(5);
   std::set<std::string> top_winners;
   for (int round = 0; round < 40; ++round) {
+    const AuctionRequest request = TiedCallerCandidates(2);  // the result's ids view into it
     AuctionResult live;
-    ASSERT_TRUE(engine_.RunAuction(TiedCallerCandidates(2), gen, &live).ok());
+    ASSERT_TRUE(engine_.RunAuction(request, gen, &live).ok());
     ASSERT_EQ(live.winners.size(), 2u);
     ASSERT_FALSE(live.winners[0].click_token.empty());
     top_winners.insert(std::string(live.winners[0].ad_id));
 
-    AuctionRequest replay = TiedCallerCandidates(2);
+    AuctionRequest replay = request;
     replay.dry_run = true;
     replay.tie_break_seed = live.tie_break_seed;
     std::mt19937_64 other(1000 + round);  // the replay's generator does not matter
