@@ -1,5 +1,5 @@
-// Conversion between gavel.v1.AuctionRules (the auction rules of the catalog file, the admin API and
-// simulator scenarios) and the domain types they configure: auction::Rules, and min_relevance,
+// Conversion between gavel.v1.AuctionRules (the auction rules of the catalog file, the admin API
+// and simulator scenarios) and the domain types they configure: auction::Rules, and min_relevance,
 // which belongs to targeting (catalog::ServingRules). The only place that knows both sides.
 //
 //   absl::StatusOr<auction::Rules> rules = RulesFromProto(catalog.auction_rules());

@@ -63,7 +63,8 @@ class AuctionRulesTest : public ::testing::Test {
   gavel::v1::GetAuctionRulesResponse GetRules() {
     gavel::v1::GetAuctionRulesResponse resp;
     auto ctx = Ctx();
-    grpc::Status st = admin_->GetAuctionRules(ctx.get(), gavel::v1::GetAuctionRulesRequest(), &resp);
+    grpc::Status st =
+        admin_->GetAuctionRules(ctx.get(), gavel::v1::GetAuctionRulesRequest(), &resp);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return resp;
   }
@@ -98,7 +99,8 @@ class AuctionRulesTest : public ::testing::Test {
     }
     gavel::v1::RunAuctionResponse resp;
     auto ctx = Ctx("");
-    grpc::Status st = gavel::v1::AuctionService::NewStub(channel_)->RunAuction(ctx.get(), req, &resp);
+    grpc::Status st =
+        gavel::v1::AuctionService::NewStub(channel_)->RunAuction(ctx.get(), req, &resp);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return resp;
   }

@@ -78,7 +78,8 @@ class ReplayTest : public ::testing::Test {
     for (int i = 0; i < original.winners_size(); ++i) {
       EXPECT_EQ(replayed.winners(i).ad_id(), original.winners(i).ad_id()) << "winner " << i;
       EXPECT_EQ(replayed.winners(i).slot(), original.winners(i).slot()) << "winner " << i;
-      EXPECT_EQ(replayed.winners(i).cpc_micros(), original.winners(i).cpc_micros()) << "winner " << i;
+      EXPECT_EQ(replayed.winners(i).cpc_micros(), original.winners(i).cpc_micros())
+          << "winner " << i;
       EXPECT_EQ(replayed.winners(i).min_bid_micros(), original.winners(i).min_bid_micros());
     }
   }
@@ -141,7 +142,8 @@ TEST_F(ReplayTest, ASeedOnALiveAuctionIsInvalidArgument) {
   grpc::Status st = Run(req, &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(st.error_message(),
-            "options.tie_break_seed is accepted only with options.dry_run, got 42 on a live auction");
+            "options.tie_break_seed is accepted only with options.dry_run, got 42 on a live "
+            "auction");
 }
 
 }  // namespace

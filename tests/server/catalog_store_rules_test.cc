@@ -111,7 +111,8 @@ TEST_F(CatalogStoreRulesTest, RejectedRulesChangeNothing) {
   bad.set_reserve_micros(7);
   absl::StatusOr<CatalogStore::VersionedRules> updated = store_.UpdateAuctionRules(bad, {});
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(updated.status().message(), "auction_rules.squashing_exponent must be in [0, 1], got 2");
+  EXPECT_EQ(updated.status().message(),
+            "auction_rules.squashing_exponent must be in [0, 1], got 2");
   EXPECT_EQ(store_.version(), 1);
   EXPECT_EQ(Rules().reserve_micros(), 50'000);
   EXPECT_EQ(publisher_.last_version, 1);

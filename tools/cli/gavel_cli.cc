@@ -457,7 +457,8 @@ int AuctionRules(CampaignService::Stub* stub, const std::vector<char*>& args) {
   if (sub == "get") {
     gavel::v1::GetAuctionRulesResponse resp;
     auto ctx = Context(true);
-    grpc::Status status = stub->GetAuctionRules(ctx.get(), gavel::v1::GetAuctionRulesRequest(), &resp);
+    grpc::Status status =
+        stub->GetAuctionRules(ctx.get(), gavel::v1::GetAuctionRulesRequest(), &resp);
     if (!status.ok()) return Fail(status);
     std::cout << Json(resp) << "\n";
     return 0;
