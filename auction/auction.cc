@@ -321,21 +321,48 @@ TableShape ResetProductTable(size_t n, internal::Scratch& s) {
 Auctioneer::Auctioneer() : scratch_(std::make_unique<internal::Scratch>()) {}
 Auctioneer::~Auctioneer() = default;
 
+namespace {
+
+// The checks made before the tie-break seed is drawn; candidates are checked in the scoring pass.
+absl::Status CheckRulesAndSize(absl::Span<const Candidate> candidates, const Rules& rules) {
+  if (absl::Status status = ValidateRules(rules); !status.ok()) return status;
+  if (candidates.size() > std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError("too many candidates for one auction");
+  }
+  return absl::OkStatus();
+}
+
+// Empties `outcome` and returns `status`. The losers vector is otherwise not cleared up front:
+// resizing it to the same length is free.
+absl::Status Fail(Outcome* outcome, absl::Status status) {
+  outcome->winners.clear();
+  outcome->losers.clear();
+  return status;
+}
+
+}  // namespace
+
 absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules& rules,
                              absl::BitGenRef gen, Outcome* outcome) {
-  // The losers vector is not cleared up front: resizing it to the same length is free.
-  const auto fail = [outcome](absl::Status status) {
-    outcome->winners.clear();
-    outcome->losers.clear();
-    return status;
-  };
-  if (absl::Status status = ValidateRules(rules); !status.ok()) return fail(status);
-  if (candidates.size() > std::numeric_limits<uint32_t>::max()) {
-    return fail(absl::InvalidArgumentError("too many candidates for one auction"));
+  // The rules are checked before the draw, so a rejected auction draws nothing.
+  if (absl::Status status = CheckRulesAndSize(candidates, rules); !status.ok()) {
+    return Fail(outcome, status);
   }
+  return RunChecked(candidates, rules, absl::Uniform<uint64_t>(gen), outcome);
+}
+
+absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules& rules,
+                             uint64_t tie_break_seed, Outcome* outcome) {
+  if (absl::Status status = CheckRulesAndSize(candidates, rules); !status.ok()) {
+    return Fail(outcome, status);
+  }
+  return RunChecked(candidates, rules, tie_break_seed, outcome);
+}
+
+absl::Status Auctioneer::RunChecked(absl::Span<const Candidate> candidates, const Rules& rules,
+                                    uint64_t seed, Outcome* outcome) {
   internal::Scratch& s = *scratch_;
   const size_t n = candidates.size();
-  const uint64_t seed = absl::Uniform<uint64_t>(gen);
   const Floors floors(rules);
   const Ranking before(candidates, seed);
   s.fate.resize(n);
@@ -354,7 +381,7 @@ absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules
   size_t eligible = 0;
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
-    if (!IsValidCandidate(c)) return fail(ValidateCandidates(candidates));
+    if (!IsValidCandidate(c)) return Fail(outcome, ValidateCandidates(candidates));
     const double qf = QualityFactor(c.quality, rules.squashing);
     const double score = static_cast<double>(c.bid_micros) * qf;
     s.score[i] = score;
@@ -445,6 +472,17 @@ absl::StatusOr<Outcome> RunAuction(absl::Span<const Candidate> candidates, const
   Auctioneer auctioneer;
   Outcome outcome;
   if (absl::Status status = auctioneer.Run(candidates, rules, gen, &outcome); !status.ok()) {
+    return status;
+  }
+  return outcome;
+}
+
+absl::StatusOr<Outcome> RunAuction(absl::Span<const Candidate> candidates, const Rules& rules,
+                                   uint64_t tie_break_seed) {
+  Auctioneer auctioneer;
+  Outcome outcome;
+  if (absl::Status status = auctioneer.Run(candidates, rules, tie_break_seed, &outcome);
+      !status.ok()) {
     return status;
   }
   return outcome;

@@ -12,11 +12,18 @@
 //   Outcome outcome;         // reused too: its vectors keep their capacity
 //   absl::Status s = auctioneer.Run(candidates, rules, gen, &outcome);
 //
-// Randomness (tie-breaking only) comes from `gen`: exactly one 64-bit draw per auction, so the same
-// generator state gives the same outcome, and the input order of the candidates does not matter.
+// Randomness (tie-breaking only) is one 64-bit tie-break seed per auction: either drawn from `gen`
+// (exactly one absl::Uniform<uint64_t> draw, made after the rules are checked) or given by the
+// caller. The same seed gives the same outcome, and the input order of the candidates does not
+// matter, so an auction is replayed by running it again with the seed it used:
+//
+//   uint64_t seed = absl::Uniform<uint64_t>(gen);             // what the generator overload does
+//   Outcome first = *RunAuction(candidates, rules, seed);
+//   Outcome again = *RunAuction(candidates, rules, seed);     // same winners, slots and prices
 #ifndef GAVEL_AUCTION_AUCTION_H_
 #define GAVEL_AUCTION_AUCTION_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "absl/random/bit_gen_ref.h"
@@ -36,6 +43,9 @@ struct Scratch;  // Auctioneer's reusable buffers, defined in auction.cc
 // message of ValidateRules / ValidateCandidates. Thread-safe (allocates its own scratch space).
 absl::StatusOr<Outcome> RunAuction(absl::Span<const Candidate> candidates, const Rules& rules,
                                    absl::BitGenRef gen);
+// The same with the tie-break seed given: draws nothing.
+absl::StatusOr<Outcome> RunAuction(absl::Span<const Candidate> candidates, const Rules& rules,
+                                   uint64_t tie_break_seed);
 
 // Runs auctions with reusable scratch buffers: after warm-up an auction allocates nothing.
 // Not thread-safe: use one Auctioneer per thread. Holds no reference to any auction's inputs.
@@ -50,8 +60,15 @@ class Auctioneer {
   // INVALID_ARGUMENT as RunAuction does and leaves `*outcome` empty.
   absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
                    absl::BitGenRef gen, Outcome* outcome);
+  // The same with the tie-break seed given: draws nothing. Run(c, r, gen, o) is
+  // Run(c, r, absl::Uniform<uint64_t>(gen), o) for rules that pass ValidateRules.
+  absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
+                   uint64_t tie_break_seed, Outcome* outcome);
 
  private:
+  absl::Status RunChecked(absl::Span<const Candidate> candidates, const Rules& rules,
+                          uint64_t tie_break_seed, Outcome* outcome);
+
   std::unique_ptr<internal::Scratch> scratch_;
 };
 

@@ -6,7 +6,7 @@
 //   gavel::v1::Catalog back = CatalogToProto(**s);  // round trip
 //
 // Of AuctionRules only min_relevance belongs to targeting (ServingRules); the auction's rules are
-// converted by the auction layer, and CatalogToProto fills auction_rules.min_relevance only.
+// converted by convert/rules_convert.h, and CatalogToProto fills auction_rules.min_relevance only.
 //
 // Thread safety: pure functions.
 #ifndef GAVEL_CONVERT_CATALOG_CONVERT_H_

@@ -5,21 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
-#include "auction/validate.h"
-
 namespace gavel::convert {
 namespace {
-
-auction::Mechanism MechanismFromProto(gavel::v1::Mechanism m) {
-  switch (m) {
-    case gavel::v1::MECHANISM_VCG:
-      return auction::Mechanism::kVcg;
-    case gavel::v1::MECHANISM_FIRST_PRICE:
-      return auction::Mechanism::kFirstPrice;
-    default:
-      return auction::Mechanism::kGeneralizedSecondPrice;
-  }
-}
 
 void MatchedToProto(const engine::AdOutcome& row, gavel::v1::MatchedTarget* out) {
   if (row.external()) return;
@@ -43,41 +30,6 @@ void MatchedToProto(const engine::AdOutcome& row, gavel::v1::MatchedTarget* out)
 }
 
 }  // namespace
-
-gavel::v1::Mechanism MechanismToProto(auction::Mechanism m) {
-  switch (m) {
-    case auction::Mechanism::kVcg:
-      return gavel::v1::MECHANISM_VCG;
-    case auction::Mechanism::kFirstPrice:
-      return gavel::v1::MECHANISM_FIRST_PRICE;
-    case auction::Mechanism::kGeneralizedSecondPrice:
-      return gavel::v1::MECHANISM_GSP;
-  }
-  return gavel::v1::MECHANISM_GSP;
-}
-
-absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& p) {
-  auction::Rules r;
-  r.mechanism = MechanismFromProto(p.mechanism());
-  r.reserve_micros = p.reserve_micros();
-  r.slot_reserve_micros.assign(p.slot_reserve_micros().begin(), p.slot_reserve_micros().end());
-  r.reserve_mode = p.quality_weighted_reserve() ? auction::ReserveMode::kQualityWeighted
-                                                : auction::ReserveMode::kBid;
-  if (p.has_squashing_exponent()) r.squashing = p.squashing_exponent();
-  if (p.has_price_increment_micros()) r.increment_micros = p.price_increment_micros();
-  if (p.has_min_cpc_micros()) r.min_cpc_micros = p.min_cpc_micros();
-  r.position_factors.assign(p.position_factors().begin(), p.position_factors().end());
-  // Validate with the most slots a request may ask for, so no request can make these rules invalid
-  // (per-slot lists may be shorter than that: they are checked against the slots they cover).
-  auction::Rules check = r;
-  check.slots = std::max<int>({1, static_cast<int>(r.slot_reserve_micros.size()),
-                               static_cast<int>(r.position_factors.size())});
-  absl::Status st = auction::ValidateRules(check);
-  if (!st.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("auction_rules: ", st.message()));
-  }
-  return r;
-}
 
 absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
                                      engine::AuctionRequest* out) {
@@ -112,6 +64,8 @@ absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
   }
   out->explain = p.options().explain();
   out->dry_run = p.options().dry_run();
+  out->tie_break_seed.reset();
+  if (p.options().has_tie_break_seed()) out->tie_break_seed = p.options().tie_break_seed();
   out->shopper_time_zone = absl::UTCTimeZone();
   if (!p.shopper().time_zone().empty() &&
       !absl::LoadTimeZone(p.shopper().time_zone(), &out->shopper_time_zone)) {
@@ -126,6 +80,7 @@ void AuctionResultToProto(const engine::AuctionResult& r, gavel::v1::RunAuctionR
   out->set_auction_id(r.auction_id);
   out->set_mechanism(MechanismToProto(r.mechanism));
   out->set_catalog_version(r.catalog_version);
+  out->set_tie_break_seed(r.tie_break_seed);
   for (const engine::AdOutcome& w : r.winners) {
     gavel::v1::Winner* pw = out->add_winners();
     pw->set_slot(w.slot);

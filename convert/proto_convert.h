@@ -1,5 +1,6 @@
 // Conversions between the public protos and the engine's domain types, in one place. The catalog's
-// conversion lives beside it in convert/catalog_convert.h. Pure functions; thread-safe.
+// conversion lives beside it in convert/catalog_convert.h, the auction rules' (RulesFromProto,
+// MechanismToProto, ...) in convert/rules_convert.h, included here. Pure functions; thread-safe.
 #ifndef GAVEL_CONVERT_PROTO_CONVERT_H_
 #define GAVEL_CONVERT_PROTO_CONVERT_H_
 
@@ -9,6 +10,7 @@
 #include "auction/types.h"
 #include "billing/billing.h"
 #include "billing/stats.h"
+#include "convert/rules_convert.h"
 #include "engine/engine.h"
 #include "gavel/v1/auction.pb.h"
 #include "gavel/v1/campaigns.pb.h"
@@ -17,19 +19,12 @@
 
 namespace gavel::convert {
 
-// The server's auction rules from the catalog's `auction_rules`, with the documented defaults for
-// unset fields. INVALID_ARGUMENT naming the field (auction_rules.squashing_exponent, ...) when the
-// auction library rejects them.
-absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& rules);
-
 // A validated request (see ValidateRunAuctionRequest) to the engine's request. INVALID_ARGUMENT
 // for an unknown shopper.time_zone.
 absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& request,
                              engine::AuctionRequest* out);
 
 void AuctionResultToProto(const engine::AuctionResult& result, gavel::v1::RunAuctionResponse* out);
-
-gavel::v1::Mechanism MechanismToProto(auction::Mechanism m);
 
 // A validated batch (see ValidateReportEventsRequest) to billing's events.
 std::vector<billing::Event> EventsFromProto(const gavel::v1::ReportEventsRequest& request);

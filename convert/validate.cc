@@ -142,6 +142,11 @@ absl::Status ValidateRunAuctionRequest(const gavel::v1::RunAuctionRequest& r) {
   if (!gavel::v1::Mechanism_IsValid(r.options().mechanism())) {
     return Invalid(absl::StrCat("options.mechanism has unknown value ", r.options().mechanism()));
   }
+  // A seed replays an auction; a live one would issue tokens for ties the caller chose.
+  if (r.options().has_tie_break_seed() && !r.options().dry_run()) {
+    return Invalid(absl::StrCat("options.tie_break_seed is accepted only with options.dry_run, ",
+                                "got ", r.options().tie_break_seed(), " on a live auction"));
+  }
   return ValidateCandidates(r);
 }
 

@@ -17,6 +17,7 @@ namespace gavel::convert {
 // 1 to kMaxIdBytes bytes of [A-Za-z0-9._:-]. `field` names it in the error.
 absl::Status ValidateId(absl::string_view field, absl::string_view id);
 
+// Also INVALID_ARGUMENT for options.tie_break_seed without options.dry_run.
 absl::Status ValidateRunAuctionRequest(const gavel::v1::RunAuctionRequest& request);
 
 absl::Status ValidateReportEventsRequest(const gavel::v1::ReportEventsRequest& request);

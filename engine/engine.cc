@@ -245,7 +245,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     }
   }
 
-  absl::Status st = sc.auctioneer.Run(sc.candidates, rules, gen, &sc.outcome);
+  // The auction's one draw, or the caller's seed for a replay.
+  result->tie_break_seed =
+      request.tie_break_seed.has_value() ? *request.tie_break_seed : absl::Uniform<uint64_t>(gen);
+  absl::Status st = sc.auctioneer.Run(sc.candidates, rules, result->tie_break_seed, &sc.outcome);
   if (!st.ok()) return st;
 
   const bool sign = !request.dry_run && request.issue_tokens && issuer_ != nullptr;

@@ -97,6 +97,10 @@ struct AuctionRequest {
   std::optional<auction::Mechanism> mechanism;  // overrides the published rules
   bool explain = false;
   bool dry_run = false;  // no budget/pacing gate, no tokens
+  // The auction's tie-break seed (docs/auction.md, "Ranking"). Unset: one draw from the generator,
+  // made after every budget and pacing draw, where the auction has always made it. Set: this seed
+  // and no draw, which replays an auction given its seed (the server accepts it on dry runs only).
+  std::optional<uint64_t> tie_break_seed;
   // False: winners carry no tokens (the gate still runs). For callers that sign only the tokens
   // they use with the same issuer: the simulator signs a click token for clicked winners only,
   // since signing every winner's pair would cost more than the rest of the auction.
@@ -143,6 +147,7 @@ struct AuctionResult {
   std::string request_id, auction_id;
   auction::Mechanism mechanism = auction::Mechanism::kGeneralizedSecondPrice;
   int64_t catalog_version = 0;
+  uint64_t tie_break_seed = 0;  // the seed the auction ranked equal scores with
   // Keeps the snapshot that `matched.keyword_text` views into alive.
   std::shared_ptr<const Serving> serving;
   std::vector<AdOutcome> winners;       // slot order

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "convert/rules_convert.h"
 #include "server/status.h"
 
 namespace gavel::server {
@@ -147,6 +148,35 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
     auto reloaded = reload_();
     if (!reloaded.ok()) return reloaded.status();
     *resp = *reloaded;
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetAuctionRules(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetAuctionRulesRequest* /*req*/,
+    gavel::v1::GetAuctionRulesResponse* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    const store::CatalogStore::VersionedRules current = store_->auction_rules();
+    absl::StatusOr<gavel::v1::AuctionRules> effective = convert::EffectiveRules(current.rules);
+    if (!effective.ok()) return effective.status();
+    *resp->mutable_auction_rules() = *std::move(effective);
+    resp->set_catalog_version(current.version);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateAuctionRules(
+    grpc::CallbackServerContext* ctx, const gavel::v1::UpdateAuctionRulesRequest* req,
+    gavel::v1::UpdateAuctionRulesResponse* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    absl::StatusOr<store::CatalogStore::VersionedRules> updated = store_->UpdateAuctionRules(
+        req->auction_rules(),
+        std::vector<std::string>(req->update_mask().begin(), req->update_mask().end()));
+    if (!updated.ok()) return updated.status();
+    absl::StatusOr<gavel::v1::AuctionRules> effective = convert::EffectiveRules(updated->rules);
+    if (!effective.ok()) return effective.status();
+    *resp->mutable_auction_rules() = *std::move(effective);
+    resp->set_catalog_version(updated->version);
     return absl::OkStatus();
   });
 }

@@ -1,6 +1,7 @@
 // CampaignService, the admin API over gRPC's callback API: authenticate, call the catalog store
-// (or the stats and reload hooks), convert, finish. Does not own its collaborators; they must
-// outlive the service. Thread-safe.
+// (or the stats and reload hooks), convert, finish. The auction rules are the store's too: read
+// and updated there, returned with every default explicit (convert/rules_convert.h). Does not
+// own its collaborators; they must outlive the service. Thread-safe.
 #ifndef GAVEL_SERVER_CAMPAIGN_SERVICE_H_
 #define GAVEL_SERVER_CAMPAIGN_SERVICE_H_
 
@@ -75,6 +76,12 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   grpc::ServerUnaryReactor* ReloadCatalog(grpc::CallbackServerContext* ctx,
                                           const gavel::v1::ReloadCatalogRequest* req,
                                           gavel::v1::ReloadCatalogResponse* resp) override;
+  grpc::ServerUnaryReactor* GetAuctionRules(grpc::CallbackServerContext* ctx,
+                                            const gavel::v1::GetAuctionRulesRequest* req,
+                                            gavel::v1::GetAuctionRulesResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateAuctionRules(
+      grpc::CallbackServerContext* ctx, const gavel::v1::UpdateAuctionRulesRequest* req,
+      gavel::v1::UpdateAuctionRulesResponse* resp) override;
 
  private:
   // Authenticates, runs `body` and finishes the call with its status.

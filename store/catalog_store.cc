@@ -96,6 +96,40 @@ absl::StatusOr<Target> TargetOf(gavel::v1::EntityKind kind, const Message& entit
   return Target{*info, field, std::move(id)};
 }
 
+// Sets field `f` of `to` to its value in `from`: cleared when `from` does not set it.
+void CopyField(const Message& from, const FieldDescriptor* f, Message* to) {
+  to->GetReflection()->ClearField(to, f);
+  // Merge just that field: a copy of `from` with every other field cleared.
+  std::unique_ptr<Message> only(from.New());
+  only->CopyFrom(from);
+  std::vector<const FieldDescriptor*> set;
+  only->GetReflection()->ListFields(*only, &set);
+  for (const FieldDescriptor* other : set) {
+    if (other != f) only->GetReflection()->ClearField(only.get(), other);
+  }
+  to->MergeFrom(*only);
+}
+
+// The fields an update copies: those named in `mask`, or every field set in `message` when it is
+// empty. INVALID_ARGUMENT naming `what` for a name `message` has no field for.
+absl::StatusOr<std::vector<const FieldDescriptor*>> MaskedFields(
+    const Message& message, absl::string_view what, const std::vector<std::string>& mask) {
+  std::vector<const FieldDescriptor*> fields;
+  if (mask.empty()) {
+    message.GetReflection()->ListFields(message, &fields);
+    return fields;
+  }
+  for (const std::string& name : mask) {
+    const FieldDescriptor* f = message.GetDescriptor()->FindFieldByName(name);
+    if (f == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: ", what, " has no field \"", name, "\""));
+    }
+    fields.push_back(f);
+  }
+  return fields;
+}
+
 }  // namespace
 
 CatalogStore::CatalogStore(gavel::v1::Catalog initial, Publisher publish, Persister persist)
@@ -164,27 +198,16 @@ absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Update(gavel::v1::EntityK
   const std::string& id = target->id;
   absl::Status st;
 
-  // The fields to copy: those named in the mask, or every field set in `entity`.
-  std::vector<const FieldDescriptor*> fields;
-  if (mask.empty()) {
-    entity.GetReflection()->ListFields(entity, &fields);
-  } else {
-    for (const std::string& name : mask) {
-      const FieldDescriptor* f = entity.GetDescriptor()->FindFieldByName(name);
-      if (f == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("update_mask: ", info->name, " has no field \"", name, "\""));
-      }
-      fields.push_back(f);
-    }
-  }
+  absl::StatusOr<std::vector<const FieldDescriptor*>> fields =
+      MaskedFields(entity, info->name, mask);
+  if (!fields.ok()) return fields.status();
 
   MutexLock lock(&mu_);
   const int index = Find(master_, *info, id);
   if (index < 0) return absl::NotFoundError(absl::StrCat(info->name, " \"", id, "\" not found"));
   gavel::v1::Catalog next = master_;
   Message* stored = next.GetReflection()->MutableRepeatedMessage(&next, field, index);
-  for (const FieldDescriptor* f : fields) {
+  for (const FieldDescriptor* f : *fields) {
     if (f->name() == "id") continue;
     if (f->name() == info->parent_field || f->name() == "state") {
       const bool differs = f->name() == "state"
@@ -197,16 +220,7 @@ absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Update(gavel::v1::EntityK
           "update_mask: ", info->name, ".", f->name(),
           f->name() == "state" ? " changes through SetState" : " cannot change"));
     }
-    // Copy one field: clear it on the stored entity, then merge just that field from `entity`.
-    stored->GetReflection()->ClearField(stored, f);
-    std::unique_ptr<Message> only(entity.New());
-    only->CopyFrom(entity);
-    std::vector<const FieldDescriptor*> set;
-    only->GetReflection()->ListFields(*only, &set);
-    for (const FieldDescriptor* other : set) {
-      if (other != f) only->GetReflection()->ClearField(only.get(), other);
-    }
-    stored->MergeFrom(*only);
+    CopyField(entity, f, stored);
   }
   std::unique_ptr<Message> result(stored->New());
   result->CopyFrom(*stored);
@@ -273,6 +287,33 @@ absl::Status CatalogStore::List(gavel::v1::EntityKind kind, const gavel::v1::Lis
   for (const Message* m : selected) out->GetReflection()->AddMessage(out, out_field)->CopyFrom(*m);
   if (more) out->GetReflection()->SetString(out, next_token, GetString(*selected.back(), "id"));
   return absl::OkStatus();
+}
+
+CatalogStore::VersionedRules CatalogStore::auction_rules() const {
+  ReaderMutexLock lock(&mu_);
+  return VersionedRules{master_.auction_rules(), version_};
+}
+
+absl::StatusOr<CatalogStore::VersionedRules> CatalogStore::UpdateAuctionRules(
+    const gavel::v1::AuctionRules& rules, const std::vector<std::string>& mask) {
+  std::vector<const FieldDescriptor*> fields;
+  if (mask.size() == 1 && mask[0] == "*") {
+    for (int i = 0; i < rules.GetDescriptor()->field_count(); ++i) {
+      fields.push_back(rules.GetDescriptor()->field(i));
+    }
+  } else {
+    absl::StatusOr<std::vector<const FieldDescriptor*>> masked =
+        MaskedFields(rules, "auction_rules", mask);
+    if (!masked.ok()) return masked.status();
+    fields = *std::move(masked);
+  }
+  MutexLock lock(&mu_);
+  gavel::v1::Catalog next = master_;
+  for (const FieldDescriptor* f : fields) CopyField(rules, f, next.mutable_auction_rules());
+  gavel::v1::AuctionRules stored = next.auction_rules();
+  absl::StatusOr<int64_t> version = Commit(std::move(next));
+  if (!version.ok()) return version.status();
+  return VersionedRules{std::move(stored), *version};
 }
 
 absl::StatusOr<int64_t> CatalogStore::Replace(gavel::v1::Catalog catalog) {

@@ -14,9 +14,10 @@
 //                                              gavel::v1::ENTITY_STATE_PAUSED);
 //
 // Entities are handled generically by kind (advertiser, campaign, ad group, product ad, target)
-// through protobuf reflection. Thread-safe: writes are serialized; the publisher runs under the
-// store's lock. A 1M-ad catalog costs one full copy and snapshot build per write (seconds);
-// batching writes is future work.
+// through protobuf reflection; the catalog's auction rules are one more part of the master,
+// written the same way (UpdateAuctionRules), so changing them keeps every entity edit.
+// Thread-safe: writes are serialized; the publisher runs under the store's lock. A 1M-ad catalog
+// costs one full copy and snapshot build per write (seconds); batching writes is future work.
 #ifndef GAVEL_STORE_CATALOG_STORE_H_
 #define GAVEL_STORE_CATALOG_STORE_H_
 
@@ -70,7 +71,24 @@ class CatalogStore {
   absl::Status List(gavel::v1::EntityKind kind, const gavel::v1::ListRequest& request,
                     google::protobuf::Message* out) const;
 
-  // Replaces the whole catalog (file reload). Returns the new version.
+  // The catalog's auction rules as stored (unset fields mean their defaults), and the version they
+  // were published with.
+  struct VersionedRules {
+    gavel::v1::AuctionRules rules;
+    int64_t version = 0;
+  };
+  VersionedRules auction_rules() const;
+
+  // Changes the auction rules and leaves every entity as it is. `mask` names the fields to change
+  // (a named field that `rules` leaves unset goes back to its default); empty = every field set in
+  // `rules`; {"*"} = replace the rules with `rules`. INVALID_ARGUMENT for a name AuctionRules has
+  // no field for, or when the publisher rejects the result (then nothing changes). Returns the
+  // stored rules and their new version.
+  absl::StatusOr<VersionedRules> UpdateAuctionRules(const gavel::v1::AuctionRules& rules,
+                                                    const std::vector<std::string>& mask);
+
+  // Replaces the whole catalog (file reload), auction rules and admin writes included. Returns the
+  // new version.
   absl::StatusOr<int64_t> Replace(gavel::v1::Catalog catalog);
 
   int64_t version() const;

@@ -1,8 +1,10 @@
 // Equal scores: settled at random by the injected generator, independently of input order.
 #include <algorithm>
 #include <random>
+#include <set>
 #include <vector>
 
+#include "absl/random/distributions.h"
 #include "auction/auction.h"
 #include "gtest/gtest.h"
 #include "tests/auction/test_util.h"
@@ -57,6 +59,47 @@ TEST(Ties, TiedWinnerPaysItsOwnBid) {
   const Outcome outcome = MustRun(FourTiedAds(), Rules{});
   EXPECT_EQ(outcome.winners[0].price_micros, 1'000'000);
   EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'000'000);
+}
+
+TEST(Ties, AGeneratorRunIsTheSeededRunWithTheGeneratorsFirstDraw) {
+  const auto ads = FourTiedAds();
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    std::mt19937_64 gen(seed);
+    std::mt19937_64 same(seed);
+    const uint64_t tie_break_seed = absl::Uniform<uint64_t>(same);
+    absl::StatusOr<Outcome> drawn = RunAuction(ads, Rules{.slots = 3}, gen);
+    absl::StatusOr<Outcome> given = RunAuction(ads, Rules{.slots = 3}, tie_break_seed);
+    ASSERT_TRUE(drawn.ok() && given.ok());
+    ASSERT_EQ(drawn->winners.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(drawn->winners[i].index, given->winners[i].index);
+      EXPECT_EQ(drawn->winners[i].price_micros, given->winners[i].price_micros);
+    }
+    EXPECT_EQ(gen, same);  // exactly one draw
+  }
+}
+
+TEST(Ties, ASeededRunDrawsNothingAndARejectedRunDrawsNothing) {
+  Auctioneer auctioneer;
+  Outcome outcome;
+  std::mt19937_64 gen(3);
+  const std::mt19937_64 untouched(3);
+  ASSERT_TRUE(auctioneer.Run(FourTiedAds(), Rules{}, uint64_t{42}, &outcome).ok());
+  EXPECT_EQ(auctioneer.Run(FourTiedAds(), Rules{.slots = 0}, gen, &outcome).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(gen, untouched);
+  EXPECT_TRUE(outcome.winners.empty());
+}
+
+TEST(Ties, DifferentSeedsPickDifferentWinners) {
+  const auto ads = FourTiedAds();
+  std::set<size_t> winners;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    absl::StatusOr<Outcome> o = RunAuction(ads, Rules{}, seed);
+    ASSERT_TRUE(o.ok());
+    winners.insert(o->winners[0].index);
+  }
+  EXPECT_EQ(winners.size(), ads.size());
 }
 
 }  // namespace

@@ -87,6 +87,18 @@ TEST(ValidateRunAuctionRequest, RejectsTooManySegmentsAndBadHours) {
   ExpectInvalid(convert::ValidateRunAuctionRequest(r), "shopper.local_hour must be in [0, 23], got 24");
 }
 
+TEST(ValidateRunAuctionRequest, AcceptsATieBreakSeedOnlyOnADryRun) {
+  auto r = ValidAuction();
+  r.mutable_options()->set_tie_break_seed(18446744073709551615u);
+  ExpectInvalid(convert::ValidateRunAuctionRequest(r),
+                "options.tie_break_seed is accepted only with options.dry_run, got "
+                "18446744073709551615 on a live auction");
+  r.mutable_options()->set_dry_run(true);
+  EXPECT_TRUE(convert::ValidateRunAuctionRequest(r).ok());
+  r.mutable_options()->set_tie_break_seed(0);  // zero is a seed like any other
+  EXPECT_TRUE(convert::ValidateRunAuctionRequest(r).ok());
+}
+
 TEST(ValidateId, RejectsEmptyLongAndOddCharacters) {
   ExpectInvalid(convert::ValidateId("campaign.id", ""), "campaign.id is required");
   ExpectInvalid(convert::ValidateId("campaign.id", std::string(129, 'x')),

@@ -4,6 +4,7 @@
 //   gavel_cli click <click_token>
 //   gavel_cli campaigns
 //   gavel_cli stats c-sonic-search
+//   gavel_cli rules update '{"selfCompetition": "SELF_COMPETITION_OFF"}'
 //
 // Run `gavel_cli help` for every command. Admin commands read the API key from --api_key or the
 // GAVEL_API_KEY environment variable.
@@ -45,6 +46,10 @@ ABSL_FLAG(std::string, device, "desktop", "auction: desktop|mobile_web|mobile_ap
 ABSL_FLAG(std::string, country, "US", "auction: ISO country code");
 ABSL_FLAG(std::string, mechanism, "", "auction: override gsp|vcg|first_price");
 ABSL_FLAG(bool, explain, false, "auction: print every considered candidate and why it lost");
+ABSL_FLAG(bool, dry_run, false, "auction: price only: no budgets, pacing or tokens");
+ABSL_FLAG(std::string, seed, "",
+          "auction: replay with this tie-break seed (as printed by an earlier auction); implies "
+          "--dry_run");
 ABSL_FLAG(bool, json, false, "print responses as JSON instead of tables");
 ABSL_FLAG(std::string, event_id, "", "click/impression: client event id (default: generated)");
 ABSL_FLAG(std::string, parent, "", "list commands: parent id filter");
@@ -62,7 +67,8 @@ constexpr char kUsage[] = R"(gavel_cli COMMAND [ARGS] [--flags]
 
 Shopper-side:
   auction QUERY              run an auction (--slots --placement --product --category --user
-                             --segments --device --country --mechanism --explain)
+                             --segments --device --country --mechanism --explain --dry_run)
+                             and print its tie-break seed; --seed=SEED replays one as a dry run
   click TOKEN                report a click with a winner's click token
   impression TOKEN           report an impression with a winner's impression token
 Admin (needs --api_key or $GAVEL_API_KEY):
@@ -71,7 +77,10 @@ Admin (needs --api_key or $GAVEL_API_KEY):
   update KIND JSON [MASK]    update one (MASK: comma-separated field names)
   pause KIND ID | enable KIND ID | archive KIND ID
   stats CAMPAIGN_ID          daily statistics (--from --to)
-  reload                     re-read the server's catalog file
+  reload                     re-read the server's catalog file (discards every admin write)
+  rules [get]                the auction rules the server applies, every default explicit
+  rules update JSON [MASK]   change them, e.g. '{"selfCompetition": "SELF_COMPETITION_OFF"}'
+                             (MASK: comma-separated field names; * = replace all)
 Other:
   health                     standard gRPC health check
 )";
@@ -170,6 +179,18 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
         "MECHANISM_", absl::GetFlag(FLAGS_mechanism), gavel::v1::Mechanism_descriptor)));
   }
   req.mutable_options()->set_explain(absl::GetFlag(FLAGS_explain));
+  req.mutable_options()->set_dry_run(absl::GetFlag(FLAGS_dry_run));
+  if (!absl::GetFlag(FLAGS_seed).empty()) {
+    uint64_t seed = 0;
+    if (!absl::SimpleAtoi(absl::GetFlag(FLAGS_seed), &seed)) {
+      std::fprintf(stderr, "error: --seed must be an unsigned 64-bit integer, got %s\n",
+                   absl::GetFlag(FLAGS_seed).c_str());
+      return 2;
+    }
+    // The server takes a seed on dry runs only: a replay issues no tokens and spends nothing.
+    req.mutable_options()->set_dry_run(true);
+    req.mutable_options()->set_tie_break_seed(seed);
+  }
   gavel::v1::RunAuctionResponse resp;
   auto ctx = Context(false);
   grpc::Status status = stub->RunAuction(ctx.get(), req, &resp);
@@ -178,9 +199,11 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
     std::cout << Json(resp) << "\n";
     return 0;
   }
-  std::printf("auction %s  mechanism %s  catalog v%lld  %d winner(s)\n", resp.auction_id().c_str(),
-              gavel::v1::Mechanism_Name(resp.mechanism()).c_str(),
-              static_cast<long long>(resp.catalog_version()), resp.winners_size());
+  std::printf("auction %s  mechanism %s  catalog v%lld  seed %llu%s  %d winner(s)\n",
+              resp.auction_id().c_str(), gavel::v1::Mechanism_Name(resp.mechanism()).c_str(),
+              static_cast<long long>(resp.catalog_version()),
+              static_cast<unsigned long long>(resp.tie_break_seed()),
+              req.options().dry_run() ? " (dry run)" : "", resp.winners_size());
   std::printf("%-4s %-22s %-18s %-34s %12s %12s %8s %7s\n", "slot", "ad", "campaign", "matched",
               "bid", "cpc", "quality", "pctr");
   for (const auto& w : resp.winners()) {
@@ -429,6 +452,34 @@ int SetState(CampaignService::Stub* stub, const std::string& kind, const std::st
   return 0;
 }
 
+int AuctionRules(CampaignService::Stub* stub, const std::vector<char*>& args) {
+  const std::string sub = args.size() > 2 ? args[2] : "get";
+  if (sub == "get") {
+    gavel::v1::GetAuctionRulesResponse resp;
+    auto ctx = Context(true);
+    grpc::Status status =
+        stub->GetAuctionRules(ctx.get(), gavel::v1::GetAuctionRulesRequest(), &resp);
+    if (!status.ok()) return Fail(status);
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  if (sub != "update" || args.size() < 4) {
+    std::fprintf(stderr, "error: usage: rules [get] | rules update JSON [MASK]\n");
+    return 2;
+  }
+  gavel::v1::UpdateAuctionRulesRequest req;
+  if (!ParseJson(args[3], req.mutable_auction_rules())) return 2;
+  if (args.size() > 4) {
+    for (const auto& f : SplitList(args[4])) req.add_update_mask(f);
+  }
+  gavel::v1::UpdateAuctionRulesResponse resp;
+  auto ctx = Context(true);
+  grpc::Status status = stub->UpdateAuctionRules(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  std::cout << Json(resp) << "\n";
+  return 0;
+}
+
 int Health(const std::shared_ptr<grpc::Channel>& channel) {
   // grpc.health.v1.Health/Check with an empty service name, over the generic stub, so the CLI
   // needs no copy of health.proto.
@@ -515,6 +566,7 @@ int main(int argc, char** argv) {
   if (cmd == "enable") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ENABLED);
   if (cmd == "archive") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ARCHIVED);
   if (cmd == "stats") return Stats(stub, arg(2));
+  if (cmd == "rules") return AuctionRules(stub, args);
   if (cmd == "reload") {
     gavel::v1::ReloadCatalogResponse resp;
     auto ctx = Context(true);
