@@ -12,6 +12,11 @@
 //   Outcome outcome;         // reused too: its vectors keep their capacity
 //   absl::Status s = auctioneer.Run(candidates, rules, gen, &outcome);
 //
+// An explanation also asks for every candidate's minimum bid per slot (docs/auction.md):
+//
+//   s = auctioneer.Run(candidates, rules, gen, &outcome, {.per_slot = true});
+//   absl::Span<const int64_t> min_bids = outcome.MinBidsPerSlot(i);  // [s]: slot s or better
+//
 // Randomness (tie-breaking only) comes from `gen`: exactly one 64-bit draw per auction, so the same
 // generator state gives the same outcome, and the input order of the candidates does not matter.
 #ifndef GAVEL_AUCTION_AUCTION_H_
@@ -47,9 +52,10 @@ class Auctioneer {
   Auctioneer& operator=(const Auctioneer&) = delete;
 
   // Fills `*outcome` (its previous contents are discarded) and returns OK, or returns
-  // INVALID_ARGUMENT as RunAuction does and leaves `*outcome` empty.
+  // INVALID_ARGUMENT as RunAuction does (or ValidateMinBidOptions) and leaves `*outcome` empty.
+  // `min_bids` says how minimum bids are reported; the same one generator draw either way.
   absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                   absl::BitGenRef gen, Outcome* outcome);
+                   absl::BitGenRef gen, Outcome* outcome, const MinBidOptions& min_bids = {});
 
  private:
   std::unique_ptr<internal::Scratch> scratch_;
