@@ -1,7 +1,6 @@
 #include "engine/engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "auction/auction.h"
+#include "catalog/limits.h"
 
 namespace gavel::engine {
 namespace {
@@ -90,14 +90,6 @@ void FillFromCandidate(const targeting::Candidate& c, AdOutcome* row) {
 }
 
 }  // namespace
-
-int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
-                        int64_t floor_micros) {
-  const double weight = std::pow(quality, squashing);
-  const double bid = std::ceil(score_to_beat / weight) + 1.0;
-  if (!(bid < static_cast<double>(auction::kMaxMicros))) return 0;
-  return std::max(floor_micros, static_cast<int64_t>(bid));
-}
 
 Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const gavel::Clock* clock)
     : gate_(gate), issuer_(issuer), clock_(clock), instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
@@ -245,7 +237,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     }
   }
 
-  absl::Status st = sc.auctioneer.Run(sc.candidates, rules, gen, &sc.outcome);
+  // Minimum bids (docs/auction.md) are reported up to the largest bid a request or catalog can set.
+  absl::Status st = sc.auctioneer.Run(
+      sc.candidates, rules, gen, &sc.outcome,
+      {.per_slot = request.explain, .max_bid_micros = catalog::kMaxBidMicros});
   if (!st.ok()) return st;
 
   const bool sign = !request.dry_run && request.issue_tokens && issuer_ != nullptr;
@@ -292,26 +287,9 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     row.score = l.score;
     row.loss_reason = FromAuction(l.reason);
   }
-  // Minimum bid per slot: outrank whoever holds that slot's rank among the other eligible ads.
-  std::vector<std::pair<double, size_t>> ranked;  // (score, row) of ads that competed for slots
-  for (const auction::Winner& w : sc.outcome.winners) ranked.push_back({w.score, w.index});
-  for (const auction::Loser& l : sc.outcome.losers) {
-    if (l.reason == auction::LossReason::kOutranked) ranked.push_back({l.score, l.index});
-  }
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t i = 0; i < sc.rows.size(); ++i) {
-    AdOutcome& row = sc.rows[i];
-    row.min_bid_micros_per_slot.assign(rules.slots, 0);
-    size_t rank = 0;  // index into `ranked`, skipping this row itself
-    for (int s = 0; s < rules.slots; ++s) {
-      while (rank < ranked.size() && ranked[rank].second == i) ++rank;
-      const int64_t floor = std::max(auction::SlotReserveMicros(rules, s), rules.min_cpc_micros);
-      row.min_bid_micros_per_slot[s] =
-          rank < ranked.size()
-              ? MinBidToOutrank(ranked[rank].first, row.quality, rules.squashing, floor)
-              : floor;
-      ++rank;
-    }
+    const absl::Span<const int64_t> min_bids = sc.outcome.MinBidsPerSlot(i);
+    sc.rows[i].min_bid_micros_per_slot.assign(min_bids.begin(), min_bids.end());
   }
   // Winners by slot, then everyone else by score, then the ads held back or rejected earlier.
   for (const auction::Winner& w : sc.outcome.winners) result->explanations.push_back(sc.rows[w.index]);

@@ -132,10 +132,14 @@ struct AdOutcome {
   double relevance = 0, predicted_ctr = 0, quality = 0, score = 0;
   int slot = 0;  // 1-based; 0 = did not win
   int64_t cpc_micros = 0;
-  int64_t min_bid_micros = 0;  // winners: the smallest bid that keeps the slot
+  // Minimum bids (docs/auction.md, "Minimum bids"), in the units of bid_micros, each strictly
+  // outranking what it must pass; 0 = it would take more than catalog::kMaxBidMicros.
+  int64_t min_bid_micros = 0;  // winners: the smallest bid that keeps this slot or a better one
   LossReason loss_reason = LossReason::kNone;
   std::string detail;
-  std::vector<int64_t> min_bid_micros_per_slot;  // explain only; 0 = no bid could
+  // Explain, auction candidates only: entry s (slot s + 1) is the smallest bid with which this
+  // candidate, everything else unchanged, gets that slot or a better one.
+  std::vector<int64_t> min_bid_micros_per_slot;
   std::string click_token, impression_token;
 };
 
@@ -174,12 +178,6 @@ class Engine {
   const uint64_t instance_;                 // random per process: auction ids stay unique
   std::atomic<uint64_t> sequence_{0};
 };
-
-// The smallest bid (micros) with which a candidate of `quality` would outrank an ad whose score is
-// `score_to_beat` under squashing exponent `squashing`, and meet `floor_micros`: the bid whose
-// score equals score_to_beat, rounded up to the micro, plus one micro. Never below floor_micros.
-int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
-                        int64_t floor_micros);
 
 }  // namespace gavel::engine
 
