@@ -226,7 +226,8 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       row.advertiser_id = e.advertiser_id;
       row.product_id = e.product_id;
       row.bid_micros = e.bid_micros;
-      row.quality = e.quality > 0 ? e.quality : 1.0;
+      row.quality = e.quality > 0 ? e.quality : kNeutralQuality;
+      if (e.quality == 0) row.predicted_ctr = catalog.model().baseline_ctr();
       row.relevance = 1.0;
       const double quality = row.quality;
       admit(std::move(row), [&] { return absl::string_view(e.campaign_id); }, auction::Candidate{.advertiser_id = intern(advertisers, e.advertiser_id),

@@ -85,8 +85,14 @@ struct Serving {
 struct ExternalCandidate {
   std::string candidate_id, advertiser_id, campaign_id, product_id;
   int64_t bid_micros = 0;
-  double quality = 0;  // (0, 1]; 0 = neutral quality 1
+  double quality = 0;  // (0, 1]; 0 = let the server score it: kNeutralQuality
 };
+
+// The quality of a caller candidate that brings none. The server has no relevance or CTR signal for
+// an ad it did not retrieve, so it scores it as docs/targeting.md's formula scores a fully relevant
+// ad predicted at exactly the baseline CTR b: sqrt(1 x b / (b + b)) = sqrt(1/2), whatever b. Not
+// the best quality (1): an unscored ad must not outrank the caller's scored ones by default.
+inline constexpr double kNeutralQuality = 0.70710678118654752440;
 
 struct AuctionRequest {
   std::string request_id;

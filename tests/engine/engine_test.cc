@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <random>
@@ -253,6 +254,27 @@ TEST_F(EngineTest, CallerCandidatesAreAuctionedWithoutTheCatalog) {
   EXPECT_EQ(result.winners[1].ad_id, "y");             // z advertises p2 too and scores lower
   EXPECT_EQ(result.winners[1].cpc_micros, 10'000);     // no competitor: the minimum CPC
   EXPECT_TRUE(result.winners[0].external());
+}
+
+// A caller candidate without a quality is not given the best possible one: it gets the neutral
+// quality, what docs/targeting.md's formula gives a fully relevant ad at the baseline CTR.
+TEST_F(EngineTest, ACallerCandidateWithoutQualityGetsTheNeutralQualityNotTheBest) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionRequest req = Search("", 1);
+  req.explain = true;
+  req.external = {{.candidate_id = "unscored", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 1'000'000, .quality = 0},
+                  {.candidate_id = "scored", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.9}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].ad_id, "scored");
+  ASSERT_EQ(result.explanations.size(), 2u);
+  EXPECT_EQ(result.explanations[1].ad_id, "unscored");
+  EXPECT_DOUBLE_EQ(result.explanations[1].quality, std::sqrt(0.5));
+  EXPECT_DOUBLE_EQ(result.explanations[1].predicted_ctr,
+                   engine_.current()->catalog->model().baseline_ctr());
 }
 
 // docs/auction.md, "Minimum bids": x and y advertise one product, z another; the reserve applies
