@@ -154,6 +154,14 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   auto show = [&](AdOutcome& row) {
     if (row.ad >= 0 && row.ad_id.empty()) FillIds(catalog, row.ad, row.matched, &row);
   };
+  // On a product page the viewed product itself is never advertised to its own viewer.
+  auto hold_back_viewed = [&](AdOutcome row) {
+    if (!request.explain) return;
+    show(row);
+    row.loss_reason = LossReason::kTargetingExcluded;
+    row.detail = "the product this page shows";
+    sc.held_back.push_back(std::move(row));
+  };
   auto admit = [&](AdOutcome row, const auto& campaign_id, auction::Candidate c) {
     const ServeVerdict v = verdict(c.campaign_id, campaign_id);
     if (v != ServeVerdict::kServe) {
@@ -181,7 +189,6 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     }
     absl::Status st = sc.retriever.Retrieve(catalog, *query, now, request.explain, &sc.retrieved);
     if (!st.ok()) return st;
-    // On a product page the viewed product itself is never advertised to its own viewer.
     for (const targeting::Candidate& c : sc.retrieved.candidates) {
       int64_t& m = sc.max_bid[catalog.ad_campaign(c.ad)];
       m = std::max(m, c.bid_micros);
@@ -193,12 +200,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       AdOutcome row;
       FillFromCandidate(c, &row);
       if (viewed >= 0 && catalog.ad_product(c.ad) == viewed) {
-        if (request.explain) {
-          show(row);
-          row.loss_reason = LossReason::kTargetingExcluded;
-          row.detail = "the product this page shows";
-          sc.held_back.push_back(std::move(row));
-        }
+        hold_back_viewed(std::move(row));
         continue;
       }
       admit(std::move(row), [&] { return absl::string_view(catalog.campaign_id(c.ad)); },
@@ -215,7 +217,14 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     auto intern = [](absl::flat_hash_map<absl::string_view, int64_t>& m, absl::string_view id) {
       return m.try_emplace(id, static_cast<int64_t>(m.size())).first->second;
     };
+    // Caller product ids are the caller's own: the viewed product is matched by id, whether or not
+    // the catalog knows it. A held-back candidate's bid is no campaign's price in this auction.
+    const bool product_page = request.targeting.placement == catalog::Placement::kProductPage;
+    const auto viewed = [&](const ExternalCandidate& e) {
+      return product_page && e.product_id == request.targeting.viewed_product_id;
+    };
     for (const ExternalCandidate& e : request.external) {
+      if (viewed(e)) continue;
       int64_t& m = sc.max_bid[intern(campaigns, e.campaign_id)];
       m = std::max(m, e.bid_micros);
     }
@@ -229,6 +238,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
       row.quality = e.quality > 0 ? e.quality : kNeutralQuality;
       if (e.quality == 0) row.predicted_ctr = catalog.model().baseline_ctr();
       row.relevance = 1.0;
+      if (viewed(e)) {
+        hold_back_viewed(std::move(row));
+        continue;
+      }
       const double quality = row.quality;
       admit(std::move(row), [&] { return absl::string_view(e.campaign_id); }, auction::Candidate{.advertiser_id = intern(advertisers, e.advertiser_id),
                                                .campaign_id = intern(campaigns, e.campaign_id),

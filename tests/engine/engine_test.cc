@@ -277,6 +277,31 @@ TEST_F(EngineTest, ACallerCandidateWithoutQualityGetsTheNeutralQualityNotTheBest
                    engine_.current()->catalog->model().baseline_ctr());
 }
 
+TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShowsAmongCallerCandidates) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  AuctionRequest req = Search("", 2);
+  req.targeting.placement = catalog::Placement::kProductPage;
+  req.targeting.viewed_product_id = "p1";
+  req.explain = true;
+  req.external = {{.candidate_id = "viewed", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
+                  {.candidate_id = "other", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 1.0}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].ad_id, "other");
+  bool held_back = false;
+  for (const AdOutcome& e : result.explanations) {
+    if (e.ad_id != "viewed") continue;
+    held_back = true;
+    EXPECT_EQ(e.slot, 0);
+    EXPECT_EQ(e.loss_reason, LossReason::kTargetingExcluded);
+    EXPECT_EQ(e.detail, "the product this page shows");
+  }
+  EXPECT_TRUE(held_back);
+}
+
 // docs/auction.md, "Minimum bids": x and y advertise one product, z another; the reserve applies
 // to the score.
 TEST_F(EngineTest, ExplainMinBidsPerSlotCountTheProductRuleAndQualityWeightedReserves) {
