@@ -118,6 +118,11 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
 
   auction::Rules rules = serving->rules;
   rules.slots = request.targeting.slots;
+  // The catalog's rules may list reserves for more slots than this request has; those slots do not
+  // exist here (and auction::ValidateRules rejects reserves beyond `slots`).
+  if (rules.slot_reserve_micros.size() > static_cast<size_t>(rules.slots)) {
+    rules.slot_reserve_micros.resize(rules.slots);
+  }
   if (request.mechanism.has_value()) rules.mechanism = *request.mechanism;
 
   Scratch& sc = ThreadScratch();

@@ -75,7 +75,8 @@ class OpenGate final : public ServingGate {
 // The state auctions read: a catalog snapshot and the auction rules it came with.
 struct Serving {
   std::shared_ptr<const targeting::CatalogSnapshot> catalog;
-  auction::Rules rules;  // `slots` is replaced per request
+  // `slots` is replaced per request, and slot reserves beyond the request's slots are dropped.
+  auction::Rules rules;
   // The engine's ServingGate::ForCatalog(*catalog), set by Engine::Publish (what a caller puts
   // here is replaced).
   std::shared_ptr<const CatalogGate> gate;

@@ -302,6 +302,18 @@ TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShowsAmongCallerCandid
   EXPECT_TRUE(held_back);
 }
 
+// The catalog's rules may list reserves for more slots than one request asks for; the request's
+// slots take the first entries.
+TEST_F(EngineTest, SlotReservesBeyondTheRequestsSlotsAreIgnored) {
+  Publish(SmallCatalog(),
+          auction::Rules{.reserve_micros = 100'000, .slot_reserve_micros = {500'000, 300'000}});
+  AuctionResult result;
+  absl::Status st = engine_.RunAuction(Search("wireless headphones", 1), gen_, &result);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_GE(result.winners[0].cpc_micros, 500'000);
+}
+
 // docs/auction.md, "Minimum bids": x and y advertise one product, z another; the reserve applies
 // to the score.
 TEST_F(EngineTest, ExplainMinBidsPerSlotCountTheProductRuleAndQualityWeightedReserves) {
