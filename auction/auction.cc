@@ -407,6 +407,27 @@ void FillMinBidsPerSlot(absl::Span<const Candidate> candidates, const Rules& rul
   }
 }
 
+// Fills outcome->losers, in input order, with every candidate that is not among the winners.
+void ListLosers(size_t n, internal::Scratch& s, Outcome* outcome) {
+  for (const Winner& w : outcome->winners) s.fate[w.index] = kFateWinner;
+  outcome->losers.resize(n - outcome->winners.size());
+  Loser* loser = outcome->losers.data();
+  for (size_t i = 0; i < n; ++i) {
+    switch (s.fate[i]) {
+      case kFateWinner:
+        continue;
+      case kFateBelowReserve:
+        *loser++ = Loser{i, LossReason::kBelowReserve, s.score[i]};
+        continue;
+      case kFateDuplicate:
+        *loser++ = Loser{i, LossReason::kDuplicateProduct, s.score[i]};
+        continue;
+      default:
+        *loser++ = Loser{i, LossReason::kOutranked, s.score[i]};
+    }
+  }
+}
+
 // Sizes the product table for `n` candidates (at most half full) and starts a new generation.
 TableShape ResetProductTable(size_t n, internal::Scratch& s) {
   size_t capacity = 16;
@@ -535,23 +556,7 @@ absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules
   outcome->slots = 0;
   if (min_bids.per_slot) FillMinBidsPerSlot(candidates, rules, floors, before, max_bid, s, outcome);
 
-  for (const Winner& w : outcome->winners) s.fate[w.index] = kFateWinner;
-  outcome->losers.resize(n - outcome->winners.size());
-  Loser* loser = outcome->losers.data();
-  for (size_t i = 0; i < n; ++i) {
-    switch (s.fate[i]) {
-      case kFateWinner:
-        continue;
-      case kFateBelowReserve:
-        *loser++ = Loser{i, LossReason::kBelowReserve, s.score[i]};
-        continue;
-      case kFateDuplicate:
-        *loser++ = Loser{i, LossReason::kDuplicateProduct, s.score[i]};
-        continue;
-      default:
-        *loser++ = Loser{i, LossReason::kOutranked, s.score[i]};
-    }
-  }
+  ListLosers(n, s, outcome);
   return absl::OkStatus();
 }
 
