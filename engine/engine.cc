@@ -330,8 +330,9 @@ class AuctionPass {
     if (row.ad >= 0 && row.ad_id.empty()) FillIds(catalog_, row.ad, row.matched, &row);
   }
 
-  // Keeps a candidate out of the auction, with an explain row saying why.
-  void HoldBack(AdOutcome row, LossReason reason, absl::string_view detail) {
+  // Keeps a candidate out of the auction, with an explain row saying why. Takes `row` by rvalue
+  // reference, as Admit does: a by-value row would cost a move and a destruction per candidate.
+  void HoldBack(AdOutcome&& row, LossReason reason, absl::string_view detail) {
     if (!request_.explain) return;
     Show(row);
     row.loss_reason = reason;
@@ -341,7 +342,7 @@ class AuctionPass {
 
   // Makes `c` an auction candidate, with `row` its outcome, unless its campaign may not serve.
   template <typename CampaignId>
-  void Admit(AdOutcome row, const CampaignId& campaign_id, auction::Candidate c) {
+  void Admit(AdOutcome&& row, const CampaignId& campaign_id, auction::Candidate c) {
     const ServeVerdict v = Verdict(c.campaign_id, campaign_id);
     if (v == ServeVerdict::kBudgetExhausted) {
       HoldBack(std::move(row), LossReason::kBudgetExhausted, "campaign budget spent");
