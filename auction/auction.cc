@@ -29,6 +29,11 @@ struct ProductSlot {
   uint32_t best;   // input index of the best-ranked eligible candidate of the product
 };
 
+struct TableShape {
+  int shift;    // maps a 64-bit hash to a slot: hash >> shift
+  size_t mask;  // capacity - 1, for linear probing
+};
+
 // SplitMix64's finaliser over (seed, id): a bijection of the id for a fixed seed, so distinct ids
 // never collide, and for a random seed the order it induces on any set of ids is pseudo-random.
 // Keyed by candidate id rather than input position, so permuting the input changes nothing.
@@ -109,12 +114,17 @@ struct Scratch {
   // the current generation are free, so the table is never cleared between auctions.
   std::vector<ProductSlot> table;
   uint32_t generation = 0;
+  TableShape shape{63, 0};
   bool dedupe = false;
   // Eligible candidates; [0, m) sorted by rank, the rest ranked below all of them.
   std::vector<Ranked> pool;
   std::vector<int> slot_of;      // per sorted pool position: slot won, or -1
   std::vector<int> alt_slot_of;  // the same without one winner (VCG's counterfactual)
   std::vector<int> winner_pos;   // per slot: pool position of its winner, or -1
+  // Minimum bids per slot (MinBidOptions::per_slot) only.
+  std::vector<double> taker;      // per allocation and slot: the score of the ad taking it, or -1
+  std::vector<int> allocation;    // per input index: its row of `taker` (a winner's: without it)
+  std::vector<int64_t> rival;     // per input index: its product's best other eligible ad, or -1
 
   // Whether a better-ranked eligible ad has the same product (with one_winner_per_product). Final
   // once the first pass is over: an ad once outranked by its own product stays outranked.
@@ -133,10 +143,11 @@ namespace {
 class Decider {
  public:
   Decider(absl::Span<const Candidate> candidates, const Rules& rules, const Floors& floors,
-          internal::Scratch& s, size_t m, bool more_outside)
+          int64_t max_bid, internal::Scratch& s, size_t m, bool more_outside)
       : c_(candidates),
         rules_(rules),
         floors_(floors),
+        max_bid_(max_bid),
         s_(s),
         m_(static_cast<int>(m)),
         more_outside_(more_outside) {}
@@ -220,18 +231,23 @@ class Decider {
     const bool need_price_setter = rules_.mechanism == Mechanism::kGeneralizedSecondPrice;
 
     // The candidates that would take this slot if this ad bid less: ranked below it, not placed in
-    // a higher slot, meeting this slot's floor. `keeper` is the first of them (counting this ad's
-    // own product's next-best ad, which would then replace it), `setter` the first that may set
-    // the price: no duplicate, and not this ad's own under the self-competition rule.
+    // a higher slot, no duplicate, meeting this slot's floor. `keeper` is the first of them,
+    // `setter` the first that may set the price (not this ad's own under the self-competition
+    // rule). `rival` is this ad's own product's next-best ad, whatever the floors: bidding under
+    // it, this ad would become the duplicate. One ranked below the keeper changes nothing.
     const Ranked* keeper = nullptr;
     const Ranked* setter = nullptr;
+    const Ranked* rival = nullptr;
     for (int q = p + 1; q < m_; ++q) {
+      const Candidate& other = Cand(At(q));
+      if (IsDup(q)) {
+        if (rival == nullptr && other.product_id == mine.product_id) rival = &At(q);
+        continue;
+      }
       const int other_slot = s_.slot_of[q];
       if ((other_slot >= 0 && other_slot < slot) || !Meets(q, slot)) continue;
-      const Candidate& other = Cand(At(q));
-      const bool dup = IsDup(q);
-      if (keeper == nullptr && (!dup || other.product_id == mine.product_id)) keeper = &At(q);
-      if (setter == nullptr && !dup && !Sibling(mine, other)) setter = &At(q);
+      if (keeper == nullptr) keeper = &At(q);
+      if (setter == nullptr && !Sibling(mine, other)) setter = &At(q);
       if (keeper != nullptr && (setter != nullptr || !need_price_setter)) break;
     }
     if (Truncated() && (keeper == nullptr || (need_price_setter && setter == nullptr))) {
@@ -241,10 +257,14 @@ class Decider {
     w->index = me.index;
     w->slot = slot;
     w->score = me.score;
-    w->min_bid_micros =
-        keeper == nullptr
-            ? floor
-            : std::min(bid, std::max(floor, PerClickMicros(keeper->score, quality_factor, bid)));
+    // docs/auction.md, "Minimum bids": the slots above this one went to ads that outrank it or
+    // have floors above its bid, so keeping this slot is the cheapest way to get it or better.
+    int64_t min_bid = std::max<int64_t>(1, floor);
+    for (const Ranked* must_outrank : {keeper, rival}) {
+      if (must_outrank == nullptr) continue;
+      min_bid = std::max(min_bid, OutbidMicros(must_outrank->score, quality_factor, bid + 1));
+    }
+    w->min_bid_micros = min_bid <= max_bid_ ? min_bid : kNoMinBid;
     switch (rules_.mechanism) {
       case Mechanism::kGeneralizedSecondPrice:
         w->price_micros =
@@ -288,6 +308,7 @@ class Decider {
   absl::Span<const Candidate> c_;
   const Rules& rules_;
   const Floors& floors_;
+  int64_t max_bid_;
   internal::Scratch& s_;
   int m_;
   bool more_outside_;
@@ -295,10 +316,117 @@ class Decider {
 
 
 
-struct TableShape {
-  int shift;    // maps a 64-bit hash to a slot: hash >> shift
-  size_t mask;  // capacity - 1, for linear probing
-};
+// The input index of the best-ranked eligible candidate of `product_id` in this auction's product
+// table, or -1 when it has no eligible ad.
+int64_t ProductBest(absl::Span<const Candidate> candidates, const internal::Scratch& s,
+                    int64_t product_id) {
+  size_t h = (static_cast<uint64_t>(product_id) * 0x9E3779B97F4A7C15ull) >> s.shape.shift;
+  for (;; h = (h + 1) & s.shape.mask) {
+    const ProductSlot& slot = s.table[h];
+    if (slot.stamp != s.generation) return -1;
+    if (candidates[slot.best].product_id == product_id) return slot.best;
+  }
+}
+
+// docs/auction.md, "Minimum bids": for candidate i and slot s, the smallest bid with which i gets
+// slot s or better even when it loses every tie,
+//   min over t <= s of max(1, floor_t(i), Outbid(rival), Outbid(taker_t)),
+// where rival is the best other eligible ad of i's product (with one winner per product) and
+// taker_t the ad that takes slot t in the auction without i. Removing an ad that won no slot
+// changes no slot, so the takers come from the auction as run (i won nothing) or from it without
+// one winner (i). Ranks every eligible ad; runs after Decide, on its fates.
+void FillMinBidsPerSlot(absl::Span<const Candidate> candidates, const Rules& rules,
+                        const Floors& floors, const Ranking& before, int64_t max_bid,
+                        internal::Scratch& s, Outcome* outcome) {
+  const size_t n = candidates.size();
+  const int slots = rules.slots;
+  s.pool.clear();
+  for (size_t i = 0; i < n; ++i) {
+    if (s.fate[i] != kFateBelowReserve) {
+      s.pool.push_back(Ranked{s.score[i], static_cast<uint32_t>(i)});
+    }
+  }
+  std::sort(s.pool.begin(), s.pool.end(), before);
+  Decider decider(candidates, rules, floors, max_bid, s, s.pool.size(), false);
+
+  // Row 0: the takers of the auction as run; row k + 1: without winner k, winner k's row.
+  const size_t rows = outcome->winners.size() + 1;
+  s.taker.assign(rows * slots, -1.0);
+  s.allocation.assign(n, 0);
+  for (size_t row = 0; row < rows; ++row) {
+    int excluded = -1;
+    if (row > 0) {
+      const uint32_t index = static_cast<uint32_t>(outcome->winners[row - 1].index);
+      s.allocation[index] = static_cast<int>(row);
+      for (size_t q = 0; q < s.pool.size(); ++q) {
+        if (s.pool[q].index == index) excluded = static_cast<int>(q);
+      }
+    }
+    decider.Allocate(excluded, &s.alt_slot_of, &s.winner_pos);
+    for (int t = 0; t < slots; ++t) {
+      if (s.winner_pos[t] >= 0) s.taker[row * slots + t] = s.pool[s.winner_pos[t]].score;
+    }
+  }
+
+  // Rivals: a product's best ad is the rival of its other ads; its next-best, met first in rank
+  // order among the duplicates, is the best ad's rival.
+  s.rival.assign(n, -1);
+  if (s.dedupe) {
+    for (const Ranked& r : s.pool) {
+      if (!s.IsDuplicate(r.index)) continue;
+      const int64_t best = ProductBest(candidates, s, candidates[r.index].product_id);
+      s.rival[r.index] = best;
+      if (s.rival[best] < 0) s.rival[best] = r.index;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (s.fate[i] == kFateBelowReserve) {
+        s.rival[i] = ProductBest(candidates, s, candidates[i].product_id);
+      }
+    }
+  }
+
+  outcome->slots = slots;
+  outcome->min_bid_micros_per_slot.resize(n * static_cast<size_t>(slots));
+  const int64_t cap = max_bid + 1;  // Outbid's result above max_bid: no reportable minimum
+  for (size_t i = 0; i < n; ++i) {
+    const double quality_factor = QualityFactor(candidates[i].quality, rules.squashing);
+    const int64_t rival = s.rival[i];
+    int64_t at_least = 1;
+    if (rival >= 0) at_least = OutbidMicros(s.score[rival], quality_factor, cap);
+    // Where the rival itself takes a slot, Outbid(rival) already covers it and every ad it would
+    // push down (they rank below it), so i's takers are the auction's without i, rival or not.
+    const int row = s.allocation[i];
+    int64_t best = cap;
+    for (int t = 0; t < slots; ++t) {
+      int64_t need = std::max(at_least, floors.At(t, quality_factor));
+      const double taker = s.taker[row * slots + t];
+      if (taker >= 0) need = std::max(need, OutbidMicros(taker, quality_factor, cap));
+      best = std::min(best, need);
+      outcome->min_bid_micros_per_slot[i * slots + t] = best <= max_bid ? best : kNoMinBid;
+    }
+  }
+}
+
+// Fills outcome->losers, in input order, with every candidate that is not among the winners.
+void ListLosers(size_t n, internal::Scratch& s, Outcome* outcome) {
+  for (const Winner& w : outcome->winners) s.fate[w.index] = kFateWinner;
+  outcome->losers.resize(n - outcome->winners.size());
+  Loser* loser = outcome->losers.data();
+  for (size_t i = 0; i < n; ++i) {
+    switch (s.fate[i]) {
+      case kFateWinner:
+        continue;
+      case kFateBelowReserve:
+        *loser++ = Loser{i, LossReason::kBelowReserve, s.score[i]};
+        continue;
+      case kFateDuplicate:
+        *loser++ = Loser{i, LossReason::kDuplicateProduct, s.score[i]};
+        continue;
+      default:
+        *loser++ = Loser{i, LossReason::kOutranked, s.score[i]};
+    }
+  }
+}
 
 // Sizes the product table for `n` candidates (at most half full) and starts a new generation.
 TableShape ResetProductTable(size_t n, internal::Scratch& s) {
@@ -324,8 +452,10 @@ Auctioneer::~Auctioneer() = default;
 namespace {
 
 // The checks made before the tie-break seed is drawn; candidates are checked in the scoring pass.
-absl::Status CheckRulesAndSize(absl::Span<const Candidate> candidates, const Rules& rules) {
+absl::Status CheckBeforeDraw(absl::Span<const Candidate> candidates, const Rules& rules,
+                             const MinBidOptions& min_bids) {
   if (absl::Status status = ValidateRules(rules); !status.ok()) return status;
+  if (absl::Status status = ValidateMinBidOptions(min_bids); !status.ok()) return status;
   if (candidates.size() > std::numeric_limits<uint32_t>::max()) {
     return absl::InvalidArgumentError("too many candidates for one auction");
   }
@@ -337,30 +467,34 @@ absl::Status CheckRulesAndSize(absl::Span<const Candidate> candidates, const Rul
 absl::Status Fail(Outcome* outcome, absl::Status status) {
   outcome->winners.clear();
   outcome->losers.clear();
+  outcome->min_bid_micros_per_slot.clear();
   return status;
 }
 
 }  // namespace
 
 absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                             absl::BitGenRef gen, Outcome* outcome) {
+                             absl::BitGenRef gen, Outcome* outcome,
+                             const MinBidOptions& min_bids) {
   // The rules are checked before the draw, so a rejected auction draws nothing.
-  if (absl::Status status = CheckRulesAndSize(candidates, rules); !status.ok()) {
+  if (absl::Status status = CheckBeforeDraw(candidates, rules, min_bids); !status.ok()) {
     return Fail(outcome, status);
   }
-  return RunChecked(candidates, rules, absl::Uniform<uint64_t>(gen), outcome);
+  return RunChecked(candidates, rules, absl::Uniform<uint64_t>(gen), outcome, min_bids);
 }
 
 absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                             uint64_t tie_break_seed, Outcome* outcome) {
-  if (absl::Status status = CheckRulesAndSize(candidates, rules); !status.ok()) {
+                             uint64_t tie_break_seed, Outcome* outcome,
+                             const MinBidOptions& min_bids) {
+  if (absl::Status status = CheckBeforeDraw(candidates, rules, min_bids); !status.ok()) {
     return Fail(outcome, status);
   }
-  return RunChecked(candidates, rules, tie_break_seed, outcome);
+  return RunChecked(candidates, rules, tie_break_seed, outcome, min_bids);
 }
 
 absl::Status Auctioneer::RunChecked(absl::Span<const Candidate> candidates, const Rules& rules,
-                                    uint64_t seed, Outcome* outcome) {
+                                    uint64_t seed, Outcome* outcome,
+                                    const MinBidOptions& min_bids) {
   internal::Scratch& s = *scratch_;
   const size_t n = candidates.size();
   const Floors floors(rules);
@@ -370,6 +504,7 @@ absl::Status Auctioneer::RunChecked(absl::Span<const Candidate> candidates, cons
   s.pool.clear();
   s.dedupe = rules.one_winner_per_product;
   const TableShape table = s.dedupe ? ResetProductTable(n, s) : TableShape{63, 0};
+  s.shape = table;
   const uint32_t generation = s.generation;
 
   // One pass: validate, score, drop ads below every floor, find each product's best ad, and keep
@@ -428,7 +563,8 @@ absl::Status Auctioneer::RunChecked(absl::Span<const Candidate> candidates, cons
   // Decide on the kept ads; in the rare case that is not enough (many duplicates, ads missing a
   // slot's floor, or the winner's own ads), rank all eligible ads, sorting a doubling prefix.
   std::sort(s.pool.begin(), s.pool.end(), before);
-  if (!Decider(candidates, rules, floors, s, s.pool.size(), eligible > s.pool.size())
+  const int64_t max_bid = min_bids.max_bid_micros;
+  if (!Decider(candidates, rules, floors, max_bid, s, s.pool.size(), eligible > s.pool.size())
            .Decide(&outcome->winners)) {
     size_t m = s.pool.size();
     s.pool.clear();
@@ -444,26 +580,13 @@ absl::Status Auctioneer::RunChecked(absl::Span<const Candidate> candidates, cons
       }
       std::sort(s.pool.begin(), s.pool.begin() + longer, before);
       m = longer;
-    } while (!Decider(candidates, rules, floors, s, m, false).Decide(&outcome->winners));
+    } while (!Decider(candidates, rules, floors, max_bid, s, m, false).Decide(&outcome->winners));
   }
+  outcome->min_bid_micros_per_slot.clear();
+  outcome->slots = 0;
+  if (min_bids.per_slot) FillMinBidsPerSlot(candidates, rules, floors, before, max_bid, s, outcome);
 
-  for (const Winner& w : outcome->winners) s.fate[w.index] = kFateWinner;
-  outcome->losers.resize(n - outcome->winners.size());
-  Loser* loser = outcome->losers.data();
-  for (size_t i = 0; i < n; ++i) {
-    switch (s.fate[i]) {
-      case kFateWinner:
-        continue;
-      case kFateBelowReserve:
-        *loser++ = Loser{i, LossReason::kBelowReserve, s.score[i]};
-        continue;
-      case kFateDuplicate:
-        *loser++ = Loser{i, LossReason::kDuplicateProduct, s.score[i]};
-        continue;
-      default:
-        *loser++ = Loser{i, LossReason::kOutranked, s.score[i]};
-    }
-  }
+  ListLosers(n, s, outcome);
   return absl::OkStatus();
 }
 

@@ -12,6 +12,11 @@
 //   Outcome outcome;         // reused too: its vectors keep their capacity
 //   absl::Status s = auctioneer.Run(candidates, rules, gen, &outcome);
 //
+// An explanation also asks for every candidate's minimum bid per slot (docs/auction.md):
+//
+//   s = auctioneer.Run(candidates, rules, gen, &outcome, {.per_slot = true});
+//   absl::Span<const int64_t> min_bids = outcome.MinBidsPerSlot(i);  // [s]: slot s or better
+//
 // Randomness (tie-breaking only) is one 64-bit tie-break seed per auction: either drawn from `gen`
 // (exactly one absl::Uniform<uint64_t> draw, made after the rules are checked) or given by the
 // caller. The same seed gives the same outcome, and the input order of the candidates does not
@@ -57,17 +62,18 @@ class Auctioneer {
   Auctioneer& operator=(const Auctioneer&) = delete;
 
   // Fills `*outcome` (its previous contents are discarded) and returns OK, or returns
-  // INVALID_ARGUMENT as RunAuction does and leaves `*outcome` empty.
+  // INVALID_ARGUMENT as RunAuction does (or ValidateMinBidOptions) and leaves `*outcome` empty.
+  // `min_bids` says how minimum bids are reported; the same one generator draw either way.
   absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                   absl::BitGenRef gen, Outcome* outcome);
-  // The same with the tie-break seed given: draws nothing. Run(c, r, gen, o) is
-  // Run(c, r, absl::Uniform<uint64_t>(gen), o) for rules that pass ValidateRules.
+                   absl::BitGenRef gen, Outcome* outcome, const MinBidOptions& min_bids = {});
+  // The same with the tie-break seed given: draws nothing. Run(c, r, gen, o, m) is
+  // Run(c, r, absl::Uniform<uint64_t>(gen), o, m) for rules and options that pass validation.
   absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                   uint64_t tie_break_seed, Outcome* outcome);
+                   uint64_t tie_break_seed, Outcome* outcome, const MinBidOptions& min_bids = {});
 
  private:
   absl::Status RunChecked(absl::Span<const Candidate> candidates, const Rules& rules,
-                          uint64_t tie_break_seed, Outcome* outcome);
+                          uint64_t tie_break_seed, Outcome* outcome, const MinBidOptions& min_bids);
 
   std::unique_ptr<internal::Scratch> scratch_;
 };

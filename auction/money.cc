@@ -15,5 +15,12 @@ int64_t PerClickMicros(double score, double quality_factor, int64_t cap_micros) 
   return std::min(cap_micros, static_cast<int64_t>(rounded));
 }
 
+int64_t OutbidMicros(double score, double quality_factor, int64_t cap_micros) {
+  int64_t bid = std::max<int64_t>(1, PerClickMicros(score, quality_factor, cap_micros));
+  // The ranking compares these very products, so the check is exact.
+  while (bid < cap_micros && !(static_cast<double>(bid) * quality_factor > score)) ++bid;
+  return std::min(bid, cap_micros);
+}
+
 }  // namespace auction
 }  // namespace gavel

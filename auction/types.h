@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace gavel {
 namespace auction {
@@ -63,11 +64,28 @@ struct Rules {
   SelfCompetition self_competition = SelfCompetition::kAdvertiser;
 };
 
+// What a minimum bid reports when no bid up to MinBidOptions::max_bid_micros would do. Never a
+// real minimum: those are at least 1 micro, the smallest valid bid.
+inline constexpr int64_t kNoMinBid = 0;
+
+// How Auctioneer::Run reports minimum bids (docs/auction.md, "Minimum bids").
+struct MinBidOptions {
+  // Also fill Outcome::min_bid_micros_per_slot (every candidate, every slot). Costs a ranking of
+  // every eligible ad and one allocation per winner: for explanations, not for serving.
+  bool per_slot = false;
+  // The largest bid the caller's bidders can set (an API's limit), in [1, kMaxMicros]. A minimum
+  // above it is reported as kNoMinBid.
+  int64_t max_bid_micros = kMaxMicros;
+};
+
 struct Winner {
   size_t index = 0;  // into the candidate span given to the auction
   int slot = 0;      // 0-based; winners are sorted by slot, and a slot nobody qualified for is empty
   int64_t price_micros = 0;    // charged per click; floor_s <= price <= bid
-  int64_t min_bid_micros = 0;  // the smallest bid that would still have kept this slot
+  // The smallest bid with which, everything else unchanged, it gets this slot or a better one
+  // whatever the tie-break; at most bid + 1 (when it holds the slot by winning a tie); kNoMinBid
+  // above MinBidOptions::max_bid_micros.
+  int64_t min_bid_micros = 0;
   double score = 0;
 };
 
@@ -92,6 +110,19 @@ struct Loser {
 struct Outcome {
   std::vector<Winner> winners;
   std::vector<Loser> losers;
+  // Only with MinBidOptions::per_slot (else empty): `slots` entries per candidate, in input order.
+  // Read them with MinBidsPerSlot.
+  std::vector<int64_t> min_bid_micros_per_slot;
+  int slots = 0;  // the rules' slots when min_bid_micros_per_slot is filled
+
+  // Entry s: the smallest bid with which candidate `index`, everything else unchanged, gets slot s
+  // or a better one whatever the tie-break; kNoMinBid above MinBidOptions::max_bid_micros.
+  // Non-increasing in s (kNoMinBid counting as above every bid). Empty unless
+  // MinBidOptions::per_slot was set.
+  absl::Span<const int64_t> MinBidsPerSlot(size_t index) const {
+    if (min_bid_micros_per_slot.empty()) return {};
+    return absl::MakeConstSpan(min_bid_micros_per_slot).subspan(index * slots, slots);
+  }
 };
 
 // The position factor of `slot` under `rules` (the default 1 / (slot + 1) when none are given).

@@ -74,6 +74,12 @@ absl::Status ValidateRules(const Rules& rules) {
   return CheckMicros("min_cpc_micros", rules.min_cpc_micros);
 }
 
+absl::Status ValidateMinBidOptions(const MinBidOptions& options) {
+  if (options.max_bid_micros >= 1 && options.max_bid_micros <= kMaxMicros) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("max_bid_micros must be in [1, ", kMaxMicros,
+                                                 "], got ", options.max_bid_micros));
+}
+
 absl::Status ValidateCandidates(absl::Span<const Candidate> candidates) {
   for (size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];

@@ -22,6 +22,9 @@ namespace auction {
 // unknown enum value.
 absl::Status ValidateRules(const Rules& rules);
 
+// OK, or INVALID_ARGUMENT "max_bid_micros must be in [1, 1000000000000], got 0".
+absl::Status ValidateMinBidOptions(const MinBidOptions& options);
+
 // OK, or INVALID_ARGUMENT naming the first bad candidate by index: bid_micros outside
 // [1, kMaxMicros], quality outside (0, 1] or NaN. Candidate ids are not checked for uniqueness
 // (that would cost a hash set per auction); with duplicate ids, ties may depend on input order.

@@ -1,7 +1,6 @@
 #include "engine/engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "auction/auction.h"
+#include "catalog/limits.h"
 
 namespace gavel::engine {
 namespace {
@@ -45,6 +45,7 @@ struct Scratch {
   targeting::Retriever retriever;
   targeting::Result retrieved;
   targeting::Request with_hour;  // the request with the shopper's local hour filled in
+  auction::Rules rules;          // the published rules as this request runs them
   auction::Auctioneer auctioneer;
   auction::Outcome outcome;
   std::vector<auction::Candidate> candidates;
@@ -52,6 +53,10 @@ struct Scratch {
   std::vector<AdOutcome> held_back;  // gated out before the auction (explain only)
   absl::flat_hash_map<int64_t, ServeVerdict> verdicts;
   absl::flat_hash_map<int64_t, int64_t> max_bid;  // per campaign, in this auction
+  // Caller candidates' string ids, interned for the auction's self-competition and
+  // one-winner-per-product rules; the keys view into the request.
+  absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
+  std::vector<size_t> losers;  // explain: auction losers, by score
 };
 
 Scratch& ThreadScratch() {
@@ -89,15 +94,286 @@ void FillFromCandidate(const targeting::Candidate& c, AdOutcome* row) {
   row->quality = c.quality;
 }
 
-}  // namespace
+// One auction's phases over the per-thread scratch, in the order Engine::RunAuction runs them
+// (docs/architecture.md): prepare, collect candidates (catalog or caller), the auction, signing,
+// explain. Random draws happen in that order: one gate check per campaign as its first candidate
+// is admitted, then the auction's one draw. Lives for one RunAuction call.
+class AuctionPass {
+ public:
+  AuctionPass(const AuctionRequest& request, absl::BitGenRef gen, const Serving& serving,
+              absl::Time now, ServingGate* gate, Scratch& sc, AuctionResult* result)
+      : request_(request),
+        gen_(gen),
+        serving_(serving),
+        catalog_(*serving.catalog),
+        now_(now),
+        gate_(gate),
+        // Catalog campaigns go through the snapshot's gate by index; caller candidates' keys are
+        // interned per request, so they are checked by id.
+        by_index_(request.external.empty() ? serving.gate.get() : nullptr),
+        sc_(sc),
+        result_(result) {}
 
-int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
-                        int64_t floor_micros) {
-  const double weight = std::pow(quality, squashing);
-  const double bid = std::ceil(score_to_beat / weight) + 1.0;
-  if (!(bid < static_cast<double>(auction::kMaxMicros))) return 0;
-  return std::max(floor_micros, static_cast<int64_t>(bid));
-}
+  // This request's rules, empty scratch, and the result's header.
+  void Prepare(std::string auction_id) {
+    auction::Rules& rules = sc_.rules;
+    rules = serving_.rules;  // assigned into per-thread scratch: its vectors keep their capacity
+    rules.slots = request_.targeting.slots;
+    // The catalog's rules may list reserves for more slots than this request has; those slots do
+    // not exist here (and auction::ValidateRules rejects reserves beyond `slots`).
+    if (rules.slot_reserve_micros.size() > static_cast<size_t>(rules.slots)) {
+      rules.slot_reserve_micros.resize(rules.slots);
+    }
+    if (request_.mechanism.has_value()) rules.mechanism = *request_.mechanism;
+
+    sc_.candidates.clear();
+    sc_.rows.clear();
+    sc_.held_back.clear();
+    sc_.verdicts.clear();
+    sc_.max_bid.clear();
+
+    result_->request_id = request_.request_id;
+    result_->auction_id = std::move(auction_id);
+    result_->mechanism = rules.mechanism;
+    result_->catalog_version = catalog_.version();
+    result_->winners.clear();
+    result_->explanations.clear();
+  }
+
+  // Retrieves and scores the catalog's candidates, and admits them. INVALID_ARGUMENT from the
+  // retriever for a bad query.
+  absl::Status CollectCatalogCandidates() {
+    const targeting::Request* query = &request_.targeting;
+    if (query->shopper.local_hour < 0) {  // Dayparting needs an hour: take it from the time zone.
+      sc_.with_hour = request_.targeting;  // assigned into per-thread scratch: no allocation
+      sc_.with_hour.shopper.local_hour = absl::ToCivilHour(now_, request_.shopper_time_zone).hour();
+      query = &sc_.with_hour;
+    }
+    absl::Status st =
+        sc_.retriever.Retrieve(catalog_, *query, now_, request_.explain, &sc_.retrieved);
+    if (!st.ok()) return st;
+    for (const targeting::Candidate& c : sc_.retrieved.candidates) {
+      int64_t& m = sc_.max_bid[catalog_.ad_campaign(c.ad)];
+      m = std::max(m, c.bid_micros);
+    }
+    const int32_t viewed = request_.targeting.placement == catalog::Placement::kProductPage
+                               ? catalog_.FindProduct(request_.targeting.viewed_product_id)
+                               : -1;
+    for (const targeting::Candidate& c : sc_.retrieved.candidates) {
+      AdOutcome row;
+      FillFromCandidate(c, &row);
+      if (viewed >= 0 && catalog_.ad_product(c.ad) == viewed) {
+        HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
+        continue;
+      }
+      Admit(std::move(row), [&] { return absl::string_view(catalog_.campaign_id(c.ad)); },
+            auction::Candidate{.advertiser_id = catalog_.ad_advertiser(c.ad),
+                               .campaign_id = catalog_.ad_campaign(c.ad),
+                               .product_id = catalog_.ad_product(c.ad),
+                               .bid_micros = c.bid_micros,
+                               .quality = c.quality});
+    }
+    return absl::OkStatus();
+  }
+
+  // Admits the caller's candidates, scoring those without a quality (kNeutralQuality).
+  void CollectCallerCandidates() {
+    sc_.advertisers.clear();
+    sc_.campaigns.clear();
+    sc_.products.clear();
+    const auto intern = [](absl::flat_hash_map<absl::string_view, int64_t>& m,
+                           absl::string_view id) {
+      return m.try_emplace(id, static_cast<int64_t>(m.size())).first->second;
+    };
+    // Caller product ids are the caller's own: the viewed product is matched by id, whether or not
+    // the catalog knows it. A held-back candidate's bid is no campaign's price in this auction.
+    const bool product_page = request_.targeting.placement == catalog::Placement::kProductPage;
+    const auto viewed = [&](const ExternalCandidate& e) {
+      return product_page && e.product_id == request_.targeting.viewed_product_id;
+    };
+    for (const ExternalCandidate& e : request_.external) {
+      if (viewed(e)) continue;
+      int64_t& m = sc_.max_bid[intern(sc_.campaigns, e.campaign_id)];
+      m = std::max(m, e.bid_micros);
+    }
+    for (const ExternalCandidate& e : request_.external) {
+      AdOutcome row;
+      row.ad_id = e.candidate_id;
+      row.campaign_id = e.campaign_id;
+      row.advertiser_id = e.advertiser_id;
+      row.product_id = e.product_id;
+      row.bid_micros = e.bid_micros;
+      row.quality = e.quality > 0 ? e.quality : kNeutralQuality;
+      if (e.quality == 0) row.predicted_ctr = catalog_.model().baseline_ctr();
+      row.relevance = 1.0;
+      if (viewed(e)) {
+        HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
+        continue;
+      }
+      const double quality = row.quality;
+      Admit(std::move(row), [&] { return absl::string_view(e.campaign_id); },
+            auction::Candidate{.advertiser_id = intern(sc_.advertisers, e.advertiser_id),
+                               .campaign_id = intern(sc_.campaigns, e.campaign_id),
+                               .product_id = intern(sc_.products, e.product_id),
+                               .bid_micros = e.bid_micros,
+                               .quality = quality});
+    }
+  }
+
+  // Ranks and prices the admitted candidates (auction/). INVALID_ARGUMENT for bad rules or
+  // candidates.
+  absl::Status Auction() {
+    // Minimum bids (docs/auction.md) are reported up to the largest bid a request or catalog can
+    // set; per slot only when explaining.
+    // The auction's one draw, made where the auction always made it, or the caller's seed for a
+    // replay.
+    result_->tie_break_seed = request_.tie_break_seed.has_value()
+                                  ? *request_.tie_break_seed
+                                  : absl::Uniform<uint64_t>(gen_);
+    return sc_.auctioneer.Run(
+        sc_.candidates, sc_.rules, result_->tie_break_seed, &sc_.outcome,
+        {.per_slot = request_.explain, .max_bid_micros = catalog::kMaxBidMicros});
+  }
+
+  // Copies the winners into the result, with a click and an impression token each unless this is
+  // a dry run, tokens are not wanted, or there is no issuer. INTERNAL if signing fails.
+  absl::Status SignWinners(const billing::TokenIssuer* issuer) {
+    const bool sign = !request_.dry_run && request_.issue_tokens && issuer != nullptr;
+    const uint64_t user_hash = sign && !sc_.outcome.winners.empty()
+                                   ? issuer->HashUser(request_.targeting.shopper.user_id)
+                                   : 0;
+    for (const auction::Winner& w : sc_.outcome.winners) {
+      AdOutcome& row = sc_.rows[w.index];
+      Show(row);
+      row.slot = w.slot + 1;
+      row.cpc_micros = w.price_micros;
+      row.min_bid_micros = w.min_bid_micros;
+      row.score = w.score;
+      // The winner's row is copied before its tokens exist, and they are signed straight into the
+      // copy: an explained auction's rows never need them, and a row copy would copy both strings.
+      result_->winners.push_back(row);
+      AdOutcome& winner = result_->winners.back();
+      if (!sign) continue;
+      absl::StatusOr<billing::TokenPair> tokens = issuer->Issue(billing::WinnerInfo{
+          .auction_id = result_->auction_id,
+          .slot = row.slot,
+          .ad_id = std::string(row.ad_id),
+          .ad_group_id = std::string(row.ad_group_id),
+          .campaign_id = std::string(row.campaign_id),
+          .advertiser_id = std::string(row.advertiser_id),
+          .product_id = std::string(row.product_id),
+          .price_micros = row.cpc_micros,
+          .placement = static_cast<int32_t>(request_.targeting.placement),
+          .user_id = request_.targeting.shopper.user_id,
+      }, user_hash);
+      if (!tokens.ok()) {
+        return absl::InternalError(absl::StrCat("signing tokens: ", tokens.status().message()));
+      }
+      winner.click_token = std::move(tokens->click_token);
+      winner.impression_token = std::move(tokens->impression_token);
+    }
+    return absl::OkStatus();
+  }
+
+  // One explanation row per considered ad: winners by slot, then the auction's losers by score,
+  // then the ads held back before the auction, then (catalog requests) the retriever's rejections.
+  void Explain() {
+    for (const auction::Loser& l : sc_.outcome.losers) {
+      AdOutcome& row = sc_.rows[l.index];
+      row.score = l.score;
+      row.loss_reason = FromAuction(l.reason);
+    }
+    for (size_t i = 0; i < sc_.rows.size(); ++i) {
+      const absl::Span<const int64_t> min_bids = sc_.outcome.MinBidsPerSlot(i);
+      sc_.rows[i].min_bid_micros_per_slot.assign(min_bids.begin(), min_bids.end());
+    }
+    for (const auction::Winner& w : sc_.outcome.winners) {
+      result_->explanations.push_back(sc_.rows[w.index]);
+    }
+    std::vector<size_t>& losers = sc_.losers;
+    losers.clear();
+    for (const auction::Loser& l : sc_.outcome.losers) losers.push_back(l.index);
+    std::stable_sort(losers.begin(), losers.end(),
+                     [&](size_t a, size_t b) { return sc_.rows[a].score > sc_.rows[b].score; });
+    for (size_t i : losers) {
+      Show(sc_.rows[i]);
+      result_->explanations.push_back(sc_.rows[i]);
+    }
+    for (AdOutcome& row : sc_.held_back) result_->explanations.push_back(std::move(row));
+    if (!request_.external.empty()) return;  // no retrieval: `retrieved` is another request's
+    for (const targeting::Rejection& r : sc_.retrieved.rejections) {
+      AdOutcome row;
+      FillIds(catalog_, r.ad, r.matched, &row);
+      row.loss_reason = FromTargeting(r.reason);
+      row.detail = r.detail;
+      result_->explanations.push_back(std::move(row));
+    }
+  }
+
+ private:
+  // On a product page the viewed product itself is never advertised to its own viewer.
+  static constexpr absl::string_view kViewedProduct = "the product this page shows";
+
+  // Budget and pacing: one verdict per campaign per auction. `campaign_id()` gives the id for the
+  // by-id path; catalog candidates pass a callable so the catalog's Campaign (a cache miss per
+  // campaign at 1M ads) is read only on that path.
+  template <typename CampaignId>
+  ServeVerdict Verdict(int64_t campaign_key, const CampaignId& campaign_id) {
+    if (request_.dry_run || gate_ == nullptr) return ServeVerdict::kServe;
+    auto [it, inserted] = sc_.verdicts.try_emplace(campaign_key, ServeVerdict::kServe);
+    if (inserted) {
+      const int64_t max_price = sc_.max_bid[campaign_key];
+      it->second = by_index_ != nullptr
+                       ? by_index_->Check(static_cast<int32_t>(campaign_key), max_price, now_, gen_)
+                       : gate_->Check(campaign_id(), max_price, now_, gen_);
+    }
+    return it->second;
+  }
+
+  // Shows a row: fills a catalog ad's ids, once.
+  void Show(AdOutcome& row) const {
+    if (row.ad >= 0 && row.ad_id.empty()) FillIds(catalog_, row.ad, row.matched, &row);
+  }
+
+  // Keeps a candidate out of the auction, with an explain row saying why. Takes `row` by rvalue
+  // reference, as Admit does: a by-value row would cost a move and a destruction per candidate.
+  void HoldBack(AdOutcome&& row, LossReason reason, absl::string_view detail) {
+    if (!request_.explain) return;
+    Show(row);
+    row.loss_reason = reason;
+    row.detail = std::string(detail);
+    sc_.held_back.push_back(std::move(row));
+  }
+
+  // Makes `c` an auction candidate, with `row` its outcome, unless its campaign may not serve.
+  template <typename CampaignId>
+  void Admit(AdOutcome&& row, const CampaignId& campaign_id, auction::Candidate c) {
+    const ServeVerdict v = Verdict(c.campaign_id, campaign_id);
+    if (v == ServeVerdict::kBudgetExhausted) {
+      HoldBack(std::move(row), LossReason::kBudgetExhausted, "campaign budget spent");
+      return;
+    }
+    if (v == ServeVerdict::kPacedOut) {
+      HoldBack(std::move(row), LossReason::kPacedOut, "held back by even pacing");
+      return;
+    }
+    c.candidate_id = static_cast<int64_t>(sc_.candidates.size());
+    sc_.candidates.push_back(c);
+    sc_.rows.push_back(std::move(row));
+  }
+
+  const AuctionRequest& request_;
+  absl::BitGenRef gen_;
+  const Serving& serving_;
+  const targeting::CatalogSnapshot& catalog_;
+  const absl::Time now_;
+  ServingGate* const gate_;
+  const CatalogGate* const by_index_;
+  Scratch& sc_;
+  AuctionResult* const result_;
+};
+
+}  // namespace
 
 Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const gavel::Clock* clock)
     : gate_(gate), issuer_(issuer), clock_(clock), instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
@@ -121,220 +397,16 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
                                 AuctionResult* result) {
   std::shared_ptr<const Serving> serving = current();
   if (serving == nullptr) return absl::FailedPreconditionError("no catalog is loaded yet");
-  const targeting::CatalogSnapshot& catalog = *serving->catalog;
-  const absl::Time now = clock_->Now();
-
-  auction::Rules rules = serving->rules;
-  rules.slots = request.targeting.slots;
-  if (request.mechanism.has_value()) rules.mechanism = *request.mechanism;
-
-  Scratch& sc = ThreadScratch();
-  sc.candidates.clear();
-  sc.rows.clear();
-  sc.held_back.clear();
-  sc.verdicts.clear();
-  sc.max_bid.clear();
-
-  result->request_id = request.request_id;
-  result->auction_id = NextAuctionId();
-  result->mechanism = rules.mechanism;
-  result->catalog_version = catalog.version();
-  result->winners.clear();
-  result->explanations.clear();
-
-  // Budget and pacing: one verdict per campaign per auction. Catalog campaigns go through the
-  // snapshot's gate by index; caller candidates' keys are interned per request, so by id.
-  const CatalogGate* by_index = request.external.empty() ? serving->gate.get() : nullptr;
-  // `campaign_id()` gives the id for the by-id path; catalog candidates pass a callable so the
-  // catalog's Campaign (a cache miss per campaign at 1M ads) is read only on that path.
-  auto verdict = [&](int64_t campaign_key, const auto& campaign_id) {
-    if (request.dry_run || gate_ == nullptr) return ServeVerdict::kServe;
-    auto [it, inserted] = sc.verdicts.try_emplace(campaign_key, ServeVerdict::kServe);
-    if (inserted) {
-      const int64_t max_price = sc.max_bid[campaign_key];
-      it->second = by_index != nullptr
-                       ? by_index->Check(static_cast<int32_t>(campaign_key), max_price, now, gen)
-                       : gate_->Check(campaign_id(), max_price, now, gen);
-    }
-    return it->second;
-  };
-  // Shows a row: fills a catalog ad's ids, once.
-  auto show = [&](AdOutcome& row) {
-    if (row.ad >= 0 && row.ad_id.empty()) FillIds(catalog, row.ad, row.matched, &row);
-  };
-  auto admit = [&](AdOutcome row, const auto& campaign_id, auction::Candidate c) {
-    const ServeVerdict v = verdict(c.campaign_id, campaign_id);
-    if (v != ServeVerdict::kServe) {
-      if (request.explain) {
-        show(row);
-        row.loss_reason =
-            v == ServeVerdict::kBudgetExhausted ? LossReason::kBudgetExhausted : LossReason::kPacedOut;
-        row.detail = v == ServeVerdict::kBudgetExhausted ? "campaign budget spent"
-                                                         : "held back by even pacing";
-        sc.held_back.push_back(std::move(row));
-      }
-      return;
-    }
-    c.candidate_id = static_cast<int64_t>(sc.candidates.size());
-    sc.candidates.push_back(c);
-    sc.rows.push_back(std::move(row));
-  };
-
+  AuctionPass pass(request, gen, *serving, clock_->Now(), gate_, ThreadScratch(), result);
+  pass.Prepare(NextAuctionId());
   if (request.external.empty()) {
-    const targeting::Request* query = &request.targeting;
-    if (query->shopper.local_hour < 0) {  // Dayparting needs an hour: take it from the time zone.
-      sc.with_hour = request.targeting;  // assigned into per-thread scratch: no allocation
-      sc.with_hour.shopper.local_hour = absl::ToCivilHour(now, request.shopper_time_zone).hour();
-      query = &sc.with_hour;
-    }
-    absl::Status st = sc.retriever.Retrieve(catalog, *query, now, request.explain, &sc.retrieved);
-    if (!st.ok()) return st;
-    // On a product page the viewed product itself is never advertised to its own viewer.
-    for (const targeting::Candidate& c : sc.retrieved.candidates) {
-      int64_t& m = sc.max_bid[catalog.ad_campaign(c.ad)];
-      m = std::max(m, c.bid_micros);
-    }
-    const int32_t viewed = request.targeting.placement == catalog::Placement::kProductPage
-                               ? catalog.FindProduct(request.targeting.viewed_product_id)
-                               : -1;
-    for (const targeting::Candidate& c : sc.retrieved.candidates) {
-      AdOutcome row;
-      FillFromCandidate(c, &row);
-      if (viewed >= 0 && catalog.ad_product(c.ad) == viewed) {
-        if (request.explain) {
-          show(row);
-          row.loss_reason = LossReason::kTargetingExcluded;
-          row.detail = "the product this page shows";
-          sc.held_back.push_back(std::move(row));
-        }
-        continue;
-      }
-      admit(std::move(row), [&] { return absl::string_view(catalog.campaign_id(c.ad)); },
-            auction::Candidate{.advertiser_id = catalog.ad_advertiser(c.ad),
-                                               .campaign_id = catalog.ad_campaign(c.ad),
-                                               .product_id = catalog.ad_product(c.ad),
-                                               .bid_micros = c.bid_micros,
-                                               .quality = c.quality});
-    }
+    if (absl::Status st = pass.CollectCatalogCandidates(); !st.ok()) return st;
   } else {
-    // Caller-supplied candidates: intern their string ids for the auction's self-competition and
-    // one-winner-per-product rules.
-    absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
-    auto intern = [](absl::flat_hash_map<absl::string_view, int64_t>& m, absl::string_view id) {
-      return m.try_emplace(id, static_cast<int64_t>(m.size())).first->second;
-    };
-    for (const ExternalCandidate& e : request.external) {
-      int64_t& m = sc.max_bid[intern(campaigns, e.campaign_id)];
-      m = std::max(m, e.bid_micros);
-    }
-    for (const ExternalCandidate& e : request.external) {
-      AdOutcome row;
-      row.ad_id = e.candidate_id;
-      row.campaign_id = e.campaign_id;
-      row.advertiser_id = e.advertiser_id;
-      row.product_id = e.product_id;
-      row.bid_micros = e.bid_micros;
-      row.quality = e.quality > 0 ? e.quality : 1.0;
-      row.relevance = 1.0;
-      const double quality = row.quality;
-      admit(std::move(row), [&] { return absl::string_view(e.campaign_id); }, auction::Candidate{.advertiser_id = intern(advertisers, e.advertiser_id),
-                                               .campaign_id = intern(campaigns, e.campaign_id),
-                                               .product_id = intern(products, e.product_id),
-                                               .bid_micros = e.bid_micros,
-                                               .quality = quality});
-    }
+    pass.CollectCallerCandidates();
   }
-
-  // The auction's one draw, or the caller's seed for a replay.
-  result->tie_break_seed =
-      request.tie_break_seed.has_value() ? *request.tie_break_seed : absl::Uniform<uint64_t>(gen);
-  absl::Status st = sc.auctioneer.Run(sc.candidates, rules, result->tie_break_seed, &sc.outcome);
-  if (!st.ok()) return st;
-
-  const bool sign = !request.dry_run && request.issue_tokens && issuer_ != nullptr;
-  const uint64_t user_hash =
-      sign && !sc.outcome.winners.empty() ? issuer_->HashUser(request.targeting.shopper.user_id) : 0;
-  for (const auction::Winner& w : sc.outcome.winners) {
-    AdOutcome& row = sc.rows[w.index];
-    show(row);
-    row.slot = w.slot + 1;
-    row.cpc_micros = w.price_micros;
-    row.min_bid_micros = w.min_bid_micros;
-    row.score = w.score;
-    // The winner's row is copied before its tokens exist, and they are signed straight into the
-    // copy: an explained auction's rows never need them, and a row copy would copy both strings.
-    result->winners.push_back(row);
-    AdOutcome& winner = result->winners.back();
-    if (sign) {
-      absl::StatusOr<billing::TokenPair> tokens = issuer_->Issue(billing::WinnerInfo{
-          .auction_id = result->auction_id,
-          .slot = row.slot,
-          .ad_id = std::string(row.ad_id),
-          .ad_group_id = std::string(row.ad_group_id),
-          .campaign_id = std::string(row.campaign_id),
-          .advertiser_id = std::string(row.advertiser_id),
-          .product_id = std::string(row.product_id),
-          .price_micros = row.cpc_micros,
-          .placement = static_cast<int32_t>(request.targeting.placement),
-          .user_id = request.targeting.shopper.user_id,
-      }, user_hash);
-      if (!tokens.ok()) {
-        return absl::InternalError(absl::StrCat("signing tokens: ", tokens.status().message()));
-      }
-      winner.click_token = std::move(tokens->click_token);
-      winner.impression_token = std::move(tokens->impression_token);
-    }
-  }
-  if (!request.explain) {
-    result->serving = std::move(serving);
-    return absl::OkStatus();
-  }
-
-  for (const auction::Loser& l : sc.outcome.losers) {
-    AdOutcome& row = sc.rows[l.index];
-    row.score = l.score;
-    row.loss_reason = FromAuction(l.reason);
-  }
-  // Minimum bid per slot: outrank whoever holds that slot's rank among the other eligible ads.
-  std::vector<std::pair<double, size_t>> ranked;  // (score, row) of ads that competed for slots
-  for (const auction::Winner& w : sc.outcome.winners) ranked.push_back({w.score, w.index});
-  for (const auction::Loser& l : sc.outcome.losers) {
-    if (l.reason == auction::LossReason::kOutranked) ranked.push_back({l.score, l.index});
-  }
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (size_t i = 0; i < sc.rows.size(); ++i) {
-    AdOutcome& row = sc.rows[i];
-    row.min_bid_micros_per_slot.assign(rules.slots, 0);
-    size_t rank = 0;  // index into `ranked`, skipping this row itself
-    for (int s = 0; s < rules.slots; ++s) {
-      while (rank < ranked.size() && ranked[rank].second == i) ++rank;
-      const int64_t floor = std::max(auction::SlotReserveMicros(rules, s), rules.min_cpc_micros);
-      row.min_bid_micros_per_slot[s] =
-          rank < ranked.size()
-              ? MinBidToOutrank(ranked[rank].first, row.quality, rules.squashing, floor)
-              : floor;
-      ++rank;
-    }
-  }
-  // Winners by slot, then everyone else by score, then the ads held back or rejected earlier.
-  for (const auction::Winner& w : sc.outcome.winners) result->explanations.push_back(sc.rows[w.index]);
-  std::vector<size_t> losers;
-  for (const auction::Loser& l : sc.outcome.losers) losers.push_back(l.index);
-  std::stable_sort(losers.begin(), losers.end(),
-                   [&](size_t a, size_t b) { return sc.rows[a].score > sc.rows[b].score; });
-  for (size_t i : losers) {
-    show(sc.rows[i]);
-    result->explanations.push_back(sc.rows[i]);
-  }
-  for (AdOutcome& row : sc.held_back) result->explanations.push_back(std::move(row));
-  for (const targeting::Rejection& r : sc.retrieved.rejections) {
-    if (!request.external.empty()) break;
-    AdOutcome row;
-    FillIds(catalog, r.ad, r.matched, &row);
-    row.loss_reason = FromTargeting(r.reason);
-    row.detail = r.detail;
-    result->explanations.push_back(std::move(row));
-  }
+  if (absl::Status st = pass.Auction(); !st.ok()) return st;
+  if (absl::Status st = pass.SignWinners(issuer_); !st.ok()) return st;
+  if (request.explain) pass.Explain();
   result->serving = std::move(serving);
   return absl::OkStatus();
 }

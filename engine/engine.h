@@ -75,7 +75,8 @@ class OpenGate final : public ServingGate {
 // The state auctions read: a catalog snapshot and the auction rules it came with.
 struct Serving {
   std::shared_ptr<const targeting::CatalogSnapshot> catalog;
-  auction::Rules rules;  // `slots` is replaced per request
+  // `slots` is replaced per request, and slot reserves beyond the request's slots are dropped.
+  auction::Rules rules;
   // The engine's ServingGate::ForCatalog(*catalog), set by Engine::Publish (what a caller puts
   // here is replaced).
   std::shared_ptr<const CatalogGate> gate;
@@ -85,8 +86,14 @@ struct Serving {
 struct ExternalCandidate {
   std::string candidate_id, advertiser_id, campaign_id, product_id;
   int64_t bid_micros = 0;
-  double quality = 0;  // (0, 1]; 0 = neutral quality 1
+  double quality = 0;  // (0, 1]; 0 = let the server score it: kNeutralQuality
 };
+
+// The quality of a caller candidate that brings none. The server has no relevance or CTR signal for
+// an ad it did not retrieve, so it scores it as docs/targeting.md's formula scores a fully relevant
+// ad predicted at exactly the baseline CTR b: sqrt(1 x b / (b + b)) = sqrt(1/2), whatever b. Not
+// the best quality (1): an unscored ad must not outrank the caller's scored ones by default.
+inline constexpr double kNeutralQuality = 0.70710678118654752440;
 
 struct AuctionRequest {
   std::string request_id;
@@ -136,10 +143,14 @@ struct AdOutcome {
   double relevance = 0, predicted_ctr = 0, quality = 0, score = 0;
   int slot = 0;  // 1-based; 0 = did not win
   int64_t cpc_micros = 0;
-  int64_t min_bid_micros = 0;  // winners: the smallest bid that keeps the slot
+  // Minimum bids (docs/auction.md, "Minimum bids"), in the units of bid_micros, each strictly
+  // outranking what it must pass; 0 = it would take more than catalog::kMaxBidMicros.
+  int64_t min_bid_micros = 0;  // winners: the smallest bid that keeps this slot or a better one
   LossReason loss_reason = LossReason::kNone;
   std::string detail;
-  std::vector<int64_t> min_bid_micros_per_slot;  // explain only; 0 = no bid could
+  // Explain, auction candidates only: entry s (slot s + 1) is the smallest bid with which this
+  // candidate, everything else unchanged, gets that slot or a better one.
+  std::vector<int64_t> min_bid_micros_per_slot;
   std::string click_token, impression_token;
 };
 
@@ -179,12 +190,6 @@ class Engine {
   const uint64_t instance_;                 // random per process: auction ids stay unique
   std::atomic<uint64_t> sequence_{0};
 };
-
-// The smallest bid (micros) with which a candidate of `quality` would outrank an ad whose score is
-// `score_to_beat` under squashing exponent `squashing`, and meet `floor_micros`: the bid whose
-// score equals score_to_beat, rounded up to the micro, plus one micro. Never below floor_micros.
-int64_t MinBidToOutrank(double score_to_beat, double quality, double squashing,
-                        int64_t floor_micros);
 
 }  // namespace gavel::engine
 

@@ -129,12 +129,13 @@ TEST(GeneralizedSecondPrice, SquashingHalfUsesTheSquareRootOfQuality) {
   EXPECT_EQ(outcome.winners[0].price_micros, 800'000);  // 400'000 / 0.5
 }
 
-TEST(GeneralizedSecondPrice, MinBidIsTheBidThatTiesTheNextScore) {
+TEST(GeneralizedSecondPrice, MinBidIsTheBidThatOutranksTheNextScore) {
   const auto ads = Ads({{.bid_micros = 2'000'000, .quality = 0.8},
                         {.bid_micros = 1'500'000, .quality = 0.6}});
   const Outcome outcome = MustRun(ads, Rules{});
   ASSERT_EQ(outcome.winners.size(), 1u);
-  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'125'000);  // 900'000 / 0.8
+  // 900'000 / 0.8 = 1'125'000 only ties B's score; one micro more outranks it whatever the draw.
+  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'125'001);
 }
 
 TEST(GeneralizedSecondPrice, EveryCandidateIsEitherWinnerOrLoser) {

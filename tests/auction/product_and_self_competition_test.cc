@@ -25,7 +25,7 @@ TEST(OneWinnerPerProduct, BestScoringAdOfAProductWinsTheOthersLose) {
   EXPECT_EQ(LoserOf(outcome, 1)->reason, LossReason::kDuplicateProduct);
   // The duplicate does not set the price, but bidding under it would lose the product to it.
   EXPECT_EQ(outcome.winners[0].price_micros, 1'010'000);
-  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'500'000);
+  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'500'001);
 }
 
 TEST(OneWinnerPerProduct, OffLetsOneProductTakeSeveralSlots) {
@@ -57,7 +57,7 @@ TEST(SelfCompetition, AdvertiserOwnAdsNeverSetItsPrice) {
   EXPECT_EQ(outcome.winners[0].price_micros, 1'010'000);
   EXPECT_EQ(outcome.winners[1].price_micros, 1'010'000);
   // Bidding under its own second ad would still have cost A the slot.
-  EXPECT_EQ(outcome.winners[0].min_bid_micros, 2'000'000);
+  EXPECT_EQ(outcome.winners[0].min_bid_micros, 2'000'001);
 }
 
 TEST(SelfCompetition, CampaignOnlyIgnoresAdsOfTheSameCampaign) {

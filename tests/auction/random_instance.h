@@ -8,6 +8,7 @@
 #ifndef GAVEL_TESTS_AUCTION_RANDOM_INSTANCE_H_
 #define GAVEL_TESTS_AUCTION_RANDOM_INSTANCE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -131,12 +132,41 @@ class AuctionProperty : public ::testing::TestWithParam<int> {
 
 // Runs with a generator seeded by `seed`; fails the test on an error.
 inline Outcome RunSeeded(Auctioneer& auctioneer, const std::vector<Candidate>& ads, const Rules& rules,
-                   uint64_t seed) {
+                   uint64_t seed, const MinBidOptions& min_bids = {}) {
   std::mt19937_64 gen(seed);
   Outcome outcome;
-  const absl::Status status = auctioneer.Run(ads, rules, gen, &outcome);
+  const absl::Status status = auctioneer.Run(ads, rules, gen, &outcome, min_bids);
   EXPECT_TRUE(status.ok()) << status;
   return outcome;
+}
+
+// The auction's one 64-bit draw when run by RunSeeded(..., seed).
+inline uint64_t TieDraw(uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  return absl::Uniform<uint64_t>(gen);
+}
+
+// The tie-break key docs/auction.md defines: SplitMix64(draw + candidate_id x 0x9E3779B97F4A7C15).
+// Of two ads with equal scores, the one with the higher key ranks first.
+inline uint64_t DocumentedTieKey(uint64_t draw, int64_t candidate_id) {
+  uint64_t z = draw + static_cast<uint64_t>(candidate_id) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// A candidate id, used by no ad but ads[except], that loses every tie against the others under
+// RunSeeded(..., seed): its documented key is below all of theirs.
+inline int64_t IdThatLosesEveryTie(const std::vector<Candidate>& ads, size_t except,
+                                   uint64_t seed) {
+  const uint64_t draw = TieDraw(seed);
+  uint64_t lowest = ~uint64_t{0};
+  for (size_t j = 0; j < ads.size(); ++j) {
+    if (j != except) lowest = std::min(lowest, DocumentedTieKey(draw, ads[j].candidate_id));
+  }
+  for (int64_t id = int64_t{1} << 40;; ++id) {  // test ids are small: none of these
+    if (DocumentedTieKey(draw, id) < lowest) return id;
+  }
 }
 
 // The floor of `slot` for `ad`, recomputed from the documented formula.

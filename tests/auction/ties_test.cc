@@ -7,6 +7,7 @@
 #include "absl/random/distributions.h"
 #include "auction/auction.h"
 #include "gtest/gtest.h"
+#include "tests/auction/random_instance.h"
 #include "tests/auction/test_util.h"
 
 namespace gavel {
@@ -14,7 +15,9 @@ namespace auction {
 namespace {
 
 using ::gavel::auction::testing::Ads;
+using ::gavel::auction::testing::DocumentedTieKey;
 using ::gavel::auction::testing::MustRun;
+using ::gavel::auction::testing::TieDraw;
 
 std::vector<Candidate> FourTiedAds() {
   return Ads({{.bid_micros = 1'000'000}, {.bid_micros = 1'000'000}, {.bid_micros = 1'000'000},
@@ -55,10 +58,30 @@ TEST(Ties, InputOrderDoesNotChangeWhoWins) {
   }
 }
 
+TEST(Ties, TheAdWithTheHigherDocumentedKeyRanksFirst) {
+  const auto ads = FourTiedAds();
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    const uint64_t draw = TieDraw(seed);
+    size_t expected = 0;
+    for (size_t i = 1; i < ads.size(); ++i) {
+      if (DocumentedTieKey(draw, ads[i].candidate_id) >
+          DocumentedTieKey(draw, ads[expected].candidate_id)) {
+        expected = i;
+      }
+    }
+    EXPECT_EQ(MustRun(ads, Rules{}, seed).winners[0].index, expected) << "seed " << seed;
+  }
+}
+
 TEST(Ties, TiedWinnerPaysItsOwnBid) {
   const Outcome outcome = MustRun(FourTiedAds(), Rules{});
   EXPECT_EQ(outcome.winners[0].price_micros, 1'000'000);
-  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'000'000);
+}
+
+TEST(Ties, TiedWinnerMinBidIsOneMicroAboveItsBid) {
+  // It holds the slot by the draw; only a bid that outranks the others holds it whatever the draw.
+  const Outcome outcome = MustRun(FourTiedAds(), Rules{});
+  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'000'001);
 }
 
 TEST(Ties, AGeneratorRunIsTheSeededRunWithTheGeneratorsFirstDraw) {

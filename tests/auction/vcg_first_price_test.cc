@@ -73,7 +73,7 @@ TEST(FirstPrice, WinnerPaysItsBid) {
   const Outcome outcome = MustRun(ads, Rules{.mechanism = Mechanism::kFirstPrice, .slots = 2});
   ASSERT_EQ(outcome.winners.size(), 2u);
   EXPECT_EQ(outcome.winners[0].price_micros, 2'000'000);
-  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'125'000);
+  EXPECT_EQ(outcome.winners[0].min_bid_micros, 1'125'001);  // outranks B's 900'000 at 0.8
   EXPECT_EQ(outcome.winners[1].price_micros, 1'500'000);
   EXPECT_EQ(outcome.winners[1].min_bid_micros, 10'000);
 }

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <random>
@@ -11,6 +12,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "auction/types.h"
+#include "catalog/limits.h"
 #include "common/clock.h"
 #include "billing/token.h"
 #include "gtest/gtest.h"
@@ -252,6 +254,121 @@ TEST_F(EngineTest, CallerCandidatesAreAuctionedWithoutTheCatalog) {
   EXPECT_EQ(result.winners[1].ad_id, "y");             // z advertises p2 too and scores lower
   EXPECT_EQ(result.winners[1].cpc_micros, 10'000);     // no competitor: the minimum CPC
   EXPECT_TRUE(result.winners[0].external());
+}
+
+// A caller candidate without a quality is not given the best possible one: it gets the neutral
+// quality, what docs/targeting.md's formula gives a fully relevant ad at the baseline CTR.
+TEST_F(EngineTest, ACallerCandidateWithoutQualityGetsTheNeutralQualityNotTheBest) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionRequest req = Search("", 1);
+  req.explain = true;
+  req.external = {{.candidate_id = "unscored", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 1'000'000, .quality = 0},
+                  {.candidate_id = "scored", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.9}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].ad_id, "scored");
+  ASSERT_EQ(result.explanations.size(), 2u);
+  EXPECT_EQ(result.explanations[1].ad_id, "unscored");
+  EXPECT_DOUBLE_EQ(result.explanations[1].quality, std::sqrt(0.5));
+  EXPECT_DOUBLE_EQ(result.explanations[1].predicted_ctr,
+                   engine_.current()->catalog->model().baseline_ctr());
+}
+
+TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShowsAmongCallerCandidates) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  AuctionRequest req = Search("", 2);
+  req.targeting.placement = catalog::Placement::kProductPage;
+  req.targeting.viewed_product_id = "p1";
+  req.explain = true;
+  req.external = {{.candidate_id = "viewed", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
+                  {.candidate_id = "other", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 1.0}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].ad_id, "other");
+  bool held_back = false;
+  for (const AdOutcome& e : result.explanations) {
+    if (e.ad_id != "viewed") continue;
+    held_back = true;
+    EXPECT_EQ(e.slot, 0);
+    EXPECT_EQ(e.loss_reason, LossReason::kTargetingExcluded);
+    EXPECT_EQ(e.detail, "the product this page shows");
+  }
+  EXPECT_TRUE(held_back);
+}
+
+// The catalog's rules may list reserves for more slots than one request asks for; the request's
+// slots take the first entries.
+TEST_F(EngineTest, SlotReservesBeyondTheRequestsSlotsAreIgnored) {
+  Publish(SmallCatalog(),
+          auction::Rules{.reserve_micros = 100'000, .slot_reserve_micros = {500'000, 300'000}});
+  AuctionResult result;
+  absl::Status st = engine_.RunAuction(Search("wireless headphones", 1), gen_, &result);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_GE(result.winners[0].cpc_micros, 500'000);
+}
+
+// docs/auction.md, "Minimum bids": x and y advertise one product, z another; the reserve applies
+// to the score.
+TEST_F(EngineTest, ExplainMinBidsPerSlotCountTheProductRuleAndQualityWeightedReserves) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2, .reserve_micros = 400'000,
+                                         .reserve_mode = auction::ReserveMode::kQualityWeighted});
+  AuctionRequest req = Search("", 2);
+  req.explain = true;
+  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
+                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p1", .bid_micros = 2'000'000, .quality = 1.0},
+                  {.candidate_id = "z", .advertiser_id = "a3", .campaign_id = "k3",
+                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.5}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  std::map<std::string, std::vector<int64_t>> per_slot;
+  for (const AdOutcome& e : result.explanations) {
+    per_slot[std::string(e.ad_id)] = e.min_bid_micros_per_slot;
+  }
+  // x must stay above y, its product's other ad, for any slot.
+  EXPECT_EQ(per_slot["x"], (std::vector<int64_t>{2'000'001, 2'000'001}));
+  EXPECT_EQ(per_slot["y"], (std::vector<int64_t>{3'000'001, 3'000'001}));
+  // z must outrank x for slot 0; slot 1 needs only the weighted reserve, 400,000 / 0.5.
+  EXPECT_EQ(per_slot["z"], (std::vector<int64_t>{6'000'001, 800'000}));
+  ASSERT_EQ(result.winners.size(), 2u);
+  EXPECT_EQ(result.winners[0].min_bid_micros, 2'000'001);
+  EXPECT_EQ(result.winners[1].min_bid_micros, 800'000);
+}
+
+TEST_F(EngineTest, ExplainMinBidIsOneMicroWhenAnyBidWouldDo) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1, .min_cpc_micros = 0});
+  AuctionRequest req = Search("", 1);
+  req.explain = true;
+  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = 1'000'000, .quality = 1.0}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.explanations.size(), 1u);
+  EXPECT_EQ(result.explanations[0].min_bid_micros_per_slot, (std::vector<int64_t>{1}));
+}
+
+TEST_F(EngineTest, ExplainReportsAMinimumAboveTheBidLimitAsZero) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionRequest req = Search("", 1);
+  req.explain = true;
+  // y would need 2,000,000,001 micros to outrank x: more than the API accepts.
+  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
+                   .product_id = "p1", .bid_micros = catalog::kMaxBidMicros, .quality = 1.0},
+                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
+                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.5}};
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(result.explanations.size(), 2u);
+  EXPECT_EQ(result.explanations[1].ad_id, "y");
+  EXPECT_EQ(result.explanations[1].min_bid_micros_per_slot, (std::vector<int64_t>{0}));
 }
 
 TEST_F(EngineTest, CatalogCampaignsAreGatedByIndexAndCallerCandidatesById) {
