@@ -1,7 +1,9 @@
 #include "convert/catalog_convert.h"
 
+#include <array>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -100,133 +102,158 @@ void ToPredicates(const cat::Predicates& p, v1::Predicates* out) {
   for (int h : p.include_hours) out->add_include_hours(h);
 }
 
+absl::Status AdvertiserFromProto(const v1::Advertiser& a, cat::Advertiser* out) {
+  *out = {.id = a.id(), .name = a.name()};
+  return State(a.state(), absl::StrCat("advertisers[", a.id(), "]"), &out->state);
+}
+
+// Percent per placement; each placement specified and listed once, percent in [0, 900].
+absl::Status PlacementMultipliers(
+    const google::protobuf::RepeatedPtrField<v1::PlacementMultiplier>& in,
+    const std::string& where, std::array<int32_t, cat::kNumPlacements>* out) {
+  std::array<bool, cat::kNumPlacements> seen{};
+  for (int i = 0; i < in.size(); ++i) {
+    const v1::PlacementMultiplier& m = in[i];
+    const std::string w = absl::StrCat(where, ".placement_multipliers[", i, "]");
+    const int placement = m.placement();
+    if (placement < 1 || placement >= cat::kNumPlacements) {
+      return Invalid(w, absl::StrCat(".placement must be a specified placement, got ", placement));
+    }
+    if (seen[placement]) return Invalid(w, absl::StrCat(".placement ", placement, " is listed twice"));
+    seen[placement] = true;
+    if (m.percent() < 0 || m.percent() > 900) {
+      return Invalid(w, absl::StrCat(".percent must be in [0, 900], got ", m.percent()));
+    }
+    (*out)[placement] = m.percent();
+  }
+  return absl::OkStatus();
+}
+
+// Unset budget policy, bidding strategy, time zone and pacing take their defaults (HARD, FIXED,
+// UTC, true).
+absl::Status CampaignFromProto(const v1::Campaign& p, cat::Campaign* out) {
+  const std::string where = absl::StrCat("campaigns[", p.id(), "]");
+  out->id = p.id();
+  out->advertiser_id = p.advertiser_id();
+  out->name = p.name();
+  out->daily_budget_micros = p.daily_budget_micros();
+  out->default_bid_micros = p.default_bid_micros();
+  out->pacing = p.has_pacing() ? p.pacing() : true;
+  if (auto st = State(p.state(), where, &out->state); !st.ok()) return st;
+  if (auto st = Enum(p.budget_policy(), 3, where + ".budget_policy", &out->budget_policy);
+      !st.ok()) {
+    return st;
+  }
+  if (out->budget_policy == cat::BudgetPolicy::kUnspecified) out->budget_policy = cat::BudgetPolicy::kHard;
+  if (auto st = Enum(p.bidding_strategy(), 3, where + ".bidding_strategy", &out->bidding_strategy);
+      !st.ok()) {
+    return st;
+  }
+  if (out->bidding_strategy == cat::BiddingStrategy::kUnspecified) {
+    out->bidding_strategy = cat::BiddingStrategy::kFixed;
+  }
+  if (auto st = Date(p.start_date(), where + ".start_date", &out->start_date); !st.ok()) return st;
+  if (auto st = Date(p.end_date(), where + ".end_date", &out->end_date); !st.ok()) return st;
+  if (!p.time_zone().empty() && !absl::LoadTimeZone(p.time_zone(), &out->time_zone)) {
+    return Invalid(where, absl::StrCat(".time_zone: unknown time zone \"", p.time_zone(), "\""));
+  }
+  if (auto st = PlacementMultipliers(p.placement_multipliers(), where,
+                                     &out->placement_multiplier_percent);
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = Keywords(p.negative_keywords(), where, &out->negative_keywords); !st.ok()) return st;
+  return FromPredicates(p.predicates(), where, &out->predicates);
+}
+
+absl::Status AdGroupFromProto(const v1::AdGroup& p, cat::AdGroup* out) {
+  const std::string where = absl::StrCat("ad_groups[", p.id(), "]");
+  out->id = p.id();
+  out->campaign_id = p.campaign_id();
+  out->name = p.name();
+  out->default_bid_micros = p.default_bid_micros();
+  if (auto st = State(p.state(), where, &out->state); !st.ok()) return st;
+  if (auto st = Keywords(p.negative_keywords(), where, &out->negative_keywords); !st.ok()) return st;
+  if (auto st = FromPredicates(p.predicates(), where, &out->predicates); !st.ok()) return st;
+  for (int i = 0; i < p.auto_targeting_size(); ++i) {
+    const v1::AutoTargetSetting& a = p.auto_targeting(i);
+    cat::AutoTargetSetting s{.enabled = a.enabled(), .bid_micros = a.bid_micros()};
+    if (auto st = Enum(a.group(), 4, absl::StrCat(where, ".auto_targeting[", i, "].group"),
+                       &s.group);
+        !st.ok()) {
+      return st;
+    }
+    out->auto_targeting.push_back(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ProductAdFromProto(const v1::ProductAd& p, cat::ProductAd* out) {
+  *out = {.id = p.id(), .ad_group_id = p.ad_group_id(), .product_id = p.product_id()};
+  return State(p.state(), absl::StrCat("product_ads[", p.id(), "]"), &out->state);
+}
+
+// Exactly one kind (keyword, product or category) must be set.
+absl::Status TargetFromProto(const v1::Target& p, cat::Target* out) {
+  const std::string where = absl::StrCat("targets[", p.id(), "]");
+  out->id = p.id();
+  out->ad_group_id = p.ad_group_id();
+  out->bid_micros = p.bid_micros();
+  if (auto st = State(p.state(), where, &out->state); !st.ok()) return st;
+  switch (p.kind_case()) {
+    case v1::Target::kKeyword:
+      out->kind = cat::TargetKind::kKeyword;
+      out->keyword.text = p.keyword().text();
+      return Enum(p.keyword().match_type(), 3, where + ".keyword.match_type",
+                  &out->keyword.match_type);
+    case v1::Target::kProductId:
+      out->kind = cat::TargetKind::kProduct;
+      out->product_id = p.product_id();
+      return absl::OkStatus();
+    case v1::Target::kCategoryId:
+      out->kind = cat::TargetKind::kCategory;
+      out->category_id = p.category_id();
+      return absl::OkStatus();
+    default:
+      return Invalid(where, " must set one of keyword, product_id or category_id");
+  }
+}
+
+cat::Product ProductFromProto(const v1::Product& p) {
+  return {.id = p.id(), .title = p.title(), .category_id = p.category_id(), .brand = p.brand(),
+          .price_micros = p.price_micros()};
+}
+
+cat::Category CategoryFromProto(const v1::Category& p) {
+  return {.id = p.id(), .name = p.name(), .parent_id = p.parent_id(),
+          .complement_category_ids = {p.complement_category_ids().begin(),
+                                      p.complement_category_ids().end()}};
+}
+
+// Converts every entity of one kind, in order, with `convert`; stops at the first error.
+template <typename Proto, typename Model>
+absl::Status ConvertAll(const google::protobuf::RepeatedPtrField<Proto>& in,
+                        absl::Status (*convert)(const Proto&, Model*), std::vector<Model>* out) {
+  for (const Proto& p : in) {
+    Model m;
+    if (auto st = convert(p, &m); !st.ok()) return st;
+    out->push_back(std::move(m));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<cat::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   cat::Catalog c;
-  for (const v1::Advertiser& a : proto.advertisers()) {
-    cat::Advertiser out{.id = a.id(), .name = a.name()};
-    if (auto st = State(a.state(), absl::StrCat("advertisers[", a.id(), "]"), &out.state);
-        !st.ok()) {
-      return st;
-    }
-    c.advertisers.push_back(std::move(out));
-  }
-  for (const v1::Campaign& p : proto.campaigns()) {
-    const std::string where = absl::StrCat("campaigns[", p.id(), "]");
-    cat::Campaign out;
-    out.id = p.id();
-    out.advertiser_id = p.advertiser_id();
-    out.name = p.name();
-    out.daily_budget_micros = p.daily_budget_micros();
-    out.default_bid_micros = p.default_bid_micros();
-    out.pacing = p.has_pacing() ? p.pacing() : true;
-    if (auto st = State(p.state(), where, &out.state); !st.ok()) return st;
-    if (auto st = Enum(p.budget_policy(), 3, where + ".budget_policy", &out.budget_policy);
-        !st.ok()) {
-      return st;
-    }
-    if (out.budget_policy == cat::BudgetPolicy::kUnspecified) out.budget_policy = cat::BudgetPolicy::kHard;
-    if (auto st = Enum(p.bidding_strategy(), 3, where + ".bidding_strategy", &out.bidding_strategy);
-        !st.ok()) {
-      return st;
-    }
-    if (out.bidding_strategy == cat::BiddingStrategy::kUnspecified) {
-      out.bidding_strategy = cat::BiddingStrategy::kFixed;
-    }
-    if (auto st = Date(p.start_date(), where + ".start_date", &out.start_date); !st.ok()) return st;
-    if (auto st = Date(p.end_date(), where + ".end_date", &out.end_date); !st.ok()) return st;
-    if (!p.time_zone().empty() && !absl::LoadTimeZone(p.time_zone(), &out.time_zone)) {
-      return Invalid(where, absl::StrCat(".time_zone: unknown time zone \"", p.time_zone(), "\""));
-    }
-    std::array<bool, cat::kNumPlacements> seen{};
-    for (int i = 0; i < p.placement_multipliers_size(); ++i) {
-      const v1::PlacementMultiplier& m = p.placement_multipliers(i);
-      const std::string w = absl::StrCat(where, ".placement_multipliers[", i, "]");
-      const int placement = m.placement();
-      if (placement < 1 || placement >= cat::kNumPlacements) {
-        return Invalid(w, absl::StrCat(".placement must be a specified placement, got ", placement));
-      }
-      if (seen[placement]) return Invalid(w, absl::StrCat(".placement ", placement, " is listed twice"));
-      seen[placement] = true;
-      if (m.percent() < 0 || m.percent() > 900) {
-        return Invalid(w, absl::StrCat(".percent must be in [0, 900], got ", m.percent()));
-      }
-      out.placement_multiplier_percent[placement] = m.percent();
-    }
-    if (auto st = Keywords(p.negative_keywords(), where, &out.negative_keywords); !st.ok()) return st;
-    if (auto st = FromPredicates(p.predicates(), where, &out.predicates); !st.ok()) return st;
-    c.campaigns.push_back(std::move(out));
-  }
-  for (const v1::AdGroup& p : proto.ad_groups()) {
-    const std::string where = absl::StrCat("ad_groups[", p.id(), "]");
-    cat::AdGroup out;
-    out.id = p.id();
-    out.campaign_id = p.campaign_id();
-    out.name = p.name();
-    out.default_bid_micros = p.default_bid_micros();
-    if (auto st = State(p.state(), where, &out.state); !st.ok()) return st;
-    if (auto st = Keywords(p.negative_keywords(), where, &out.negative_keywords); !st.ok()) return st;
-    if (auto st = FromPredicates(p.predicates(), where, &out.predicates); !st.ok()) return st;
-    for (int i = 0; i < p.auto_targeting_size(); ++i) {
-      const v1::AutoTargetSetting& a = p.auto_targeting(i);
-      cat::AutoTargetSetting s{.enabled = a.enabled(), .bid_micros = a.bid_micros()};
-      if (auto st = Enum(a.group(), 4, absl::StrCat(where, ".auto_targeting[", i, "].group"),
-                         &s.group);
-          !st.ok()) {
-        return st;
-      }
-      out.auto_targeting.push_back(s);
-    }
-    c.ad_groups.push_back(std::move(out));
-  }
-  for (const v1::ProductAd& p : proto.product_ads()) {
-    cat::ProductAd out{.id = p.id(), .ad_group_id = p.ad_group_id(), .product_id = p.product_id()};
-    if (auto st = State(p.state(), absl::StrCat("product_ads[", p.id(), "]"), &out.state);
-        !st.ok()) {
-      return st;
-    }
-    c.product_ads.push_back(std::move(out));
-  }
-  for (const v1::Target& p : proto.targets()) {
-    const std::string where = absl::StrCat("targets[", p.id(), "]");
-    cat::Target out;
-    out.id = p.id();
-    out.ad_group_id = p.ad_group_id();
-    out.bid_micros = p.bid_micros();
-    if (auto st = State(p.state(), where, &out.state); !st.ok()) return st;
-    switch (p.kind_case()) {
-      case v1::Target::kKeyword:
-        out.kind = cat::TargetKind::kKeyword;
-        out.keyword.text = p.keyword().text();
-        if (auto st = Enum(p.keyword().match_type(), 3, where + ".keyword.match_type",
-                           &out.keyword.match_type);
-            !st.ok()) {
-          return st;
-        }
-        break;
-      case v1::Target::kProductId:
-        out.kind = cat::TargetKind::kProduct;
-        out.product_id = p.product_id();
-        break;
-      case v1::Target::kCategoryId:
-        out.kind = cat::TargetKind::kCategory;
-        out.category_id = p.category_id();
-        break;
-      default:
-        return Invalid(where, " must set one of keyword, product_id or category_id");
-    }
-    c.targets.push_back(std::move(out));
-  }
-  for (const v1::Product& p : proto.products()) {
-    c.products.push_back({.id = p.id(), .title = p.title(), .category_id = p.category_id(),
-                          .brand = p.brand(), .price_micros = p.price_micros()});
-  }
-  for (const v1::Category& p : proto.categories()) {
-    c.categories.push_back({.id = p.id(), .name = p.name(), .parent_id = p.parent_id(),
-                            .complement_category_ids = {p.complement_category_ids().begin(),
-                                                        p.complement_category_ids().end()}});
-  }
+  absl::Status st = ConvertAll(proto.advertisers(), AdvertiserFromProto, &c.advertisers);
+  if (st.ok()) st = ConvertAll(proto.campaigns(), CampaignFromProto, &c.campaigns);
+  if (st.ok()) st = ConvertAll(proto.ad_groups(), AdGroupFromProto, &c.ad_groups);
+  if (st.ok()) st = ConvertAll(proto.product_ads(), ProductAdFromProto, &c.product_ads);
+  if (st.ok()) st = ConvertAll(proto.targets(), TargetFromProto, &c.targets);
+  if (!st.ok()) return st;
+  for (const v1::Product& p : proto.products()) c.products.push_back(ProductFromProto(p));
+  for (const v1::Category& p : proto.categories()) c.categories.push_back(CategoryFromProto(p));
   if (proto.auction_rules().has_min_relevance()) {
     c.rules.min_relevance = proto.auction_rules().min_relevance();
   }

@@ -147,17 +147,14 @@ const std::vector<MetricDef>& Metrics() {
   return *kMetrics;
 }
 
-absl::Status WriteReport(const std::string& dir, const Report& r) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(fs::path(dir) / "metrics", ec);
-  fs::create_directories(fs::path(dir) / "plots", ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
-  const fs::path root(dir);
-  const std::string param = r.parameter.empty() ? "run" : r.parameter;
+namespace {
 
-  // runs.csv
-  std::string runs = absl::StrCat(param, ",seed");
+// The first column's header: the swept parameter, or "run" without a sweep.
+std::string ParameterColumn(const Report& r) { return r.parameter.empty() ? "run" : r.parameter; }
+
+// runs.csv: one row per run, every metric.
+absl::Status WriteRunsCsv(const std::filesystem::path& root, const Report& r) {
+  std::string runs = absl::StrCat(ParameterColumn(r), ",seed");
   for (const MetricDef& m : Metrics()) absl::StrAppend(&runs, ",", m.name);
   runs += "\n";
   for (const RunRecord& run : r.runs) {
@@ -165,10 +162,13 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
     for (const MetricDef& m : Metrics()) absl::StrAppend(&runs, ",", Num(m.get(run.metrics)));
     runs += "\n";
   }
-  absl::Status st = WriteFile(root / "runs.csv", runs);
-  if (!st.ok()) return st;
+  return WriteFile(root / "runs.csv", runs);
+}
 
-  // sweep.csv and metrics/<name>.csv
+// metrics/<name>.csv (one per metric, every run) and sweep.csv (mean, CI and paired change per
+// value and metric).
+absl::Status WriteSweepCsvs(const std::filesystem::path& root, const Report& r) {
+  const std::string param = ParameterColumn(r);
   std::string sweep = absl::StrCat(
       param, ",metric,n,mean,ci95_low,ci95_high,delta_vs_first,delta_ci95_low,delta_ci95_high\n");
   for (const MetricDef& m : Metrics()) {
@@ -176,7 +176,7 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
     for (const RunRecord& run : r.runs) {
       absl::StrAppend(&per, Csv(run.value), ",", run.seed, ",", Num(m.get(run.metrics)), "\n");
     }
-    st = WriteFile(root / "metrics" / absl::StrCat(m.name, ".csv"), per);
+    absl::Status st = WriteFile(root / "metrics" / absl::StrCat(m.name, ".csv"), per);
     if (!st.ok()) return st;
     for (const std::string& v : r.values) {
       const Interval ci = Across(r, v, m);
@@ -186,10 +186,12 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
                       "\n");
     }
   }
-  st = WriteFile(root / "sweep.csv", sweep);
-  if (!st.ok()) return st;
+  return WriteFile(root / "sweep.csv", sweep);
+}
 
-  // ctr_by_slot.csv: per run, plus the mean over seeds per value for the plot.
+// ctr_by_slot.csv: per run; ctr_by_slot_mean.csv: the mean over seeds per value, for the plot.
+absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report& r) {
+  const std::string param = ParameterColumn(r);
   std::string ctr = absl::StrCat(param, ",seed,slot,examination,impressions,clicks,ctr\n");
   std::string ctr_mean = absl::StrCat(param, ",slot,examination,ctr_mean,ctr_ci95_half\n");
   for (const RunRecord& run : r.runs) {
@@ -216,11 +218,14 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
                       Num(ci.half_width), "\n");
     }
   }
-  st = WriteFile(root / "ctr_by_slot.csv", ctr);
+  absl::Status st = WriteFile(root / "ctr_by_slot.csv", ctr);
   if (st.ok()) st = WriteFile(root / "ctr_by_slot_mean.csv", ctr_mean);
-  if (!st.ok()) return st;
+  return st;
+}
 
-  // advertisers.csv and the ROAS histogram (advertisers with spend, pooled over seeds).
+// advertisers.csv and roas_histogram.csv (advertisers with spend, pooled over seeds).
+absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report& r) {
+  const std::string param = ParameterColumn(r);
   std::string adv = absl::StrCat(
       param, ",seed,advertiser,budget,spend,spend_of_budget,charged_clicks,shopper_clicks,value,",
       "surplus,conversions,sales,roas,acos\n");
@@ -244,12 +249,15 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
     }
     for (int b = 0; b < kRoasBins; ++b) absl::StrAppend(&hist, Csv(v), ",", b, ",", bins[b], "\n");
   }
-  st = WriteFile(root / "advertisers.csv", adv);
+  absl::Status st = WriteFile(root / "advertisers.csv", adv);
   if (st.ok()) st = WriteFile(root / "roas_histogram.csv", hist);
-  if (!st.ok()) return st;
+  return st;
+}
 
-  // pacing.csv: the cumulative share of the day's spend against pacing's target, per bucket.
-  std::string pacing = absl::StrCat(param, ",seed,hour,spend_share,target_share,spend_of_budget\n");
+// pacing.csv: the cumulative share of the day's spend against pacing's target, per bucket.
+absl::Status WritePacingCsv(const std::filesystem::path& root, const Report& r) {
+  std::string pacing =
+      absl::StrCat(ParameterColumn(r), ",seed,hour,spend_share,target_share,spend_of_budget\n");
   for (const RunRecord& run : r.runs) {
     const RunMetrics& m = run.metrics;
     int64_t total = 0;
@@ -264,13 +272,15 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
                       Num(Share(cum, budget)), "\n");
     }
   }
-  st = WriteFile(root / "pacing.csv", pacing);
-  if (!st.ok()) return st;
+  return WriteFile(root / "pacing.csv", pacing);
+}
 
-  // Plot scripts; RenderPlots runs them from `dir`.
+// plots/revenue.csv and plots/revenue.gp. Revenue: mean and CI across seeds on top; below, the
+// change from the first value paired by seed, which removes the catalog-to-catalog spread that
+// dominates the top panel's CIs.
+absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r) {
+  const std::string param = ParameterColumn(r);
   const bool numeric = !r.parameter.empty() && AllNumeric(r.values);
-  // Revenue: mean and CI across seeds on top; below, the change from the first value paired by
-  // seed, which removes the catalog-to-catalog spread that dominates the top panel's CIs.
   std::string rev_data = absl::StrCat(param, ",revenue,revenue_ci,delta,delta_ci\n");
   const MetricDef* revenue_def = FindMetric("revenue");
   for (const std::string& v : r.values) {
@@ -278,7 +288,7 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
     absl::StrAppend(&rev_data, Csv(r.parameter.empty() ? "run" : v), ",", Num(a.mean), ",",
                     Num(a.half_width), ",", Num(d.mean), ",", Num(d.half_width), "\n");
   }
-  st = WriteFile(root / "plots" / "revenue.csv", rev_data);
+  absl::Status st = WriteFile(root / "plots" / "revenue.csv", rev_data);
   if (!st.ok()) return st;
   std::string rev = absl::StrCat(
       kTerminal, "set output 'revenue.png'\nset multiplot layout 2,1\nset key off\n",
@@ -295,9 +305,11 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
                   "\nset ylabel 'revenue change (units)'\nset xzeroaxis lt -1\n",
                   "plot 'plots/revenue.csv' every ::1 using ", x, ":4:5", xtic,
                   " with yerrorlines lw 2 pt 7 lc rgb '#c03030'\nunset multiplot\n");
-  st = WriteFile(root / "plots" / "revenue.gp", rev);
-  if (!st.ok()) return st;
+  return WriteFile(root / "plots" / "revenue.gp", rev);
+}
 
+// plots/pacing_<i>.csv (the first seed of each value) and plots/pacing.gp.
+absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r) {
   std::string pace = absl::StrCat(kTerminal, "set output 'pacing.png'\n",
                                   "set title 'Share of the day''s spend vs the pacing target (first seed)'\n",
                                   "set xlabel 'hour of day (UTC)'\nset ylabel 'cumulative share of daily spend'\n",
@@ -317,7 +329,7 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
       absl::StrAppend(&d, Num(24.0 * (b + 1) / m.spend_by_bucket.size()), ",", Num(Share(cum, total)), ",",
                       Num(m.target_by_bucket[b]), "\n");
     }
-    st = WriteFile(root / data, d);
+    absl::Status st = WriteFile(root / data, d);
     if (!st.ok()) return st;
     lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:2 with lines lw 2 title ",
                                  GnuplotString(absl::StrCat("spend, ", Label(r, r.values[i])))));
@@ -326,14 +338,16 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
     }
   }
   absl::StrAppend(&pace, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
-  st = WriteFile(root / "plots" / "pacing.gp", pace);
-  if (!st.ok()) return st;
+  return WriteFile(root / "plots" / "pacing.gp", pace);
+}
 
+// plots/ctr_by_slot.gp, from ctr_by_slot_mean.csv.
+absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report& r) {
   std::string ctr_gp = absl::StrCat(kTerminal, "set output 'ctr_by_slot.png'\n",
                                     "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
                                     "set xlabel 'slot'\nset ylabel 'CTR'\nset y2label 'examination probability'\n",
                                     "set y2tics\nset ytics nomirror\nset xtics 1\nset yrange [0:*]\nset y2range [0:1.05]\n");
-  lines.clear();
+  std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
     lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[i]),
                                  " ? $2 : NaN):4:5 with yerrorlines lw 2 title ",
@@ -343,21 +357,42 @@ absl::Status WriteReport(const std::string& dir, const Report& r) {
       absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[0]),
                    " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title 'examination (configured)'"));
   absl::StrAppend(&ctr_gp, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
-  st = WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
-  if (!st.ok()) return st;
+  return WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
+}
 
+// plots/roas.gp, from roas_histogram.csv.
+absl::Status WriteRoasPlot(const std::filesystem::path& root, const Report& r) {
   std::string roas = absl::StrCat(kTerminal, "set output 'roas.png'\n",
                                   "set title 'Advertiser ROAS (sales / spend), advertisers with spend, all seeds'\n",
                                   "set xlabel 'ROAS (bin; last bin = 19 and above)'\nset ylabel 'advertisers'\n",
                                   "set style data histograms\nset style histogram clustered gap 1\n",
                                   "set style fill solid 0.6 border -1\nset xtics 1\n");
-  lines.clear();
+  std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
     lines.push_back(absl::StrCat("'roas_histogram.csv' every ::", 1 + i * kRoasBins, "::", (i + 1) * kRoasBins,
                                  " using 3:xtic(2) title ", GnuplotString(Label(r, r.values[i]))));
   }
   absl::StrAppend(&roas, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
   return WriteFile(root / "plots" / "roas.gp", roas);
+}
+
+}  // namespace
+
+absl::Status WriteReport(const std::string& dir, const Report& r) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(fs::path(dir) / "metrics", ec);
+  fs::create_directories(fs::path(dir) / "plots", ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  const fs::path root(dir);
+  // The CSV tables, then the plot scripts (RenderPlots runs them from `dir`); stops at the first
+  // write error.
+  for (absl::Status (*write)(const fs::path&, const Report&) :
+       {WriteRunsCsv, WriteSweepCsvs, WriteCtrBySlotCsvs, WriteAdvertiserCsvs, WritePacingCsv,
+        WriteRevenuePlot, WritePacingPlot, WriteCtrBySlotPlot, WriteRoasPlot}) {
+    if (absl::Status st = write(root, r); !st.ok()) return st;
+  }
+  return absl::OkStatus();
 }
 
 const MetricDef* FindMetric(absl::string_view name) {

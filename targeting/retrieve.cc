@@ -82,6 +82,26 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
   return a.score() != b.score() ? a.score() > b.score() : a.ad < b.ad;
 }
 
+// INVALID_ARGUMENT naming the field when the request is outside the documented ranges.
+absl::Status ValidateRequest(const Request& r) {
+  if (r.shopper.local_hour < -1 || r.shopper.local_hour > 23) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
+  }
+  if (static_cast<int>(r.placement) < 0 || static_cast<int>(r.placement) >= kNumPlacements) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("placement is out of range, got ", static_cast<int>(r.placement)));
+  }
+  if (static_cast<int>(r.shopper.device) < 0 || static_cast<int>(r.shopper.device) > 4) {
+    return absl::InvalidArgumentError(absl::StrCat("shopper.device is out of range, got ",
+                                                   static_cast<int>(r.shopper.device)));
+  }
+  if (r.slots < 1 || r.slots > 40) {
+    return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 enum class Retriever::SourceKind : uint8_t {
@@ -140,6 +160,7 @@ struct Retriever::Query {
   bool explain;
   size_t max_candidates;
   int32_t country = -2, region = -2;  // predicate value ids; -2 = unknown to the catalog
+  int32_t viewed = -1;                // the viewed product's index; -1 = none or unknown
   double base_logit = 0;
 };
 
@@ -412,66 +433,40 @@ void Retriever::Prefetch(const CatalogSnapshot& s, const Source& src) {
 Retriever::Retriever() = default;
 Retriever::~Retriever() = default;
 
-absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, absl::Time now,
-                                 bool explain, Result* out) {
-  out->candidates.clear();
-  out->rejections.clear();
-  out->postings_read = out->ads_considered = 0;
-  if (r.shopper.local_hour < -1 || r.shopper.local_hour > 23) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
-  }
-  if (static_cast<int>(r.placement) < 0 || static_cast<int>(r.placement) >= kNumPlacements) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("placement is out of range, got ", static_cast<int>(r.placement)));
-  }
-  if (static_cast<int>(r.shopper.device) < 0 || static_cast<int>(r.shopper.device) > 4) {
-    return absl::InvalidArgumentError(absl::StrCat("shopper.device is out of range, got ",
-                                                   static_cast<int>(r.shopper.device)));
-  }
-  if (r.slots < 1 || r.slots > 40) {
-    return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
-  }
-  if (auto st = NormalizeText(r.query, "query", {}, &text_); !st.ok()) return st;
-  out_ = out;
-  best_.clear();
-  rejected_.clear();
-  matched_negatives_.clear();
-  threshold_ = 0;
-  heap_.clear();
-  const TargetIndex& ix = s.index();
-  // K: enough candidates for every slot several times over (budgets and pacing drop some later).
-  const size_t k = std::min<size_t>(s.rules().max_candidates,
-                                    std::max<size_t>(kMinCandidates, kCandidatesPerSlot * r.slots));
-  Query q{s, r, now, explain, k};
-
-  // Shopper values as the catalog's predicate ids, and segment hashes for the CTR model.
+// Shopper values as the catalog's predicate ids, and segment hashes for the CTR model.
+void Retriever::ResolveShopper(Query& q) {
+  const TargetIndex& ix = q.s.index();
+  const Request::Shopper& shopper = q.r.shopper;
   segment_hashes_.clear();
-  for (const std::string& seg : r.shopper.segments) segment_hashes_.push_back(CtrModel::Hash(seg));
+  for (const std::string& seg : shopper.segments) segment_hashes_.push_back(CtrModel::Hash(seg));
   segments_.clear();
-  for (const std::string& seg : r.shopper.segments) {
+  for (const std::string& seg : shopper.segments) {
     auto it = ix.predicate_values.find(seg);
     if (it != ix.predicate_values.end()) segments_.push_back(it->second);
   }
-  if (auto it = ix.predicate_values.find(r.shopper.country);
-      !r.shopper.country.empty() && it != ix.predicate_values.end()) {
+  if (auto it = ix.predicate_values.find(shopper.country);
+      !shopper.country.empty() && it != ix.predicate_values.end()) {
     q.country = it->second;
   }
-  if (auto it = ix.predicate_values.find(r.shopper.region);
-      !r.shopper.region.empty() && it != ix.predicate_values.end()) {
+  if (auto it = ix.predicate_values.find(shopper.region);
+      !shopper.region.empty() && it != ix.predicate_values.end()) {
     q.region = it->second;
   }
+}
+
+// The request's own CTR features (placement, device, slot) as q.base_logit, and the upper bound
+// of the CTR part of quality per match kind, sqrt(pmax / (pmax + baseline)), from the largest
+// weight each per-ad feature template can contribute (early termination's c).
+void Retriever::BoundCtr(Query& q) {
+  const Request& r = q.r;
   const int device = static_cast<int>(r.shopper.device);
-  const CtrModel& model = s.model();
+  const CtrModel& model = q.s.model();
   q.base_logit =
       model.bias() +
       model.Weight(CtrFeature::kPlacement,
                    CtrModel::Hash(kPlacementNames[static_cast<int>(r.placement) % kNumPlacements])) +
       model.Weight(CtrFeature::kDevice, CtrModel::Hash(kDeviceNames[device >= 0 && device < 5 ? device : 0])) +
       model.Weight(CtrFeature::kSlot, CtrModel::Hash("1"));
-
-  // Upper bound of the CTR part of quality per match kind, sqrt(pmax / (pmax + baseline)), from
-  // the largest weight each per-ad feature template can contribute.
   const double per_ad_max =
       std::max(0.f, model.MaxWeight(CtrFeature::kCategory)) +
       text_.size() * std::max(0.f, model.MaxWeight(CtrFeature::kQueryTokenXCategory)) +
@@ -481,8 +476,12 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
         q.base_logit + model.Weight(CtrFeature::kMatch, MatchHashes()[i]) + per_ad_max);
     ctr_factor_[i] = std::sqrt(pmax / (pmax + model.baseline_ctr()));
   }
+}
 
-  // Query tokens as ids (-1 = in no keyword or title: it can match nothing).
+// Query tokens as ids (-1 = in no keyword or title: it can match nothing), their CTR hashes, and
+// the sorted distinct known ids.
+void Retriever::InternQueryTokens(const Query& q) {
+  const TargetIndex& ix = q.s.index();
   const size_t n = text_.size();
   ids_.clear();
   token_hashes_.clear();
@@ -496,13 +495,17 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   }
   std::sort(id_set_.begin(), id_set_.end());
   id_set_.erase(std::unique(id_set_.begin(), id_set_.end()), id_set_.end());
+}
 
-  // Negatives first: which campaigns and ad groups the query blocks.
+// The distinct negative phrases the query matches, sorted, in matched_negatives_. Their owners are
+// checked per scored ad (Consider), so a common negative ("free") costs nothing per campaign that
+// lists it.
+void Retriever::MatchNegatives(const Query& q) {
+  const TargetIndex& ix = q.s.index();
+  const size_t n = ids_.size();
   auto window_matches = [&](absl::Span<const int32_t> tokens, size_t start) {
     return std::equal(tokens.begin(), tokens.end(), ids_.begin() + start);
   };
-  // Distinct negative phrases the query matches; owners are checked per scored ad, so a common
-  // negative ("free") costs nothing per campaign that lists it.
   auto block = [&](const Posting& p) { matched_negatives_.push_back(p.id); };
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
@@ -524,19 +527,19 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   std::sort(matched_negatives_.begin(), matched_negatives_.end());
   matched_negatives_.erase(std::unique(matched_negatives_.begin(), matched_negatives_.end()),
                            matched_negatives_.end());
+}
 
+void Retriever::AddSource(absl::Span<const Posting> list, SourceKind kind, double max_relevance,
+                          double relevance, uint32_t start, uint32_t len) {
+  if (list.empty()) return;
+  sources_.push_back({list.data(), list.data() + list.size(), kind, std::sqrt(max_relevance),
+                      relevance, start, len});
+}
 
-  // Gather every posting list the request touches (a "source"), then read them merged in
-  // decreasing order of bound x sqrt(max relevance): the threshold rises as fast as it can, and
-  // reading stops for good once the best remaining bound cannot beat the K-th best score.
-  sources_.clear();
-  auto add = [&](absl::Span<const Posting> list, SourceKind kind, double max_relevance,
-                 double relevance, uint32_t start = 0, uint32_t len = 0) {
-    if (list.empty()) return;
-    sources_.push_back({list.data(), list.data() + list.size(), kind, std::sqrt(max_relevance),
-                        relevance, start, len});
-  };
-  // Keywords: exact (whole query), phrase (any contiguous window), broad (rarest-token anchor).
+// Exact keywords (whole query) and phrase keywords (any contiguous window).
+void Retriever::AddExactAndPhraseSources(const Query& q) {
+  const TargetIndex& ix = q.s.index();
+  const size_t n = ids_.size();
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
       if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
@@ -545,12 +548,18 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       }
       const uint64_t h = HashTokenIds(ids_.data() + start, len);
       const double phrase_relevance = 0.5 + 0.5 * static_cast<double>(len) / n;
-      add(ix.phrase.Get(h), SourceKind::kPhrase, phrase_relevance, phrase_relevance, start, len);
-      if (len == n) add(ix.exact.Get(h), SourceKind::kExact, 1.0, 1.0, start, len);
+      AddSource(ix.phrase.Get(h), SourceKind::kPhrase, phrase_relevance, phrase_relevance, start,
+                len);
+      if (len == n) AddSource(ix.exact.Get(h), SourceKind::kExact, 1.0, 1.0, start, len);
     }
   }
-  // Broad: with few distinct query tokens, look up every subset of them (no false candidates);
-  // otherwise read the lists anchored on the query's tokens and check each keyword.
+}
+
+// Broad keywords: with few distinct query tokens, look up every subset of them (no false
+// candidates); otherwise read the lists anchored on the query's tokens and check each keyword.
+void Retriever::AddBroadSources(const Query& q) {
+  const TargetIndex& ix = q.s.index();
+  const size_t n = ids_.size();
   if (id_set_.size() <= kMaxBroadSubsetTokens) {
     const uint32_t m = static_cast<uint32_t>(id_set_.size());
     for (uint32_t mask = 1; mask < (1u << m); ++mask) {
@@ -560,16 +569,20 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       }
       if (subset_.size() > kMaxKeywordTokens) continue;
       const double rel = BroadRelevance(subset_.size(), n);
-      add(ix.broad_sets.Get(HashTokenIds(subset_.data(), subset_.size())), SourceKind::kBroadSet,
-          rel, rel);
+      AddSource(ix.broad_sets.Get(HashTokenIds(subset_.data(), subset_.size())),
+                SourceKind::kBroadSet, rel, rel);
     }
   } else {
-    for (int32_t tok : id_set_) add(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
+    for (int32_t tok : id_set_) AddSource(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
   }
-  // Product targets (the viewed product) and category targets (the request's categories, the
-  // viewed product's, and their ancestors at distance d).
-  const int32_t viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
-  add(ix.product_targets.Get(viewed), SourceKind::kProduct, 1.0, 1.0);
+}
+
+// Product targets (the viewed product) and category targets (the request's categories, the
+// viewed product's, and their ancestors at distance d).
+void Retriever::AddProductAndCategorySources(const Query& q) {
+  const CatalogSnapshot& s = q.s;
+  const TargetIndex& ix = s.index();
+  AddSource(ix.product_targets.Get(q.viewed), SourceKind::kProduct, 1.0, 1.0);
   std::vector<std::pair<int32_t, int>> categories;
   auto add_category = [&](int32_t c) {
     for (int d = 0; c >= 0 && d < 16; ++d, c = s.category_parent(c)) {
@@ -583,47 +596,56 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
       if (!seen) categories.emplace_back(c, d);
     }
   };
-  for (const std::string& id : r.category_ids) add_category(s.FindCategory(id));
-  if (viewed >= 0) add_category(s.product_category(viewed));
+  for (const std::string& id : q.r.category_ids) add_category(s.FindCategory(id));
+  if (q.viewed >= 0) add_category(s.product_category(q.viewed));
   for (const auto& [c, d] : categories) {
     const double rel = 0.5 * std::pow(0.8, d);
-    add(ix.category_targets.Get(c), SourceKind::kCategory, rel, rel);
+    AddSource(ix.category_targets.Get(c), SourceKind::kCategory, rel, rel);
   }
-  // Close and loose match on title overlap. coverage = query token positions found in the title
-  // / n. Prefix filtering: an ad reaching `need` positions must contain one of the rarest tokens
-  // whose positions add up to more than n - need, so only those lists are read.
-  auto title_sources = [&](const DenseLists<Posting>& lists, SourceKind kind,
-                           double min_coverage, double max_relevance) {
-    const size_t need = static_cast<size_t>(std::ceil(min_coverage * n - 1e-9));
-    if (n == 0 || need == 0) return;
-    rare_.clear();
-    for (int32_t tok : id_set_) {
-      const size_t count = std::count(ids_.begin(), ids_.end(), tok);
-      rare_.push_back({lists.Get(tok).size(), {tok, count}});
-    }
-    std::sort(rare_.begin(), rare_.end());
-    size_t remaining = 0;
-    for (const auto& x : rare_) remaining += x.second.second;
-    for (const auto& [size, tok_count] : rare_) {
-      if (remaining < need) break;  // ads without any token taken so far cannot reach `need`
-      remaining -= tok_count.second;
-      add(lists.Get(tok_count.first), kind, max_relevance, static_cast<double>(need));
-    }
-  };
+}
+
+// Close or loose match on title overlap. coverage = query token positions found in the title / n.
+// Prefix filtering: an ad reaching `need` positions must contain one of the rarest tokens whose
+// positions add up to more than n - need, so only those lists are read.
+void Retriever::AddTitleSources(const DenseLists<Posting>& lists, SourceKind kind,
+                                double min_coverage, double max_relevance) {
+  const size_t n = ids_.size();
+  const size_t need = static_cast<size_t>(std::ceil(min_coverage * n - 1e-9));
+  if (n == 0 || need == 0) return;
+  rare_.clear();
+  for (int32_t tok : id_set_) {
+    const size_t count = std::count(ids_.begin(), ids_.end(), tok);
+    rare_.push_back({lists.Get(tok).size(), {tok, count}});
+  }
+  std::sort(rare_.begin(), rare_.end());
+  size_t remaining = 0;
+  for (const auto& x : rare_) remaining += x.second.second;
+  for (const auto& [size, tok_count] : rare_) {
+    if (remaining < need) break;  // ads without any token taken so far cannot reach `need`
+    remaining -= tok_count.second;
+    AddSource(lists.Get(tok_count.first), kind, max_relevance, static_cast<double>(need));
+  }
+}
+
+// Automatic targeting: close and loose match (query vs title), substitutes (the viewed product's
+// category) and complements (the viewed and cart products' categories).
+void Retriever::AddAutomaticSources(const Query& q) {
+  const CatalogSnapshot& s = q.s;
+  const TargetIndex& ix = s.index();
   close_seen_.clear();
   loose_seen_.clear();
-  title_sources(ix.auto_close, SourceKind::kClose, kCloseMatchCoverage, 1.0);
-  title_sources(ix.auto_loose, SourceKind::kLoose, kLooseMatchCoverage,
-                0.6 * kCloseMatchCoverage);
-  // Substitutes (viewed product's category) and complements (viewed and cart products).
+  AddTitleSources(ix.auto_close, SourceKind::kClose, kCloseMatchCoverage, 1.0);
+  AddTitleSources(ix.auto_loose, SourceKind::kLoose, kLooseMatchCoverage,
+                  0.6 * kCloseMatchCoverage);
   page_products_.clear();
-  if (viewed >= 0) page_products_.push_back(viewed);
-  for (const std::string& id : r.cart_product_ids) {
+  if (q.viewed >= 0) page_products_.push_back(q.viewed);
+  for (const std::string& id : q.r.cart_product_ids) {
     const int32_t p = s.FindProduct(id);
     if (p >= 0) page_products_.push_back(p);
   }
-  if (viewed >= 0) {
-    add(ix.substitutes.Get(s.product_category(viewed)), SourceKind::kSubstitutes, 0.6, 0.6);
+  if (q.viewed >= 0) {
+    AddSource(ix.substitutes.Get(s.product_category(q.viewed)), SourceKind::kSubstitutes, 0.6,
+              0.6);
   }
   std::vector<int32_t> page_categories;
   for (int32_t p : page_products_) {
@@ -631,10 +653,19 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     if (c >= 0 && std::find(page_categories.begin(), page_categories.end(), c) ==
                       page_categories.end()) {
       page_categories.push_back(c);
-      add(ix.complements.Get(c), SourceKind::kComplements, 0.4, 0.4);
+      AddSource(ix.complements.Get(c), SourceKind::kComplements, 0.4, 0.4);
     }
   }
+}
 
+// Reads every source merged in decreasing bound x sqrt(max relevance) x c, scoring each posting
+// (ReadPosting, Consider): the threshold rises as fast as it can, and without explain reading
+// stops for good once the best remaining key cannot beat the K-th best score.
+void Retriever::ReadSourcesMerged(const Query& q) {
+  // Held in locals: ReadPosting may not be inlined, and the loop should not reload them after it.
+  const CatalogSnapshot& s = q.s;
+  const bool explain = q.explain;
+  Result* const out = out_;
   for (Source& src : sources_) src.rel_factor *= ctr_factor_[SourceMatchIndex(src.kind)];
   auto key = [&](int i) { return sources_[i].next->bid_bound * sources_[i].rel_factor; };
   auto less = [&](int a, int b) { return key(a) < key(b); };
@@ -655,31 +686,73 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
     }
     ReadPosting(q, src, p);
   }
-  // Best first; keep K; drop rejections of ads that did produce a candidate.
-  auto& cands = out->candidates;
+}
+
+// The K best candidates, best first.
+void Retriever::KeepBest(const Query& q) {
+  auto& cands = out_->candidates;
   if (cands.size() > q.max_candidates) {
     std::nth_element(cands.begin(), cands.begin() + (q.max_candidates - 1), cands.end(),
                      BetterCandidate);
     cands.resize(q.max_candidates);
   }
   std::sort(cands.begin(), cands.end(), BetterCandidate);
+}
+
+// With explain: the keyword texts on candidates and rejections, and only the rejections of ads
+// that produced no candidate. Without explain there are no rejections and nothing to do.
+void Retriever::FinishExplain(const Query& q) {
   auto fill_text = [&](MatchedTarget& m) {
     if (m.kind == MatchKind::kKeyword && m.target >= 0) {
-      m.keyword_text = s.catalog().targets[m.target].keyword.text;
+      m.keyword_text = q.s.catalog().targets[m.target].keyword.text;
     }
   };
   // Without explain only a few candidates are ever shown: their callers read the text (one cache
   // miss per target at 1M ads, about a tenth of retrieval's time when done for all K here).
-  if (explain) {
-    for (Candidate& c : cands) fill_text(c.matched);
+  if (q.explain) {
+    for (Candidate& c : out_->candidates) fill_text(c.matched);
   }
-  for (Rejection& x : out->rejections) fill_text(x.matched);
-  if (explain) {
-    auto& rej = out->rejections;
+  for (Rejection& x : out_->rejections) fill_text(x.matched);
+  if (q.explain) {
+    auto& rej = out_->rejections;
     rej.erase(std::remove_if(rej.begin(), rej.end(),
                              [&](const Rejection& x) { return best_.contains(x.ad); }),
               rej.end());
   }
+}
+
+absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, absl::Time now,
+                                 bool explain, Result* out) {
+  out->candidates.clear();
+  out->rejections.clear();
+  out->postings_read = out->ads_considered = 0;
+  if (auto st = ValidateRequest(r); !st.ok()) return st;
+  if (auto st = NormalizeText(r.query, "query", {}, &text_); !st.ok()) return st;
+  out_ = out;
+  best_.clear();
+  rejected_.clear();
+  matched_negatives_.clear();
+  threshold_ = 0;
+  heap_.clear();
+  // K: enough candidates for every slot several times over (budgets and pacing drop some later).
+  const size_t k = std::min<size_t>(s.rules().max_candidates,
+                                    std::max<size_t>(kMinCandidates, kCandidatesPerSlot * r.slots));
+  Query q{s, r, now, explain, k};
+  q.viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
+  ResolveShopper(q);
+  BoundCtr(q);
+  InternQueryTokens(q);
+  // Negatives first: which campaigns and ad groups the query blocks.
+  MatchNegatives(q);
+  // Gather every posting list the request touches (a "source"), then read them merged.
+  sources_.clear();
+  AddExactAndPhraseSources(q);
+  AddBroadSources(q);
+  AddProductAndCategorySources(q);
+  AddAutomaticSources(q);
+  ReadSourcesMerged(q);
+  KeepBest(q);
+  FinishExplain(q);
   out_ = nullptr;
   return absl::OkStatus();
 }

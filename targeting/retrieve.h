@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "targeting/snapshot.h"
 #include "targeting/normalize.h"
 
@@ -110,11 +111,28 @@ class Retriever {
 
  private:
   struct Query;
+  enum class SourceKind : uint8_t;
+  struct Source;
+  // The phases of Retrieve, in order (the rules of each are in docs/targeting.md).
+  void ResolveShopper(Query& q);
+  void BoundCtr(Query& q);
+  void InternQueryTokens(const Query& q);
+  void MatchNegatives(const Query& q);
+  void AddSource(absl::Span<const Posting> list, SourceKind kind, double max_relevance,
+                 double relevance, uint32_t start = 0, uint32_t len = 0);
+  void AddExactAndPhraseSources(const Query& q);
+  void AddBroadSources(const Query& q);
+  void AddProductAndCategorySources(const Query& q);
+  void AddTitleSources(const DenseLists<Posting>& lists, SourceKind kind, double min_coverage,
+                       double max_relevance);
+  void AddAutomaticSources(const Query& q);
+  void ReadSourcesMerged(const Query& q);
+  void KeepBest(const Query& q);
+  void FinishExplain(const Query& q);
+  // Scoring one posting, target or ad.
   void Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
                 int64_t base_bid);
   void ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m, double relevance);
-  enum class SourceKind : uint8_t;
-  struct Source;
   void ReadPosting(const Query& q, const Source& src, const Posting& p);
   static void Prefetch(const CatalogSnapshot& s, const Source& src);
   static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
