@@ -67,7 +67,8 @@ class Ranking {
 };
 
 // The floor of slot s for one ad: max(min CPC, reserve_s), where in kQualityWeighted mode the
-// reserve is converted to the ad's bid units by the rounding rule (reserve_s / quality^a, rounded up).
+// reserve is converted to the ad's bid units by the rounding rule (reserve_s / quality^a, rounded
+// up).
 class Floors {
  public:
   explicit Floors(const Rules& rules)
@@ -122,9 +123,9 @@ struct Scratch {
   std::vector<int> alt_slot_of;  // the same without one winner (VCG's counterfactual)
   std::vector<int> winner_pos;   // per slot: pool position of its winner, or -1
   // Minimum bids per slot (MinBidOptions::per_slot) only.
-  std::vector<double> taker;      // per allocation and slot: the score of the ad taking it, or -1
-  std::vector<int> allocation;    // per input index: its row of `taker` (a winner's: without it)
-  std::vector<int64_t> rival;     // per input index: its product's best other eligible ad, or -1
+  std::vector<double> taker;    // per allocation and slot: the score of the ad taking it, or -1
+  std::vector<int> allocation;  // per input index: its row of `taker` (a winner's: without it)
+  std::vector<int64_t> rival;   // per input index: its product's best other eligible ad, or -1
 
   // Whether a better-ranked eligible ad has the same product (with one_winner_per_product). Final
   // once the first pass is over: an ad once outranked by its own product stays outranked.
@@ -270,16 +271,15 @@ class Decider {
         w->price_micros =
             setter == nullptr
                 ? floor
-                : std::min(bid, std::max(floor, PerClickMicros(setter->score, quality_factor,
-                                                               bid) +
+                : std::min(bid, std::max(floor, PerClickMicros(setter->score, quality_factor, bid) +
                                                     rules_.increment_micros));
         break;
       case Mechanism::kVcg: {
         double externality = 0;
         if (!Externality(p, &externality)) return false;
         const double per_click_score = externality / PositionFactor(rules_, slot);
-        w->price_micros = std::min(
-            bid, std::max(floor, PerClickMicros(per_click_score, quality_factor, bid)));
+        w->price_micros =
+            std::min(bid, std::max(floor, PerClickMicros(per_click_score, quality_factor, bid)));
         break;
       }
       case Mechanism::kFirstPrice:
@@ -313,8 +313,6 @@ class Decider {
   int m_;
   bool more_outside_;
 };
-
-
 
 // The input index of the best-ranked eligible candidate of `product_id` in this auction's product
 // table, or -1 when it has no eligible ad.
@@ -474,8 +472,7 @@ absl::Status Fail(Outcome* outcome, absl::Status status) {
 }  // namespace
 
 absl::Status Auctioneer::Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                             absl::BitGenRef gen, Outcome* outcome,
-                             const MinBidOptions& min_bids) {
+                             absl::BitGenRef gen, Outcome* outcome, const MinBidOptions& min_bids) {
   // The rules are checked before the draw, so a rejected auction draws nothing.
   if (absl::Status status = CheckBeforeDraw(candidates, rules, min_bids); !status.ok()) {
     return Fail(outcome, status);

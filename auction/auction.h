@@ -64,8 +64,8 @@ class Auctioneer {
   // Fills `*outcome` (its previous contents are discarded) and returns OK, or returns
   // INVALID_ARGUMENT as RunAuction does (or ValidateMinBidOptions) and leaves `*outcome` empty.
   // `min_bids` says how minimum bids are reported; the same one generator draw either way.
-  absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,
-                   absl::BitGenRef gen, Outcome* outcome, const MinBidOptions& min_bids = {});
+  absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules, absl::BitGenRef gen,
+                   Outcome* outcome, const MinBidOptions& min_bids = {});
   // The same with the tie-break seed given: draws nothing. Run(c, r, gen, o, m) is
   // Run(c, r, absl::Uniform<uint64_t>(gen), o, m) for rules and options that pass validation.
   absl::Status Run(absl::Span<const Candidate> candidates, const Rules& rules,

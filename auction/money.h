@@ -15,7 +15,8 @@
 namespace gavel {
 namespace auction {
 
-// quality^squashing, computed exactly for the common squashing 0 (returns 1) and 1 (returns quality).
+// quality^squashing, computed exactly for the common squashing 0 (returns 1) and 1 (returns
+// quality).
 inline double QualityFactor(double quality, double squashing) {
   if (squashing == 0.0) return 1.0;
   if (squashing == 1.0) return quality;
@@ -23,11 +24,11 @@ inline double QualityFactor(double quality, double squashing) {
 }
 
 // Converts an amount in score units (micros x quality factor) to micros per click for an ad whose
-// quality factor is `quality_factor` (> 0): score / quality_factor rounded UP to the next micro, then
-// capped at `cap_micros`. Rounding up means the ad never pays less than what it must beat.
+// quality factor is `quality_factor` (> 0): score / quality_factor rounded UP to the next micro,
+// then capped at `cap_micros`. Rounding up means the ad never pays less than what it must beat.
 // Floating-point noise is forgiven: a quotient within one part in 10^12 above an integer counts as
-// that integer, so a competitor's bid of 900'000 at the same quality converts back to exactly 900'000.
-// Returns 0 for a non-positive score.
+// that integer, so a competitor's bid of 900'000 at the same quality converts back to exactly
+// 900'000. Returns 0 for a non-positive score.
 int64_t PerClickMicros(double score, double quality_factor, int64_t cap_micros);
 
 // The smallest bid (>= 1 micro) whose score, bid x quality_factor as the auction computes it (one

@@ -54,10 +54,11 @@ struct Rules {
   // Used by VCG (and the simulator).
   std::vector<double> position_factors;
   int64_t reserve_micros = 0;
-  // Slot s uses slot_reserve_micros[s] when s < size(), else reserve_micros. At most `slots` entries.
+  // Slot s uses slot_reserve_micros[s] when s < size(), else reserve_micros. At most `slots`
+  // entries.
   std::vector<int64_t> slot_reserve_micros;
   ReserveMode reserve_mode = ReserveMode::kBid;
-  double squashing = 1.0;  // a in [0, 1]: score = bid * quality^a
+  double squashing = 1.0;             // a in [0, 1]: score = bid * quality^a
   int64_t increment_micros = 10'000;  // added to a GSP second price
   int64_t min_cpc_micros = 10'000;    // no click costs less; a bid below it is below reserve
   bool one_winner_per_product = true;
@@ -80,8 +81,8 @@ struct MinBidOptions {
 
 struct Winner {
   size_t index = 0;  // into the candidate span given to the auction
-  int slot = 0;      // 0-based; winners are sorted by slot, and a slot nobody qualified for is empty
-  int64_t price_micros = 0;    // charged per click; floor_s <= price <= bid
+  int slot = 0;  // 0-based; winners are sorted by slot, and a slot nobody qualified for is empty
+  int64_t price_micros = 0;  // charged per click; floor_s <= price <= bid
   // The smallest bid with which, everything else unchanged, it gets this slot or a better one
   // whatever the tie-break; at most bid + 1 (when it holds the slot by winning a tie); kNoMinBid
   // above MinBidOptions::max_bid_micros.
@@ -90,9 +91,9 @@ struct Winner {
 };
 
 enum class LossReason {
-  kBelowReserve,       // the bid meets no slot's floor (reserve or min CPC)
-  kOutranked,          // eligible, but every slot it could take went to a better-ranked ad
-  kDuplicateProduct,   // a better-ranked eligible ad advertises the same product
+  kBelowReserve,      // the bid meets no slot's floor (reserve or min CPC)
+  kOutranked,         // eligible, but every slot it could take went to a better-ranked ad
+  kDuplicateProduct,  // a better-ranked eligible ad advertises the same product
 };
 
 // "BELOW_RESERVE", "OUTRANKED" or "DUPLICATE_PRODUCT".
@@ -106,7 +107,8 @@ struct Loser {
   double score = 0;
 };
 
-// Every candidate appears exactly once: in `winners` (sorted by slot) or `losers` (sorted by index).
+// Every candidate appears exactly once: in `winners` (sorted by slot) or `losers` (sorted by
+// index).
 struct Outcome {
   std::vector<Winner> winners;
   std::vector<Loser> losers;

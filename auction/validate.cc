@@ -29,8 +29,9 @@ absl::Status ValidateRules(const Rules& rules) {
   }
   if (rules.reserve_mode != ReserveMode::kBid &&
       rules.reserve_mode != ReserveMode::kQualityWeighted) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "reserve_mode must be BID or QUALITY_WEIGHTED, got ", static_cast<int>(rules.reserve_mode)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("reserve_mode must be BID or QUALITY_WEIGHTED, got ",
+                     static_cast<int>(rules.reserve_mode)));
   }
   if (rules.self_competition != SelfCompetition::kAdvertiser &&
       rules.self_competition != SelfCompetition::kCampaign &&
@@ -84,8 +85,8 @@ absl::Status ValidateCandidates(absl::Span<const Candidate> candidates) {
   for (size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];
     if (c.bid_micros < 1 || c.bid_micros > kMaxMicros) {
-      return absl::InvalidArgumentError(absl::StrCat("candidates[", i, "].bid_micros must be in [1, ",
-                                                     kMaxMicros, "], got ", c.bid_micros));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "candidates[", i, "].bid_micros must be in [1, ", kMaxMicros, "], got ", c.bid_micros));
     }
     if (!(c.quality > 0.0 && c.quality <= 1.0)) {
       return absl::InvalidArgumentError(

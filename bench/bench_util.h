@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::bench {
 

@@ -29,10 +29,16 @@ constexpr int kClicksPerRequest = 100;
 using bench::BenchDir;
 
 WinnerInfo Winner(int i) {
-  return {.auction_id = absl::StrCat("auction-", i), .slot = 1, .ad_id = absl::StrCat("ad-", i),
-          .ad_group_id = "ag-1", .campaign_id = absl::StrCat("camp-", i % 50),
-          .advertiser_id = "adv-1", .product_id = "sku-1234567", .price_micros = 350'000,
-          .placement = 1, .user_id = absl::StrCat("user-", i)};
+  return {.auction_id = absl::StrCat("auction-", i),
+          .slot = 1,
+          .ad_id = absl::StrCat("ad-", i),
+          .ad_group_id = "ag-1",
+          .campaign_id = absl::StrCat("camp-", i % 50),
+          .advertiser_id = "adv-1",
+          .product_id = "sku-1234567",
+          .price_micros = 350'000,
+          .placement = 1,
+          .user_id = absl::StrCat("user-", i)};
 }
 
 void BM_TokenIssue(benchmark::State& state) {
@@ -77,7 +83,8 @@ void BM_TokenVerify(benchmark::State& state) {
   TokenIssuer issuer(Keyring::InsecureDevDefault(), &clock);
   TokenVerifier verifier(Keyring::InsecureDevDefault());
   const std::string token = issuer.Issue(Winner(7))->click_token;
-  for (auto _ : state) benchmark::DoNotOptimize(verifier.Verify(token, TokenType::kClick, clock.Now()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(verifier.Verify(token, TokenType::kClick, clock.Now()));
   state.SetItemsProcessed(state.iterations());
   state.counters["token_bytes"] = token.size();
 }
@@ -116,7 +123,8 @@ GateRig& Gate() {
     for (const std::string& id : r->ids) r->handles.push_back(r->billing->Resolve(id));
     std::mt19937_64 gen(1);
     r->order.resize(1 << 20);
-    for (int32_t& c : r->order) c = std::uniform_int_distribution<int32_t>(0, kGateCampaigns - 1)(gen);
+    for (int32_t& c : r->order)
+      c = std::uniform_int_distribution<int32_t>(0, kGateCampaigns - 1)(gen);
     // Warm up: each campaign's first pacing update, the day caches.
     for (int c = 0; c < kGateCampaigns; ++c) {
       r->billing->EligibleToServe(r->ids[c], gen, 1'000'000);
@@ -266,5 +274,3 @@ BENCHMARK(BM_SequentialWriteFsyncBaseline)->UseRealTime();
 
 }  // namespace
 }  // namespace gavel::billing
-
-

@@ -23,8 +23,8 @@
 #include "common/clock.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
-#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::engine {
 namespace {
@@ -95,15 +95,15 @@ void BM_RetrieveBaseline(benchmark::State& state, int ads) {
   std::vector<targeting::Request> queries;
   for (const AuctionRequest& r : f.requests) {
     queries.push_back(r.targeting);
-    queries.back().shopper.local_hour = absl::ToCivilHour(f.clock.Now(), absl::UTCTimeZone()).hour();
+    queries.back().shopper.local_hour =
+        absl::ToCivilHour(f.clock.Now(), absl::UTCTimeZone()).hour();
   }
   size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        retriever.Retrieve(*f.snapshot, queries[i++ % queries.size()], f.clock.Now(), false, &result));
+    benchmark::DoNotOptimize(retriever.Retrieve(*f.snapshot, queries[i++ % queries.size()],
+                                                f.clock.Now(), false, &result));
   }
 }
-
 
 }  // namespace
 }  // namespace gavel::engine

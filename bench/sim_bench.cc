@@ -49,7 +49,8 @@ void BM_FullEngine(benchmark::State& state) {
     s.set_seed(s.seed() + 1);  // fresh traffic each iteration
   }
   state.SetItemsProcessed(searches);
-  state.counters["winners_per_search"] = static_cast<double>(winners) / static_cast<double>(searches);
+  state.counters["winners_per_search"] =
+      static_cast<double>(winners) / static_cast<double>(searches);
   state.counters["clicks_per_search"] = static_cast<double>(clicks) / static_cast<double>(searches);
 }
 BENCHMARK(BM_FullEngine)

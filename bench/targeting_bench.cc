@@ -8,9 +8,9 @@
 // considered per query; p50/p99/max of single-query thread CPU time, build bytes per ad (glibc's
 // mallinfo2 before and after, the generator's input moved into the snapshot).
 #include <malloc.h>
+#include <time.h>
 
 #include <algorithm>
-#include <time.h>
 #include <map>
 #include <memory>
 #include <random>
@@ -19,8 +19,8 @@
 
 #include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
-#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
 
 namespace gavel::targeting {
@@ -103,7 +103,6 @@ void BM_Build(benchmark::State& state, int ads) {
   }
   state.counters["bytes_per_ad"] = bytes_per_ad;
 }
-
 
 }  // namespace
 }  // namespace gavel::targeting

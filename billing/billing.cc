@@ -16,11 +16,16 @@ constexpr uint8_t kStateVersion = 1;
 
 InvalidReason ReasonFor(TokenError e) {
   switch (e) {
-    case TokenError::kOk: return InvalidReason::kNone;
-    case TokenError::kForged: return InvalidReason::kForged;
-    case TokenError::kExpired: return InvalidReason::kExpired;
-    case TokenError::kUnknownKey: return InvalidReason::kUnknownKey;
-    case TokenError::kWrongEventType: return InvalidReason::kWrongEventType;
+    case TokenError::kOk:
+      return InvalidReason::kNone;
+    case TokenError::kForged:
+      return InvalidReason::kForged;
+    case TokenError::kExpired:
+      return InvalidReason::kExpired;
+    case TokenError::kUnknownKey:
+      return InvalidReason::kUnknownKey;
+    case TokenError::kWrongEventType:
+      return InvalidReason::kWrongEventType;
   }
   return InvalidReason::kForged;
 }
@@ -238,9 +243,9 @@ void Billing::Apply(const EventRecord& r, bool replay) {
     auto& clicks = user_clicks_[r.user_hash];
     clicks.push_back(t);
     const int64_t horizon = t - absl::ToInt64Microseconds(config_.rules.rate_window);
-    while (!clicks.empty() && (clicks.front() <= horizon ||
-                               clicks.size() > static_cast<size_t>(
-                                                   config_.rules.max_clicks_per_window + 1))) {
+    while (!clicks.empty() &&
+           (clicks.front() <= horizon ||
+            clicks.size() > static_cast<size_t>(config_.rules.max_clicks_per_window + 1))) {
       clicks.pop_front();
     }
   }
@@ -270,8 +275,8 @@ void Billing::Apply(const EventRecord& r, bool replay) {
 absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event> events) {
   for (const Event& e : events) {
     if (e.client_event_id.empty() || e.client_event_id.size() > kMaxEventIdBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "client_event_id must be 1-128 bytes, got ", e.client_event_id.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("client_event_id must be 1-128 bytes, got ", e.client_event_id.size()));
     }
   }
   // HMAC verification is the expensive part; it needs no shared state.

@@ -29,12 +29,12 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "billing/budget.h"
-#include "common/clock.h"
 #include "billing/ledger.h"
 #include "billing/pacing.h"
 #include "billing/records.h"
 #include "billing/stats.h"
 #include "billing/token.h"
+#include "common/clock.h"
 #include "common/sync.h"
 
 namespace gavel::billing {
@@ -42,8 +42,8 @@ namespace gavel::billing {
 struct Event {
   std::string client_event_id;  // 1-128 bytes; the idempotency key
   TokenType type = TokenType::kClick;
-  std::string token;            // the click or impression token
-  std::string user_id;          // optional; when set it must hash to the token's user
+  std::string token;    // the click or impression token
+  std::string user_id;  // optional; when set it must hash to the token's user
 };
 
 struct EventResult {
@@ -158,7 +158,7 @@ class Billing {
   Mutex snapshot_mu_;  // one snapshot at a time; taken before mu_
   mutable Mutex mu_;
   absl::flat_hash_map<std::string, int64_t> event_ids_ ABSL_GUARDED_BY(mu_);  // -> unix micros
-  absl::flat_hash_map<std::string, int64_t> tokens_ ABSL_GUARDED_BY(mu_);  // id -> expiry micros
+  absl::flat_hash_map<std::string, int64_t> tokens_ ABSL_GUARDED_BY(mu_);     // id -> expiry micros
   // user hash (8 bytes) + ad id -> time of the last charged click, unix micros
   absl::flat_hash_map<std::string, int64_t> last_click_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::deque<int64_t>> user_clicks_ ABSL_GUARDED_BY(mu_);

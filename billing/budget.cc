@@ -198,7 +198,8 @@ struct alignas(64) InMemoryBudgetStore::Campaign final : public BudgetHandle {
   void Add(int64_t day, int64_t amount) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     spend_by_day[day] += amount;
     const int64_t latest = spend_by_day.rbegin()->first;
-    while (spend_by_day.begin()->first < latest - kKeepDays) spend_by_day.erase(spend_by_day.begin());
+    while (spend_by_day.begin()->first < latest - kKeepDays)
+      spend_by_day.erase(spend_by_day.begin());
     seq.fetch_add(1);  // odd: publishing
     pub_day.store(latest);
     pub_day_spend.store(spend_by_day.rbegin()->second);
@@ -267,15 +268,16 @@ struct alignas(64) InMemoryBudgetStore::Campaign final : public BudgetHandle {
       if (!RefreshDay(now, &d)) return {};
     }
     const auto [spent_today, spent_month] = SpendFor(d.day, d.month);
-    return {.known = true,
-            .day = d.day,
-            .day_start = absl::FromUnixNanos(d.start_ns),
-            .day_end = absl::FromUnixNanos(d.end_ns),
-            .spent_today_micros = spent_today,
-            .remaining_micros = Remaining(static_cast<BudgetPolicy>(d.policy), d.daily_budget_micros,
-                                          d.day_of_month, spent_today, spent_month),
-            .daily_budget_micros = d.daily_budget_micros,
-            .pacing = d.pacing != 0};
+    return {
+        .known = true,
+        .day = d.day,
+        .day_start = absl::FromUnixNanos(d.start_ns),
+        .day_end = absl::FromUnixNanos(d.end_ns),
+        .spent_today_micros = spent_today,
+        .remaining_micros = Remaining(static_cast<BudgetPolicy>(d.policy), d.daily_budget_micros,
+                                      d.day_of_month, spent_today, spent_month),
+        .daily_budget_micros = d.daily_budget_micros,
+        .pacing = d.pacing != 0};
   }
 };
 

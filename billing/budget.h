@@ -31,10 +31,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "catalog/enums.h"
 #include "common/sync.h"
 
@@ -57,7 +57,7 @@ absl::CivilDay CivilDayFromIndex(int64_t day);
 
 struct BudgetView {
   std::shared_ptr<const CampaignBudget> settings;
-  int64_t day = 0;                 // DayIndex(now, settings->time_zone)
+  int64_t day = 0;  // DayIndex(now, settings->time_zone)
   int64_t spent_today_micros = 0;
   int64_t spent_month_micros = 0;  // calendar month to date, today included
   int64_t remaining_micros = 0;    // the most one charge may still be, >= 0

@@ -24,7 +24,7 @@ namespace {
 
 constexpr absl::string_view kSegmentMagic = "GAVELWAL";
 constexpr absl::string_view kSnapshotMagic = "GAVELSNP";
-constexpr size_t kRecordHeader = 8;        // u32 length + u32 crc
+constexpr size_t kRecordHeader = 8;         // u32 length + u32 crc
 constexpr uint32_t kMaxPayload = 1u << 26;  // 64 MiB: anything larger is a corrupt length
 
 absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
@@ -134,8 +134,8 @@ bool RecordAt(absl::string_view data, size_t off, LedgerRecord* rec, size_t* nex
 
 struct SegmentScan {
   std::vector<LedgerRecord> records;
-  size_t valid_end = 0;       // bytes of intact prefix (magic + whole records)
-  bool torn = false;          // something after valid_end
+  size_t valid_end = 0;         // bytes of intact prefix (magic + whole records)
+  bool torn = false;            // something after valid_end
   bool corrupt_middle = false;  // ... and a valid record after the bad one
   bool bad_magic = false;
 };
@@ -255,15 +255,18 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
         ++info->records_replayed;
       }
     }
-    if (!scan.records.empty()) last = scan.records.back().lsn;
-    else if (first > 0) last = std::max(last, first - 1);
+    if (!scan.records.empty())
+      last = scan.records.back().lsn;
+    else if (first > 0)
+      last = std::max(last, first - 1);
     if (is_last) {
       if (scan.torn || data->size() < kSegmentMagic.size()) {
         info->truncated_bytes = data->size() - scan.valid_end;
         const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) return ErrnoStatus("open", path);
         absl::Status s;
-        if (ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0) s = ErrnoStatus("truncate", path);
+        if (ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0)
+          s = ErrnoStatus("truncate", path);
         if (s.ok() && scan.valid_end < kSegmentMagic.size()) s = WriteAll(fd, kSegmentMagic, path);
         if (s.ok() && fdatasync(fd) != 0) s = ErrnoStatus("fdatasync", path);
         close(fd);
@@ -333,8 +336,8 @@ uint64_t Ledger::last_lsn() const {
 
 void Ledger::Fail(const absl::Status& status) {
   if (failed_.ok()) {
-    failed_ = absl::UnavailableError(
-        absl::StrCat("billing ledger stopped, nothing further is acknowledged: ", status.message()));
+    failed_ = absl::UnavailableError(absl::StrCat(
+        "billing ledger stopped, nothing further is acknowledged: ", status.message()));
   }
   durable_cv_.SignalAll();
 }

@@ -78,7 +78,8 @@ void Pacer::Update(State& s, absl::Time now, absl::Time day_start, absl::Time da
   const double spent = static_cast<double>(spent_today - s.last_spend);
   if (f_now > f_prev && s.p_used > 0) {
     const double observed = spent / (s.p_used * (f_now - f_prev));
-    s.rate = s.rate < 0 ? observed : (1 - config_.smoothing) * s.rate + config_.smoothing * observed;
+    s.rate =
+        s.rate < 0 ? observed : (1 - config_.smoothing) * s.rate + config_.smoothing * observed;
   }
   const double f_next =
       TargetFraction(std::min(now + config_.update_interval, day_end), day_start, day_end);
@@ -113,9 +114,8 @@ bool Pacer::Participate(absl::string_view campaign_id, absl::Time now,
   return Participate(Resolve(campaign_id), now, day_bounds, spent_today, daily_target, gen);
 }
 
-bool Pacer::Participate(Handle campaign, absl::Time now,
-                        absl::FunctionRef<DayBounds()> day_bounds, int64_t spent_today,
-                        int64_t daily_target, absl::BitGenRef gen) {
+bool Pacer::Participate(Handle campaign, absl::Time now, absl::FunctionRef<DayBounds()> day_bounds,
+                        int64_t spent_today, int64_t daily_target, absl::BitGenRef gen) {
   State& s = *campaign.state_;
   if (absl::ToUnixNanos(now) >= s.next_update_nanos.load()) {
     const DayBounds bounds = day_bounds();

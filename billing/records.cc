@@ -12,25 +12,38 @@ constexpr uint8_t kRecordVersion = 1;
 
 absl::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kCharged: return "CHARGED";
-    case Outcome::kRecorded: return "RECORDED";
-    case Outcome::kDuplicate: return "DUPLICATE";
-    case Outcome::kInvalid: return "INVALID";
-    case Outcome::kBudgetExhausted: return "BUDGET_EXHAUSTED";
+    case Outcome::kCharged:
+      return "CHARGED";
+    case Outcome::kRecorded:
+      return "RECORDED";
+    case Outcome::kDuplicate:
+      return "DUPLICATE";
+    case Outcome::kInvalid:
+      return "INVALID";
+    case Outcome::kBudgetExhausted:
+      return "BUDGET_EXHAUSTED";
   }
   return "?";
 }
 
 absl::string_view InvalidReasonName(InvalidReason r) {
   switch (r) {
-    case InvalidReason::kNone: return "NONE";
-    case InvalidReason::kForged: return "FORGED";
-    case InvalidReason::kExpired: return "EXPIRED";
-    case InvalidReason::kUnknownKey: return "UNKNOWN_KEY";
-    case InvalidReason::kWrongEventType: return "WRONG_EVENT_TYPE";
-    case InvalidReason::kRepeatClick: return "REPEAT_CLICK";
-    case InvalidReason::kRateLimited: return "RATE_LIMITED";
-    case InvalidReason::kUserMismatch: return "USER_MISMATCH";
+    case InvalidReason::kNone:
+      return "NONE";
+    case InvalidReason::kForged:
+      return "FORGED";
+    case InvalidReason::kExpired:
+      return "EXPIRED";
+    case InvalidReason::kUnknownKey:
+      return "UNKNOWN_KEY";
+    case InvalidReason::kWrongEventType:
+      return "WRONG_EVENT_TYPE";
+    case InvalidReason::kRepeatClick:
+      return "REPEAT_CLICK";
+    case InvalidReason::kRateLimited:
+      return "RATE_LIMITED";
+    case InvalidReason::kUserMismatch:
+      return "USER_MISMATCH";
   }
   return "?";
 }

@@ -46,10 +46,10 @@ struct EventRecord {
   TokenType type = TokenType::kClick;
   Outcome outcome = Outcome::kInvalid;
   InvalidReason reason = InvalidReason::kNone;
-  absl::Time time;              // server time of the decision
-  int64_t charged_micros = 0;   // > 0 only for kCharged
-  int64_t price_micros = 0;     // the token's price, when its signature verified
-  std::string campaign_id;      // empty when the token did not verify (unattributable)
+  absl::Time time;             // server time of the decision
+  int64_t charged_micros = 0;  // > 0 only for kCharged
+  int64_t price_micros = 0;    // the token's price, when its signature verified
+  std::string campaign_id;     // empty when the token did not verify (unattributable)
   std::string ad_id;
   uint64_t user_hash = 0;
   std::string token_id;         // set when this event consumed the token

@@ -13,7 +13,8 @@ DailyStats Finish(absl::CivilDay date, const StatsCounters& c) {
   DailyStats d;
   d.date = date;
   d.counters = c;
-  d.ctr = c.impressions > 0 ? static_cast<double>(c.clicks) / static_cast<double>(c.impressions) : 0;
+  d.ctr =
+      c.impressions > 0 ? static_cast<double>(c.clicks) / static_cast<double>(c.impressions) : 0;
   d.average_cpc_micros = c.clicks > 0 ? c.spend_micros / c.clicks : 0;
   return d;
 }
@@ -37,9 +38,9 @@ void StatsStore::Add(absl::string_view campaign_id, int64_t day, const StatsCoun
 absl::StatusOr<CampaignStats> StatsStore::Get(absl::string_view campaign_id, absl::CivilDay from,
                                               absl::CivilDay to) const {
   if (from > to) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "start date %s is after end date %s", absl::FormatCivilTime(from),
-        absl::FormatCivilTime(to)));
+    return absl::InvalidArgumentError(absl::StrFormat("start date %s is after end date %s",
+                                                      absl::FormatCivilTime(from),
+                                                      absl::FormatCivilTime(to)));
   }
   if (to - from + 1 > 366) {
     return absl::InvalidArgumentError(

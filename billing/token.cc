@@ -114,8 +114,8 @@ absl::StatusOr<std::shared_ptr<const Keyring>> Keyring::Create(std::vector<Key> 
           absl::StrCat("key id must be 1-32 chars of [A-Za-z0-9_.-], got \"", k.id, "\""));
     }
     if (k.secret.size() < 16) {
-      return absl::InvalidArgumentError(absl::StrCat("key \"", k.id, "\": secret must be >= 16 bytes, got ",
-                                                     k.secret.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("key \"", k.id, "\": secret must be >= 16 bytes, got ", k.secret.size()));
     }
     if (!seen.insert(k.id).second) {
       return absl::InvalidArgumentError(absl::StrCat("duplicate key id \"", k.id, "\""));
@@ -179,7 +179,8 @@ absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w) const {
 
 absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w, uint64_t user_hash) const {
   if (w.price_micros < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("price_micros must be >= 0, got ", w.price_micros));
+    return absl::InvalidArgumentError(
+        absl::StrCat("price_micros must be >= 0, got ", w.price_micros));
   }
   if (w.slot < 0 || w.placement < 0) {
     return absl::InvalidArgumentError(
@@ -204,16 +205,22 @@ absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w, uint64_t user_
 
 absl::string_view TokenErrorName(TokenError e) {
   switch (e) {
-    case TokenError::kOk: return "OK";
-    case TokenError::kForged: return "FORGED";
-    case TokenError::kExpired: return "EXPIRED";
-    case TokenError::kUnknownKey: return "UNKNOWN_KEY";
-    case TokenError::kWrongEventType: return "WRONG_EVENT_TYPE";
+    case TokenError::kOk:
+      return "OK";
+    case TokenError::kForged:
+      return "FORGED";
+    case TokenError::kExpired:
+      return "EXPIRED";
+    case TokenError::kUnknownKey:
+      return "UNKNOWN_KEY";
+    case TokenError::kWrongEventType:
+      return "WRONG_EVENT_TYPE";
   }
   return "?";
 }
 
-TokenVerifier::TokenVerifier(std::shared_ptr<const Keyring> keyring) : keyring_(std::move(keyring)) {}
+TokenVerifier::TokenVerifier(std::shared_ptr<const Keyring> keyring)
+    : keyring_(std::move(keyring)) {}
 
 uint64_t TokenVerifier::UserHash(absl::string_view key_id, absl::string_view user_id) const {
   const Key* key = keyring_->Find(key_id);

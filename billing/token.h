@@ -1,5 +1,6 @@
 // Signed click and impression tokens. Every auction winner gets one of each; the event service
-// charges a click only at the price inside a token that verifies. Format and rules: docs/billing.md.
+// charges a click only at the price inside a token that verifies. Format and rules:
+// docs/billing.md.
 //
 //   auto keyring = Keyring::FromFile("/etc/gavel/token_keys");          // or Keyring::Create(...)
 //   TokenIssuer issuer(*keyring, &clock);
@@ -20,8 +21,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/clock.h"
 #include "billing/hmac.h"
+#include "common/clock.h"
 
 namespace gavel::billing {
 
@@ -39,8 +40,8 @@ struct Key {
 // verification (the previous key during a rotation).
 class Keyring {
  public:
-  // Fails with kInvalidArgument (naming the key) on an empty list, a duplicate or malformed id, or a
-  // secret shorter than 16 bytes.
+  // Fails with kInvalidArgument (naming the key) on an empty list, a duplicate or malformed id, or
+  // a secret shorter than 16 bytes.
   static absl::StatusOr<std::shared_ptr<const Keyring>> Create(std::vector<Key> keys);
   // Reads `key_id hex_secret` lines ('#' comments and blank lines ignored; first key = current).
   // kNotFound if the file cannot be opened; kInvalidArgument with the line number on bad content.
@@ -107,7 +108,8 @@ struct TokenOptions {
 class TokenIssuer {
  public:
   // Does not own `clock`, which must outlive the issuer.
-  TokenIssuer(std::shared_ptr<const Keyring> keyring, const Clock* clock, TokenOptions options = {});
+  TokenIssuer(std::shared_ptr<const Keyring> keyring, const Clock* clock,
+              TokenOptions options = {});
   // Signs a click and an impression token with the current key. kInvalidArgument if the price is
   // negative, slot/placement negative, or the token would exceed kMaxTokenBytes (ids too long).
   absl::StatusOr<TokenPair> Issue(const WinnerInfo& winner) const;

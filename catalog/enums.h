@@ -10,8 +10,15 @@
 
 namespace gavel::catalog {
 
-enum class Placement { kUnspecified, kTopOfSearch, kRestOfSearch, kProductPage, kCategoryPage,
-                       kHomePage, kCheckout };
+enum class Placement {
+  kUnspecified,
+  kTopOfSearch,
+  kRestOfSearch,
+  kProductPage,
+  kCategoryPage,
+  kHomePage,
+  kCheckout
+};
 inline constexpr int kNumPlacements = 7;
 enum class Device { kUnspecified, kDesktop, kMobileWeb, kMobileApp, kTablet };
 enum class MatchType { kUnspecified, kExact, kPhrase, kBroad };

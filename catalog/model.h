@@ -5,7 +5,8 @@
 //
 //   catalog::Catalog c;
 //   c.advertisers.push_back({.id = "a-1", .name = "Acme"});
-//   c.campaigns.push_back({.id = "c-1", .advertiser_id = "a-1", .daily_budget_micros = 50'000'000});
+//   c.campaigns.push_back({.id = "c-1", .advertiser_id = "a-1", .daily_budget_micros =
+//   50'000'000});
 //
 // Plain values: thread-compatible. Field rules: docs/targeting.md; limits: catalog/limits.h.
 #ifndef GAVEL_CATALOG_MODEL_H_
@@ -53,7 +54,7 @@ struct Campaign {
   BiddingStrategy bidding_strategy = BiddingStrategy::kFixed;
   // Percent increase per Placement (index = static_cast<int>(placement)), 0-900.
   std::array<int32_t, kNumPlacements> placement_multiplier_percent{};
-  int64_t default_bid_micros = 0;  // 0 = none
+  int64_t default_bid_micros = 0;          // 0 = none
   std::vector<Keyword> negative_keywords;  // EXACT or PHRASE only
   Predicates predicates;
   bool pacing = true;

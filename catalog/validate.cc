@@ -34,8 +34,8 @@ absl::Status ValidatePredicates(const Predicates& p, absl::string_view where) {
   for (size_t k = 0; k < p.include_hours.size(); ++k) {
     const int h = p.include_hours[k];
     if (h < 0 || h > 23) {
-      return Invalid(where, absl::StrCat(".predicates.include_hours[", k,
-                                         "] must be in [0, 23], got ", h));
+      return Invalid(
+          where, absl::StrCat(".predicates.include_hours[", k, "] must be in [0, 23], got ", h));
     }
   }
   return absl::OkStatus();
@@ -46,9 +46,9 @@ absl::Status NegativeMatchTypes(const std::vector<Keyword>& list, absl::string_v
   for (size_t k = 0; k < list.size(); ++k) {
     const MatchType mt = list[k].match_type;
     if (mt != MatchType::kExact && mt != MatchType::kPhrase) {
-      return Invalid(absl::StrCat(where, ".negative_keywords[", k, "]"),
-                     absl::StrCat(".match_type must be EXACT or PHRASE, got ",
-                                  static_cast<int>(mt)));
+      return Invalid(
+          absl::StrCat(where, ".negative_keywords[", k, "]"),
+          absl::StrCat(".match_type must be EXACT or PHRASE, got ", static_cast<int>(mt)));
     }
   }
   return absl::OkStatus();
@@ -84,15 +84,15 @@ bool ValidId(absl::string_view id) {
 
 absl::Status ValidateId(absl::string_view list_name, size_t index, absl::string_view id) {
   if (ValidId(id)) return absl::OkStatus();
-  return Invalid(absl::StrCat(list_name, "[", index, "].id"),
-                 absl::StrCat(" must be 1-", kMaxIdBytes, " bytes of [A-Za-z0-9._:-], got \"", id,
-                              "\""));
+  return Invalid(
+      absl::StrCat(list_name, "[", index, "].id"),
+      absl::StrCat(" must be 1-", kMaxIdBytes, " bytes of [A-Za-z0-9._:-], got \"", id, "\""));
 }
 
 absl::Status ValidateBid(int64_t bid_micros, absl::string_view where, absl::string_view field) {
   if (bid_micros < 0 || bid_micros > kMaxBidMicros) {
-    return Invalid(where, absl::StrCat(".", field, " must be in [0, ", kMaxBidMicros, "], got ",
-                                       bid_micros));
+    return Invalid(
+        where, absl::StrCat(".", field, " must be in [0, ", kMaxBidMicros, "], got ", bid_micros));
   }
   return absl::OkStatus();
 }
@@ -105,8 +105,8 @@ absl::Status ValidateCampaign(const Campaign& c) {
   const std::string where = absl::StrCat("campaigns[", c.id, "]");
   if (auto st = State(c.state, where); !st.ok()) return st;
   if (c.daily_budget_micros <= 0) {
-    return Invalid(where, absl::StrCat(".daily_budget_micros must be > 0, got ",
-                                       c.daily_budget_micros));
+    return Invalid(where,
+                   absl::StrCat(".daily_budget_micros must be > 0, got ", c.daily_budget_micros));
   }
   const int policy = static_cast<int>(c.budget_policy);
   if (policy < 0 || policy > 3) {
@@ -154,8 +154,9 @@ absl::Status ValidateTarget(const Target& t) {
     case TargetKind::kKeyword: {
       const MatchType mt = t.keyword.match_type;
       if (mt != MatchType::kExact && mt != MatchType::kPhrase && mt != MatchType::kBroad) {
-        return Invalid(where, absl::StrCat(".keyword.match_type must be EXACT, PHRASE or BROAD, got ",
-                                           static_cast<int>(mt)));
+        return Invalid(where,
+                       absl::StrCat(".keyword.match_type must be EXACT, PHRASE or BROAD, got ",
+                                    static_cast<int>(mt)));
       }
       return absl::OkStatus();
     }

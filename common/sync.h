@@ -1,5 +1,6 @@
-// Gavel's mutex: a reader-writer lock with Abseil's thread-safety annotations, so clang checks every
-// ABSL_GUARDED_BY field at compile time, built on std::shared_mutex so ThreadSanitizer sees it.
+// Gavel's mutex: a reader-writer lock with Abseil's thread-safety annotations, so clang checks
+// every ABSL_GUARDED_BY field at compile time, built on std::shared_mutex so ThreadSanitizer sees
+// it.
 //
 // Why not absl::Mutex: Debian's libabsl is compiled without ThreadSanitizer hooks, so TSAN cannot
 // see absl::Mutex acquire/release and reports every access it guards as a race. std::shared_mutex
@@ -55,9 +56,7 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 // Holds `mu` shared (for reading) for its scope.
 class ABSL_SCOPED_LOCKABLE ReaderMutexLock {
  public:
-  explicit ReaderMutexLock(Mutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu) : mu_(mu) {
-    mu_->ReaderLock();
-  }
+  explicit ReaderMutexLock(Mutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu) : mu_(mu) { mu_->ReaderLock(); }
   ~ReaderMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(); }
   ReaderMutexLock(const ReaderMutexLock&) = delete;
   ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;

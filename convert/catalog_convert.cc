@@ -21,7 +21,8 @@ absl::Status Invalid(const std::string& where, absl::string_view what) {
 // Proto3 enums are open: a value outside the declared range is an error, not UB.
 template <typename E>
 absl::Status Enum(int value, int max, const std::string& where, E* out) {
-  if (value < 0 || value > max) return Invalid(where, absl::StrCat(" is out of range, got ", value));
+  if (value < 0 || value > max)
+    return Invalid(where, absl::StrCat(" is out of range, got ", value));
   *out = static_cast<E>(value);
   return absl::OkStatus();
 }
@@ -48,9 +49,9 @@ absl::Status Keywords(const google::protobuf::RepeatedPtrField<v1::NegativeKeywo
   for (int i = 0; i < in.size(); ++i) {
     cat::Keyword k;
     k.text = in[i].text();
-    if (auto st = Enum(in[i].match_type(), 3,
-                       absl::StrCat(where, ".negative_keywords[", i, "].match_type"),
-                       &k.match_type);
+    if (auto st =
+            Enum(in[i].match_type(), 3,
+                 absl::StrCat(where, ".negative_keywords[", i, "].match_type"), &k.match_type);
         !st.ok()) {
       return st;
     }
@@ -109,8 +110,8 @@ absl::Status AdvertiserFromProto(const v1::Advertiser& a, cat::Advertiser* out) 
 
 // Percent per placement; each placement specified and listed once, percent in [0, 900].
 absl::Status PlacementMultipliers(
-    const google::protobuf::RepeatedPtrField<v1::PlacementMultiplier>& in,
-    const std::string& where, std::array<int32_t, cat::kNumPlacements>* out) {
+    const google::protobuf::RepeatedPtrField<v1::PlacementMultiplier>& in, const std::string& where,
+    std::array<int32_t, cat::kNumPlacements>* out) {
   std::array<bool, cat::kNumPlacements> seen{};
   for (int i = 0; i < in.size(); ++i) {
     const v1::PlacementMultiplier& m = in[i];
@@ -119,7 +120,8 @@ absl::Status PlacementMultipliers(
     if (placement < 1 || placement >= cat::kNumPlacements) {
       return Invalid(w, absl::StrCat(".placement must be a specified placement, got ", placement));
     }
-    if (seen[placement]) return Invalid(w, absl::StrCat(".placement ", placement, " is listed twice"));
+    if (seen[placement])
+      return Invalid(w, absl::StrCat(".placement ", placement, " is listed twice"));
     seen[placement] = true;
     if (m.percent() < 0 || m.percent() > 900) {
       return Invalid(w, absl::StrCat(".percent must be in [0, 900], got ", m.percent()));
@@ -144,7 +146,8 @@ absl::Status CampaignFromProto(const v1::Campaign& p, cat::Campaign* out) {
       !st.ok()) {
     return st;
   }
-  if (out->budget_policy == cat::BudgetPolicy::kUnspecified) out->budget_policy = cat::BudgetPolicy::kHard;
+  if (out->budget_policy == cat::BudgetPolicy::kUnspecified)
+    out->budget_policy = cat::BudgetPolicy::kHard;
   if (auto st = Enum(p.bidding_strategy(), 3, where + ".bidding_strategy", &out->bidding_strategy);
       !st.ok()) {
     return st;
@@ -162,7 +165,8 @@ absl::Status CampaignFromProto(const v1::Campaign& p, cat::Campaign* out) {
       !st.ok()) {
     return st;
   }
-  if (auto st = Keywords(p.negative_keywords(), where, &out->negative_keywords); !st.ok()) return st;
+  if (auto st = Keywords(p.negative_keywords(), where, &out->negative_keywords); !st.ok())
+    return st;
   return FromPredicates(p.predicates(), where, &out->predicates);
 }
 
@@ -173,13 +177,14 @@ absl::Status AdGroupFromProto(const v1::AdGroup& p, cat::AdGroup* out) {
   out->name = p.name();
   out->default_bid_micros = p.default_bid_micros();
   if (auto st = State(p.state(), where, &out->state); !st.ok()) return st;
-  if (auto st = Keywords(p.negative_keywords(), where, &out->negative_keywords); !st.ok()) return st;
+  if (auto st = Keywords(p.negative_keywords(), where, &out->negative_keywords); !st.ok())
+    return st;
   if (auto st = FromPredicates(p.predicates(), where, &out->predicates); !st.ok()) return st;
   for (int i = 0; i < p.auto_targeting_size(); ++i) {
     const v1::AutoTargetSetting& a = p.auto_targeting(i);
     cat::AutoTargetSetting s{.enabled = a.enabled(), .bid_micros = a.bid_micros()};
-    if (auto st = Enum(a.group(), 4, absl::StrCat(where, ".auto_targeting[", i, "].group"),
-                       &s.group);
+    if (auto st =
+            Enum(a.group(), 4, absl::StrCat(where, ".auto_targeting[", i, "].group"), &s.group);
         !st.ok()) {
       return st;
     }
@@ -220,12 +225,17 @@ absl::Status TargetFromProto(const v1::Target& p, cat::Target* out) {
 }
 
 cat::Product ProductFromProto(const v1::Product& p) {
-  return {.id = p.id(), .title = p.title(), .category_id = p.category_id(), .brand = p.brand(),
+  return {.id = p.id(),
+          .title = p.title(),
+          .category_id = p.category_id(),
+          .brand = p.brand(),
           .price_micros = p.price_micros()};
 }
 
 cat::Category CategoryFromProto(const v1::Category& p) {
-  return {.id = p.id(), .name = p.name(), .parent_id = p.parent_id(),
+  return {.id = p.id(),
+          .name = p.name(),
+          .parent_id = p.parent_id(),
           .complement_category_ids = {p.complement_category_ids().begin(),
                                       p.complement_category_ids().end()}};
 }
@@ -270,8 +280,8 @@ absl::StatusOr<std::shared_ptr<const t::CatalogSnapshot>> CatalogFromProto(
 v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
   v1::Catalog out;
   auto state = [](cat::EntityState s) {
-    return static_cast<v1::EntityState>(s == cat::EntityState::kUnspecified ? cat::EntityState::kEnabled
-                                                                          : s);
+    return static_cast<v1::EntityState>(
+        s == cat::EntityState::kUnspecified ? cat::EntityState::kEnabled : s);
   };
   for (const cat::Advertiser& a : c.advertisers) {
     v1::Advertiser* p = out.add_advertisers();

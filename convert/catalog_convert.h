@@ -2,8 +2,8 @@
 // only place that knows both; targeting/ never sees a proto.
 //
 //   gavel::v1::Catalog proto = ...;  // e.g. parsed from data/demo_catalog.json
-//   absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> s = CatalogFromProto(proto, 1);
-//   gavel::v1::Catalog back = CatalogToProto(**s);  // round trip
+//   absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> s = CatalogFromProto(proto,
+//   1); gavel::v1::Catalog back = CatalogToProto(**s);  // round trip
 //
 // Of AuctionRules only min_relevance belongs to targeting (ServingRules); the auction's rules are
 // converted by convert/rules_convert.h, and CatalogToProto fills auction_rules.min_relevance only.

@@ -1,6 +1,6 @@
 // Every request limit the server enforces, in one place. docs/api.md lists the same numbers; a
-// request past any of them is answered INVALID_ARGUMENT naming the field (RESOURCE_EXHAUSTED for the
-// message size, which gRPC checks before the handler runs).
+// request past any of them is answered INVALID_ARGUMENT naming the field (RESOURCE_EXHAUSTED for
+// the message size, which gRPC checks before the handler runs).
 #ifndef GAVEL_CONVERT_LIMITS_H_
 #define GAVEL_CONVERT_LIMITS_H_
 
@@ -13,12 +13,12 @@
 namespace gavel::convert {
 
 // Limits whose home is a core module, named here so this file lists every request limit.
-using ::gavel::auction::kMaxSlots;           // 40
-using ::gavel::billing::kMaxTokenBytes;      // 1,024
-using ::gavel::catalog::kMaxBidMicros;       // 1,000 currency units per click
-using ::gavel::catalog::kMaxIdBytes;         // every id, request_id and client_event_id: 128 bytes
+using ::gavel::auction::kMaxSlots;       // 40
+using ::gavel::billing::kMaxTokenBytes;  // 1,024
+using ::gavel::catalog::kMaxBidMicros;   // 1,000 currency units per click
+using ::gavel::catalog::kMaxIdBytes;     // every id, request_id and client_event_id: 128 bytes
 
-inline constexpr int kMaxMessageBytes = 4 << 20;     // Any request or response.
+inline constexpr int kMaxMessageBytes = 4 << 20;  // Any request or response.
 inline constexpr int kMinSlots = 1;
 inline constexpr int kMaxQueryBytes = 512;
 inline constexpr int kMaxSegments = 64;

@@ -22,7 +22,7 @@ namespace gavel::convert {
 // A validated request (see ValidateRunAuctionRequest) to the engine's request. INVALID_ARGUMENT
 // for an unknown shopper.time_zone.
 absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& request,
-                             engine::AuctionRequest* out);
+                                     engine::AuctionRequest* out);
 
 void AuctionResultToProto(const engine::AuctionResult& result, gavel::v1::RunAuctionResponse* out);
 

@@ -85,9 +85,9 @@ absl::StatusOr<auction::Rules> RulesFromProto(const gavel::v1::AuctionRules& p) 
   if (!gavel::v1::SelfCompetition_IsValid(p.self_competition())) {
     return Invalid("self_competition", absl::StrCat(" has unknown value ", p.self_competition()));
   }
-  for (const auto& [name, size] : {std::pair<absl::string_view, int>{"slot_reserve_micros",
-                                                                     p.slot_reserve_micros_size()},
-                                   {"position_factors", p.position_factors_size()}}) {
+  for (const auto& [name, size] :
+       {std::pair<absl::string_view, int>{"slot_reserve_micros", p.slot_reserve_micros_size()},
+        {"position_factors", p.position_factors_size()}}) {
     if (size > auction::kMaxSlots) {
       return Invalid(name, absl::StrCat(" has ", size, " entries, at most ", auction::kMaxSlots));
     }

@@ -18,7 +18,8 @@ bool IsIdChar(char c) {
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
 absl::Status CheckCount(absl::string_view field, int count, int max) {
-  if (count > max) return Invalid(absl::StrFormat("%s has %d entries, at most %d", field, count, max));
+  if (count > max)
+    return Invalid(absl::StrFormat("%s has %d entries, at most %d", field, count, max));
   return absl::OkStatus();
 }
 
@@ -83,8 +84,8 @@ absl::Status ValidateCandidates(const gavel::v1::RunAuctionRequest& r) {
                                   c.bid_micros()));
     }
     if (!(c.quality() >= 0.0 && c.quality() <= 1.0)) {  // Also rejects NaN.
-      return Invalid(absl::StrCat(at, ".quality must be in (0, 1] or 0 to let the server score, got ",
-                                  c.quality()));
+      return Invalid(absl::StrCat(
+          at, ".quality must be in (0, 1] or 0 to let the server score, got ", c.quality()));
     }
   }
   return absl::OkStatus();
@@ -99,8 +100,8 @@ absl::Status ValidateId(absl::string_view field, absl::string_view id) {
   }
   for (size_t i = 0; i < id.size(); ++i) {
     if (!IsIdChar(id[i])) {
-      return Invalid(absl::StrFormat("%s has a character outside [A-Za-z0-9._:-] at byte %d", field,
-                                     i));
+      return Invalid(
+          absl::StrFormat("%s has a character outside [A-Za-z0-9._:-] at byte %d", field, i));
     }
   }
   return absl::OkStatus();
@@ -160,8 +161,8 @@ absl::Status ValidateReportEventsRequest(const gavel::v1::ReportEventsRequest& r
     st = ValidateId(absl::StrCat(at, ".client_event_id"), e.client_event_id());
     if (!st.ok()) return st;
     if (e.type() == gavel::v1::EVENT_TYPE_UNSPECIFIED || !gavel::v1::EventType_IsValid(e.type())) {
-      return Invalid(absl::StrCat(at, ".type must be EVENT_TYPE_IMPRESSION or EVENT_TYPE_CLICK, got ",
-                                  e.type()));
+      return Invalid(absl::StrCat(
+          at, ".type must be EVENT_TYPE_IMPRESSION or EVENT_TYPE_CLICK, got ", e.type()));
     }
     if (e.token().empty()) return Invalid(absl::StrCat(at, ".token is required"));
     st = CheckLength(absl::StrCat(at, ".token"), e.token(), kMaxTokenBytes);

@@ -49,7 +49,7 @@ struct Scratch {
   auction::Auctioneer auctioneer;
   auction::Outcome outcome;
   std::vector<auction::Candidate> candidates;
-  std::vector<AdOutcome> rows;  // one per auction candidate, same order
+  std::vector<AdOutcome> rows;       // one per auction candidate, same order
   std::vector<AdOutcome> held_back;  // gated out before the auction (explain only)
   absl::flat_hash_map<int64_t, ServeVerdict> verdicts;
   absl::flat_hash_map<int64_t, int64_t> max_bid;  // per campaign, in this auction
@@ -144,7 +144,7 @@ class AuctionPass {
   // retriever for a bad query.
   absl::Status CollectCatalogCandidates() {
     const targeting::Request* query = &request_.targeting;
-    if (query->shopper.local_hour < 0) {  // Dayparting needs an hour: take it from the time zone.
+    if (query->shopper.local_hour < 0) {   // Dayparting needs an hour: take it from the time zone.
       sc_.with_hour = request_.targeting;  // assigned into per-thread scratch: no allocation
       sc_.with_hour.shopper.local_hour = absl::ToCivilHour(now_, request_.shopper_time_zone).hour();
       query = &sc_.with_hour;
@@ -166,12 +166,13 @@ class AuctionPass {
         HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
         continue;
       }
-      Admit(std::move(row), [&] { return absl::string_view(catalog_.campaign_id(c.ad)); },
-            auction::Candidate{.advertiser_id = catalog_.ad_advertiser(c.ad),
-                               .campaign_id = catalog_.ad_campaign(c.ad),
-                               .product_id = catalog_.ad_product(c.ad),
-                               .bid_micros = c.bid_micros,
-                               .quality = c.quality});
+      Admit(
+          std::move(row), [&] { return absl::string_view(catalog_.campaign_id(c.ad)); },
+          auction::Candidate{.advertiser_id = catalog_.ad_advertiser(c.ad),
+                             .campaign_id = catalog_.ad_campaign(c.ad),
+                             .product_id = catalog_.ad_product(c.ad),
+                             .bid_micros = c.bid_micros,
+                             .quality = c.quality});
     }
     return absl::OkStatus();
   }
@@ -211,12 +212,13 @@ class AuctionPass {
         continue;
       }
       const double quality = row.quality;
-      Admit(std::move(row), [&] { return absl::string_view(e.campaign_id); },
-            auction::Candidate{.advertiser_id = intern(sc_.advertisers, e.advertiser_id),
-                               .campaign_id = intern(sc_.campaigns, e.campaign_id),
-                               .product_id = intern(sc_.products, e.product_id),
-                               .bid_micros = e.bid_micros,
-                               .quality = quality});
+      Admit(
+          std::move(row), [&] { return absl::string_view(e.campaign_id); },
+          auction::Candidate{.advertiser_id = intern(sc_.advertisers, e.advertiser_id),
+                             .campaign_id = intern(sc_.campaigns, e.campaign_id),
+                             .product_id = intern(sc_.products, e.product_id),
+                             .bid_micros = e.bid_micros,
+                             .quality = quality});
     }
   }
 
@@ -227,9 +229,8 @@ class AuctionPass {
     // set; per slot only when explaining.
     // The auction's one draw, made where the auction always made it, or the caller's seed for a
     // replay.
-    result_->tie_break_seed = request_.tie_break_seed.has_value()
-                                  ? *request_.tie_break_seed
-                                  : absl::Uniform<uint64_t>(gen_);
+    result_->tie_break_seed = request_.tie_break_seed.has_value() ? *request_.tie_break_seed
+                                                                  : absl::Uniform<uint64_t>(gen_);
     return sc_.auctioneer.Run(
         sc_.candidates, sc_.rules, result_->tie_break_seed, &sc_.outcome,
         {.per_slot = request_.explain, .max_bid_micros = catalog::kMaxBidMicros});
@@ -254,18 +255,20 @@ class AuctionPass {
       result_->winners.push_back(row);
       AdOutcome& winner = result_->winners.back();
       if (!sign) continue;
-      absl::StatusOr<billing::TokenPair> tokens = issuer->Issue(billing::WinnerInfo{
-          .auction_id = result_->auction_id,
-          .slot = row.slot,
-          .ad_id = std::string(row.ad_id),
-          .ad_group_id = std::string(row.ad_group_id),
-          .campaign_id = std::string(row.campaign_id),
-          .advertiser_id = std::string(row.advertiser_id),
-          .product_id = std::string(row.product_id),
-          .price_micros = row.cpc_micros,
-          .placement = static_cast<int32_t>(request_.targeting.placement),
-          .user_id = request_.targeting.shopper.user_id,
-      }, user_hash);
+      absl::StatusOr<billing::TokenPair> tokens = issuer->Issue(
+          billing::WinnerInfo{
+              .auction_id = result_->auction_id,
+              .slot = row.slot,
+              .ad_id = std::string(row.ad_id),
+              .ad_group_id = std::string(row.ad_group_id),
+              .campaign_id = std::string(row.campaign_id),
+              .advertiser_id = std::string(row.advertiser_id),
+              .product_id = std::string(row.product_id),
+              .price_micros = row.cpc_micros,
+              .placement = static_cast<int32_t>(request_.targeting.placement),
+              .user_id = request_.targeting.shopper.user_id,
+          },
+          user_hash);
       if (!tokens.ok()) {
         return absl::InternalError(absl::StrCat("signing tokens: ", tokens.status().message()));
       }
@@ -376,7 +379,10 @@ class AuctionPass {
 }  // namespace
 
 Engine::Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const gavel::Clock* clock)
-    : gate_(gate), issuer_(issuer), clock_(clock), instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
+    : gate_(gate),
+      issuer_(issuer),
+      clock_(clock),
+      instance_(absl::Uniform<uint64_t>(absl::BitGen())) {}
 
 void Engine::Publish(std::shared_ptr<const Serving> serving) {
   if (serving != nullptr && serving->catalog != nullptr) {

@@ -25,10 +25,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "auction/types.h"
-#include "common/clock.h"
 #include "billing/token.h"
-#include "targeting/snapshot.h"
+#include "common/clock.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::engine {
 
@@ -97,7 +97,7 @@ inline constexpr double kNeutralQuality = 0.70710678118654752440;
 
 struct AuctionRequest {
   std::string request_id;
-  targeting::Request targeting;                 // placement, query, page, shopper, slots
+  targeting::Request targeting;  // placement, query, page, shopper, slots
   // When targeting.shopper.local_hour is unknown (-1), the hour now in this zone is used.
   absl::TimeZone shopper_time_zone = absl::UTCTimeZone();
   std::vector<ExternalCandidate> external;      // when non-empty, the only candidates
@@ -136,9 +136,9 @@ struct AdOutcome {
   // A caller-supplied candidate: no catalog ad, no matched target.
   bool external() const { return ad < 0; }
   absl::string_view ad_id, ad_group_id, campaign_id, advertiser_id, product_id;
-  targeting::MatchedTarget matched;    // keyword_text points into the snapshot
-  absl::string_view target_id;         // the manual target's id; empty for automatic targeting
-  absl::string_view matched_object_id; // the product or category a product/category target names
+  targeting::MatchedTarget matched;     // keyword_text points into the snapshot
+  absl::string_view target_id;          // the manual target's id; empty for automatic targeting
+  absl::string_view matched_object_id;  // the product or category a product/category target names
   int64_t bid_micros = 0;
   double relevance = 0, predicted_ctr = 0, quality = 0, score = 0;
   int slot = 0;  // 1-based; 0 = did not win

@@ -5,12 +5,12 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "convert/proto_convert.h"
+#include "convert/validate.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "server/parse_errors.h"
-#include "convert/proto_convert.h"
 #include "server/status.h"
-#include "convert/validate.h"
 
 namespace gavel::server {
 namespace {
@@ -88,9 +88,9 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
   const int in_flight = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
   grpc::Status status;
   if (in_flight > max_in_flight_) {
-    status = ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
-        "overloaded: the limit of ", max_in_flight_,
-        " auctions in flight is reached; retry with backoff")));
+    status = ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("overloaded: the limit of ", max_in_flight_,
+                     " auctions in flight is reached; retry with backoff")));
   } else {
     status = Serve(engine_, ctx, *request, response);
   }

@@ -16,9 +16,8 @@
 
 namespace gavel::server {
 
-class AuctionServiceImpl final
-    : public gavel::v1::AuctionService::WithRawCallbackMethod_RunAuction<
-          gavel::v1::AuctionService::Service> {
+class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallbackMethod_RunAuction<
+                                     gavel::v1::AuctionService::Service> {
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
   // than queued.

@@ -90,9 +90,9 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateAdGroup(
     gavel::v1::AdGroup* resp) {
   return DoUpdate(ctx, gavel::v1::ENTITY_KIND_AD_GROUP, req->ad_group(), req->update_mask(), resp);
 }
-grpc::ServerUnaryReactor* CampaignServiceImpl::ListAdGroups(
-    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
-    gavel::v1::ListAdGroupsResponse* resp) {
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListAdGroups(grpc::CallbackServerContext* ctx,
+                                                            const gavel::v1::ListRequest* req,
+                                                            gavel::v1::ListAdGroupsResponse* resp) {
   return DoList(ctx, gavel::v1::ENTITY_KIND_AD_GROUP, *req, resp);
 }
 grpc::ServerUnaryReactor* CampaignServiceImpl::CreateProductAd(
@@ -115,9 +115,9 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateTarget(
     gavel::v1::Target* resp) {
   return DoUpdate(ctx, gavel::v1::ENTITY_KIND_TARGET, req->target(), req->update_mask(), resp);
 }
-grpc::ServerUnaryReactor* CampaignServiceImpl::ListTargets(
-    grpc::CallbackServerContext* ctx, const gavel::v1::ListRequest* req,
-    gavel::v1::ListTargetsResponse* resp) {
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListTargets(grpc::CallbackServerContext* ctx,
+                                                           const gavel::v1::ListRequest* req,
+                                                           gavel::v1::ListTargetsResponse* resp) {
   return DoList(ctx, gavel::v1::ENTITY_KIND_TARGET, *req, resp);
 }
 

@@ -22,7 +22,8 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   // Re-reads the catalog file; returns the new version's response.
   using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
 
-  CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats, ReloadFn reload)
+  CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats,
+                      ReloadFn reload)
       : auth_(auth), store_(store), stats_(std::move(stats)), reload_(std::move(reload)) {}
 
   grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,

@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "convert/proto_convert.h"
-#include "server/status.h"
 #include "convert/validate.h"
+#include "server/status.h"
 
 namespace gavel::server {
 namespace {
@@ -40,8 +40,9 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
   if (st.ok()) {
     MutexLock lock(&mu_);
     if (static_cast<int>(queue_.size()) >= max_queued_) {
-      st = absl::ResourceExhaustedError(absl::StrCat(
-          "overloaded: ", max_queued_, " event batches are waiting for the ledger; retry with backoff"));
+      st = absl::ResourceExhaustedError(
+          absl::StrCat("overloaded: ", max_queued_,
+                       " event batches are waiting for the ledger; retry with backoff"));
     } else {
       queue_.push_back({ctx, reactor, request, response});
       cv_.Signal();

@@ -16,9 +16,10 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free port)");
 ABSL_FLAG(std::string, catalog, "", "catalog file: a gavel.v1.Catalog as JSON (required)");
-ABSL_FLAG(std::string, catalog_state, "",
-          "file where admin writes are kept durably; served instead of --catalog when it exists "
-          "(ReloadCatalog and SIGHUP replace it with --catalog); empty = admin writes in memory only");
+ABSL_FLAG(
+    std::string, catalog_state, "",
+    "file where admin writes are kept durably; served instead of --catalog when it exists "
+    "(ReloadCatalog and SIGHUP replace it with --catalog); empty = admin writes in memory only");
 ABSL_FLAG(std::string, model, "", "CTR model file (default: the built-in model)");
 ABSL_FLAG(std::string, admin_api_key_file, "",
           "file holding the admin API key; without it the admin API answers UNAUTHENTICATED");

@@ -9,8 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
-#include "common/clock.h"
 #include "billing/token.h"
+#include "common/clock.h"
+#include "convert/catalog_convert.h"
+#include "convert/limits.h"
+#include "convert/proto_convert.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -18,13 +21,10 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/auction_service.h"
 #include "server/campaign_service.h"
-#include "convert/catalog_convert.h"
+#include "server/event_service.h"
+#include "server/parse_errors.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
-#include "server/event_service.h"
-#include "convert/limits.h"
-#include "server/parse_errors.h"
-#include "convert/proto_convert.h"
 #include "targeting/ctr_model.h"
 
 namespace gavel::server {
@@ -142,9 +142,9 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
   if (config.max_in_flight < 1 || config.max_streams_per_connection < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max_in_flight and --max_streams_per_connection must be >= 1, got ", config.max_in_flight,
-        " and ", config.max_streams_per_connection));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_in_flight and --max_streams_per_connection must be >= 1, got ",
+                     config.max_in_flight, " and ", config.max_streams_per_connection));
   }
 
   s->model = targeting::CtrModel::Default();
@@ -172,7 +172,8 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
 
   std::string start_path = config.catalog_path;
-  if (!config.catalog_state_path.empty() && ::access(config.catalog_state_path.c_str(), F_OK) == 0) {
+  if (!config.catalog_state_path.empty() &&
+      ::access(config.catalog_state_path.c_str(), F_OK) == 0) {
     start_path = config.catalog_state_path;  // Admin writes from earlier runs.
   }
   absl::StatusOr<gavel::v1::Catalog> catalog = store::ReadCatalogFile(start_path);

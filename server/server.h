@@ -26,12 +26,12 @@ struct ServerConfig {
   // catalog_path; ReloadCatalog and SIGHUP replace it with catalog_path's contents. Empty: admin
   // writes live in memory only.
   std::string catalog_state_path;
-  std::string model_path;                  // CTR model file; empty = the built-in default
-  std::string admin_api_key;               // empty disables the admin API
-  std::string tls_cert_path, tls_key_path; // both or neither (PEM)
-  std::string token_key_file;              // empty = the insecure, public dev key
-  std::string ledger_dir;                  // required
-  int max_in_flight = 512;                 // auctions beyond this are shed
+  std::string model_path;                   // CTR model file; empty = the built-in default
+  std::string admin_api_key;                // empty disables the admin API
+  std::string tls_cert_path, tls_key_path;  // both or neither (PEM)
+  std::string token_key_file;               // empty = the insecure, public dev key
+  std::string ledger_dir;                   // required
+  int max_in_flight = 512;                  // auctions beyond this are shed
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;

@@ -3,8 +3,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "convert/catalog_convert.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace gavel::sim {
 
@@ -22,8 +22,8 @@ absl::Status WriteCatalogJson(const Scenario& s, const std::string& path) {
   options.add_whitespace = true;
   auto st = google::protobuf::util::MessageToJsonString(proto, &json, options);
   if (!st.ok()) {
-    return absl::InternalError(absl::StrCat("catalog to JSON: ",
-                                            absl::string_view(st.message().data(), st.message().size())));
+    return absl::InternalError(absl::StrCat(
+        "catalog to JSON: ", absl::string_view(st.message().data(), st.message().size())));
   }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << json;

@@ -25,15 +25,17 @@ absl::StatusOr<DirectResult> RunDirect(const DirectOptions& o, absl::BitGenRef g
   surplus.reserve(o.auctions);
   for (int64_t a = 0; a < o.auctions; ++a) {
     for (int b = 0; b < o.bidders; ++b) {
-      values[b] = std::clamp<int64_t>(static_cast<int64_t>(Sample(o.value, gen)), 0, auction::kMaxMicros);
-      candidates[b] = {.candidate_id = b,
-                       .advertiser_id = b,
-                       .campaign_id = b,
-                       .product_id = b,
-                       .bid_micros = std::clamp<int64_t>(
-                           static_cast<int64_t>(std::floor(static_cast<double>(values[b]) * o.shading)), 1,
-                           auction::kMaxMicros),
-                       .quality = o.quality};
+      values[b] =
+          std::clamp<int64_t>(static_cast<int64_t>(Sample(o.value, gen)), 0, auction::kMaxMicros);
+      candidates[b] = {
+          .candidate_id = b,
+          .advertiser_id = b,
+          .campaign_id = b,
+          .product_id = b,
+          .bid_micros = std::clamp<int64_t>(
+              static_cast<int64_t>(std::floor(static_cast<double>(values[b]) * o.shading)), 1,
+              auction::kMaxMicros),
+          .quality = o.quality};
     }
     absl::Status st = auctioneer.Run(candidates, o.rules, gen, &outcome);
     if (!st.ok()) return st;
@@ -47,7 +49,8 @@ absl::StatusOr<DirectResult> RunDirect(const DirectOptions& o, absl::BitGenRef g
     welfare.push_back(w);
     surplus.push_back(w - r);
   }
-  return DirectResult{.revenue = MeanCi(revenue), .welfare = MeanCi(welfare), .surplus = MeanCi(surplus)};
+  return DirectResult{
+      .revenue = MeanCi(revenue), .welfare = MeanCi(welfare), .surplus = MeanCi(surplus)};
 }
 
 }  // namespace gavel::sim

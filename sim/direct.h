@@ -3,7 +3,8 @@
 // runs auction::Auctioneer under the given rules, and scores the outcome with each slot's position
 // factor as its expected clicks (the model VCG prices with).
 //
-//   DirectOptions o{.bidders = 2, .rules = {.slots = 1, .increment_micros = 0, .min_cpc_micros = 1},
+//   DirectOptions o{.bidders = 2, .rules = {.slots = 1, .increment_micros = 0, .min_cpc_micros =
+//   1},
 //                   .auctions = 100'000};
 //   o.value.set_kind(Distribution::UNIFORM); o.value.set_max(1e6);   // U[0, 1) units, in micros
 //   absl::StatusOr<DirectResult> r = RunDirect(o, gen);   // r->revenue.mean ~ (n-1)/(n+1) x 1e6

@@ -23,17 +23,21 @@
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 
-ABSL_FLAG(std::string, scenario, "", "scenario file: text format, or protobuf JSON if it ends in .json");
+ABSL_FLAG(std::string, scenario, "",
+          "scenario file: text format, or protobuf JSON if it ends in .json");
 ABSL_FLAG(std::string, out, "sim_report", "report folder (created if missing)");
-ABSL_FLAG(std::string, sweep, "",
-          "PARAM=V1,V2,...: one run per value (mechanism, reserve_micros, squashing, pacing, slots, "
-          "shading, queries_per_day, bot_query_fraction)");
-ABSL_FLAG(int, seeds, 1, "runs per value, with seeds scenario.seed, seed+1, ...; >= 2 gives 95% CIs");
+ABSL_FLAG(
+    std::string, sweep, "",
+    "PARAM=V1,V2,...: one run per value (mechanism, reserve_micros, squashing, pacing, slots, "
+    "shading, queries_per_day, bot_query_fraction)");
+ABSL_FLAG(int, seeds, 1,
+          "runs per value, with seeds scenario.seed, seed+1, ...; >= 2 gives 95% CIs");
 ABSL_FLAG(int, threads, 1, "runs in parallel (each run is single-threaded and deterministic)");
 ABSL_FLAG(std::string, write_catalog, "",
           "write the scenario's catalog as gavel.v1.Catalog JSON to this file and exit");
 ABSL_FLAG(std::string, target, "", "host:port of a running gavel_server: run against it over gRPC");
-ABSL_FLAG(int64_t, queries, 0, "--target only: searches to send (0 = the scenario's queries_per_day)");
+ABSL_FLAG(int64_t, queries, 0,
+          "--target only: searches to send (0 = the scenario's queries_per_day)");
 ABSL_FLAG(std::string, progress, "auto", "progress bar on stderr: auto (if a terminal), on, off");
 ABSL_FLAG(bool, plots, true, "render PNG plots with gnuplot (skipped with a warning if missing)");
 
@@ -100,7 +104,8 @@ int Main() {
   }
   const int seeds = absl::GetFlag(FLAGS_seeds);
   if (seeds < 1 || seeds > 1000) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat("--seeds must be in [1, 1000], got ", seeds)));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--seeds must be in [1, 1000], got ", seeds)));
   }
   std::vector<Scenario> scenarios;
   for (const std::string& v : report.values) {
@@ -115,7 +120,8 @@ int Main() {
       report.runs.push_back({.value = v, .seed = s.seed()});
     }
   }
-  for (int s = 0; s < base->slots(); ++s) report.examination.push_back(Examination(base->clicks(), s));
+  for (int s = 0; s < base->slots(); ++s)
+    report.examination.push_back(Examination(base->clicks(), s));
 
   const std::string out = absl::GetFlag(FLAGS_out);
   std::error_code ec;
@@ -133,9 +139,9 @@ int Main() {
     absl::StatusOr<RunMetrics> m =
         target.empty()
             ? Simulate(scenarios[i], {.work_dir = out, .progress = cb})
-            : SimulateRemote(scenarios[i], {.target = target,
-                                            .queries = absl::GetFlag(FLAGS_queries),
-                                            .progress = cb});
+            : SimulateRemote(
+                  scenarios[i],
+                  {.target = target, .queries = absl::GetFlag(FLAGS_queries), .progress = cb});
     if (!m.ok()) {
       errors[i] = m.status();
       return;
@@ -162,8 +168,8 @@ int Main() {
   if (absl::GetFlag(FLAGS_plots)) {
     for (const std::string& w : RenderPlots(out)) std::cerr << "gavel_sim: warning: " << w << "\n";
   }
-  std::cout << "scenario " << (report.scenario_name.empty() ? absl::GetFlag(FLAGS_scenario)
-                                                            : report.scenario_name)
+  std::cout << "scenario "
+            << (report.scenario_name.empty() ? absl::GetFlag(FLAGS_scenario) : report.scenario_name)
             << (target.empty() ? " (in process)" : absl::StrCat(" (against ", target, ")")) << "\n"
             << SummaryTable(report) << "\n"
             << TimingTable(report) << "report: " << out << "/\n";

@@ -40,29 +40,30 @@ Market BuildMarket(const Scenario& s) {
   const uint64_t catalog_seed = cs.has_seed() ? cs.seed() : DeriveSeed(s.seed(), Stream::kCatalog);
   std::mt19937_64 catalog_gen(catalog_seed);
   Market m;
-  m.catalog = targeting::GenerateCatalog(
-      {.num_ads = cs.num_ads(),
-       .ads_per_ad_group = cs.ads_per_ad_group(),
-       .ad_groups_per_campaign = cs.ad_groups_per_campaign(),
-       .campaigns_per_advertiser = cs.campaigns_per_advertiser(),
-       .keywords_per_ad_group = cs.keywords_per_ad_group(),
-       .zipf_exponent = cs.zipf_exponent(),
-       .auto_targeting_fraction = cs.auto_targeting_fraction(),
-       .negative_fraction = cs.negative_fraction(),
-       .predicate_fraction = cs.predicate_fraction(),
-       .dynamic_bidding_fraction = cs.dynamic_bidding_fraction()},
-      catalog_gen);
+  m.catalog =
+      targeting::GenerateCatalog({.num_ads = cs.num_ads(),
+                                  .ads_per_ad_group = cs.ads_per_ad_group(),
+                                  .ad_groups_per_campaign = cs.ad_groups_per_campaign(),
+                                  .campaigns_per_advertiser = cs.campaigns_per_advertiser(),
+                                  .keywords_per_ad_group = cs.keywords_per_ad_group(),
+                                  .zipf_exponent = cs.zipf_exponent(),
+                                  .auto_targeting_fraction = cs.auto_targeting_fraction(),
+                                  .negative_fraction = cs.negative_fraction(),
+                                  .predicate_fraction = cs.predicate_fraction(),
+                                  .dynamic_bidding_fraction = cs.dynamic_bidding_fraction()},
+                                 catalog_gen);
   catalog::Catalog& c = m.catalog;
   c.rules.max_candidates = cs.max_candidates();
   if (s.auction().has_min_relevance()) c.rules.min_relevance = s.auction().min_relevance();
 
   std::mt19937_64 values_gen(DeriveSeed(s.seed(), Stream::kValues));
-  const Distribution value_dist =
-      s.bidding().has_value_per_click_micros() ? s.bidding().value_per_click_micros() : DefaultValue();
+  const Distribution value_dist = s.bidding().has_value_per_click_micros()
+                                      ? s.bidding().value_per_click_micros()
+                                      : DefaultValue();
   absl::flat_hash_map<std::string, int64_t> group_value, group_bid;
   for (catalog::AdGroup& g : c.ad_groups) {
-    const int64_t value = std::clamp<int64_t>(
-        static_cast<int64_t>(Sample(value_dist, values_gen)), 0, catalog::kMaxBidMicros);
+    const int64_t value = std::clamp<int64_t>(static_cast<int64_t>(Sample(value_dist, values_gen)),
+                                              0, catalog::kMaxBidMicros);
     const int64_t bid = std::clamp<int64_t>(
         static_cast<int64_t>(std::floor(static_cast<double>(value) * s.bidding().shading())), 1,
         catalog::kMaxBidMicros);
@@ -76,7 +77,8 @@ Market BuildMarket(const Scenario& s) {
     for (catalog::Target& t : c.targets) t.bid_micros = group_bid[t.ad_group_id];
   }
   m.value_micros.reserve(c.product_ads.size());
-  for (const catalog::ProductAd& ad : c.product_ads) m.value_micros.push_back(group_value[ad.ad_group_id]);
+  for (const catalog::ProductAd& ad : c.product_ads)
+    m.value_micros.push_back(group_value[ad.ad_group_id]);
 
   const Budgets& b = s.budgets();
   for (catalog::Campaign& cmp : c.campaigns) {
@@ -87,8 +89,8 @@ Market BuildMarket(const Scenario& s) {
       const double base = b.has_daily_budget_micros()
                               ? Sample(b.daily_budget_micros(), values_gen)
                               : static_cast<double>(cmp.daily_budget_micros);
-      cmp.daily_budget_micros = std::clamp<int64_t>(
-          static_cast<int64_t>(base * b.multiplier()), 1, 1'000'000'000'000);
+      cmp.daily_budget_micros =
+          std::clamp<int64_t>(static_cast<int64_t>(base * b.multiplier()), 1, 1'000'000'000'000);
     }
     cmp.pacing = b.pacing();
   }
@@ -96,8 +98,9 @@ Market BuildMarket(const Scenario& s) {
   std::mt19937_64 conv_gen(DeriveSeed(s.seed(), Stream::kConversions));
   const double spread = s.conversions().advertiser_spread();
   for (size_t i = 0; i < c.advertisers.size(); ++i) {
-    const double rate = s.conversions().probability() *
-                        std::exp(spread * absl::Gaussian<double>(conv_gen, 0, 1) - spread * spread / 2);
+    const double rate =
+        s.conversions().probability() *
+        std::exp(spread * absl::Gaussian<double>(conv_gen, 0, 1) - spread * spread / 2);
     m.conversion_rate.push_back(std::min(1.0, rate));
   }
   return m;

@@ -121,7 +121,8 @@ absl::Status RemoteRun::Search(int hour, int bucket) {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     const auto start = std::chrono::steady_clock::now();
     grpc::Status st = auctions_->RunAuction(&ctx, req, &resp);
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     latency_sum_us_ += us;
     latency_us_.push_back(us);
     return st.ok() ? absl::OkStatus() : FromGrpc(st, "RunAuction");
@@ -135,9 +136,10 @@ absl::Status RemoteRun::Search(int hour, int bucket) {
   for (const gavel::v1::Winner& w : resp.winners()) {
     const int32_t ad = snapshot_->FindAd(w.ad_id());
     if (ad < 0 || w.slot() < 1 || w.slot() > s_.slots()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the server returned ad \"", w.ad_id(), "\" in slot ", w.slot(),
-          ", not in the scenario's catalog: start gavel_server with the catalog --write_catalog wrote"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the server returned ad \"", w.ad_id(), "\" in slot ", w.slot(),
+                       ", not in the scenario's catalog: start gavel_server with the catalog "
+                       "--write_catalog wrote"));
     }
     ads.push_back(ad);
   }
@@ -152,7 +154,8 @@ absl::Status RemoteRun::Search(int hour, int bucket) {
     return absl::OkStatus();
   }
   attractiveness_.clear();
-  for (const gavel::v1::Winner& w : resp.winners()) attractiveness_.push_back(clicks_.Attractiveness(w.quality()));
+  for (const gavel::v1::Winner& w : resp.winners())
+    attractiveness_.push_back(clicks_.Attractiveness(w.quality()));
   clicks_.Clicks(attractiveness_, search.click_multiplier, click_gen_, &clicked_);
   std::vector<std::string> repeat_ads;
   for (int i = 0; i < resp.winners_size(); ++i) {
@@ -173,7 +176,9 @@ absl::Status RemoteRun::Search(int hour, int bucket) {
                                   ? Sample(s_.conversions().order_value_multiplier(), click_gen_)
                                   : 1.0;
       const int64_t sales = std::llround(
-          static_cast<double>(snapshot_->catalog().products[snapshot_->ad_product(ads[i])].price_micros) * multiple);
+          static_cast<double>(
+              snapshot_->catalog().products[snapshot_->ad_product(ads[i])].price_micros) *
+          multiple);
       ++adv.conversions;
       adv.sales_micros += sales;
       ++m_.conversions;
@@ -213,7 +218,8 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   events_ = gavel::v1::EventService::NewStub(channel);
 
   m_.slots.resize(s_.slots());
-  for (const catalog::Advertiser& a : snapshot_->catalog().advertisers) m_.advertisers.push_back({.id = a.id});
+  for (const catalog::Advertiser& a : snapshot_->catalog().advertisers)
+    m_.advertisers.push_back({.id = a.id});
   for (size_t i = 0; i < snapshot_->catalog().campaigns.size(); ++i) {
     const int64_t b = snapshot_->catalog().campaigns[i].daily_budget_micros;
     m_.advertisers[snapshot_->campaign_advertiser(static_cast<int32_t>(i))].budget_micros += b;
@@ -249,12 +255,14 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   }
   absl::Status st = Flush();
   if (!st.ok()) return st;
-  m_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  m_.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!latency_us_.empty()) {
     m_.latency_mean_us = latency_sum_us_ / static_cast<double>(latency_us_.size());
     std::sort(latency_us_.begin(), latency_us_.end());
     m_.latency_p50_us = latency_us_[latency_us_.size() / 2];
-    m_.latency_p99_us = latency_us_[std::min(latency_us_.size() - 1, latency_us_.size() * 99 / 100)];
+    m_.latency_p99_us =
+        latency_us_[std::min(latency_us_.size() - 1, latency_us_.size() * 99 / 100)];
   }
   return std::move(m_);
 }

@@ -100,15 +100,19 @@ std::string GnuplotString(const std::string& s) {
 
 const std::vector<MetricDef>& Metrics() {
   static const auto* const kMetrics = new std::vector<MetricDef>{
-      {"searches", "searches (auctions run)", [](const RunMetrics& m) { return double(m.searches); }},
+      {"searches", "searches (auctions run)",
+       [](const RunMetrics& m) { return double(m.searches); }},
       {"fill_rate", "share of searches that showed ads",
        [](const RunMetrics& m) { return Share(m.searches_with_ads, m.searches); }},
-      {"impressions", "ads shown to shoppers", [](const RunMetrics& m) { return double(m.impressions); }},
+      {"impressions", "ads shown to shoppers",
+       [](const RunMetrics& m) { return double(m.impressions); }},
       {"shopper_clicks", "first clicks by shoppers",
        [](const RunMetrics& m) { return double(m.shopper_clicks); }},
       {"ctr", "shopper clicks / impressions", [](const RunMetrics& m) { return Ctr(m); }},
-      {"charged_clicks", "clicks billing charged", [](const RunMetrics& m) { return double(m.charged_clicks); }},
-      {"revenue", "platform revenue (units)", [](const RunMetrics& m) { return Units(m.revenue_micros); }},
+      {"charged_clicks", "clicks billing charged",
+       [](const RunMetrics& m) { return double(m.charged_clicks); }},
+      {"revenue", "platform revenue (units)",
+       [](const RunMetrics& m) { return Units(m.revenue_micros); }},
       {"rpm", "revenue per thousand searches", [](const RunMetrics& m) { return Rpm(m); }},
       {"avg_cpc", "revenue / charged clicks", [](const RunMetrics& m) { return AvgCpc(m); }},
       {"advertiser_value", "value of shopper clicks to advertisers (= total welfare)",
@@ -117,15 +121,18 @@ const std::vector<MetricDef>& Metrics() {
        [](const RunMetrics& m) { return Units(SurplusMicros(m)); }},
       {"total_welfare", "advertiser surplus + platform revenue (= advertiser_value)",
        [](const RunMetrics& m) { return Units(SurplusMicros(m) + m.revenue_micros); }},
-      {"conversions", "orders from ad clicks", [](const RunMetrics& m) { return double(m.conversions); }},
-      {"sales", "order value from ad clicks (units)", [](const RunMetrics& m) { return Units(m.sales_micros); }},
+      {"conversions", "orders from ad clicks",
+       [](const RunMetrics& m) { return double(m.conversions); }},
+      {"sales", "order value from ad clicks (units)",
+       [](const RunMetrics& m) { return Units(m.sales_micros); }},
       {"roas", "sales / ad spend", [](const RunMetrics& m) { return Roas(m); }},
       {"acos", "ad spend / sales", [](const RunMetrics& m) { return Acos(m); }},
       {"budget_utilisation", "spend / (sum of daily budgets x days)",
        [](const RunMetrics& m) {
          return Share(double(m.revenue_micros), double(m.budget_per_day_micros) * m.days);
        }},
-      {"exhausted_share", "campaign-days that spent >= 95% of the budget or had a click refused for budget",
+      {"exhausted_share",
+       "campaign-days that spent >= 95% of the budget or had a click refused for budget",
        [](const RunMetrics& m) { return Share(m.campaign_days_exhausted, m.campaign_days); }},
       {"mean_exhaustion_hour", "hour of day at which exhausted campaigns ran out",
        [](const RunMetrics& m) { return m.mean_exhaustion_hour; }},
@@ -138,7 +145,8 @@ const std::vector<MetricDef>& Metrics() {
       {"bot_clicks", "bot clicks sent", [](const RunMetrics& m) { return double(m.bot_clicks); }},
       {"invalid_filtered", "clicks billing filtered as invalid",
        [](const RunMetrics& m) { return double(m.invalid_filtered); }},
-      {"invalid_repeat", "... of which REPEAT_CLICK", [](const RunMetrics& m) { return double(m.invalid_repeat); }},
+      {"invalid_repeat", "... of which REPEAT_CLICK",
+       [](const RunMetrics& m) { return double(m.invalid_repeat); }},
       {"invalid_rate_limited", "... of which RATE_LIMITED",
        [](const RunMetrics& m) { return double(m.invalid_rate_limited); }},
       {"bot_clicks_charged", "bot clicks billing charged",
@@ -198,8 +206,8 @@ absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report&
     for (size_t s = 0; s < run.metrics.slots.size(); ++s) {
       const SlotMetrics& sm = run.metrics.slots[s];
       absl::StrAppend(&ctr, Csv(run.value), ",", run.seed, ",", s + 1, ",",
-                      Num(s < r.examination.size() ? r.examination[s] : 0), ",", sm.impressions, ",",
-                      sm.clicks, ",", Num(Share(sm.clicks, sm.impressions)), "\n");
+                      Num(s < r.examination.size() ? r.examination[s] : 0), ",", sm.impressions,
+                      ",", sm.clicks, ",", Num(Share(sm.clicks, sm.impressions)), "\n");
     }
   }
   for (const std::string& v : r.values) {
@@ -234,8 +242,8 @@ absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report
     std::vector<int64_t> bins(kRoasBins, 0);
     for (const RunRecord* run : RunsOf(r, v)) {
       for (const AdvertiserMetrics& a : run->metrics.advertisers) {
-        absl::StrAppend(&adv, Csv(v), ",", run->seed, ",", Csv(a.id), ",", Num(Units(a.budget_micros)),
-                        ",", Num(Units(a.spend_micros)), ",",
+        absl::StrAppend(&adv, Csv(v), ",", run->seed, ",", Csv(a.id), ",",
+                        Num(Units(a.budget_micros)), ",", Num(Units(a.spend_micros)), ",",
                         Num(Share(a.spend_micros, a.budget_micros)), ",", a.charged_clicks, ",",
                         a.shopper_clicks, ",", Num(Units(a.value_micros)), ",",
                         Num(Units(a.value_micros - a.spend_micros)), ",", a.conversions, ",",
@@ -266,10 +274,11 @@ absl::Status WritePacingCsv(const std::filesystem::path& root, const Report& r) 
     int64_t cum = 0;
     for (size_t b = 0; b < m.spend_by_bucket.size(); ++b) {
       cum += m.spend_by_bucket[b];
-      absl::StrAppend(&pacing, Csv(run.value), ",", run.seed, ",",
-                      Num(24.0 * static_cast<double>(b + 1) / static_cast<double>(m.spend_by_bucket.size())),
-                      ",", Num(Share(cum, total)), ",", Num(m.target_by_bucket[b]), ",",
-                      Num(Share(cum, budget)), "\n");
+      absl::StrAppend(
+          &pacing, Csv(run.value), ",", run.seed, ",",
+          Num(24.0 * static_cast<double>(b + 1) / static_cast<double>(m.spend_by_bucket.size())),
+          ",", Num(Share(cum, total)), ",", Num(m.target_by_bucket[b]), ",",
+          Num(Share(cum, budget)), "\n");
     }
   }
   return WriteFile(root / "pacing.csv", pacing);
@@ -295,10 +304,11 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
       "set offsets graph 0.05, graph 0.05, 0, 0\nset xlabel ", GnuplotString(param), "\n");
   const std::string x = numeric ? "1" : "0";
   const std::string xtic = numeric ? "" : ":xtic(1)";
-  absl::StrAppend(&rev, "set title ",
-                  GnuplotString(absl::StrCat("Platform revenue vs ", param, " (mean, 95% CI across seeds)")),
-                  "\nset ylabel 'revenue (units)'\n", "plot 'plots/revenue.csv' every ::1 using ", x,
-                  ":2:3", xtic, " with yerrorlines lw 2 pt 7\n");
+  absl::StrAppend(
+      &rev, "set title ",
+      GnuplotString(absl::StrCat("Platform revenue vs ", param, " (mean, 95% CI across seeds)")),
+      "\nset ylabel 'revenue (units)'\n", "plot 'plots/revenue.csv' every ::1 using ", x, ":2:3",
+      xtic, " with yerrorlines lw 2 pt 7\n");
   absl::StrAppend(&rev, "set title ",
                   GnuplotString(absl::StrCat("Change in revenue vs ", param, "=", r.values[0],
                                              ", paired by seed (mean, 95% CI)")),
@@ -310,10 +320,11 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
 
 // plots/pacing_<i>.csv (the first seed of each value) and plots/pacing.gp.
 absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r) {
-  std::string pace = absl::StrCat(kTerminal, "set output 'pacing.png'\n",
-                                  "set title 'Share of the day''s spend vs the pacing target (first seed)'\n",
-                                  "set xlabel 'hour of day (UTC)'\nset ylabel 'cumulative share of daily spend'\n",
-                                  "set xrange [0:24]\nset xtics 0,2,24\nset yrange [0:1.05]\n");
+  std::string pace =
+      absl::StrCat(kTerminal, "set output 'pacing.png'\n",
+                   "set title 'Share of the day''s spend vs the pacing target (first seed)'\n",
+                   "set xlabel 'hour of day (UTC)'\nset ylabel 'cumulative share of daily spend'\n",
+                   "set xrange [0:24]\nset xtics 0,2,24\nset yrange [0:1.05]\n");
   std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
     std::vector<const RunRecord*> rs = RunsOf(r, r.values[i]);
@@ -326,15 +337,16 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
     absl::StrAppend(&d, "0,0,0\n");
     for (size_t b = 0; b < m.spend_by_bucket.size(); ++b) {
       cum += m.spend_by_bucket[b];
-      absl::StrAppend(&d, Num(24.0 * (b + 1) / m.spend_by_bucket.size()), ",", Num(Share(cum, total)), ",",
-                      Num(m.target_by_bucket[b]), "\n");
+      absl::StrAppend(&d, Num(24.0 * (b + 1) / m.spend_by_bucket.size()), ",",
+                      Num(Share(cum, total)), ",", Num(m.target_by_bucket[b]), "\n");
     }
     absl::Status st = WriteFile(root / data, d);
     if (!st.ok()) return st;
     lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:2 with lines lw 2 title ",
                                  GnuplotString(absl::StrCat("spend, ", Label(r, r.values[i])))));
     if (i == 0) {
-      lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:3 with lines lw 2 dt 2 lc black title 'pacing target'"));
+      lines.push_back(absl::StrCat(
+          "'", data, "' every ::1 using 1:3 with lines lw 2 dt 2 lc black title 'pacing target'"));
     }
   }
   absl::StrAppend(&pace, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
@@ -343,34 +355,38 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
 
 // plots/ctr_by_slot.gp, from ctr_by_slot_mean.csv.
 absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report& r) {
-  std::string ctr_gp = absl::StrCat(kTerminal, "set output 'ctr_by_slot.png'\n",
-                                    "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
-                                    "set xlabel 'slot'\nset ylabel 'CTR'\nset y2label 'examination probability'\n",
-                                    "set y2tics\nset ytics nomirror\nset xtics 1\nset yrange [0:*]\nset y2range [0:1.05]\n");
+  std::string ctr_gp = absl::StrCat(
+      kTerminal, "set output 'ctr_by_slot.png'\n",
+      "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
+      "set xlabel 'slot'\nset ylabel 'CTR'\nset y2label 'examination probability'\n",
+      "set y2tics\nset ytics nomirror\nset xtics 1\nset yrange [0:*]\nset y2range [0:1.05]\n");
   std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
-    lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[i]),
+    lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ",
+                                 GnuplotString(r.values[i]),
                                  " ? $2 : NaN):4:5 with yerrorlines lw 2 title ",
                                  GnuplotString(absl::StrCat("CTR, ", Label(r, r.values[i])))));
   }
-  lines.push_back(
-      absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[0]),
-                   " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title 'examination (configured)'"));
+  lines.push_back(absl::StrCat(
+      "'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[0]),
+      " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title 'examination (configured)'"));
   absl::StrAppend(&ctr_gp, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
   return WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
 }
 
 // plots/roas.gp, from roas_histogram.csv.
 absl::Status WriteRoasPlot(const std::filesystem::path& root, const Report& r) {
-  std::string roas = absl::StrCat(kTerminal, "set output 'roas.png'\n",
-                                  "set title 'Advertiser ROAS (sales / spend), advertisers with spend, all seeds'\n",
-                                  "set xlabel 'ROAS (bin; last bin = 19 and above)'\nset ylabel 'advertisers'\n",
-                                  "set style data histograms\nset style histogram clustered gap 1\n",
-                                  "set style fill solid 0.6 border -1\nset xtics 1\n");
+  std::string roas = absl::StrCat(
+      kTerminal, "set output 'roas.png'\n",
+      "set title 'Advertiser ROAS (sales / spend), advertisers with spend, all seeds'\n",
+      "set xlabel 'ROAS (bin; last bin = 19 and above)'\nset ylabel 'advertisers'\n",
+      "set style data histograms\nset style histogram clustered gap 1\n",
+      "set style fill solid 0.6 border -1\nset xtics 1\n");
   std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
-    lines.push_back(absl::StrCat("'roas_histogram.csv' every ::", 1 + i * kRoasBins, "::", (i + 1) * kRoasBins,
-                                 " using 3:xtic(2) title ", GnuplotString(Label(r, r.values[i]))));
+    lines.push_back(absl::StrCat("'roas_histogram.csv' every ::", 1 + i * kRoasBins,
+                                 "::", (i + 1) * kRoasBins, " using 3:xtic(2) title ",
+                                 GnuplotString(Label(r, r.values[i]))));
   }
   absl::StrAppend(&roas, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
   return WriteFile(root / "plots" / "roas.gp", roas);
@@ -412,19 +428,32 @@ std::vector<std::string> RenderPlots(const std::string& dir) {
     const std::string cmd =
         absl::StrCat("cd '", dir, "' && gnuplot plots/", name, ".gp > plots/", name, ".log 2>&1");
     if (std::system(cmd.c_str()) != 0) {
-      warnings.push_back(absl::StrCat("gnuplot failed on plots/", name, ".gp (see plots/", name, ".log)"));
+      warnings.push_back(
+          absl::StrCat("gnuplot failed on plots/", name, ".gp (see plots/", name, ".log)"));
     }
   }
   return warnings;
 }
 
 std::string SummaryTable(const Report& r) {
-  static const char* const kKey[] = {"searches",          "fill_rate",        "ctr",
-                                     "charged_clicks",    "revenue",          "rpm",
-                                     "avg_cpc",           "advertiser_surplus", "total_welfare",
-                                     "roas",              "acos",             "budget_utilisation",
-                                     "exhausted_share",   "mean_exhaustion_hour", "pacing_error",
-                                     "budget_rejected_clicks", "invalid_filtered", "bot_clicks_charged"};
+  static const char* const kKey[] = {"searches",
+                                     "fill_rate",
+                                     "ctr",
+                                     "charged_clicks",
+                                     "revenue",
+                                     "rpm",
+                                     "avg_cpc",
+                                     "advertiser_surplus",
+                                     "total_welfare",
+                                     "roas",
+                                     "acos",
+                                     "budget_utilisation",
+                                     "exhausted_share",
+                                     "mean_exhaustion_hour",
+                                     "pacing_error",
+                                     "budget_rejected_clicks",
+                                     "invalid_filtered",
+                                     "bot_clicks_charged"};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {r.parameter.empty() ? "metric" : r.parameter};
   for (const std::string& v : r.values) header.push_back(r.parameter.empty() ? "value" : v);
@@ -445,7 +474,8 @@ std::string SummaryTable(const Report& r) {
   }
   std::string out;
   const int seeds = r.values.empty() ? 0 : static_cast<int>(RunsOf(r, r.values[0]).size());
-  if (seeds > 1) absl::StrAppend(&out, "mean +- 95% CI half-width over ", seeds, " seeds (t distribution)\n");
+  if (seeds > 1)
+    absl::StrAppend(&out, "mean +- 95% CI half-width over ", seeds, " seeds (t distribution)\n");
   for (size_t k = 0; k < rows.size(); ++k) {
     for (size_t i = 0; i < rows[k].size(); ++i) {
       const int w = static_cast<int>(width[i]);
@@ -463,8 +493,9 @@ std::string SummaryTable(const Report& r) {
                       absl::StrFormat("  %*s", static_cast<int>(width[1]), "(base)"));
       for (size_t i = 1; i < r.values.size(); ++i) {
         const Interval d = PairedDelta(r, r.values[i], *FindMetric(key));
-        absl::StrAppend(&out, absl::StrFormat("  %*s", static_cast<int>(width[i + 1]),
-                                              absl::StrFormat("%+.4g +- %.2g", d.mean, d.half_width)));
+        absl::StrAppend(&out,
+                        absl::StrFormat("  %*s", static_cast<int>(width[i + 1]),
+                                        absl::StrFormat("%+.4g +- %.2g", d.mean, d.half_width)));
       }
       out += "\n";
     }
@@ -476,14 +507,15 @@ std::string TimingTable(const Report& r) {
   std::string out = "wall clock (not in the report files):\n";
   for (const RunRecord& run : r.runs) {
     const RunMetrics& m = run.metrics;
-    absl::StrAppend(&out, absl::StrFormat(
-                              "  %s seed=%d: %d searches in %.2f s (+ %.2f s setup) = %.0f "
-                              "searches/s; auction latency mean %.1f us, p50 %.1f us, p99 %.1f us\n",
-                              Label(r, run.value), run.seed, m.searches,
-                              m.wall_seconds - m.setup_seconds, m.setup_seconds,
-                              m.wall_seconds > m.setup_seconds ? m.searches / (m.wall_seconds - m.setup_seconds) : 0,
-                              m.latency_mean_us,
-                              m.latency_p50_us, m.latency_p99_us));
+    absl::StrAppend(
+        &out,
+        absl::StrFormat(
+            "  %s seed=%d: %d searches in %.2f s (+ %.2f s setup) = %.0f "
+            "searches/s; auction latency mean %.1f us, p50 %.1f us, p99 %.1f us\n",
+            Label(r, run.value), run.seed, m.searches, m.wall_seconds - m.setup_seconds,
+            m.setup_seconds,
+            m.wall_seconds > m.setup_seconds ? m.searches / (m.wall_seconds - m.setup_seconds) : 0,
+            m.latency_mean_us, m.latency_p50_us, m.latency_p99_us));
   }
   return out;
 }

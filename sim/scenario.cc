@@ -80,7 +80,8 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text, bool json) {
     ErrorCollector errors;
     parser.RecordErrorsTo(&errors);
     if (!parser.ParseFromString(std::string(text), &s)) {
-      return absl::InvalidArgumentError(errors.first.empty() ? "cannot parse scenario" : errors.first);
+      return absl::InvalidArgumentError(errors.first.empty() ? "cannot parse scenario"
+                                                             : errors.first);
     }
   }
   absl::Status st = ValidateScenario(s);
@@ -94,7 +95,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   absl::StatusOr<Scenario> s = ParseScenario(buffer.str(), absl::EndsWith(path, ".json"));
-  if (!s.ok()) return absl::Status(s.status().code(), absl::StrCat(path, ": ", s.status().message()));
+  if (!s.ok())
+    return absl::Status(s.status().code(), absl::StrCat(path, ": ", s.status().message()));
   return s;
 }
 
@@ -139,12 +141,13 @@ absl::Status ValidateScenario(const Scenario& s) {
         absl::StrCat("start_date must be YYYY-MM-DD, got \"", s.start_date(), "\""));
   }
   if (s.bidding().has_value_per_click_micros()) {
-    absl::Status st = CheckDistribution("bidding.value_per_click_micros",
-                                        s.bidding().value_per_click_micros());
+    absl::Status st =
+        CheckDistribution("bidding.value_per_click_micros", s.bidding().value_per_click_micros());
     if (!st.ok()) return st;
   }
   if (s.budgets().has_daily_budget_micros()) {
-    absl::Status st = CheckDistribution("budgets.daily_budget_micros", s.budgets().daily_budget_micros());
+    absl::Status st =
+        CheckDistribution("budgets.daily_budget_micros", s.budgets().daily_budget_micros());
     if (!st.ok()) return st;
   }
   if (s.conversions().has_order_value_multiplier()) {
@@ -185,8 +188,8 @@ absl::Status ValidateScenario(const Scenario& s) {
     const std::string& n = d.device();
     if (n != "desktop" && n != "mobile_web" && n != "mobile_app" && n != "tablet") {
       return absl::InvalidArgumentError(absl::StrCat(
-          "shoppers.devices[", i, "].device must be desktop, mobile_web, mobile_app or tablet, got \"",
-          n, "\""));
+          "shoppers.devices[", i,
+          "].device must be desktop, mobile_web, mobile_app or tablet, got \"", n, "\""));
     }
     absl::Status st = Range(absl::StrCat("shoppers.devices[", i, "].weight"), d.weight(), 0, 1e9);
     if (st.ok()) {

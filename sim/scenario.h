@@ -37,7 +37,13 @@ absl::Status ApplySweepValue(absl::string_view parameter, absl::string_view valu
 // Independent random streams, each seeded from the scenario seed, so changing the click model does
 // not change the queries, and so on.
 enum class Stream : uint64_t {
-  kCatalog = 1, kValues, kTraffic, kEngine, kClicks, kConversions, kInvalid
+  kCatalog = 1,
+  kValues,
+  kTraffic,
+  kEngine,
+  kClicks,
+  kConversions,
+  kInvalid
 };
 uint64_t DeriveSeed(uint64_t seed, Stream stream);
 

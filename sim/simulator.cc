@@ -15,9 +15,9 @@
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
 #include "common/clock.h"
+#include "convert/proto_convert.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
-#include "convert/proto_convert.h"
 #include "sim/click_model.h"
 #include "sim/market.h"
 #include "sim/scenario.h"
@@ -231,11 +231,13 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
 
   const auto start = std::chrono::steady_clock::now();
   absl::Status st = engine_->RunAuction(request_, engine_gen_, &result_);
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now() - start).count();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!st.ok()) return absl::InternalError(absl::StrCat("auction: ", st.message()));
   latency_sum_ns_ += static_cast<double>(ns);
-  if ((m_.searches & 7) == 0) latency_ns_.push_back(static_cast<uint32_t>(std::min<int64_t>(ns, UINT32_MAX)));
+  if ((m_.searches & 7) == 0)
+    latency_ns_.push_back(static_cast<uint32_t>(std::min<int64_t>(ns, UINT32_MAX)));
   ++m_.searches;
   if (result_.winners.empty()) return absl::OkStatus();
   ++m_.searches_with_ads;
@@ -245,8 +247,7 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
       if (!traffic_->BotClicks()) continue;
       const int32_t ad = w.ad;
       ++m_.bot_clicks;
-      st = SendClick(result_, w, tr.shopper.user_id, "",
-                     {.ad = ad, .bucket = bucket, .bot = true});
+      st = SendClick(result_, w, tr.shopper.user_id, "", {.ad = ad, .bucket = bucket, .bot = true});
       if (!st.ok()) return st;
     }
     return absl::OkStatus();
@@ -277,14 +278,16 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
                                   ? Sample(s_.conversions().order_value_multiplier(), click_gen_)
                                   : 1.0;
       const int64_t sales = static_cast<int64_t>(
-          std::llround(static_cast<double>(snapshot_->catalog().products[snapshot_->ad_product(ad)].price_micros) *
+          std::llround(static_cast<double>(
+                           snapshot_->catalog().products[snapshot_->ad_product(ad)].price_micros) *
                        multiple));
       ++adv.conversions;
       adv.sales_micros += sales;
       ++m_.conversions;
       m_.sales_micros += sales;
     }
-    st = SendClick(result_, w, tr.shopper.user_id, "", {.ad = ad, .value_micros = value, .bucket = bucket});
+    st = SendClick(result_, w, tr.shopper.user_id, "",
+                   {.ad = ad, .value_micros = value, .bucket = bucket});
     if (!st.ok()) return st;
     if (traffic_->RepeatClick()) {
       // The same shopper comes back through a new search and clicks the same ad again.
@@ -300,7 +303,8 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
 absl::StatusOr<RunMetrics> Run::Go() {
   std::string dir_template = (std::filesystem::path(o_.work_dir) / "ledger-XXXXXX").string();
   if (mkdtemp(dir_template.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot create a ledger directory under ", o_.work_dir));
+    return absl::InternalError(
+        absl::StrCat("cannot create a ledger directory under ", o_.work_dir));
   }
   const std::string ledger_dir = dir_template;
   struct Cleanup {
@@ -336,11 +340,13 @@ absl::StatusOr<RunMetrics> Run::Go() {
     absl::Time next_flush = day_start_ + interval;
     for (int h = 0; h < 24; ++h) {
       const int64_t before = static_cast<int64_t>(std::floor(q * cumulative[h] / cumulative[24]));
-      const int64_t after = static_cast<int64_t>(std::floor(q * cumulative[h + 1] / cumulative[24]));
+      const int64_t after =
+          static_cast<int64_t>(std::floor(q * cumulative[h + 1] / cumulative[24]));
       const int64_t n = after - before;
       for (int64_t i = 0; i < n; ++i) {
-        const absl::Time t = day_start_ + absl::Hours(h) +
-                             absl::Hours(1) * ((static_cast<double>(i) + 0.5) / static_cast<double>(n));
+        const absl::Time t =
+            day_start_ + absl::Hours(h) +
+            absl::Hours(1) * ((static_cast<double>(i) + 0.5) / static_cast<double>(n));
         while (t >= next_flush) {
           clock_.Set(next_flush);
           st = Flush();
@@ -360,21 +366,25 @@ absl::StatusOr<RunMetrics> Run::Go() {
     if (!st.ok()) return st;
     if (d == 0) {
       for (int b = 0; b < kPacingBuckets; ++b) {
-        m_.target_by_bucket[b] =
-            billing_->pacer().TargetFraction(day_start_ + bucket_len * (b + 1), day_start_, day_end);
+        m_.target_by_bucket[b] = billing_->pacer().TargetFraction(day_start_ + bucket_len * (b + 1),
+                                                                  day_start_, day_end);
       }
     }
   }
   m_.days = s_.days();
   m_.campaign_days = static_cast<int64_t>(campaign_spend_today_.size()) * s_.days();
   if (m_.campaign_days_exhausted > 0) {
-    m_.mean_exhaustion_hour = exhaustion_hours_sum_ / static_cast<double>(m_.campaign_days_exhausted);
+    m_.mean_exhaustion_hour =
+        exhaustion_hours_sum_ / static_cast<double>(m_.campaign_days_exhausted);
   }
-  m_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (m_.searches > 0) m_.latency_mean_us = latency_sum_ns_ / static_cast<double>(m_.searches) / 1e3;
+  m_.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (m_.searches > 0)
+    m_.latency_mean_us = latency_sum_ns_ / static_cast<double>(m_.searches) / 1e3;
   if (!latency_ns_.empty()) {
     auto pct = [&](double p) {
-      const size_t k = std::min(latency_ns_.size() - 1, static_cast<size_t>(p * static_cast<double>(latency_ns_.size())));
+      const size_t k = std::min(latency_ns_.size() - 1,
+                                static_cast<size_t>(p * static_cast<double>(latency_ns_.size())));
       std::nth_element(latency_ns_.begin(), latency_ns_.begin() + k, latency_ns_.end());
       return latency_ns_[k] / 1e3;
     };
@@ -392,13 +402,15 @@ double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
 }  // namespace
 
 double Rpm(const RunMetrics& m) {
-  return Ratio(static_cast<double>(m.revenue_micros) / kMicros * 1000, static_cast<double>(m.searches));
+  return Ratio(static_cast<double>(m.revenue_micros) / kMicros * 1000,
+               static_cast<double>(m.searches));
 }
 double Ctr(const RunMetrics& m) {
   return Ratio(static_cast<double>(m.shopper_clicks), static_cast<double>(m.impressions));
 }
 double AvgCpc(const RunMetrics& m) {
-  return Ratio(static_cast<double>(m.revenue_micros) / kMicros, static_cast<double>(m.charged_clicks));
+  return Ratio(static_cast<double>(m.revenue_micros) / kMicros,
+               static_cast<double>(m.charged_clicks));
 }
 double Roas(const RunMetrics& m) {
   return Ratio(static_cast<double>(m.sales_micros), static_cast<double>(m.revenue_micros));

@@ -43,37 +43,37 @@ struct AdvertiserMetrics {
   int64_t shopper_clicks = 0;  // first clicks by shoppers, charged or not
   int64_t value_micros = 0;    // value of its shopper clicks
   int64_t conversions = 0;
-  int64_t sales_micros = 0;    // order value of those conversions
+  int64_t sales_micros = 0;  // order value of those conversions
 };
 
 struct RunMetrics {
   int64_t searches = 0;
   int64_t searches_with_ads = 0;
-  int64_t impressions = 0;        // shopper impressions
-  int64_t shopper_clicks = 0;     // first clicks by shoppers
-  int64_t repeat_clicks = 0;      // the same shopper again on the same ad (sent to billing)
-  int64_t bot_clicks = 0;         // sent to billing
+  int64_t impressions = 0;     // shopper impressions
+  int64_t shopper_clicks = 0;  // first clicks by shoppers
+  int64_t repeat_clicks = 0;   // the same shopper again on the same ad (sent to billing)
+  int64_t bot_clicks = 0;      // sent to billing
   int64_t charged_clicks = 0;
-  int64_t revenue_micros = 0;     // platform revenue: every charge
-  int64_t value_micros = 0;       // value of shopper clicks to advertisers (= total welfare)
+  int64_t revenue_micros = 0;  // platform revenue: every charge
+  int64_t value_micros = 0;    // value of shopper clicks to advertisers (= total welfare)
   int64_t conversions = 0;
   int64_t sales_micros = 0;
-  int64_t invalid_filtered = 0;   // billing said INVALID (repeat click, rate limited, ...)
-  int64_t invalid_repeat = 0;     // ... of which REPEAT_CLICK
+  int64_t invalid_filtered = 0;  // billing said INVALID (repeat click, rate limited, ...)
+  int64_t invalid_repeat = 0;    // ... of which REPEAT_CLICK
   int64_t invalid_rate_limited = 0;
-  int64_t bot_clicks_charged = 0; // bot clicks billing did not catch
+  int64_t bot_clicks_charged = 0;      // bot clicks billing did not catch
   int64_t budget_rejected_clicks = 0;  // clicks billing did not charge: budget spent
   int64_t campaign_days = 0;
   // Spent >= 95% of the daily budget, or had a click refused for budget.
   int64_t campaign_days_exhausted = 0;
-  double mean_exhaustion_hour = 0;      // over exhausted campaign-days
-  std::vector<SlotMetrics> slots;       // per slot, slot 1 first
+  double mean_exhaustion_hour = 0;  // over exhausted campaign-days
+  std::vector<SlotMetrics> slots;   // per slot, slot 1 first
   std::vector<AdvertiserMetrics> advertisers;
   // Spend per 15-minute bucket of the day summed over days, and pacing's target fraction of the
   // day's spend at each bucket's end (billing::Pacer::TargetFraction).
   std::vector<int64_t> spend_by_bucket;
   std::vector<double> target_by_bucket;
-  int64_t budget_per_day_micros = 0;    // sum of daily budgets
+  int64_t budget_per_day_micros = 0;  // sum of daily budgets
   int days = 0;
 
   // Wall clock: not deterministic, never written to report files.
@@ -89,11 +89,11 @@ void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
                        RunMetrics* m);
 
 // Derived metrics.
-double Rpm(const RunMetrics& m);          // revenue per thousand searches, currency units
-double Ctr(const RunMetrics& m);          // shopper clicks / impressions
-double AvgCpc(const RunMetrics& m);       // revenue / charged clicks, currency units
-double Roas(const RunMetrics& m);         // sales / revenue
-double Acos(const RunMetrics& m);         // revenue / sales
+double Rpm(const RunMetrics& m);             // revenue per thousand searches, currency units
+double Ctr(const RunMetrics& m);             // shopper clicks / impressions
+double AvgCpc(const RunMetrics& m);          // revenue / charged clicks, currency units
+double Roas(const RunMetrics& m);            // sales / revenue
+double Acos(const RunMetrics& m);            // revenue / sales
 int64_t SurplusMicros(const RunMetrics& m);  // value - revenue
 // Mean |cumulative spend share - target share| over the buckets, in [0, 1].
 double PacingError(const RunMetrics& m);

@@ -19,8 +19,9 @@ catalog::Device DeviceFromName(const std::string& n) {
 // Index of a draw from the weights whose running sums are `cumulative` (total > 0).
 size_t Draw(const std::vector<double>& cumulative, std::mt19937_64& gen) {
   const double u = absl::Uniform<double>(gen, 0, cumulative.back());
-  return std::min<size_t>(cumulative.size() - 1,
-                          std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
+  return std::min<size_t>(
+      cumulative.size() - 1,
+      std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
 }
 
 std::vector<double> Cumulative(const std::vector<double>& w) {
@@ -59,7 +60,8 @@ Traffic::Search Traffic::Next(int hour, targeting::Request* r) {
           ? absl::StrCat("bot-", absl::Uniform<int>(invalid_gen_, 0, s_.invalid().bots()))
           : absl::StrCat("u-", absl::Uniform<int>(traffic_gen_, 0, s_.shoppers().num_shoppers()));
   if (!device_cumulative_.empty()) {
-    const DeviceShare& d = s_.shoppers().devices(static_cast<int>(Draw(device_cumulative_, traffic_gen_)));
+    const DeviceShare& d =
+        s_.shoppers().devices(static_cast<int>(Draw(device_cumulative_, traffic_gen_)));
     r->shopper.device = DeviceFromName(d.device());
     search.click_multiplier = d.click_multiplier();
   }

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "sim/scenario.pb.h"
-#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
 
 namespace gavel::sim {

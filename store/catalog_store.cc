@@ -17,9 +17,9 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 struct KindInfo {
-  const char* name;          // For messages: "campaign".
-  const char* catalog_field; // Repeated field of gavel.v1.Catalog.
-  const char* parent_field;  // Field naming the parent id; "" for advertisers.
+  const char* name;           // For messages: "campaign".
+  const char* catalog_field;  // Repeated field of gavel.v1.Catalog.
+  const char* parent_field;   // Field naming the parent id; "" for advertisers.
   gavel::v1::EntityKind parent_kind;
 };
 
@@ -68,9 +68,8 @@ absl::Status CheckParent(const gavel::v1::Catalog& catalog, const KindInfo& info
   if (!st.ok()) return st;
   absl::StatusOr<KindInfo> parent_info = Info(info.parent_kind);
   if (Find(catalog, *parent_info, parent) < 0) {
-    return absl::NotFoundError(
-        absl::StrCat(info.name, ".", info.parent_field, ": no ", parent_info->name, " \"", parent,
-                     "\""));
+    return absl::NotFoundError(absl::StrCat(info.name, ".", info.parent_field, ": no ",
+                                            parent_info->name, " \"", parent, "\""));
   }
   return absl::OkStatus();
 }
@@ -188,9 +187,8 @@ absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Create(gavel::v1::EntityK
   return result;
 }
 
-absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Update(gavel::v1::EntityKind kind,
-                                                              const Message& entity,
-                                                              const std::vector<std::string>& mask) {
+absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Update(
+    gavel::v1::EntityKind kind, const Message& entity, const std::vector<std::string>& mask) {
   absl::StatusOr<Target> target = TargetOf(kind, entity);
   if (!target.ok()) return target.status();
   const KindInfo* info = &target->info;
@@ -210,15 +208,15 @@ absl::StatusOr<std::unique_ptr<Message>> CatalogStore::Update(gavel::v1::EntityK
   for (const FieldDescriptor* f : *fields) {
     if (f->name() == "id") continue;
     if (f->name() == info->parent_field || f->name() == "state") {
-      const bool differs = f->name() == "state"
-                               ? stored->GetReflection()->GetEnumValue(*stored, f) !=
-                                     entity.GetReflection()->GetEnumValue(entity, f)
-                               : GetString(*stored, f->name().c_str()) !=
-                                     GetString(entity, f->name().c_str());
+      const bool differs =
+          f->name() == "state"
+              ? stored->GetReflection()->GetEnumValue(*stored, f) !=
+                    entity.GetReflection()->GetEnumValue(entity, f)
+              : GetString(*stored, f->name().c_str()) != GetString(entity, f->name().c_str());
       if (!differs) continue;
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: ", info->name, ".", f->name(),
-          f->name() == "state" ? " changes through SetState" : " cannot change"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: ", info->name, ".", f->name(),
+                       f->name() == "state" ? " changes through SetState" : " cannot change"));
     }
     CopyField(entity, f, stored);
   }
@@ -259,8 +257,8 @@ absl::Status CatalogStore::List(gavel::v1::EntityKind kind, const gavel::v1::Lis
   if (!info.ok()) return info.status();
   int page_size = request.page_size() == 0 ? convert::kDefaultListPageSize : request.page_size();
   if (page_size < 1 || page_size > convert::kMaxListPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size must be in [1, ", convert::kMaxListPageSize,
-                                                   "], got ", request.page_size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size must be in [1, ", convert::kMaxListPageSize, "], got ", request.page_size()));
   }
   const FieldDescriptor* out_field = out->GetDescriptor()->field(0);
   const FieldDescriptor* next_token = out->GetDescriptor()->FindFieldByName("next_page_token");
@@ -271,8 +269,8 @@ absl::Status CatalogStore::List(gavel::v1::EntityKind kind, const gavel::v1::Lis
   std::vector<const Message*> selected;
   for (int i = 0, n = r->FieldSize(master_, field); i < n; ++i) {
     const Message& m = r->GetRepeatedMessage(master_, field, i);
-    if (!request.parent_id().empty() &&
-        (info->parent_field[0] == '\0' || GetString(m, info->parent_field) != request.parent_id())) {
+    if (!request.parent_id().empty() && (info->parent_field[0] == '\0' ||
+                                         GetString(m, info->parent_field) != request.parent_id())) {
       continue;
     }
     // The page token is the last id of the previous page: ids are unique and listed in order.

@@ -3,8 +3,8 @@
 // Every write copies the master, applies the change, and hands the copy to a `Publisher` (which
 // builds an immutable serving snapshot and swaps it in) and then to a `Persister` (which makes it
 // durable). Only when both succeed does the copy become the master; if persisting fails the old
-// catalog is published again, so a rejected write changes nothing, in memory or on disk. Auctions never touch this object:
-// they read the published snapshot.
+// catalog is published again, so a rejected write changes nothing, in memory or on disk. Auctions
+// never touch this object: they read the published snapshot.
 //
 //   CatalogStore store(std::move(catalog), [&](const gavel::v1::Catalog& c, int64_t version) {
 //     return engine.Publish(c, version);

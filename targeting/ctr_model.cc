@@ -139,7 +139,8 @@ absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::Parse(absl::string_vie
 void CtrModel::ComputeMaxWeights() {
   const size_t size = size_t{1} << hash_bits_;
   for (int t = 0; t < kTemplates; ++t) {
-    max_weight_[t] = *std::max_element(weights_.begin() + t * size, weights_.begin() + (t + 1) * size);
+    max_weight_[t] =
+        *std::max_element(weights_.begin() + t * size, weights_.begin() + (t + 1) * size);
   }
 }
 

@@ -1,9 +1,10 @@
 // Predicted click-through rate: logistic regression over hashed features, with weights read from a
 // small text file (format in docs/targeting.md, "CTR model"; example: data/default_model.txt).
 //
-//   absl::StatusOr<std::shared_ptr<const CtrModel>> m = CtrModel::LoadFile("data/default_model.txt");
-//   double logit = (*m)->bias() + (*m)->Weight(CtrFeature::kPlacement, CtrModel::Hash("top_of_search"));
-//   double p = CtrModel::Sigmoid(logit);
+//   absl::StatusOr<std::shared_ptr<const CtrModel>> m =
+//   CtrModel::LoadFile("data/default_model.txt"); double logit = (*m)->bias() +
+//   (*m)->Weight(CtrFeature::kPlacement, CtrModel::Hash("top_of_search")); double p =
+//   CtrModel::Sigmoid(logit);
 //
 // A feature is a template plus one or two string values; it is hashed (stable FNV-1a, not
 // absl::Hash) into one of 2^hash_bits buckets of its template's own table, so file and runtime
@@ -26,13 +27,13 @@ namespace gavel::targeting {
 
 // Feature templates; the file names them in lower case (placement, device, ...).
 enum class CtrFeature : uint8_t {
-  kPlacement = 1,            // placement <top_of_search|rest_of_search|product_page|...>
-  kDevice,                   // device <desktop|mobile_web|mobile_app|tablet>
-  kSlot,                     // slot <1..40>
-  kMatch,                    // match <exact|phrase|broad|product|category|close_match|...>
-  kCategory,                 // category <ad's product category id>
-  kQueryTokenXCategory,      // query_token_x_category <normalised token> <category id>
-  kSegmentXCampaign,         // segment_x_campaign <segment> <campaign id>
+  kPlacement = 1,        // placement <top_of_search|rest_of_search|product_page|...>
+  kDevice,               // device <desktop|mobile_web|mobile_app|tablet>
+  kSlot,                 // slot <1..40>
+  kMatch,                // match <exact|phrase|broad|product|category|close_match|...>
+  kCategory,             // category <ad's product category id>
+  kQueryTokenXCategory,  // query_token_x_category <normalised token> <category id>
+  kSegmentXCampaign,     // segment_x_campaign <segment> <campaign id>
 };
 
 class CtrModel {

@@ -91,10 +91,10 @@ struct TargetIndex {
     auto it = tokens.find(token);
     return it == tokens.end() ? -1 : it->second;
   }
-  DenseLists<int32_t> target_tokens;   // keyword target -> its token ids, in order
-  HashedLists exact, phrase;           // keyword token-sequence hash -> keyword targets
-  HashedLists broad_sets;              // hash of sorted distinct token ids -> broad keywords
-  DenseLists<Posting> broad;           // rarest keyword token -> broad keywords (long queries)
+  DenseLists<int32_t> target_tokens;     // keyword target -> its token ids, in order
+  HashedLists exact, phrase;             // keyword token-sequence hash -> keyword targets
+  HashedLists broad_sets;                // hash of sorted distinct token ids -> broad keywords
+  DenseLists<Posting> broad;             // rarest keyword token -> broad keywords (long queries)
   DenseLists<Posting> product_targets;   // product index -> product targets
   DenseLists<Posting> category_targets;  // category index -> category targets
   DenseLists<Posting> auto_close;        // title token -> ads with close match on
@@ -104,13 +104,13 @@ struct TargetIndex {
   DenseLists<int32_t> product_tokens;    // product -> sorted distinct title token ids
   DenseLists<int32_t> ad_group_ads;      // ad group -> its serving ads
   std::vector<NegativeRef> negatives;
-  DenseLists<int32_t> negative_tokens;   // negative phrase -> token ids
-  HashedLists negative_exact, negative_phrase;  // Posting.id = negative phrase
+  DenseLists<int32_t> negative_tokens;                         // negative phrase -> token ids
+  HashedLists negative_exact, negative_phrase;                 // Posting.id = negative phrase
   DenseLists<int32_t> campaign_negatives, ad_group_negatives;  // owner -> negatives indexes
   absl::flat_hash_map<std::string, int32_t> predicate_values;  // segment/country/region -> id
   std::vector<CompiledPredicates> predicates;
   std::vector<int32_t> campaign_predicates, ad_group_predicates;  // -1 = none
-  std::vector<uint64_t> category_hash, campaign_hash;  // CtrModel::Hash of the ids
+  std::vector<uint64_t> category_hash, campaign_hash;             // CtrModel::Hash of the ids
 
   size_t Bytes() const;
 };

@@ -9,20 +9,20 @@ namespace {
 // Built from the Unicode names of the letters (LATIN CAPITAL/SMALL LETTER X WITH ...).
 constexpr const char* kLatin1[64] = {
     // U+00C0 .. U+00FF
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",  //
-    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "ss",  //
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",  //
-    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   //
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",  //
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   //
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
 // U+0100 .. U+017F, Latin Extended-A.
 constexpr const char* kLatinExtA[128] = {
-    "a",  "a",  "a",  "a",  "a",  "a",  "c",  "c",  "c",  "c",  "c",  "c",  "c",  "c",  "d",  "d",
-    "d",  "d",  "e",  "e",  "e",  "e",  "e",  "e",  "e",  "e",  "e",  "e",  "g",  "g",  "g",  "g",
-    "g",  "g",  "g",  "g",  "h",  "h",  "h",  "h",  "i",  "i",  "i",  "i",  "i",  "i",  "i",  "i",
-    "i",  "i",  "ij", "ij", "j",  "j",  "k",  "k",  "k",  "l",  "l",  "l",  "l",  "l",  "l",  "l",
-    "l",  "l",  "l",  "n",  "n",  "n",  "n",  "n",  "n",  "n",  "n",  "n",  "o",  "o",  "o",  "o",
-    "o",  "o",  "oe", "oe", "r",  "r",  "r",  "r",  "r",  "r",  "s",  "s",  "s",  "s",  "s",  "s",
-    "s",  "s",  "t",  "t",  "t",  "t",  "t",  "t",  "u",  "u",  "u",  "u",  "u",  "u",  "u",  "u",
-    "u",  "u",  "u",  "u",  "w",  "w",  "y",  "y",  "y",  "z",  "z",  "z",  "z",  "z",  "z",  "s"};
+    "a", "a", "a",  "a",  "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
+    "d", "d", "e",  "e",  "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+    "g", "g", "g",  "g",  "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
+    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
+    "l", "l", "l",  "n",  "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
+    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+    "s", "s", "t",  "t",  "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u",
+    "u", "u", "u",  "u",  "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s"};
 
 // Decodes one code point at text[i]; returns its length, or 0 for invalid UTF-8.
 int DecodeUtf8(absl::string_view text, size_t i, uint32_t* cp) {
@@ -105,8 +105,8 @@ absl::Status NormalizeText(absl::string_view text, absl::string_view field,
                            const NormalizeLimits& limits, TokenizedText* out) {
   out->Clear();
   if (text.size() > limits.max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " must be at most ", limits.max_bytes,
-                                                   " bytes, got ", text.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be at most ", limits.max_bytes, " bytes, got ", text.size()));
   }
   std::string& buf = out->buf_;
   size_t token_start = 0;
@@ -166,8 +166,8 @@ absl::Status NormalizeText(absl::string_view text, absl::string_view field,
   end_token();
   if (tokens > limits.max_tokens) {
     out->Clear();
-    return absl::InvalidArgumentError(absl::StrCat(field, " must have at most ", limits.max_tokens,
-                                                   " tokens, got ", tokens));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must have at most ", limits.max_tokens, " tokens, got ", tokens));
   }
   return absl::OkStatus();
 }

@@ -7,9 +7,9 @@
 //
 // Rules (docs/targeting.md, "Normalisation"): strict UTF-8 decoding; lowercasing and accent folding
 // for ASCII, Latin-1 Supplement and Latin Extended-A (é->e, ß->ss, æ->ae, ł->l); apostrophes
-// dropped inside words; every other ASCII/Latin-1/General-Punctuation symbol, whitespace and control
-// character splits tokens; other scripts pass through unchanged (no case folding: out of scope);
-// then FoldPlural on every token.
+// dropped inside words; every other ASCII/Latin-1/General-Punctuation symbol, whitespace and
+// control character splits tokens; other scripts pass through unchanged (no case folding: out of
+// scope); then FoldPlural on every token.
 //
 // Thread safety: pure functions.
 #ifndef GAVEL_TARGETING_NORMALIZE_H_
@@ -27,8 +27,8 @@
 namespace gavel::targeting {
 
 struct NormalizeLimits {
-  size_t max_bytes = 512;   // of the raw input
-  size_t max_tokens = 32;   // after normalisation
+  size_t max_bytes = 512;  // of the raw input
+  size_t max_tokens = 32;  // after normalisation
 };
 
 // Normalised tokens stored in one buffer (no allocation per token once warmed up).
@@ -41,7 +41,10 @@ class TokenizedText {
   }
   // Tokens joined by single spaces.
   std::string Joined() const;
-  void Clear() { buf_.clear(); spans_.clear(); }
+  void Clear() {
+    buf_.clear();
+    spans_.clear();
+  }
 
  private:
   friend absl::Status NormalizeText(absl::string_view, absl::string_view, const NormalizeLimits&,

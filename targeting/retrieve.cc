@@ -15,10 +15,10 @@ using ::gavel::catalog::AutoTargetGroup;
 using ::gavel::catalog::BiddingStrategy;
 using ::gavel::catalog::Campaign;
 using ::gavel::catalog::Keyword;
-using ::gavel::catalog::MatchType;
-using ::gavel::catalog::Placement;
 using ::gavel::catalog::kMaxKeywordTokens;
 using ::gavel::catalog::kNumPlacements;
+using ::gavel::catalog::MatchType;
+using ::gavel::catalog::Placement;
 
 namespace {
 
@@ -35,17 +35,17 @@ constexpr size_t kCandidatesPerSlot = 8;
 
 // Names used in the CTR model file for placements, devices and match kinds.
 constexpr absl::string_view kPlacementNames[kNumPlacements] = {
-    "unspecified", "top_of_search", "rest_of_search", "product_page",
-    "category_page", "home_page", "checkout"};
-constexpr absl::string_view kDeviceNames[5] = {"unspecified", "desktop", "mobile_web",
-                                               "mobile_app", "tablet"};
+    "unspecified",   "top_of_search", "rest_of_search", "product_page",
+    "category_page", "home_page",     "checkout"};
+constexpr absl::string_view kDeviceNames[5] = {"unspecified", "desktop", "mobile_web", "mobile_app",
+                                               "tablet"};
 
 // CtrModel::Hash of every match name, indexed by MatchIndex.
 const std::array<uint64_t, 9>& MatchHashes() {
   static const std::array<uint64_t, 9> kHashes = [] {
     std::array<uint64_t, 9> h{};
-    constexpr absl::string_view kNames[9] = {"exact",    "phrase",      "broad",
-                                             "product",  "category",    "close_match",
+    constexpr absl::string_view kNames[9] = {"exact",       "phrase",      "broad",
+                                             "product",     "category",    "close_match",
                                              "loose_match", "substitutes", "complements"};
     for (int i = 0; i < 9; ++i) h[i] = CtrModel::Hash(kNames[i]);
     return h;
@@ -85,16 +85,16 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
 // INVALID_ARGUMENT naming the field when the request is outside the documented ranges.
 absl::Status ValidateRequest(const Request& r) {
   if (r.shopper.local_hour < -1 || r.shopper.local_hour > 23) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
+    return absl::InvalidArgumentError(
+        absl::StrCat("shopper.local_hour must be in [0, 23] or -1, got ", r.shopper.local_hour));
   }
   if (static_cast<int>(r.placement) < 0 || static_cast<int>(r.placement) >= kNumPlacements) {
     return absl::InvalidArgumentError(
         absl::StrCat("placement is out of range, got ", static_cast<int>(r.placement)));
   }
   if (static_cast<int>(r.shopper.device) < 0 || static_cast<int>(r.shopper.device) > 4) {
-    return absl::InvalidArgumentError(absl::StrCat("shopper.device is out of range, got ",
-                                                   static_cast<int>(r.shopper.device)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("shopper.device is out of range, got ", static_cast<int>(r.shopper.device)));
   }
   if (r.slots < 1 || r.slots > 40) {
     return absl::InvalidArgumentError(absl::StrCat("slots must be in [1, 40], got ", r.slots));
@@ -105,7 +105,16 @@ absl::Status ValidateRequest(const Request& r) {
 }  // namespace
 
 enum class Retriever::SourceKind : uint8_t {
-  kPhrase, kExact, kBroadSet, kBroad, kProduct, kCategory, kClose, kLoose, kSubstitutes, kComplements
+  kPhrase,
+  kExact,
+  kBroadSet,
+  kBroad,
+  kProduct,
+  kCategory,
+  kClose,
+  kLoose,
+  kSubstitutes,
+  kComplements
 };
 
 // MatchIndex (exact, phrase, broad, product, category, close, loose, substitutes, complements)
@@ -120,8 +129,8 @@ struct Retriever::Source {
   const Posting* next;
   const Posting* end;
   SourceKind kind;
-  double rel_factor;  // sqrt(max relevance of the list): bound of quality
-  double relevance;   // fixed relevance; for close/loose, the minimum matching positions
+  double rel_factor;    // sqrt(max relevance of the list): bound of quality
+  double relevance;     // fixed relevance; for close/loose, the minimum matching positions
   uint32_t start, len;  // phrase/exact: the query window
 };
 
@@ -202,13 +211,12 @@ const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
 double Retriever::AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
                           double relevance, double ctr_factor) {
   const double strategy_max = ci.strategy != BiddingStrategy::kDynamicUpAndDown ? 1.0
-                              : q.r.placement == Placement::kTopOfSearch          ? 2.0
-                                                                                  : 1.5;
+                              : q.r.placement == Placement::kTopOfSearch        ? 2.0
+                                                                                : 1.5;
   return static_cast<double>(base_bid) *
          (100 + ci.placement_percent[static_cast<int>(q.r.placement)]) / 100 * strategy_max *
          std::max(1e-6, std::sqrt(relevance) * ctr_factor);
 }
-
 
 void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, double relevance,
                          int64_t base_bid) {
@@ -246,11 +254,10 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
                                  ? s.catalog().campaigns[c].negative_keywords[n.ordinal]
                                  : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
           Reject(q, ad, m, RejectReason::kNegativeKeyword,
-                 absl::StrCat("negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
-                              " keyword \"", k.text, "\" on ",
-                              n.campaign_level ? "campaign " : "ad group ",
-                              n.campaign_level ? s.catalog().campaigns[c].id
-                                               : s.catalog().ad_groups[g].id));
+                 absl::StrCat(
+                     "negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
+                     " keyword \"", k.text, "\" on ", n.campaign_level ? "campaign " : "ad group ",
+                     n.campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id));
         }
         return;
       }
@@ -262,18 +269,19 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     if (why == nullptr) continue;
     if (q.explain) {
       const bool campaign_level = pred == ci.predicates;
-      Reject(q, ad, m, RejectReason::kTargetingExcluded,
-             absl::StrCat(campaign_level ? "campaign " : "ad group ",
-                          campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id,
-                          " ", why));
+      Reject(
+          q, ad, m, RejectReason::kTargetingExcluded,
+          absl::StrCat(campaign_level ? "campaign " : "ad group ",
+                       campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id,
+                       " ", why));
     }
     return;
   }
   if (relevance < s.rules().min_relevance) {
     if (q.explain) {
-      Reject(q, ad, m, RejectReason::kLowRelevance,
-             absl::StrCat("relevance ", relevance, " is below the minimum ",
-                          s.rules().min_relevance));
+      Reject(
+          q, ad, m, RejectReason::kLowRelevance,
+          absl::StrCat("relevance ", relevance, " is below the minimum ", s.rules().min_relevance));
     }
     return;
   }
@@ -284,7 +292,8 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   if (category >= 0) {
     const uint64_t ch = s.index().category_hash[category];
     logit += model.Weight(CtrFeature::kCategory, ch);
-    for (uint64_t th : token_hashes_) logit += model.Weight(CtrFeature::kQueryTokenXCategory, th, ch);
+    for (uint64_t th : token_hashes_)
+      logit += model.Weight(CtrFeature::kQueryTokenXCategory, th, ch);
   }
   if (!segment_hashes_.empty()) {
     const uint64_t campaign_hash = ci.id_hash;
@@ -293,10 +302,10 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     }
   }
   const double pctr = CtrModel::Sigmoid(logit);
-  const double quality = std::max(
-      1e-6, std::sqrt(relevance * pctr / (pctr + model.baseline_ctr())));
-  const int64_t bid = AdjustBid(base_bid, placement_percent, ci.strategy,
-                                q.r.placement, pctr, model.baseline_ctr());
+  const double quality =
+      std::max(1e-6, std::sqrt(relevance * pctr / (pctr + model.baseline_ctr())));
+  const int64_t bid = AdjustBid(base_bid, placement_percent, ci.strategy, q.r.placement, pctr,
+                                model.baseline_ctr());
   const Candidate cand{ad, m, bid, relevance, pctr, quality};
   auto [it, inserted] = best_.emplace(ad, static_cast<int32_t>(out_->candidates.size()));
   if (inserted) {
@@ -345,7 +354,8 @@ void Retriever::ConsiderTarget(const Query& q, const Posting& p, const MatchedTa
     return;  // no ad of the group can enter the top K (same bound as in Consider)
   }
   const int32_t* ads = q.s.index().ad_group_ads.items.data();
-  for (uint32_t i = t.ads_begin; i < t.ads_end; ++i) Consider(q, ads[i], m, relevance, t.bid_micros);
+  for (uint32_t i = t.ads_begin; i < t.ads_end; ++i)
+    Consider(q, ads[i], m, relevance, t.bid_micros);
 }
 
 void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p) {
@@ -463,9 +473,11 @@ void Retriever::BoundCtr(Query& q) {
   const CtrModel& model = q.s.model();
   q.base_logit =
       model.bias() +
-      model.Weight(CtrFeature::kPlacement,
-                   CtrModel::Hash(kPlacementNames[static_cast<int>(r.placement) % kNumPlacements])) +
-      model.Weight(CtrFeature::kDevice, CtrModel::Hash(kDeviceNames[device >= 0 && device < 5 ? device : 0])) +
+      model.Weight(
+          CtrFeature::kPlacement,
+          CtrModel::Hash(kPlacementNames[static_cast<int>(r.placement) % kNumPlacements])) +
+      model.Weight(CtrFeature::kDevice,
+                   CtrModel::Hash(kDeviceNames[device >= 0 && device < 5 ? device : 0])) +
       model.Weight(CtrFeature::kSlot, CtrModel::Hash("1"));
   const double per_ad_max =
       std::max(0.f, model.MaxWeight(CtrFeature::kCategory)) +
@@ -644,14 +656,13 @@ void Retriever::AddAutomaticSources(const Query& q) {
     if (p >= 0) page_products_.push_back(p);
   }
   if (q.viewed >= 0) {
-    AddSource(ix.substitutes.Get(s.product_category(q.viewed)), SourceKind::kSubstitutes, 0.6,
-              0.6);
+    AddSource(ix.substitutes.Get(s.product_category(q.viewed)), SourceKind::kSubstitutes, 0.6, 0.6);
   }
   std::vector<int32_t> page_categories;
   for (int32_t p : page_products_) {
     const int32_t c = s.product_category(p);
-    if (c >= 0 && std::find(page_categories.begin(), page_categories.end(), c) ==
-                      page_categories.end()) {
+    if (c >= 0 &&
+        std::find(page_categories.begin(), page_categories.end(), c) == page_categories.end()) {
       page_categories.push_back(c);
       AddSource(ix.complements.Get(c), SourceKind::kComplements, 0.4, 0.4);
     }

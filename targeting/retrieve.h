@@ -27,15 +27,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "targeting/snapshot.h"
 #include "targeting/normalize.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::targeting {
 
 struct Request {
   catalog::Placement placement = catalog::Placement::kUnspecified;
-  std::string query;                       // <= 512 bytes, <= 32 tokens
-  std::vector<std::string> category_ids;   // page / query categories
+  std::string query;                      // <= 512 bytes, <= 32 tokens
+  std::vector<std::string> category_ids;  // page / query categories
   std::string viewed_product_id;
   std::vector<std::string> cart_product_ids;
   struct Shopper {
@@ -52,7 +52,7 @@ enum class MatchKind { kKeyword, kProduct, kCategory, kAuto };
 
 struct MatchedTarget {
   MatchKind kind = MatchKind::kKeyword;
-  int32_t target = -1;             // manual target's dense index; -1 for automatic targeting
+  int32_t target = -1;  // manual target's dense index; -1 for automatic targeting
   // The keyword as the advertiser wrote it; into the snapshot. Retrieve sets it on rejections and,
   // with `explain`, on candidates; otherwise it is empty and a caller that shows a candidate reads
   // snapshot.catalog().targets[target].keyword.text (the engine does, for winners only).
@@ -62,12 +62,12 @@ struct MatchedTarget {
 };
 
 struct Candidate {
-  int32_t ad;             // dense ProductAd index
+  int32_t ad;  // dense ProductAd index
   MatchedTarget matched;
-  int64_t bid_micros;     // after every adjustment
-  double relevance;       // [0, 1]
-  double predicted_ctr;   // (0, 1), for slot 1
-  double quality;         // (0, 1]
+  int64_t bid_micros;    // after every adjustment
+  double relevance;      // [0, 1]
+  double predicted_ctr;  // (0, 1), for slot 1
+  double quality;        // (0, 1]
   double score() const { return static_cast<double>(bid_micros) * quality; }
 };
 
@@ -93,8 +93,9 @@ struct Result {
 
 // Applies the placement multiplier then the bidding strategy to a resolved bid, rounding down to
 // whole micros after each step (the strategy factor is first floored to 1/10,000).
-int64_t AdjustBid(int64_t base_bid_micros, int32_t placement_percent, catalog::BiddingStrategy strategy,
-                  catalog::Placement placement, double predicted_ctr, double baseline_ctr);
+int64_t AdjustBid(int64_t base_bid_micros, int32_t placement_percent,
+                  catalog::BiddingStrategy strategy, catalog::Placement placement,
+                  double predicted_ctr, double baseline_ctr);
 
 class Retriever {
  public:
@@ -135,8 +136,8 @@ class Retriever {
   void ConsiderTarget(const Query& q, const Posting& p, const MatchedTarget& m, double relevance);
   void ReadPosting(const Query& q, const Source& src, const Posting& p);
   static void Prefetch(const CatalogSnapshot& s, const Source& src);
-  static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid,
-                        double relevance, double ctr_factor);
+  static double AdBound(const Query& q, const CampaignInfo& ci, int64_t base_bid, double relevance,
+                        double ctr_factor);
   static int SourceMatchIndex(SourceKind kind);
   void Compact(size_t k);
   void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
@@ -147,7 +148,7 @@ class Retriever {
   TokenizedText text_;
   std::vector<int32_t> ids_, id_set_, segments_, subset_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
-  std::vector<double> heap_;  // min-heap of the K best first scores of distinct ads
+  std::vector<double> heap_;                // min-heap of the K best first scores of distinct ads
   std::vector<int32_t> matched_negatives_;  // sorted negative phrases the query matches
   absl::flat_hash_map<int32_t, int32_t> best_;      // ad -> index in candidates
   absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
@@ -157,7 +158,7 @@ class Retriever {
   std::vector<int32_t> page_products_;
   std::vector<std::pair<size_t, std::pair<int32_t, size_t>>> rare_;  // list size, token, count
   double ctr_factor_[9] = {};  // per match kind: bound of quality / sqrt(relevance)
-  double threshold_ = 0;  // K-th best score so far, once there are K candidates
+  double threshold_ = 0;       // K-th best score so far, once there are K candidates
   Result* out_ = nullptr;
 };
 

@@ -22,12 +22,6 @@ using ::gavel::catalog::Category;
 using ::gavel::catalog::Device;
 using ::gavel::catalog::EntityState;
 using ::gavel::catalog::Keyword;
-using ::gavel::catalog::MatchType;
-using ::gavel::catalog::Predicates;
-using ::gavel::catalog::Product;
-using ::gavel::catalog::ProductAd;
-using ::gavel::catalog::Target;
-using ::gavel::catalog::TargetKind;
 using ::gavel::catalog::kMaxBidMicros;
 using ::gavel::catalog::kMaxKeywordBytes;
 using ::gavel::catalog::kMaxKeywordTokens;
@@ -35,6 +29,12 @@ using ::gavel::catalog::kMaxTitleBytes;
 using ::gavel::catalog::kMaxTitleTokens;
 using ::gavel::catalog::kNumAutoTargetGroups;
 using ::gavel::catalog::kNumPlacements;
+using ::gavel::catalog::MatchType;
+using ::gavel::catalog::Predicates;
+using ::gavel::catalog::Product;
+using ::gavel::catalog::ProductAd;
+using ::gavel::catalog::Target;
+using ::gavel::catalog::TargetKind;
 
 namespace {
 
@@ -64,8 +64,8 @@ bool ByBoundDesc(const Posting& a, const Posting& b) {
 
 void SortLists(DenseLists<Posting>* lists) {
   for (size_t k = 0; k + 1 < lists->offsets.size(); ++k) {
-    std::sort(lists->items.begin() + lists->offsets[k], lists->items.begin() + lists->offsets[k + 1],
-              ByBoundDesc);
+    std::sort(lists->items.begin() + lists->offsets[k],
+              lists->items.begin() + lists->offsets[k + 1], ByBoundDesc);
   }
 }
 
@@ -121,19 +121,24 @@ class SnapshotBuilder {
 
   void Pack() {
     s_.ad_info_.resize(c_.product_ads.size());
-    constexpr AutoTargetGroup kAuto[4] = {AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch,
-                                          AutoTargetGroup::kSubstitutes,
-                                          AutoTargetGroup::kComplements};
+    constexpr AutoTargetGroup kAuto[4] = {
+        AutoTargetGroup::kCloseMatch, AutoTargetGroup::kLooseMatch, AutoTargetGroup::kSubstitutes,
+        AutoTargetGroup::kComplements};
     for (size_t ad = 0; ad < s_.ad_info_.size(); ++ad) {
       const int32_t g = ad_ad_group_[ad];
       const int32_t p = ad_product_[ad];
       AdInfo& info = s_.ad_info_[ad];
-      info = {g, s_.ad_group_campaign_[g], p, s_.product_category_[p], ix_.ad_group_predicates[g],
-              ix_.product_tokens.offsets[p], ix_.product_tokens.offsets[p + 1], {}};
+      info = {g,
+              s_.ad_group_campaign_[g],
+              p,
+              s_.product_category_[p],
+              ix_.ad_group_predicates[g],
+              ix_.product_tokens.offsets[p],
+              ix_.product_tokens.offsets[p + 1],
+              {}};
       for (int k = 0; k < 4; ++k) {
-        info.auto_bid[k] = s_.AutoEnabled(g, kAuto[k])
-                               ? static_cast<int32_t>(s_.ResolveAutoBid(g, kAuto[k]))
-                               : 0;
+        info.auto_bid[k] =
+            s_.AutoEnabled(g, kAuto[k]) ? static_cast<int32_t>(s_.ResolveAutoBid(g, kAuto[k])) : 0;
       }
     }
     s_.campaign_info_.resize(c_.campaigns.size());
@@ -153,13 +158,13 @@ class SnapshotBuilder {
     for (size_t i = 0; i < c_.targets.size(); ++i) {
       const Target& t = c_.targets[i];
       const int32_t g = target_ad_group_[i];
-      s_.target_info_[i] = {g,
-                            s_.ad_group_campaign_[g],
-                            static_cast<int32_t>(TargetBid(static_cast<int32_t>(i), g)),
-                            ix_.ad_group_ads.offsets[g],
-                            ix_.ad_group_ads.offsets[g + 1],
-                            t.kind == TargetKind::kKeyword ? t.keyword.match_type
-                                                           : MatchType::kUnspecified};
+      s_.target_info_[i] = {
+          g,
+          s_.ad_group_campaign_[g],
+          static_cast<int32_t>(TargetBid(static_cast<int32_t>(i), g)),
+          ix_.ad_group_ads.offsets[g],
+          ix_.ad_group_ads.offsets[g + 1],
+          t.kind == TargetKind::kKeyword ? t.keyword.match_type : MatchType::kUnspecified};
     }
     std::vector<int32_t>().swap(ad_ad_group_);
     std::vector<int32_t>().swap(ad_product_);
@@ -173,7 +178,8 @@ class SnapshotBuilder {
 
  private:
   template <typename E>
-  absl::Status Intern(const std::vector<E>& list, absl::string_view kind, CatalogSnapshot::IdMap* m) {
+  absl::Status Intern(const std::vector<E>& list, absl::string_view kind,
+                      CatalogSnapshot::IdMap* m) {
     m->reserve(list.size());
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string& id = list[i].id;
@@ -261,8 +267,8 @@ class SnapshotBuilder {
         }
       }
       if (auto st = catalog::ValidateProduct(p); !st.ok()) return st;
-      if (auto st = NormalizeText(p.title, where + ".title", {kMaxTitleBytes, kMaxTitleTokens},
-                                  &text);
+      if (auto st =
+              NormalizeText(p.title, where + ".title", {kMaxTitleBytes, kMaxTitleTokens}, &text);
           !st.ok()) {
         return st;
       }
@@ -302,8 +308,10 @@ class SnapshotBuilder {
     strings(p.include_regions, &c.include_regions);
     strings(p.exclude_regions, &c.exclude_regions);
     // Ranges were checked by catalog::ValidateCampaign / ValidateAdGroup.
-    for (Device d : p.include_devices) c.include_devices |= static_cast<uint8_t>(1u << static_cast<int>(d));
-    for (Device d : p.exclude_devices) c.exclude_devices |= static_cast<uint8_t>(1u << static_cast<int>(d));
+    for (Device d : p.include_devices)
+      c.include_devices |= static_cast<uint8_t>(1u << static_cast<int>(d));
+    for (Device d : p.exclude_devices)
+      c.exclude_devices |= static_cast<uint8_t>(1u << static_cast<int>(d));
     for (int h : p.include_hours) c.include_hours |= 1u << h;
     const bool empty = c.include_segments.empty() && c.exclude_segments.empty() &&
                        c.include_countries.empty() && c.exclude_countries.empty() &&
@@ -324,8 +332,9 @@ class SnapshotBuilder {
       if (auto st = KeywordTokens(list[k].text, w + ".text", &ids); !st.ok()) return st;
       // Owners share one entry per distinct (tokens, match type): a query matches each once.
       const uint64_t h = HashTokenIds(ids.data(), ids.size());
-      const auto [it, inserted] = neg_phrase_ids_.emplace(
-          std::make_pair(h, mt == MatchType::kExact), static_cast<int32_t>(neg_phrase_tokens_.size()));
+      const auto [it, inserted] =
+          neg_phrase_ids_.emplace(std::make_pair(h, mt == MatchType::kExact),
+                                  static_cast<int32_t>(neg_phrase_tokens_.size()));
       const int32_t phrase = it->second;
       if (inserted) {
         for (int32_t id : ids) negative_tokens_.emplace_back(phrase, id);
@@ -344,8 +353,8 @@ class SnapshotBuilder {
   absl::Status KeywordTokens(const std::string& text, const std::string& field,
                              std::vector<int32_t>* ids) {
     if (text.size() > kMaxKeywordBytes) {
-      return Invalid(field, absl::StrCat(" must be at most ", kMaxKeywordBytes, " bytes, got ",
-                                         text.size()));
+      return Invalid(
+          field, absl::StrCat(" must be at most ", kMaxKeywordBytes, " bytes, got ", text.size()));
     }
     TokenizedText t;
     if (auto st = NormalizeText(text, field, {kMaxKeywordBytes, kMaxKeywordTokens}, &t); !st.ok()) {
@@ -399,8 +408,8 @@ class SnapshotBuilder {
       const AdGroup& g = c_.ad_groups[i];
       const std::string where = absl::StrCat("ad_groups[", g.id, "]");
       int32_t& campaign = s_.ad_group_campaign_[i];
-      if (auto st = Ref(s_.campaign_ids_, g.campaign_id, where, "campaign_id", "campaign",
-                        &campaign);
+      if (auto st =
+              Ref(s_.campaign_ids_, g.campaign_id, where, "campaign_id", "campaign", &campaign);
           !st.ok()) {
         return st;
       }
@@ -444,8 +453,8 @@ class SnapshotBuilder {
           !st.ok()) {
         return st;
       }
-      if (auto st = Ref(s_.product_ids_, a.product_id, where, "product_id", "product",
-                        &ad_product_[i]);
+      if (auto st =
+              Ref(s_.product_ids_, a.product_id, where, "product_id", "product", &ad_product_[i]);
           !st.ok()) {
         return st;
       }
@@ -563,8 +572,8 @@ class SnapshotBuilder {
     broad.reserve(broad_pending.size());
     for (const auto& [k, posting] : broad_pending) {
       const auto& ids = broad_tokens[k];
-      const int32_t anchor = *std::min_element(
-          ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return df[a] < df[b]; });
+      const int32_t anchor = *std::min_element(ids.begin(), ids.end(),
+                                               [&](int32_t a, int32_t b) { return df[a] < df[b]; });
       broad.emplace_back(anchor, posting);
     }
     ix_.broad = MakeDense(ix_.tokens.size(), broad);
@@ -611,8 +620,7 @@ class SnapshotBuilder {
       if (category < 0) continue;
       if (mask & bit(AutoTargetGroup::kSubstitutes)) {
         substitutes.emplace_back(
-            category,
-            Posting{ad, Bound(g, bids[static_cast<int>(AutoTargetGroup::kSubstitutes)])});
+            category, Posting{ad, Bound(g, bids[static_cast<int>(AutoTargetGroup::kSubstitutes)])});
       }
       if (mask & bit(AutoTargetGroup::kComplements)) {
         by_category[category].push_back(
@@ -683,14 +691,13 @@ size_t TargetIndex::Bytes() const {
   size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
   for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
   b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() + broad_sets.Bytes() +
-       product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() + auto_loose.Bytes() +
-       substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() + ad_group_ads.Bytes() +
-       negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +
-       campaign_negatives.Bytes() + ad_group_negatives.Bytes() +
-       negative_exact.Bytes() + negative_phrase.Bytes() +
-       predicates.capacity() * sizeof(CompiledPredicates) + campaign_predicates.capacity() * 4 +
-       ad_group_predicates.capacity() * 4 + category_hash.capacity() * 8 +
-       campaign_hash.capacity() * 8;
+       product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() +
+       auto_loose.Bytes() + substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() +
+       ad_group_ads.Bytes() + negatives.capacity() * sizeof(NegativeRef) + negative_tokens.Bytes() +
+       campaign_negatives.Bytes() + ad_group_negatives.Bytes() + negative_exact.Bytes() +
+       negative_phrase.Bytes() + predicates.capacity() * sizeof(CompiledPredicates) +
+       campaign_predicates.capacity() * 4 + ad_group_predicates.capacity() * 4 +
+       category_hash.capacity() * 8 + campaign_hash.capacity() * 8;
   return b;
 }
 

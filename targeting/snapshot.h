@@ -3,7 +3,8 @@
 //
 //   catalog::Catalog c;
 //   c.advertisers.push_back({.id = "a-1", .name = "Acme"});  ... fill the other lists ...
-//   absl::StatusOr<std::shared_ptr<const CatalogSnapshot>> s = CatalogSnapshot::Build(std::move(c), 1);
+//   absl::StatusOr<std::shared_ptr<const CatalogSnapshot>> s = CatalogSnapshot::Build(std::move(c),
+//   1);
 //
 // Ids are the caller's strings; Build interns them to dense int32 indexes (the position of the
 // entity in its input list) and keeps the strings for output. Rules: docs/targeting.md.
@@ -47,9 +48,9 @@ struct CampaignInfo {
 };
 struct TargetInfo {
   int32_t ad_group, campaign;
-  int32_t bid_micros;           // resolved (ResolveTargetBid); <= kMaxBidMicros fits
-  uint32_t ads_begin, ads_end;  // the ad group's serving ads: ad_group_ads.items range
-  catalog::MatchType match_type;         // kUnspecified for product/category targets
+  int32_t bid_micros;             // resolved (ResolveTargetBid); <= kMaxBidMicros fits
+  uint32_t ads_begin, ads_end;    // the ad group's serving ads: ad_group_ads.items range
+  catalog::MatchType match_type;  // kUnspecified for product/category targets
 };
 
 class CatalogSnapshot {
@@ -85,8 +86,12 @@ class CatalogSnapshot {
   const TargetInfo& target_info(int32_t target) const { return target_info_[target]; }
   // Ids for output.
   const std::string& ad_id(int32_t ad) const { return catalog_.product_ads[ad].id; }
-  const std::string& ad_group_id(int32_t ad) const { return catalog_.ad_groups[ad_ad_group(ad)].id; }
-  const std::string& campaign_id(int32_t ad) const { return catalog_.campaigns[ad_campaign(ad)].id; }
+  const std::string& ad_group_id(int32_t ad) const {
+    return catalog_.ad_groups[ad_ad_group(ad)].id;
+  }
+  const std::string& campaign_id(int32_t ad) const {
+    return catalog_.campaigns[ad_campaign(ad)].id;
+  }
   const std::string& advertiser_id(int32_t ad) const {
     return catalog_.advertisers[ad_advertiser(ad)].id;
   }
@@ -129,8 +134,8 @@ class CatalogSnapshot {
   // ad_group_ids_ and target_ids_ are only needed while building; Build frees them.
   IdMap advertiser_ids_, campaign_ids_, ad_group_ids_, ad_ids_, target_ids_, product_ids_,
       category_ids_;
-  std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, target_object_,
-      product_category_, category_parent_;
+  std::vector<int32_t> campaign_advertiser_, ad_group_campaign_, target_object_, product_category_,
+      category_parent_;
   // Per ad group: enabled mask and bid per AutoTargetGroup.
   std::vector<uint8_t> ad_group_auto_mask_;
   std::vector<std::array<int64_t, catalog::kNumAutoTargetGroups>> ad_group_auto_bid_;

@@ -18,12 +18,12 @@ using ::gavel::catalog::Campaign;
 using ::gavel::catalog::Catalog;
 using ::gavel::catalog::Category;
 using ::gavel::catalog::Device;
+using ::gavel::catalog::kNumAutoTargetGroups;
 using ::gavel::catalog::MatchType;
 using ::gavel::catalog::Placement;
 using ::gavel::catalog::Product;
 using ::gavel::catalog::Target;
 using ::gavel::catalog::TargetKind;
-using ::gavel::catalog::kNumAutoTargetGroups;
 
 namespace {
 
@@ -36,52 +36,60 @@ struct Department {
 // Word lists: small, hand-written, enough for titles and queries that read like a marketplace.
 const std::vector<Department>& Departments() {
   static const auto* const kDepartments = new std::vector<Department>{
-      {"shoes", {"shoes", "boots", "sandals", "sneakers", "slippers", "loafers"},
+      {"shoes",
+       {"shoes", "boots", "sandals", "sneakers", "slippers", "loafers"},
        {"running", "trail", "hiking", "walking", "casual", "dress", "winter", "kids", "womens",
         "mens", "waterproof", "basketball"}},
-      {"electronics", {"headphones", "speaker", "charger", "cable", "keyboard", "mouse", "monitor",
-                       "webcam", "earbuds", "tablet"},
+      {"electronics",
+       {"headphones", "speaker", "charger", "cable", "keyboard", "mouse", "monitor", "webcam",
+        "earbuds", "tablet"},
        {"wireless", "bluetooth", "usb", "gaming", "portable", "noise cancelling", "mechanical",
         "fast", "4k", "ergonomic", "mini", "studio"}},
-      {"kitchen", {"knife", "pan", "blender", "kettle", "mug", "cutting board", "toaster", "pot",
-                   "spatula", "grinder"},
+      {"kitchen",
+       {"knife", "pan", "blender", "kettle", "mug", "cutting board", "toaster", "pot", "spatula",
+        "grinder"},
        {"stainless", "nonstick", "electric", "ceramic", "cast iron", "chef", "coffee", "glass",
         "bamboo", "compact", "professional", "travel"}},
-      {"home", {"pillow", "blanket", "lamp", "rug", "curtains", "towel", "sheets", "mattress",
-                "shelf", "candle"},
+      {"home",
+       {"pillow", "blanket", "lamp", "rug", "curtains", "towel", "sheets", "mattress", "shelf",
+        "candle"},
        {"cotton", "memory foam", "led", "blackout", "bath", "queen", "king", "floor", "wall",
         "scented", "outdoor", "weighted"}},
-      {"outdoor", {"tent", "backpack", "sleeping bag", "water bottle", "flashlight", "hammock",
-                   "cooler", "chair", "jacket", "gloves"},
+      {"outdoor",
+       {"tent", "backpack", "sleeping bag", "water bottle", "flashlight", "hammock", "cooler",
+        "chair", "jacket", "gloves"},
        {"camping", "ultralight", "insulated", "tactical", "rechargeable", "folding", "rain",
         "fleece", "hiking", "family", "beach", "thermal"}},
-      {"beauty", {"shampoo", "moisturizer", "serum", "lipstick", "brush", "razor", "perfume",
-                  "sunscreen", "conditioner", "mask"},
+      {"beauty",
+       {"shampoo", "moisturizer", "serum", "lipstick", "brush", "razor", "perfume", "sunscreen",
+        "conditioner", "mask"},
        {"organic", "vitamin c", "hydrating", "matte", "makeup", "electric", "travel", "sensitive",
         "anti aging", "spf 50", "curly", "natural"}},
-      {"toys", {"puzzle", "blocks", "doll", "car", "drone", "board game", "robot", "kite",
-                "plush", "train"},
+      {"toys",
+       {"puzzle", "blocks", "doll", "car", "drone", "board game", "robot", "kite", "plush",
+        "train"},
        {"wooden", "remote control", "educational", "stem", "magnetic", "kids", "toddler",
         "1000 piece", "family", "building", "stuffed", "electric"}},
-      {"pets", {"dog food", "cat litter", "leash", "collar", "dog bed", "cat tree", "toy",
-                "harness", "bowl", "treats"},
+      {"pets",
+       {"dog food", "cat litter", "leash", "collar", "dog bed", "cat tree", "toy", "harness",
+        "bowl", "treats"},
        {"grain free", "large", "small", "orthopedic", "chew", "retractable", "reflective",
         "clumping", "puppy", "senior", "automatic", "training"}},
   };
   return *kDepartments;
 }
 
-constexpr const char* kColors[] = {"black", "white", "blue", "red", "green", "grey", "pink",
-                                   "brown", "navy", "beige", "yellow", "purple"};
-constexpr const char* kAdjectives[] = {"lightweight", "durable", "premium", "classic", "soft",
-                                       "heavy duty", "slim", "large", "small", "adjustable",
-                                       "comfortable", "breathable", "best", "cheap", "new"};
-constexpr const char* kSyllables[] = {"zor", "vex", "ka", "lin", "tor", "mi", "qu", "ra", "no",
+constexpr const char* kColors[] = {"black", "white", "blue", "red",   "green",  "grey",
+                                   "pink",  "brown", "navy", "beige", "yellow", "purple"};
+constexpr const char* kAdjectives[] = {
+    "lightweight", "durable",    "premium",     "classic",    "soft", "heavy duty", "slim", "large",
+    "small",       "adjustable", "comfortable", "breathable", "best", "cheap",      "new"};
+constexpr const char* kSyllables[] = {"zor", "vex", "ka", "lin", "tor", "mi", "qu",  "ra",  "no",
                                       "sel", "tri", "ob", "wen", "pax", "lu", "dra", "fin", "gol"};
-constexpr const char* kNegatives[] = {"used", "refurbished", "free", "cheap", "replacement parts",
-                                      "repair", "diy", "broken"};
-constexpr const char* kSegments[] = {"new-parent", "runner", "gamer", "pet-owner", "student",
-                                     "prime", "bargain", "traveler"};
+constexpr const char* kNegatives[] = {
+    "used", "refurbished", "free", "cheap", "replacement parts", "repair", "diy", "broken"};
+constexpr const char* kSegments[] = {"new-parent", "runner", "gamer",   "pet-owner",
+                                     "student",    "prime",  "bargain", "traveler"};
 constexpr const char* kCountries[] = {"US", "CA", "GB", "DE", "FR"};
 
 template <typename T, size_t N>
@@ -110,7 +118,8 @@ std::vector<LeafCategory> Leaves(int count) {
   // Round-robin so that every department has popular leaves.
   for (int q = 0; q < 12 && static_cast<int>(out.size()) < count; ++q) {
     for (int n = 0; n < 10 && static_cast<int>(out.size()) < count; ++n) {
-      for (int d = 0; d < static_cast<int>(deps.size()) && static_cast<int>(out.size()) < count; ++d) {
+      for (int d = 0; d < static_cast<int>(deps.size()) && static_cast<int>(out.size()) < count;
+           ++d) {
         if (n < static_cast<int>(deps[d].nouns.size())) out.push_back({d, n, q, ""});
       }
     }
@@ -133,9 +142,10 @@ void AddCategories(const std::vector<LeafCategory>& leaves, Catalog* c) {
                                .name = dep.nouns[l.noun],
                                .parent_id = absl::StrCat("cat-", l.department)});
     }
-    c->categories.push_back({.id = absl::StrCat("cat-", l.department, "-", l.noun, "-", l.qualifier),
-                             .name = absl::StrCat(dep.qualifiers[l.qualifier], " ", dep.nouns[l.noun]),
-                             .parent_id = absl::StrCat("cat-", l.department, "-", l.noun)});
+    c->categories.push_back(
+        {.id = absl::StrCat("cat-", l.department, "-", l.noun, "-", l.qualifier),
+         .name = absl::StrCat(dep.qualifiers[l.qualifier], " ", dep.nouns[l.noun]),
+         .parent_id = absl::StrCat("cat-", l.department, "-", l.noun)});
   }
   // Complements: each noun category complements the next noun of its department (socks ~ shoes).
   for (Category& cat : c->categories) {
@@ -144,7 +154,8 @@ void AddCategories(const std::vector<LeafCategory>& leaves, Catalog* c) {
     int d = 0, n = 0;
     if (!absl::SimpleAtoi(parts[1], &d) || !absl::SimpleAtoi(parts[2], &n)) continue;
     const int next = (n + 1) % static_cast<int>(deps[d].nouns.size());
-    if (noun_added[d * 10 + next]) cat.complement_category_ids.push_back(absl::StrCat("cat-", d, "-", next));
+    if (noun_added[d * 10 + next])
+      cat.complement_category_ids.push_back(absl::StrCat("cat-", d, "-", next));
   }
 }
 
@@ -165,7 +176,8 @@ Catalog GenerateCatalog(const SyntheticOptions& o, absl::BitGenRef gen) {
   const int num_models = std::max(50, o.num_ads / 50);
   c.products.reserve(o.num_ads);
   c.product_ads.reserve(o.num_ads);
-  c.targets.reserve(static_cast<size_t>(o.num_ads) * o.keywords_per_ad_group / o.ads_per_ad_group + 16);
+  c.targets.reserve(static_cast<size_t>(o.num_ads) * o.keywords_per_ad_group / o.ads_per_ad_group +
+                    16);
   int advertiser = -1, campaign = -1, group = -1;
   int campaigns_left = 0, groups_left = 0, ads_left = 0;
   const LeafCategory* leaf = nullptr;
@@ -235,19 +247,32 @@ Catalog GenerateCatalog(const SyntheticOptions& o, absl::BitGenRef gen) {
       for (int k = 0; k < keywords; ++k) {
         std::string text;
         switch (ZipfRank(gen, 6, 1.3)) {
-          case 0: text = absl::StrCat(qualifier, " ", noun); break;
-          case 1: text = noun; break;
-          case 2: text = absl::StrCat(kColors[ZipfRank(gen, 12, o.zipf_exponent)], " ", noun); break;
-          case 3: text = absl::StrCat(kAdjectives[ZipfRank(gen, 15, o.zipf_exponent)], " ", qualifier, " ", noun); break;
-          case 4: text = absl::StrCat(brand, " ", noun); break;
-          default: text = absl::StrCat(dep.qualifiers[ZipfRank(gen, 12, o.zipf_exponent)], " ", noun); break;
+          case 0:
+            text = absl::StrCat(qualifier, " ", noun);
+            break;
+          case 1:
+            text = noun;
+            break;
+          case 2:
+            text = absl::StrCat(kColors[ZipfRank(gen, 12, o.zipf_exponent)], " ", noun);
+            break;
+          case 3:
+            text = absl::StrCat(kAdjectives[ZipfRank(gen, 15, o.zipf_exponent)], " ", qualifier,
+                                " ", noun);
+            break;
+          case 4:
+            text = absl::StrCat(brand, " ", noun);
+            break;
+          default:
+            text = absl::StrCat(dep.qualifiers[ZipfRank(gen, 12, o.zipf_exponent)], " ", noun);
+            break;
         }
         const double u = absl::Uniform<double>(gen, 0, 1);
         Target t;
         t.id = absl::StrCat("tgt-", c.targets.size());
         t.ad_group_id = g.id;
         t.kind = TargetKind::kKeyword;
-        t.keyword = {std::move(text), u < 0.3 ? MatchType::kExact
+        t.keyword = {std::move(text), u < 0.3   ? MatchType::kExact
                                       : u < 0.6 ? MatchType::kPhrase
                                                 : MatchType::kBroad};
         t.bid_micros = absl::Bernoulli(gen, 0.7) ? LogNormalBid(gen, 1.0) : 0;
@@ -268,8 +293,8 @@ Catalog GenerateCatalog(const SyntheticOptions& o, absl::BitGenRef gen) {
                            dep.qualifiers[leaf->qualifier], " ", dep.nouns[leaf->noun], " ",
                            Brand(absl::Uniform<int>(gen, 0, num_models)).substr(0, 3),
                            absl::Uniform<int>(gen, 1, 100) * 10);
-    c.product_ads.push_back({.id = absl::StrCat("ad-", ad), .ad_group_id = c.ad_groups.back().id,
-                             .product_id = p.id});
+    c.product_ads.push_back(
+        {.id = absl::StrCat("ad-", ad), .ad_group_id = c.ad_groups.back().id, .product_id = p.id});
     c.products.push_back(std::move(p));
   }
   return c;
@@ -305,10 +330,20 @@ Request QuerySampler::Sample(absl::BitGenRef gen) const {
   r.category_ids.push_back(leaf.id);
   // 2 to 4 tokens: noun with a qualifier, colour or adjective, sometimes a trailing modifier.
   switch (absl::Uniform<int>(gen, 0, 4)) {
-    case 0: r.query = absl::StrCat(leaf.qualifier, " ", leaf.noun); break;
-    case 1: r.query = absl::StrCat(kColors[ZipfRank(gen, 12, zipf_exponent_)], " ", leaf.noun); break;
-    case 2: r.query = absl::StrCat(kColors[ZipfRank(gen, 12, zipf_exponent_)], " ", leaf.qualifier, " ", leaf.noun); break;
-    default: r.query = absl::StrCat(kAdjectives[ZipfRank(gen, 15, zipf_exponent_)], " ", leaf.qualifier, " ", leaf.noun); break;
+    case 0:
+      r.query = absl::StrCat(leaf.qualifier, " ", leaf.noun);
+      break;
+    case 1:
+      r.query = absl::StrCat(kColors[ZipfRank(gen, 12, zipf_exponent_)], " ", leaf.noun);
+      break;
+    case 2:
+      r.query = absl::StrCat(kColors[ZipfRank(gen, 12, zipf_exponent_)], " ", leaf.qualifier, " ",
+                             leaf.noun);
+      break;
+    default:
+      r.query = absl::StrCat(kAdjectives[ZipfRank(gen, 15, zipf_exponent_)], " ", leaf.qualifier,
+                             " ", leaf.noun);
+      break;
   }
   if (absl::Bernoulli(gen, 0.05)) r.query += absl::StrCat(" ", Pick(kNegatives, gen));
   return r;

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "absl/random/bit_gen_ref.h"
-#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::targeting {
 
@@ -28,8 +28,8 @@ struct SyntheticOptions {
   int ads_per_ad_group = 4;        // mean; 1..2x-1
   int ad_groups_per_campaign = 5;  // mean
   int campaigns_per_advertiser = 3;
-  int keywords_per_ad_group = 5;   // mean
-  double zipf_exponent = 1.1;      // popularity of categories and keyword modifiers (> 1)
+  int keywords_per_ad_group = 5;  // mean
+  double zipf_exponent = 1.1;     // popularity of categories and keyword modifiers (> 1)
   double auto_targeting_fraction = 0.3;
   double negative_fraction = 0.2;
   double predicate_fraction = 0.1;

@@ -12,8 +12,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "google/protobuf/util/json_util.h"
 #include "convert/catalog_convert.h"
+#include "google/protobuf/util/json_util.h"
 #include "targeting/synthetic.h"
 
 ABSL_FLAG(int, ads, 10'000, "number of product ads (10k to 1M)");

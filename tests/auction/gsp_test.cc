@@ -20,8 +20,8 @@ using ::gavel::auction::testing::WinnerOf;
 
 TEST(GeneralizedSecondPrice, WinnerPaysNextRankScoreOverOwnQuality) {
   // Scores 1'600'000 and 900'000; A pays ceil(900'000 / 0.8) + 10'000 increment.
-  const auto ads = Ads({{.bid_micros = 2'000'000, .quality = 0.8},
-                        {.bid_micros = 1'500'000, .quality = 0.6}});
+  const auto ads =
+      Ads({{.bid_micros = 2'000'000, .quality = 0.8}, {.bid_micros = 1'500'000, .quality = 0.6}});
   const Outcome outcome = MustRun(ads, Rules{});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].index, 0u);
@@ -35,8 +35,8 @@ TEST(GeneralizedSecondPrice, WinnerPaysNextRankScoreOverOwnQuality) {
 
 TEST(GeneralizedSecondPrice, QuotientIsRoundedUpToTheMicro) {
   // 700'000 / 0.3 = 2'333'333.33... rounds up to 2'333'334.
-  const auto ads = Ads({{.bid_micros = 3'000'000, .quality = 0.3},
-                        {.bid_micros = 700'000, .quality = 1.0}});
+  const auto ads =
+      Ads({{.bid_micros = 3'000'000, .quality = 0.3}, {.bid_micros = 700'000, .quality = 1.0}});
   const Outcome outcome = MustRun(ads, Rules{.increment_micros = 0, .min_cpc_micros = 0});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].index, 0u);
@@ -44,16 +44,16 @@ TEST(GeneralizedSecondPrice, QuotientIsRoundedUpToTheMicro) {
 }
 
 TEST(GeneralizedSecondPrice, EqualQualityConvertsBackToTheExactBid) {
-  const auto ads = Ads({{.bid_micros = 1'000'000, .quality = 0.7},
-                        {.bid_micros = 900'000, .quality = 0.7}});
+  const auto ads =
+      Ads({{.bid_micros = 1'000'000, .quality = 0.7}, {.bid_micros = 900'000, .quality = 0.7}});
   const Outcome outcome = MustRun(ads, Rules{.increment_micros = 0, .min_cpc_micros = 0});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].price_micros, 900'000);
 }
 
 TEST(GeneralizedSecondPrice, EachSlotPaysTheScoreOfTheSlotBelow) {
-  const auto ads = Ads({{.bid_micros = 4'000'000}, {.bid_micros = 3'000'000},
-                        {.bid_micros = 1'000'000}});
+  const auto ads =
+      Ads({{.bid_micros = 4'000'000}, {.bid_micros = 3'000'000}, {.bid_micros = 1'000'000}});
   const Outcome outcome = MustRun(ads, Rules{.slots = 2});
   ASSERT_EQ(outcome.winners.size(), 2u);
   EXPECT_EQ(outcome.winners[0].price_micros, 3'010'000);
@@ -100,8 +100,8 @@ TEST(GeneralizedSecondPrice, IncrementIsAddedToTheSecondPrice) {
 }
 
 TEST(GeneralizedSecondPrice, SquashingZeroRanksByBidAlone) {
-  const auto ads = Ads({{.bid_micros = 1'000'000, .quality = 0.1},
-                        {.bid_micros = 900'000, .quality = 1.0}});
+  const auto ads =
+      Ads({{.bid_micros = 1'000'000, .quality = 0.1}, {.bid_micros = 900'000, .quality = 1.0}});
   const Outcome outcome = MustRun(ads, Rules{.squashing = 0.0});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].index, 0u);
@@ -110,8 +110,8 @@ TEST(GeneralizedSecondPrice, SquashingZeroRanksByBidAlone) {
 }
 
 TEST(GeneralizedSecondPrice, SquashingOneRanksByBidTimesQuality) {
-  const auto ads = Ads({{.bid_micros = 1'000'000, .quality = 0.1},
-                        {.bid_micros = 900'000, .quality = 1.0}});
+  const auto ads =
+      Ads({{.bid_micros = 1'000'000, .quality = 0.1}, {.bid_micros = 900'000, .quality = 1.0}});
   const Outcome outcome = MustRun(ads, Rules{.squashing = 1.0});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].index, 1u);
@@ -121,8 +121,8 @@ TEST(GeneralizedSecondPrice, SquashingOneRanksByBidTimesQuality) {
 
 TEST(GeneralizedSecondPrice, SquashingHalfUsesTheSquareRootOfQuality) {
   // Scores: 1'000'000 * sqrt(0.25) = 500'000 and 1'600'000 * sqrt(0.0625) = 400'000.
-  const auto ads = Ads({{.bid_micros = 1'000'000, .quality = 0.25},
-                        {.bid_micros = 1'600'000, .quality = 0.0625}});
+  const auto ads = Ads(
+      {{.bid_micros = 1'000'000, .quality = 0.25}, {.bid_micros = 1'600'000, .quality = 0.0625}});
   const Outcome outcome = MustRun(ads, Rules{.squashing = 0.5, .increment_micros = 0});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].index, 0u);
@@ -130,8 +130,8 @@ TEST(GeneralizedSecondPrice, SquashingHalfUsesTheSquareRootOfQuality) {
 }
 
 TEST(GeneralizedSecondPrice, MinBidIsTheBidThatOutranksTheNextScore) {
-  const auto ads = Ads({{.bid_micros = 2'000'000, .quality = 0.8},
-                        {.bid_micros = 1'500'000, .quality = 0.6}});
+  const auto ads =
+      Ads({{.bid_micros = 2'000'000, .quality = 0.8}, {.bid_micros = 1'500'000, .quality = 0.6}});
   const Outcome outcome = MustRun(ads, Rules{});
   ASSERT_EQ(outcome.winners.size(), 1u);
   // 900'000 / 0.8 = 1'125'000 only ties B's score; one micro more outranks it whatever the draw.
@@ -139,8 +139,10 @@ TEST(GeneralizedSecondPrice, MinBidIsTheBidThatOutranksTheNextScore) {
 }
 
 TEST(GeneralizedSecondPrice, EveryCandidateIsEitherWinnerOrLoser) {
-  const auto ads = Ads({{.bid_micros = 5'000}, {.bid_micros = 3'000'000},
-                        {.bid_micros = 2'000'000}, {.bid_micros = 1'000'000}});
+  const auto ads = Ads({{.bid_micros = 5'000},
+                        {.bid_micros = 3'000'000},
+                        {.bid_micros = 2'000'000},
+                        {.bid_micros = 1'000'000}});
   const Outcome outcome = MustRun(ads, Rules{.slots = 2});
   EXPECT_EQ(outcome.winners.size() + outcome.losers.size(), ads.size());
   ASSERT_NE(WinnerOf(outcome, 1), nullptr);

@@ -25,8 +25,8 @@ Outcome RunExplained(const std::vector<Candidate>& ads, const Rules& rules,
   Auctioneer auctioneer;
   std::mt19937_64 gen(1);
   Outcome outcome;
-  const absl::Status status = auctioneer.Run(
-      ads, rules, gen, &outcome, {.per_slot = true, .max_bid_micros = max_bid_micros});
+  const absl::Status status = auctioneer.Run(ads, rules, gen, &outcome,
+                                             {.per_slot = true, .max_bid_micros = max_bid_micros});
   EXPECT_TRUE(status.ok()) << status;
   return outcome;
 }
@@ -82,8 +82,8 @@ TEST(WinnerMinBid, AboveTheCallersLargestBidIsReportedAsNoMinBid) {
 
 TEST(MinBidPerSlot, OutranksWhoeverHoldsTheSlotOrABetterOne) {
   // docs/auction.md example 2: A $4, B $3, C $1, two slots.
-  const auto ads = Ads({{.bid_micros = 4'000'000}, {.bid_micros = 3'000'000},
-                        {.bid_micros = 1'000'000}});
+  const auto ads =
+      Ads({{.bid_micros = 4'000'000}, {.bid_micros = 3'000'000}, {.bid_micros = 1'000'000}});
   const Outcome outcome = RunExplained(ads, Rules{.slots = 2});
   // Without A, B holds slot 0 and C slot 1.
   EXPECT_THAT(Row(outcome, 0), ElementsAre(3'000'001, 1'000'001));
@@ -93,10 +93,10 @@ TEST(MinBidPerSlot, OutranksWhoeverHoldsTheSlotOrABetterOne) {
 
 TEST(MinBidPerSlot, IsAtLeastTheSlotsFloorUnderPerSlotReserves) {
   // docs/auction.md example 4: slot reserves ($1.00, $0.20); A $0.80 at 1, B $2.00 at 0.3.
-  const auto ads = Ads({{.bid_micros = 800'000, .quality = 1.0},
-                        {.bid_micros = 2'000'000, .quality = 0.3}});
-  const Outcome outcome = RunExplained(ads, Rules{.slots = 2, .slot_reserve_micros = {1'000'000,
-                                                                                      200'000}});
+  const auto ads =
+      Ads({{.bid_micros = 800'000, .quality = 1.0}, {.bid_micros = 2'000'000, .quality = 0.3}});
+  const Outcome outcome =
+      RunExplained(ads, Rules{.slots = 2, .slot_reserve_micros = {1'000'000, 200'000}});
   EXPECT_THAT(Row(outcome, 0), ElementsAre(1'000'000, 200'000));
   // Slot 1 without B would go to A (800,000 / 0.3 = 2,666,666.67): slot 0 is the cheaper way.
   EXPECT_THAT(Row(outcome, 1), ElementsAre(1'000'000, 1'000'000));
@@ -149,9 +149,8 @@ TEST(MinBidPerSlot, ABadMaxBidIsInvalidArgument) {
   Auctioneer auctioneer;
   std::mt19937_64 gen(1);
   Outcome outcome;
-  const absl::Status status =
-      auctioneer.Run(Ads({{.bid_micros = 1'000'000}}), Rules{}, gen, &outcome,
-                     {.per_slot = true, .max_bid_micros = 0});
+  const absl::Status status = auctioneer.Run(Ads({{.bid_micros = 1'000'000}}), Rules{}, gen,
+                                             &outcome, {.per_slot = true, .max_bid_micros = 0});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "max_bid_micros must be in [1, 1000000000000], got 0");
 }

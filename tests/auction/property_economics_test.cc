@@ -25,8 +25,12 @@ using ::gavel::auction::testing::AuctionProperty;
 using ::gavel::auction::testing::kSeedQuarters;
 
 TEST_P(AuctionProperty, SingleSlotGspWithoutSquashingIsVickrey) {
-  const Rules rules{.slots = 1, .squashing = 0.0, .increment_micros = 0, .min_cpc_micros = 0,
-                    .one_winner_per_product = false, .self_competition = SelfCompetition::kOff};
+  const Rules rules{.slots = 1,
+                    .squashing = 0.0,
+                    .increment_micros = 0,
+                    .min_cpc_micros = 0,
+                    .one_winner_per_product = false,
+                    .self_competition = SelfCompetition::kOff};
   Auctioneer auctioneer;
   for (const uint64_t seed : Seeds()) {
     std::mt19937_64 gen(seed);
@@ -96,8 +100,11 @@ TEST_P(AuctionProperty, GspAtLowestEnvyFreeEquilibriumChargesVcgPrices) {
     std::vector<Candidate> at_bids(n);
     std::vector<Candidate> at_values(n);
     for (int j = 0; j < n; ++j) {
-      at_bids[j] = Candidate{.candidate_id = j + 1, .advertiser_id = j + 1, .campaign_id = j + 1,
-                             .product_id = j + 1, .bid_micros = std::llround(bids[j])};
+      at_bids[j] = Candidate{.candidate_id = j + 1,
+                             .advertiser_id = j + 1,
+                             .campaign_id = j + 1,
+                             .product_id = j + 1,
+                             .bid_micros = std::llround(bids[j])};
       at_values[j] = at_bids[j];
       at_values[j].bid_micros = values[j];
     }

@@ -56,7 +56,8 @@ inline Rules RandomRules(std::mt19937_64& gen) {
   if (absl::Bernoulli(gen, 0.5)) r.reserve_micros = absl::Uniform<int64_t>(gen, 0, 1'000'000);
   if (absl::Bernoulli(gen, 0.3)) {
     const int n = absl::Uniform(absl::IntervalClosed, gen, 1, r.slots);
-    for (int s = 0; s < n; ++s) r.slot_reserve_micros.push_back(absl::Uniform<int64_t>(gen, 0, 1'500'000));
+    for (int s = 0; s < n; ++s)
+      r.slot_reserve_micros.push_back(absl::Uniform<int64_t>(gen, 0, 1'500'000));
   }
   if (absl::Bernoulli(gen, 0.5)) r.reserve_mode = ReserveMode::kQualityWeighted;
   static constexpr double kSquashing[] = {0.0, 0.5, 1.0, 1.0};
@@ -131,8 +132,8 @@ class AuctionProperty : public ::testing::TestWithParam<int> {
 };
 
 // Runs with a generator seeded by `seed`; fails the test on an error.
-inline Outcome RunSeeded(Auctioneer& auctioneer, const std::vector<Candidate>& ads, const Rules& rules,
-                   uint64_t seed, const MinBidOptions& min_bids = {}) {
+inline Outcome RunSeeded(Auctioneer& auctioneer, const std::vector<Candidate>& ads,
+                         const Rules& rules, uint64_t seed, const MinBidOptions& min_bids = {}) {
   std::mt19937_64 gen(seed);
   Outcome outcome;
   const absl::Status status = auctioneer.Run(ads, rules, gen, &outcome, min_bids);

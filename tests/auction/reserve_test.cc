@@ -31,10 +31,10 @@ TEST(Reserve, BidEqualToTheReserveIsEligible) {
 }
 
 TEST(Reserve, SlotReserveOverridesTheGlobalReserve) {
-  const auto ads = Ads({{.bid_micros = 2'000'000}, {.bid_micros = 400'000},
-                        {.bid_micros = 300'000}});
-  const Outcome outcome = MustRun(
-      ads, Rules{.slots = 2, .reserve_micros = 100'000, .slot_reserve_micros = {500'000}});
+  const auto ads =
+      Ads({{.bid_micros = 2'000'000}, {.bid_micros = 400'000}, {.bid_micros = 300'000}});
+  const Outcome outcome =
+      MustRun(ads, Rules{.slots = 2, .reserve_micros = 100'000, .slot_reserve_micros = {500'000}});
   ASSERT_EQ(outcome.winners.size(), 2u);
   // Nobody below A could take slot 0 (bids under 500'000), so A pays the slot-0 reserve.
   EXPECT_EQ(outcome.winners[0].index, 0u);
@@ -48,8 +48,8 @@ TEST(Reserve, SlotReserveOverridesTheGlobalReserve) {
 TEST(Reserve, TopSlotGoesToTheBestRankedAdThatMeetsItsReserve) {
   // A ranks first (score 800'000) but its bid misses the 1'000'000 top-slot reserve; B (score
   // 600'000) meets it and takes slot 0; A takes slot 1.
-  const auto ads = Ads({{.bid_micros = 800'000, .quality = 1.0},
-                        {.bid_micros = 2'000'000, .quality = 0.3}});
+  const auto ads =
+      Ads({{.bid_micros = 800'000, .quality = 1.0}, {.bid_micros = 2'000'000, .quality = 0.3}});
   const Outcome outcome =
       MustRun(ads, Rules{.slots = 2, .slot_reserve_micros = {1'000'000, 200'000}});
   ASSERT_EQ(outcome.winners.size(), 2u);
@@ -72,10 +72,10 @@ TEST(Reserve, SlotNobodyMeetsStaysEmpty) {
 
 TEST(Reserve, QualityWeightedReserveRaisesTheBarForLowQuality) {
   // A needs bid >= 500'000 / 0.5 = 1'000'000 under the quality-weighted reserve.
-  const auto ads = Ads({{.bid_micros = 800'000, .quality = 0.5},
-                        {.bid_micros = 600'000, .quality = 1.0}});
-  const Outcome weighted = MustRun(
-      ads, Rules{.reserve_micros = 500'000, .reserve_mode = ReserveMode::kQualityWeighted});
+  const auto ads =
+      Ads({{.bid_micros = 800'000, .quality = 0.5}, {.bid_micros = 600'000, .quality = 1.0}});
+  const Outcome weighted =
+      MustRun(ads, Rules{.reserve_micros = 500'000, .reserve_mode = ReserveMode::kQualityWeighted});
   EXPECT_EQ(LoserOf(weighted, 0)->reason, LossReason::kBelowReserve);
   ASSERT_NE(WinnerOf(weighted, 1), nullptr);
   EXPECT_EQ(WinnerOf(weighted, 1)->price_micros, 500'000);
@@ -88,18 +88,18 @@ TEST(Reserve, QualityWeightedReserveRaisesTheBarForLowQuality) {
 
 TEST(Reserve, QualityWeightedReserveIsTheWinnersPriceFloor) {
   const auto ads = Ads({{.bid_micros = 1'000'000, .quality = 0.5}});
-  const Outcome outcome = MustRun(
-      ads, Rules{.reserve_micros = 300'000, .reserve_mode = ReserveMode::kQualityWeighted});
+  const Outcome outcome =
+      MustRun(ads, Rules{.reserve_micros = 300'000, .reserve_mode = ReserveMode::kQualityWeighted});
   ASSERT_EQ(outcome.winners.size(), 1u);
   EXPECT_EQ(outcome.winners[0].price_micros, 600'000);  // 300'000 / 0.5
 }
 
 TEST(Reserve, QualityWeightedReserveRoundsUp) {
   // 100'000 / 0.3 = 333'333.33... -> 333'334; a bid of 333'333 misses it.
-  const auto ads = Ads({{.bid_micros = 333'333, .quality = 0.3},
-                        {.bid_micros = 333'334, .quality = 0.3}});
-  const Outcome outcome = MustRun(
-      ads, Rules{.reserve_micros = 100'000, .reserve_mode = ReserveMode::kQualityWeighted});
+  const auto ads =
+      Ads({{.bid_micros = 333'333, .quality = 0.3}, {.bid_micros = 333'334, .quality = 0.3}});
+  const Outcome outcome =
+      MustRun(ads, Rules{.reserve_micros = 100'000, .reserve_mode = ReserveMode::kQualityWeighted});
   EXPECT_EQ(LoserOf(outcome, 0)->reason, LossReason::kBelowReserve);
   ASSERT_NE(WinnerOf(outcome, 1), nullptr);
   EXPECT_EQ(WinnerOf(outcome, 1)->price_micros, 333'334);

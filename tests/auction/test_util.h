@@ -1,5 +1,6 @@
 // Builders for auction tests: candidates from designated initializers, with every id left at zero
-// filled in so that each ad is its own advertiser, campaign and product unless a test says otherwise.
+// filled in so that each ad is its own advertiser, campaign and product unless a test says
+// otherwise.
 //
 //   std::vector<Candidate> ads = Ads({{.bid_micros = 2'000'000, .quality = 0.8},
 //                                     {.bid_micros = 1'000'000}});

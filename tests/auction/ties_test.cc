@@ -20,7 +20,9 @@ using ::gavel::auction::testing::MustRun;
 using ::gavel::auction::testing::TieDraw;
 
 std::vector<Candidate> FourTiedAds() {
-  return Ads({{.bid_micros = 1'000'000}, {.bid_micros = 1'000'000}, {.bid_micros = 1'000'000},
+  return Ads({{.bid_micros = 1'000'000},
+              {.bid_micros = 1'000'000},
+              {.bid_micros = 1'000'000},
               {.bid_micros = 1'000'000}});
 }
 
@@ -39,7 +41,8 @@ TEST(Ties, EveryTiedAdWinsAboutEquallyOften) {
   const auto ads = FourTiedAds();
   std::vector<int> wins(ads.size(), 0);
   constexpr int kSeeds = 8000;
-  for (uint64_t seed = 0; seed < kSeeds; ++seed) ++wins[MustRun(ads, Rules{}, seed).winners[0].index];
+  for (uint64_t seed = 0; seed < kSeeds; ++seed)
+    ++wins[MustRun(ads, Rules{}, seed).winners[0].index];
   for (int w : wins) {
     EXPECT_GT(w, kSeeds / 4 - 300);
     EXPECT_LT(w, kSeeds / 4 + 300);

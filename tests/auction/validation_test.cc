@@ -94,8 +94,8 @@ TEST(ValidateCandidates, BidMustBePositive) {
 }
 
 TEST(ValidateCandidates, QualityMustBeInZeroOne) {
-  const auto ads = Ads({{.bid_micros = 1}, {.bid_micros = 1}, {.bid_micros = 1},
-                        {.bid_micros = 1, .quality = 1.5}});
+  const auto ads = Ads(
+      {{.bid_micros = 1}, {.bid_micros = 1}, {.bid_micros = 1}, {.bid_micros = 1, .quality = 1.5}});
   ExpectInvalid(ValidateCandidates(ads), "candidates[3].quality must be in (0, 1], got 1.5");
   ExpectInvalid(ValidateCandidates(Ads({{.bid_micros = 1, .quality = 0.0}})),
                 "candidates[0].quality must be in (0, 1], got 0");
@@ -108,7 +108,8 @@ TEST(ValidateCandidates, QualityMustBeInZeroOne) {
 
 TEST(RunAuction, ReportsInvalidRules) {
   std::mt19937_64 gen(1);
-  const absl::StatusOr<Outcome> outcome = RunAuction(Ads({{.bid_micros = 1}}), Rules{.slots = 0}, gen);
+  const absl::StatusOr<Outcome> outcome =
+      RunAuction(Ads({{.bid_micros = 1}}), Rules{.slots = 0}, gen);
   ExpectInvalid(outcome.status(), "slots must be in [1, 40], got 0");
 }
 

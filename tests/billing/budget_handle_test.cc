@@ -20,8 +20,8 @@ using testing::Zone;
 absl::Time At(absl::CivilSecond cs, absl::TimeZone tz) { return absl::FromCivil(cs, tz); }
 
 // Read(now) must agree with Query(id, now) field by field.
-void ExpectSameAsQuery(const BudgetStore& store, const BudgetHandle& handle,
-                       const std::string& id, absl::Time now) {
+void ExpectSameAsQuery(const BudgetStore& store, const BudgetHandle& handle, const std::string& id,
+                       absl::Time now) {
   const absl::StatusOr<BudgetView> view = store.Query(id, now);
   const ServingBudget b = handle.Read(now);
   const std::string where = absl::StrCat(id, " at ", absl::FormatTime(now));
@@ -51,8 +51,8 @@ void SweepAgainstQuery(const BudgetStore& store, const std::string& id, absl::Ti
 TEST(BudgetHandle, SpendRestartsAtLocalMidnightInTheCampaignZone) {
   const absl::TimeZone ny = Zone("America/New_York");
   InMemoryBudgetStore store;
-  ASSERT_TRUE(store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000,
-                            .time_zone = ny}).ok());
+  ASSERT_TRUE(
+      store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000, .time_zone = ny}).ok());
   std::shared_ptr<const BudgetHandle> h = store.Resolve("c1");
   const absl::Time evening = At(absl::CivilSecond(2026, 6, 10, 23, 0, 0), ny);
   ASSERT_TRUE(store.TryCharge("c1", 4'000'000, evening)->charged);
@@ -72,8 +72,8 @@ TEST(BudgetHandle, SpendRestartsAtLocalMidnightInTheCampaignZone) {
 TEST(BudgetHandle, DstDaysAreTwentyThreeAndTwentyFiveHoursLong) {
   const absl::TimeZone ny = Zone("America/New_York");
   InMemoryBudgetStore store;
-  ASSERT_TRUE(store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000,
-                            .time_zone = ny}).ok());
+  ASSERT_TRUE(
+      store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000, .time_zone = ny}).ok());
   std::shared_ptr<const BudgetHandle> h = store.Resolve("c1");
   const ServingBudget spring = h->Read(At(absl::CivilSecond(2026, 3, 8, 12, 0, 0), ny));
   EXPECT_EQ(spring.day_end - spring.day_start, absl::Hours(23));
@@ -97,13 +97,13 @@ TEST(BudgetHandle, ZonesWithTransitionsAtMidnightMatchQuery) {
     absl::CivilDay around;
   };
   const std::vector<Case> cases = {
-      {"America/Havana", absl::CivilDay(2026, 3, 8)},     // 00:00 -> 01:00
-      {"America/Havana", absl::CivilDay(2026, 11, 1)},    // 01:00 -> 00:00: midnight repeats
-      {"America/Santiago", absl::CivilDay(2026, 4, 5)},   // 24:00 -> 23:00
-      {"America/Santiago", absl::CivilDay(2026, 9, 6)},   // 24:00 -> 01:00
-      {"Asia/Beirut", absl::CivilDay(2026, 3, 29)},       // 00:00 -> 01:00
-      {"Asia/Beirut", absl::CivilDay(2026, 10, 25)},      // 00:00 -> 23:00 the day before
-      {"Pacific/Apia", absl::CivilDay(2011, 12, 29)},     // 30 December 2011 never happened
+      {"America/Havana", absl::CivilDay(2026, 3, 8)},       // 00:00 -> 01:00
+      {"America/Havana", absl::CivilDay(2026, 11, 1)},      // 01:00 -> 00:00: midnight repeats
+      {"America/Santiago", absl::CivilDay(2026, 4, 5)},     // 24:00 -> 23:00
+      {"America/Santiago", absl::CivilDay(2026, 9, 6)},     // 24:00 -> 01:00
+      {"Asia/Beirut", absl::CivilDay(2026, 3, 29)},         // 00:00 -> 01:00
+      {"Asia/Beirut", absl::CivilDay(2026, 10, 25)},        // 00:00 -> 23:00 the day before
+      {"Pacific/Apia", absl::CivilDay(2011, 12, 29)},       // 30 December 2011 never happened
       {"Australia/Lord_Howe", absl::CivilDay(2026, 4, 5)},  // a half-hour change
       // 00:01 -> 23:01 the day before: 29 October comes back after a minute of the 30th.
       {"America/Moncton", absl::CivilDay(2005, 10, 30)},
@@ -112,8 +112,12 @@ TEST(BudgetHandle, ZonesWithTransitionsAtMidnightMatchQuery) {
     SCOPED_TRACE(absl::StrCat(c.zone, " ", absl::FormatCivilTime(c.around)));
     const absl::TimeZone tz = Zone(c.zone);
     InMemoryBudgetStore store;
-    ASSERT_TRUE(store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000,
-                              .policy = BudgetPolicy::kMonthlyAverage, .time_zone = tz}).ok());
+    ASSERT_TRUE(store
+                    .Upsert({.campaign_id = "c1",
+                             .daily_budget_micros = 10'000'000,
+                             .policy = BudgetPolicy::kMonthlyAverage,
+                             .time_zone = tz})
+                    .ok());
     const absl::Time from = At(absl::CivilSecond(c.around - 1), tz);
     ASSERT_TRUE(store.TryCharge("c1", 3'000'000, from + absl::Hours(30)).ok());
     SweepAgainstQuery(store, "c1", from, from + absl::Hours(72), absl::Seconds(50));
@@ -123,9 +127,12 @@ TEST(BudgetHandle, ZonesWithTransitionsAtMidnightMatchQuery) {
 TEST(BudgetHandle, AClockMovingBackwardsReadsTheEarlierDaysSpend) {
   const absl::TimeZone berlin = Zone("Europe/Berlin");
   InMemoryBudgetStore store;
-  ASSERT_TRUE(store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000,
-                            .policy = BudgetPolicy::kDaily2xMonthlyCap,
-                            .time_zone = berlin}).ok());
+  ASSERT_TRUE(store
+                  .Upsert({.campaign_id = "c1",
+                           .daily_budget_micros = 10'000'000,
+                           .policy = BudgetPolicy::kDaily2xMonthlyCap,
+                           .time_zone = berlin})
+                  .ok());
   std::shared_ptr<const BudgetHandle> h = store.Resolve("c1");
   const absl::Time day1 = At(absl::CivilSecond(2026, 6, 1, 22, 0, 0), berlin);
   const absl::Time day2 = day1 + absl::Hours(4);
@@ -150,8 +157,12 @@ TEST(BudgetHandle, SeesSettingsUpsertedAfterItWasResolved) {
   const absl::Time t = At(absl::CivilSecond(2026, 6, 1, 2, 0, 0), absl::UTCTimeZone());
   EXPECT_EQ(CivilDayFromIndex(h->Read(t).day), absl::CivilDay(2026, 6, 1));  // cached
   // A zone where it is still the day before, a new budget, pacing off: all seen at once.
-  ASSERT_TRUE(store.Upsert({.campaign_id = "c1", .daily_budget_micros = 20'000'000,
-                            .time_zone = Zone("America/Los_Angeles"), .pacing = false}).ok());
+  ASSERT_TRUE(store
+                  .Upsert({.campaign_id = "c1",
+                           .daily_budget_micros = 20'000'000,
+                           .time_zone = Zone("America/Los_Angeles"),
+                           .pacing = false})
+                  .ok());
   const ServingBudget b = h->Read(t);
   EXPECT_EQ(CivilDayFromIndex(b.day), absl::CivilDay(2026, 5, 31));
   EXPECT_EQ(b.remaining_micros, 20'000'000);
@@ -197,8 +208,8 @@ class ForwardingStore final : public BudgetStore {
 TEST(BudgetHandle, AStoreWithoutItsOwnHandlesReadsThroughQuery) {
   ForwardingStore store;
   const absl::TimeZone ny = Zone("America/New_York");
-  ASSERT_TRUE(store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000,
-                            .time_zone = ny}).ok());
+  ASSERT_TRUE(
+      store.Upsert({.campaign_id = "c1", .daily_budget_micros = 10'000'000, .time_zone = ny}).ok());
   std::shared_ptr<const BudgetHandle> h = store.Resolve("c1");
   const absl::Time t = At(absl::CivilSecond(2026, 3, 8, 12, 0, 0), ny);
   ASSERT_TRUE(store.TryCharge("c1", 2'500'000, t)->charged);

@@ -13,14 +13,15 @@ namespace {
 using testing::Zone;
 
 CampaignBudget MakeBudget(BudgetPolicy policy, absl::TimeZone tz = absl::UTCTimeZone()) {
-  return {.campaign_id = "c1", .daily_budget_micros = 10'000'000, .policy = policy,
-          .time_zone = tz};
+  return {
+      .campaign_id = "c1", .daily_budget_micros = 10'000'000, .policy = policy, .time_zone = tz};
 }
 
 TEST(HardBudget, NeverExceedsDailyAndRejectsTheCrossingClick) {
   InMemoryBudgetStore store;
   ASSERT_TRUE(store.Upsert(MakeBudget(BudgetPolicy::kHard)).ok());
-  const absl::Time t = absl::FromCivil(absl::CivilSecond(2026, 3, 10, 12, 0, 0), absl::UTCTimeZone());
+  const absl::Time t =
+      absl::FromCivil(absl::CivilSecond(2026, 3, 10, 12, 0, 0), absl::UTCTimeZone());
   for (int i = 0; i < 9; ++i) EXPECT_TRUE(store.TryCharge("c1", 1'000'000, t)->charged);
   EXPECT_FALSE(store.TryCharge("c1", 1'500'000, t)->charged);  // would cross: rejected whole
   EXPECT_EQ(store.Query("c1", t)->spent_today_micros, 9'000'000);
@@ -61,7 +62,8 @@ TEST(Daily2xMonthlyCap, DayReachesTwiceDailyAndMonthStopsAt30Point4x) {
   EXPECT_EQ(store.Query("c1", jan16)->remaining_micros, 4'000'000);
   EXPECT_FALSE(store.TryCharge("c1", 4'000'001, jan16)->charged);
   EXPECT_TRUE(store.TryCharge("c1", 4'000'000, jan16)->charged);
-  EXPECT_FALSE(store.CanSpend("c1", absl::FromCivil(absl::CivilSecond(2026, 1, 31, 23, 0, 0), utc)));
+  EXPECT_FALSE(
+      store.CanSpend("c1", absl::FromCivil(absl::CivilSecond(2026, 1, 31, 23, 0, 0), utc)));
   // A new calendar month resets the cap.
   const absl::Time feb1 = absl::FromCivil(absl::CivilSecond(2026, 2, 1, 0, 0, 0), utc);
   EXPECT_EQ(store.Query("c1", feb1)->remaining_micros, 20'000'000);

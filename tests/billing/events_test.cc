@@ -21,9 +21,10 @@ using testing::MakeWinner;
 class EventsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    billing_ = testing::OpenBilling(MakeConfig(testing::FreshDir(
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-                                    &clock_);
+    billing_ = testing::OpenBilling(
+        MakeConfig(
+            testing::FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        &clock_);
     ASSERT_NE(billing_, nullptr);
     ASSERT_TRUE(billing_->UpsertCampaign(MakeBudget()).ok());
   }
@@ -89,52 +90,59 @@ TEST_F(EventsTest, UserIdMustMatchTheToken) {
 }
 
 TEST_F(EventsTest, RepeatClickOnTheSameAdWithinAnHourIsInvalid) {
-  EXPECT_EQ(IngestOne(*billing_, Click("e1", Issue({.auction_id = "a1", .user_id = "u"}).click_token))
-                .outcome,
-            Outcome::kCharged);
+  EXPECT_EQ(
+      IngestOne(*billing_, Click("e1", Issue({.auction_id = "a1", .user_id = "u"}).click_token))
+          .outcome,
+      Outcome::kCharged);
   clock_.Advance(absl::Minutes(59));
   EventResult again =
       IngestOne(*billing_, Click("e2", Issue({.auction_id = "a2", .user_id = "u"}).click_token));
   EXPECT_EQ(again.reason, InvalidReason::kRepeatClick);
   // Another ad, or another user, is fine.
-  EXPECT_EQ(IngestOne(*billing_, Click("e3", Issue({.auction_id = "a3", .ad_id = "ad2",
-                                                    .user_id = "u"})
-                                                 .click_token))
-                .outcome,
-            Outcome::kCharged);
-  EXPECT_EQ(IngestOne(*billing_, Click("e4", Issue({.auction_id = "a4", .user_id = "v"}).click_token))
-                .outcome,
-            Outcome::kCharged);
+  EXPECT_EQ(
+      IngestOne(
+          *billing_,
+          Click("e3", Issue({.auction_id = "a3", .ad_id = "ad2", .user_id = "u"}).click_token))
+          .outcome,
+      Outcome::kCharged);
+  EXPECT_EQ(
+      IngestOne(*billing_, Click("e4", Issue({.auction_id = "a4", .user_id = "v"}).click_token))
+          .outcome,
+      Outcome::kCharged);
   clock_.Advance(absl::Minutes(61));  // an hour after the first charged click
-  EXPECT_EQ(IngestOne(*billing_, Click("e5", Issue({.auction_id = "a5", .user_id = "u"}).click_token))
-                .outcome,
-            Outcome::kCharged);
+  EXPECT_EQ(
+      IngestOne(*billing_, Click("e5", Issue({.auction_id = "a5", .user_id = "u"}).click_token))
+          .outcome,
+      Outcome::kCharged);
 }
 
 TEST_F(EventsTest, PerUserClickRateIsLimited) {
   std::vector<Event> events;
   for (int i = 0; i < 31; ++i) {
-    events.push_back(Click(absl::StrCat("e", i),
-                           Issue({.auction_id = absl::StrCat("a", i),
-                                  .ad_id = absl::StrCat("ad", i), .user_id = "bot"})
-                               .click_token));
+    events.push_back(Click(absl::StrCat("e", i), Issue({.auction_id = absl::StrCat("a", i),
+                                                        .ad_id = absl::StrCat("ad", i),
+                                                        .user_id = "bot"})
+                                                     .click_token));
   }
   auto results = billing_->Ingest(events);
   ASSERT_TRUE(results.ok());
   for (int i = 0; i < 30; ++i) EXPECT_EQ((*results)[i].outcome, Outcome::kCharged) << i;
   EXPECT_EQ((*results)[30].reason, InvalidReason::kRateLimited);
   clock_.Advance(absl::Minutes(1) + absl::Seconds(1));
-  EXPECT_EQ(IngestOne(*billing_, Click("late", Issue({.auction_id = "z", .ad_id = "adz",
-                                                      .user_id = "bot"})
-                                                   .click_token))
-                .outcome,
-            Outcome::kCharged);
+  EXPECT_EQ(
+      IngestOne(
+          *billing_,
+          Click("late", Issue({.auction_id = "z", .ad_id = "adz", .user_id = "bot"}).click_token))
+          .outcome,
+      Outcome::kCharged);
 }
 
 TEST_F(EventsTest, HardBudgetRejectsTheClickThatWouldCrossIt) {
-  ASSERT_TRUE(billing_->UpsertCampaign(MakeBudget({.daily_budget_micros = 1'000'000, .pacing = false})).ok());
-  EXPECT_EQ(IngestOne(*billing_, Click("e1", Issue({.auction_id = "1", .price_micros = 600'000})
-                                                 .click_token))
+  ASSERT_TRUE(
+      billing_->UpsertCampaign(MakeBudget({.daily_budget_micros = 1'000'000, .pacing = false}))
+          .ok());
+  EXPECT_EQ(IngestOne(*billing_,
+                      Click("e1", Issue({.auction_id = "1", .price_micros = 600'000}).click_token))
                 .outcome,
             Outcome::kCharged);
   EventResult crossing = IngestOne(

@@ -27,8 +27,8 @@ std::string FreshDir(const std::string& name) {
 std::vector<std::string> Replay(const std::string& dir, uint64_t after = 0,
                                 RecoveryInfo* info = nullptr, absl::Status* status = nullptr) {
   std::vector<std::string> got;
-  auto ledger = Ledger::Open({.dir = dir}, after,
-                             [&](const LedgerRecord& r) { got.push_back(r.payload); }, info);
+  auto ledger = Ledger::Open(
+      {.dir = dir}, after, [&](const LedgerRecord& r) { got.push_back(r.payload); }, info);
   if (status != nullptr) *status = ledger.status();
   return got;
 }
@@ -159,17 +159,18 @@ TEST(Ledger, FailedSyncStopsAcknowledgingAndCallsFatalHandlerOnce) {
   const std::string dir = FreshDir("fsync_fail");
   std::atomic<int> fatal_calls{0};
   std::atomic<bool> fail{false};
-  auto ledger = Ledger::Open(
-      {.dir = dir,
-       .fatal_handler = [&](const absl::Status&) { fatal_calls.fetch_add(1); },
-       .sync = [&](int fd) {
-         if (fail.load()) {
-           errno = EIO;
-           return -1;
-         }
-         return fdatasync(fd);
-       }},
-      0, [](const LedgerRecord&) {});
+  auto ledger =
+      Ledger::Open({.dir = dir,
+                    .fatal_handler = [&](const absl::Status&) { fatal_calls.fetch_add(1); },
+                    .sync =
+                        [&](int fd) {
+                          if (fail.load()) {
+                            errno = EIO;
+                            return -1;
+                          }
+                          return fdatasync(fd);
+                        }},
+                   0, [](const LedgerRecord&) {});
   ASSERT_TRUE(ledger.ok());
   auto ok_lsn = (*ledger)->Append("before");
   ASSERT_TRUE((*ledger)->WaitDurable(*ok_lsn).ok());

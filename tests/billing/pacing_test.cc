@@ -27,11 +27,13 @@ TEST(Pacer, SteadyTrafficSpendTracksTheUniformCurveAllDay) {
   constexpr int kOpportunitiesPerMinute = 600;
   for (int minute = 0; minute < 24 * 60; ++minute) {
     for (int i = 0; i < kOpportunitiesPerMinute; ++i) {
-      clock.Set(day_start + absl::Minutes(minute) + i * (absl::Minutes(1) / kOpportunitiesPerMinute));
+      clock.Set(day_start + absl::Minutes(minute) +
+                i * (absl::Minutes(1) / kOpportunitiesPerMinute));
       const absl::Time now = clock.Now();
       auto view = store.Query("c1", now);
       if (view->remaining_micros < 500'000) continue;
-      if (!pacer.Participate("c1", now, day_start, day_end, view->spent_today_micros, kBudget, gen)) {
+      if (!pacer.Participate("c1", now, day_start, day_end, view->spent_today_micros, kBudget,
+                             gen)) {
         continue;
       }
       if (absl::Bernoulli(gen, 0.1)) ASSERT_TRUE(store.TryCharge("c1", 500'000, now).ok());
@@ -40,11 +42,14 @@ TEST(Pacer, SteadyTrafficSpendTracksTheUniformCurveAllDay) {
     if ((minute + 1) % 60 == 0) {
       const int hour = (minute + 1) / 60;
       const double target = kBudget * hour / 24.0;
-      const int64_t spent = store.Query("c1", clock.Now() - absl::Nanoseconds(1))->spent_today_micros;
+      const int64_t spent =
+          store.Query("c1", clock.Now() - absl::Nanoseconds(1))->spent_today_micros;
       EXPECT_NEAR(spent, target, 0.05 * target) << "hour " << hour;
       std::printf("hour %2d target %11.0f spent %11lld p %.4f\n", hour, target,
                   static_cast<long long>(spent), pacer.Probability("c1"));
-      if (hour <= 23) EXPECT_GE(store.Query("c1", clock.Now() - absl::Nanoseconds(1))->remaining_micros, 500'000) << hour;
+      if (hour <= 23)
+        EXPECT_GE(store.Query("c1", clock.Now() - absl::Nanoseconds(1))->remaining_micros, 500'000)
+            << hour;
     }
   }
 }

@@ -72,11 +72,14 @@ TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
     SimulatedClock clock(kStart);
     BillingConfig config = MakeConfig(dir);
     const BudgetPolicy policy = static_cast<BudgetPolicy>(1 + seed % 3);
-    const CampaignBudget budgets[] = {
-        MakeBudget({.campaign_id = "c1", .daily_budget_micros = 3'000'000, .policy = policy,
-                    .pacing = false}),
-        MakeBudget({.campaign_id = "c2", .daily_budget_micros = 5'000'000, .policy = policy,
-                    .pacing = false})};
+    const CampaignBudget budgets[] = {MakeBudget({.campaign_id = "c1",
+                                                  .daily_budget_micros = 3'000'000,
+                                                  .policy = policy,
+                                                  .pacing = false}),
+                                      MakeBudget({.campaign_id = "c2",
+                                                  .daily_budget_micros = 5'000'000,
+                                                  .policy = policy,
+                                                  .pacing = false})};
     auto open = [&] {
       auto b = testing::OpenBilling(config, &clock);
       for (const auto& cb : budgets) EXPECT_TRUE(b->UpsertCampaign(cb).ok());
@@ -106,19 +109,20 @@ TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
         int idx;
         if (tokens.empty() || uniform(3) == 0) {
           const int64_t price = 100'000 + uniform(900'000);
-          tokens.push_back(*billing->issuer().Issue(
-              MakeWinner({.auction_id = absl::StrCat("a", tokens.size()),
-                          .ad_id = absl::StrCat("ad", tokens.size()),
-                          .campaign_id = uniform(2) ? "c1" : "c2", .price_micros = price,
-                          .user_id = absl::StrCat("u", uniform(50))})));
+          tokens.push_back(
+              *billing->issuer().Issue(MakeWinner({.auction_id = absl::StrCat("a", tokens.size()),
+                                                   .ad_id = absl::StrCat("ad", tokens.size()),
+                                                   .campaign_id = uniform(2) ? "c1" : "c2",
+                                                   .price_micros = price,
+                                                   .user_id = absl::StrCat("u", uniform(50))})));
           prices.push_back(price);
           idx = static_cast<int>(tokens.size()) - 1;
         } else {
           idx = uniform(static_cast<int>(tokens.size()));  // a replay or a retry
         }
-        const std::string id =
-            uniform(4) == 0 && next_event > 0 ? absl::StrCat("e", uniform(next_event))
-                                              : absl::StrCat("e", next_event++);
+        const std::string id = uniform(4) == 0 && next_event > 0
+                                   ? absl::StrCat("e", uniform(next_event))
+                                   : absl::StrCat("e", next_event++);
         batch.push_back(Click(id, tokens[idx].click_token));
         which.push_back(idx);
       }
@@ -135,8 +139,9 @@ TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
         ASSERT_TRUE(q.ok());
         const int64_t daily = cb.daily_budget_micros;
         const int64_t day_cap = policy == BudgetPolicy::kHard ? daily
-                                : policy == BudgetPolicy::kDaily2xMonthlyCap ? 2 * daily
-                                : daily * CivilDayFromIndex(q->day).day();
+                                : policy == BudgetPolicy::kDaily2xMonthlyCap
+                                    ? 2 * daily
+                                    : daily * CivilDayFromIndex(q->day).day();
         EXPECT_LE(q->spent_today_micros, day_cap);
         if (policy == BudgetPolicy::kDaily2xMonthlyCap) {
           EXPECT_LE(q->spent_month_micros, daily * 304 / 10);
@@ -158,9 +163,9 @@ TEST(BillingRecovery, SnapshotPlusReplayEqualsFullReplay) {
     ASSERT_TRUE(b->UpsertCampaign(MakeBudget({.pacing = false})).ok());
     ASSERT_TRUE(b->UpsertCampaign(MakeBudget({.campaign_id = "c2", .pacing = false})).ok());
     for (int i = 0; i < 40; ++i) {
-      tokens.push_back(*b->issuer().Issue(
-          MakeWinner({.auction_id = absl::StrCat("a", i), .campaign_id = i % 2 ? "c1" : "c2",
-                      .user_id = absl::StrCat("u", i % 7)})));
+      tokens.push_back(*b->issuer().Issue(MakeWinner({.auction_id = absl::StrCat("a", i),
+                                                      .campaign_id = i % 2 ? "c1" : "c2",
+                                                      .user_id = absl::StrCat("u", i % 7)})));
       auto r = b->Ingest({Impression(absl::StrCat("i", i), tokens[i].impression_token),
                           Click(absl::StrCat("k", i), tokens[i].click_token)});
       ASSERT_TRUE(r.ok());
@@ -171,7 +176,8 @@ TEST(BillingRecovery, SnapshotPlusReplayEqualsFullReplay) {
   // Recovery from snapshot + tail...
   auto with_snapshot = testing::OpenBilling(MakeConfig(dir), &clock);
   ASSERT_TRUE(with_snapshot->UpsertCampaign(MakeBudget({.pacing = false})).ok());
-  ASSERT_TRUE(with_snapshot->UpsertCampaign(MakeBudget({.campaign_id = "c2", .pacing = false})).ok());
+  ASSERT_TRUE(
+      with_snapshot->UpsertCampaign(MakeBudget({.campaign_id = "c2", .pacing = false})).ok());
   const std::string a = Fingerprint(*with_snapshot, clock.Now());
   with_snapshot.reset();
   // ... equals recovery from the whole log alone.

@@ -36,8 +36,9 @@ struct Rig {
 TEST(ServingHandle, GivesTheByIdVerdicts) {
   SimulatedClock clock(testing::kStart);
   std::unique_ptr<Billing> b = OpenBilling(MakeConfig(FreshDir("handle_basic")), &clock);
-  ASSERT_TRUE(b->UpsertCampaign({.campaign_id = "c1", .daily_budget_micros = 1'000'000,
-                                 .pacing = false}).ok());
+  ASSERT_TRUE(
+      b->UpsertCampaign({.campaign_id = "c1", .daily_budget_micros = 1'000'000, .pacing = false})
+          .ok());
   const CampaignHandle c1 = b->Resolve("c1");
   const CampaignHandle unknown = b->Resolve("nope");
   std::mt19937_64 gen(1);
@@ -55,8 +56,8 @@ TEST(ServingHandle, GivesTheByIdVerdicts) {
 // seeded alike: every verdict matches and the generators stay in step (pacing draws once, and
 // only while p < 1).
 TEST(ServingHandleProperty, VerdictsAndDrawsMatchTheByIdPathOverRandomHistories) {
-  const std::vector<absl::TimeZone> zones = {absl::UTCTimeZone(), Zone("America/New_York"),
-                                             Zone("Europe/Berlin"), Zone("Asia/Kolkata"),
+  const std::vector<absl::TimeZone> zones = {absl::UTCTimeZone(),    Zone("America/New_York"),
+                                             Zone("Europe/Berlin"),  Zone("Asia/Kolkata"),
                                              Zone("America/Havana"), Zone("Australia/Lord_Howe")};
   int64_t paced_out = 0, exhausted = 0, eligible = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
@@ -139,9 +140,10 @@ TEST(ServingHandle, ReadersRaceChargesUpsertsAndAMovingClock) {
   const absl::TimeZone ny = Zone("America/New_York");
   std::vector<CampaignHandle> handles;
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(rig.billing->UpsertCampaign({.campaign_id = absl::StrCat("c", i),
-                                             .daily_budget_micros = 50'000'000,
-                                             .time_zone = i % 2 == 0 ? ny : absl::UTCTimeZone()})
+    ASSERT_TRUE(rig.billing
+                    ->UpsertCampaign({.campaign_id = absl::StrCat("c", i),
+                                      .daily_budget_micros = 50'000'000,
+                                      .time_zone = i % 2 == 0 ? ny : absl::UTCTimeZone()})
                     .ok());
     handles.push_back(rig.billing->Resolve(absl::StrCat("c", i)));
   }
@@ -166,9 +168,10 @@ TEST(ServingHandle, ReadersRaceChargesUpsertsAndAMovingClock) {
     (void)rig.budgets->TryCharge(id, 10'000, clock.Now());
     if (i % 50 == 0) {
       // EXPECT, not ASSERT: returning early would leave the readers running.
-      EXPECT_TRUE(rig.billing->UpsertCampaign({.campaign_id = id,
-                                               .daily_budget_micros = 40'000'000 + i,
-                                               .time_zone = i % 100 == 0 ? ny : absl::UTCTimeZone()})
+      EXPECT_TRUE(rig.billing
+                      ->UpsertCampaign({.campaign_id = id,
+                                        .daily_budget_micros = 40'000'000 + i,
+                                        .time_zone = i % 100 == 0 ? ny : absl::UTCTimeZone()})
                       .ok());
     }
   }

@@ -138,8 +138,9 @@ TEST(ClickToken, ExpiresAtIssuePlusTtl) {
   TokenIssuer issuer(ring, &clock, {.ttl = absl::Minutes(30)});
   TokenVerifier verifier(ring);
   auto pair = issuer.Issue(MakeWinner());
-  EXPECT_TRUE(verifier.Verify(pair->click_token, TokenType::kClick,
-                              kNow + absl::Minutes(30) - absl::Microseconds(1))
+  EXPECT_TRUE(verifier
+                  .Verify(pair->click_token, TokenType::kClick,
+                          kNow + absl::Minutes(30) - absl::Microseconds(1))
                   .ok());
   VerifyResult r = verifier.Verify(pair->click_token, TokenType::kClick, kNow + absl::Minutes(30));
   EXPECT_EQ(r.error, TokenError::kExpired);
@@ -175,8 +176,8 @@ TEST(ClickToken, RotationKeepsPreviousKeyAndDropsRetiredOne) {
 
 TEST(ClickToken, GarbageAndOversizedInputAreForged) {
   TokenVerifier verifier(Keyring::InsecureDevDefault());
-  for (const std::string& t : {std::string(""), std::string("!!!"), std::string("AAAA"),
-                               std::string(2000, 'A')}) {
+  for (const std::string& t :
+       {std::string(""), std::string("!!!"), std::string("AAAA"), std::string(2000, 'A')}) {
     EXPECT_EQ(verifier.Verify(t, TokenType::kClick, kNow).error, TokenError::kForged) << t;
   }
 }
@@ -211,8 +212,7 @@ TEST(Keyring, ReadsKeyFileAndReportsBadLines) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find(":2:"), std::string::npos) << bad.status();
   EXPECT_EQ(Keyring::FromFile(path + ".missing").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(Keyring::Create({{"k", "short"}}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Keyring::Create({{"k", "short"}}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

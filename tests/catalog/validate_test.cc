@@ -1,4 +1,5 @@
-// The catalog's per-entity field rules (catalog/validate.h): each names the entity, field and value.
+// The catalog's per-entity field rules (catalog/validate.h): each names the entity, field and
+// value.
 #include "catalog/validate.h"
 
 #include "absl/status/status.h"
@@ -76,7 +77,9 @@ TEST(ValidateAdGroup, AutomaticGroupsMustBeSpecifiedAndListedOnce) {
 }
 
 TEST(ValidateTarget, KeywordsNeedAMatchType) {
-  Target t{.id = "t-1", .ad_group_id = "g-1", .kind = TargetKind::kKeyword,
+  Target t{.id = "t-1",
+           .ad_group_id = "g-1",
+           .kind = TargetKind::kKeyword,
            .keyword = {.text = "shoes"}};
   ExpectInvalid(ValidateTarget(t),
                 "targets[t-1].keyword.match_type must be EXACT, PHRASE or BROAD, got 0");

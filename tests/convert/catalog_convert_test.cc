@@ -14,9 +14,15 @@ namespace {
 constexpr char kCatalog[] = R"pb(
   advertisers { id: "a-1" name: "Acme" state: ENTITY_STATE_ENABLED }
   campaigns {
-    id: "c-1" advertiser_id: "a-1" name: "Shoes" state: ENTITY_STATE_ENABLED
-    daily_budget_micros: 50000000 budget_policy: BUDGET_POLICY_DAILY_2X_MONTHLY_CAP
-    start_date: "2026-01-01" end_date: "2026-12-31" time_zone: "America/New_York"
+    id: "c-1"
+    advertiser_id: "a-1"
+    name: "Shoes"
+    state: ENTITY_STATE_ENABLED
+    daily_budget_micros: 50000000
+    budget_policy: BUDGET_POLICY_DAILY_2X_MONTHLY_CAP
+    start_date: "2026-01-01"
+    end_date: "2026-12-31"
+    time_zone: "America/New_York"
     bidding_strategy: BIDDING_STRATEGY_DYNAMIC_UP_AND_DOWN
     placement_multipliers { placement: PLACEMENT_TOP_OF_SEARCH percent: 50 }
     default_bid_micros: 400000
@@ -25,20 +31,29 @@ constexpr char kCatalog[] = R"pb(
     pacing: false
   }
   ad_groups {
-    id: "g-1" campaign_id: "c-1" name: "Trail" state: ENTITY_STATE_PAUSED
+    id: "g-1"
+    campaign_id: "c-1"
+    name: "Trail"
+    state: ENTITY_STATE_PAUSED
     default_bid_micros: 700000
     predicates { exclude_segments: "bargain" }
     auto_targeting { group: AUTO_TARGET_GROUP_CLOSE_MATCH enabled: true bid_micros: 300000 }
   }
   product_ads { id: "ad-1" ad_group_id: "g-1" product_id: "p-1" state: ENTITY_STATE_ENABLED }
   targets {
-    id: "t-1" ad_group_id: "g-1" state: ENTITY_STATE_ENABLED bid_micros: 900000
+    id: "t-1"
+    ad_group_id: "g-1"
+    state: ENTITY_STATE_ENABLED
+    bid_micros: 900000
     keyword { text: "trail running shoes" match_type: MATCH_TYPE_EXACT }
   }
   targets { id: "t-2" ad_group_id: "g-1" state: ENTITY_STATE_ENABLED product_id: "p-1" }
   targets { id: "t-3" ad_group_id: "g-1" state: ENTITY_STATE_ARCHIVED category_id: "shoes" }
   products {
-    id: "p-1" title: "Trail Running Shoes" category_id: "shoes" price_micros: 80000000
+    id: "p-1"
+    title: "Trail Running Shoes"
+    category_id: "shoes"
+    price_micros: 80000000
     brand: "Acme"
   }
   categories { id: "apparel" name: "Apparel" }
@@ -101,7 +116,8 @@ TEST(CatalogConvert, ParsesProtobufJson) {
     "targets": [{"id": "t-1", "adGroupId": "g-1",
                  "keyword": {"text": "shoes", "matchType": "MATCH_TYPE_BROAD"}}],
     "products": [{"id": "p-1", "title": "Shoes", "priceMicros": "1000000"}]
-  })", &in);
+  })",
+                                                        &in);
   ASSERT_TRUE(st.ok()) << st;
   auto s = convert::CatalogFromProto(in, 1);
   ASSERT_TRUE(s.ok()) << s.status();
@@ -138,7 +154,8 @@ TEST(CatalogConvert, PlacementMultiplierErrors) {
   in = Parse(kCatalog);
   auto* m = in.mutable_campaigns(0)->add_placement_multipliers();
   m->set_placement(v1::PLACEMENT_TOP_OF_SEARCH);
-  EXPECT_EQ(ErrorOf(in).message(), "campaigns[c-1].placement_multipliers[1].placement 1 is listed twice");
+  EXPECT_EQ(ErrorOf(in).message(),
+            "campaigns[c-1].placement_multipliers[1].placement 1 is listed twice");
   in = Parse(kCatalog);
   in.mutable_campaigns(0)->mutable_placement_multipliers(0)->set_percent(1000);
   EXPECT_EQ(ErrorOf(in).message(),

@@ -75,16 +75,19 @@ TEST(ValidateRunAuctionRequest, NamesTheBadCallerCandidateField) {
                 "candidates[0].bid_micros must be in [1, 1000000000], got 0");
   c->set_bid_micros(1);
   *r.add_candidates() = *c;
-  ExpectInvalid(convert::ValidateRunAuctionRequest(r), "candidates[1].candidate_id \"a\" is repeated");
+  ExpectInvalid(convert::ValidateRunAuctionRequest(r),
+                "candidates[1].candidate_id \"a\" is repeated");
 }
 
 TEST(ValidateRunAuctionRequest, RejectsTooManySegmentsAndBadHours) {
   auto r = ValidAuction();
   for (int i = 0; i < 65; ++i) r.mutable_shopper()->add_segments("s");
-  ExpectInvalid(convert::ValidateRunAuctionRequest(r), "shopper.segments has 65 entries, at most 64");
+  ExpectInvalid(convert::ValidateRunAuctionRequest(r),
+                "shopper.segments has 65 entries, at most 64");
   r.mutable_shopper()->clear_segments();
   r.mutable_shopper()->set_local_hour(24);
-  ExpectInvalid(convert::ValidateRunAuctionRequest(r), "shopper.local_hour must be in [0, 23], got 24");
+  ExpectInvalid(convert::ValidateRunAuctionRequest(r),
+                "shopper.local_hour must be in [0, 23], got 24");
 }
 
 TEST(ValidateRunAuctionRequest, AcceptsATieBreakSeedOnlyOnADryRun) {
@@ -116,7 +119,8 @@ TEST(ValidateReportEventsRequest, RejectsEmptyOversizedAndMalformedBatches) {
   e->set_type(gavel::v1::EVENT_TYPE_CLICK);
   ExpectInvalid(convert::ValidateReportEventsRequest(r), "events[0].token is required");
   e->set_token(std::string(1025, 'x'));
-  ExpectInvalid(convert::ValidateReportEventsRequest(r), "events[0].token is 1025 bytes, at most 1024");
+  ExpectInvalid(convert::ValidateReportEventsRequest(r),
+                "events[0].token is 1025 bytes, at most 1024");
   e->set_token("t");
   e->set_type(gavel::v1::EVENT_TYPE_UNSPECIFIED);
   ExpectInvalid(convert::ValidateReportEventsRequest(r),

@@ -14,15 +14,14 @@
 #include "common/clock.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
-#include "tests/billing/billing_test_util.h"
 #include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
+#include "tests/billing/billing_test_util.h"
 
 namespace gavel::engine {
 namespace {
 
-std::unique_ptr<billing::Billing> OpenBilling(const std::string& name,
-                                              const gavel::Clock* clock) {
+std::unique_ptr<billing::Billing> OpenBilling(const std::string& name, const gavel::Clock* clock) {
   billing::BillingConfig config =
       billing::testing::MakeConfig(billing::testing::FreshDir("gate_" + name));
   config.sync = [](int) { return 0; };  // thousands of clicks; durability is not under test
@@ -43,7 +42,9 @@ class ByIdGate final : public ServingGate {
 };
 
 catalog::Campaign MakeCampaign(const std::string& id, int64_t daily_budget_micros) {
-  return {.id = id, .advertiser_id = "adv-" + id, .daily_budget_micros = daily_budget_micros,
+  return {.id = id,
+          .advertiser_id = "adv-" + id,
+          .daily_budget_micros = daily_budget_micros,
           .pacing = false};
 }
 
@@ -53,11 +54,11 @@ void AddCampaign(catalog::Catalog* c, const std::string& id, int64_t daily_budge
   c->advertisers.push_back({.id = "adv-" + id});
   c->campaigns.push_back(MakeCampaign(id, daily_budget_micros));
   c->ad_groups.push_back({.id = "g-" + id, .campaign_id = id, .default_bid_micros = bid});
-  c->products.push_back({.id = "p-" + id, .title = id + " wireless headphones",
-                         .price_micros = 50'000'000});
+  c->products.push_back(
+      {.id = "p-" + id, .title = id + " wireless headphones", .price_micros = 50'000'000});
   c->product_ads.push_back({.id = "ad-" + id, .ad_group_id = "g-" + id, .product_id = "p-" + id});
-  catalog::Target kw{.id = "t-" + id, .ad_group_id = "g-" + id,
-                       .kind = catalog::TargetKind::kKeyword};
+  catalog::Target kw{
+      .id = "t-" + id, .ad_group_id = "g-" + id, .kind = catalog::TargetKind::kKeyword};
   kw.keyword = {.text = "headphones", .match_type = catalog::MatchType::kBroad};
   c->targets.push_back(kw);
 }
@@ -167,8 +168,7 @@ TEST(BillingGateProperty, SnapshotHandlesGiveTheByIdAuctions) {
   by_id.gate = std::make_unique<ByIdGate>(by_id.billing.get());
   for (Market* m : {&by_handle, &by_id}) {
     ASSERT_TRUE(m->billing->UpsertCampaigns(BudgetsFromCatalog((*snapshot)->catalog())).ok());
-    m->engine =
-        std::make_unique<Engine>(m->gate.get(), &m->billing->issuer(), &clock);
+    m->engine = std::make_unique<Engine>(m->gate.get(), &m->billing->issuer(), &clock);
     m->engine->Publish(std::make_shared<const Serving>(
         Serving{.catalog = *snapshot, .rules = {.slots = 3, .reserve_micros = 20'000}}));
   }
@@ -202,12 +202,12 @@ TEST(BillingGateProperty, SnapshotHandlesGiveTheByIdAuctions) {
     // The top winner is clicked, in both markets.
     if (!a.winners.empty()) {
       const std::string id = absl::StrCat("e", i);
-      auto ra = by_handle.billing->Ingest(
-          {{.client_event_id = id, .type = billing::TokenType::kClick,
-            .token = a.winners[0].click_token}});
-      auto rb = by_id.billing->Ingest(
-          {{.client_event_id = id, .type = billing::TokenType::kClick,
-            .token = b.winners[0].click_token}});
+      auto ra = by_handle.billing->Ingest({{.client_event_id = id,
+                                            .type = billing::TokenType::kClick,
+                                            .token = a.winners[0].click_token}});
+      auto rb = by_id.billing->Ingest({{.client_event_id = id,
+                                        .type = billing::TokenType::kClick,
+                                        .token = b.winners[0].click_token}});
       ASSERT_TRUE(ra.ok() && rb.ok());
       ASSERT_EQ((*ra)[0].outcome, (*rb)[0].outcome) << "auction " << i;
       charged += (*ra)[0].outcome == billing::Outcome::kCharged;

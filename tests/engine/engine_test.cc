@@ -12,9 +12,9 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "auction/types.h"
+#include "billing/token.h"
 #include "catalog/limits.h"
 #include "common/clock.h"
-#include "billing/token.h"
 #include "gtest/gtest.h"
 #include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
@@ -41,12 +41,12 @@ class FixedGate final : public ServingGate {
 // each check took: by catalog index, or by id.
 class IndexedGate final : public ServingGate {
  public:
-  ServeVerdict Check(absl::string_view campaign_id, int64_t, absl::Time,
-                     absl::BitGenRef) override {
+  ServeVerdict Check(absl::string_view campaign_id, int64_t, absl::Time, absl::BitGenRef) override {
     by_id.push_back(std::string(campaign_id));
     return ServeVerdict::kServe;
   }
-  std::shared_ptr<const CatalogGate> ForCatalog(const targeting::CatalogSnapshot& catalog) override {
+  std::shared_ptr<const CatalogGate> ForCatalog(
+      const targeting::CatalogSnapshot& catalog) override {
     ++snapshots;
     std::vector<std::string> ids;
     for (const catalog::Campaign& c : catalog.catalog().campaigns) ids.push_back(c.id);
@@ -79,7 +79,9 @@ catalog::Catalog SmallCatalog() {
   c.advertisers = {{.id = "adv-a"}, {.id = "adv-b"}};
   c.campaigns = {
       {.id = "c-a", .advertiser_id = "adv-a", .daily_budget_micros = 10'000'000},
-      {.id = "c-b", .advertiser_id = "adv-b", .daily_budget_micros = 10'000'000,
+      {.id = "c-b",
+       .advertiser_id = "adv-b",
+       .daily_budget_micros = 10'000'000,
        .negative_keywords = {{.text = "cheap", .match_type = catalog::MatchType::kPhrase}}},
   };
   c.ad_groups = {{.id = "g-a", .campaign_id = "c-a", .default_bid_micros = 1'000'000},
@@ -156,8 +158,8 @@ TEST_F(EngineTest, WinnersCarryIdsPricesAndTokensThatVerifyAtTheirPrice) {
     EXPECT_EQ(v.claims.ad_id, w.ad_id);
     EXPECT_EQ(v.claims.campaign_id, w.campaign_id);
     EXPECT_EQ(v.claims.auction_id, result.auction_id);
-    EXPECT_TRUE(verifier_.Verify(w.impression_token, billing::TokenType::kImpression, clock_.Now())
-                    .ok());
+    EXPECT_TRUE(
+        verifier_.Verify(w.impression_token, billing::TokenType::kImpression, clock_.Now()).ok());
   }
   EXPECT_TRUE(result.explanations.empty());
 }
@@ -240,12 +242,24 @@ TEST_F(EngineTest, ADryRunSkipsTheGateAndSignsNothing) {
 TEST_F(EngineTest, CallerCandidatesAreAuctionedWithoutTheCatalog) {
   Publish(SmallCatalog(), auction::Rules{.slots = 2, .increment_micros = 0});
   AuctionRequest req = Search("", 2);
-  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
-                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
-                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
-                   .product_id = "p2", .bid_micros = 2'000'000, .quality = 0.5},
-                  {.candidate_id = "z", .advertiser_id = "a3", .campaign_id = "k3",
-                   .product_id = "p2", .bid_micros = 500'000, .quality = 1.0}};
+  req.external = {{.candidate_id = "x",
+                   .advertiser_id = "a1",
+                   .campaign_id = "k1",
+                   .product_id = "p1",
+                   .bid_micros = 3'000'000,
+                   .quality = 1.0},
+                  {.candidate_id = "y",
+                   .advertiser_id = "a2",
+                   .campaign_id = "k2",
+                   .product_id = "p2",
+                   .bid_micros = 2'000'000,
+                   .quality = 0.5},
+                  {.candidate_id = "z",
+                   .advertiser_id = "a3",
+                   .campaign_id = "k3",
+                   .product_id = "p2",
+                   .bid_micros = 500'000,
+                   .quality = 1.0}};
   AuctionResult result;
   ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
   ASSERT_EQ(result.winners.size(), 2u);
@@ -262,10 +276,18 @@ TEST_F(EngineTest, ACallerCandidateWithoutQualityGetsTheNeutralQualityNotTheBest
   Publish(SmallCatalog(), auction::Rules{.slots = 1});
   AuctionRequest req = Search("", 1);
   req.explain = true;
-  req.external = {{.candidate_id = "unscored", .advertiser_id = "a1", .campaign_id = "k1",
-                   .product_id = "p1", .bid_micros = 1'000'000, .quality = 0},
-                  {.candidate_id = "scored", .advertiser_id = "a2", .campaign_id = "k2",
-                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.9}};
+  req.external = {{.candidate_id = "unscored",
+                   .advertiser_id = "a1",
+                   .campaign_id = "k1",
+                   .product_id = "p1",
+                   .bid_micros = 1'000'000,
+                   .quality = 0},
+                  {.candidate_id = "scored",
+                   .advertiser_id = "a2",
+                   .campaign_id = "k2",
+                   .product_id = "p2",
+                   .bid_micros = 1'000'000,
+                   .quality = 0.9}};
   AuctionResult result;
   ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
   ASSERT_EQ(result.winners.size(), 1u);
@@ -283,10 +305,18 @@ TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShowsAmongCallerCandid
   req.targeting.placement = catalog::Placement::kProductPage;
   req.targeting.viewed_product_id = "p1";
   req.explain = true;
-  req.external = {{.candidate_id = "viewed", .advertiser_id = "a1", .campaign_id = "k1",
-                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
-                  {.candidate_id = "other", .advertiser_id = "a2", .campaign_id = "k2",
-                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 1.0}};
+  req.external = {{.candidate_id = "viewed",
+                   .advertiser_id = "a1",
+                   .campaign_id = "k1",
+                   .product_id = "p1",
+                   .bid_micros = 3'000'000,
+                   .quality = 1.0},
+                  {.candidate_id = "other",
+                   .advertiser_id = "a2",
+                   .campaign_id = "k2",
+                   .product_id = "p2",
+                   .bid_micros = 1'000'000,
+                   .quality = 1.0}};
   AuctionResult result;
   ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
   ASSERT_EQ(result.winners.size(), 1u);
@@ -317,16 +347,29 @@ TEST_F(EngineTest, SlotReservesBeyondTheRequestsSlotsAreIgnored) {
 // docs/auction.md, "Minimum bids": x and y advertise one product, z another; the reserve applies
 // to the score.
 TEST_F(EngineTest, ExplainMinBidsPerSlotCountTheProductRuleAndQualityWeightedReserves) {
-  Publish(SmallCatalog(), auction::Rules{.slots = 2, .reserve_micros = 400'000,
+  Publish(SmallCatalog(), auction::Rules{.slots = 2,
+                                         .reserve_micros = 400'000,
                                          .reserve_mode = auction::ReserveMode::kQualityWeighted});
   AuctionRequest req = Search("", 2);
   req.explain = true;
-  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
-                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
-                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
-                   .product_id = "p1", .bid_micros = 2'000'000, .quality = 1.0},
-                  {.candidate_id = "z", .advertiser_id = "a3", .campaign_id = "k3",
-                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.5}};
+  req.external = {{.candidate_id = "x",
+                   .advertiser_id = "a1",
+                   .campaign_id = "k1",
+                   .product_id = "p1",
+                   .bid_micros = 3'000'000,
+                   .quality = 1.0},
+                  {.candidate_id = "y",
+                   .advertiser_id = "a2",
+                   .campaign_id = "k2",
+                   .product_id = "p1",
+                   .bid_micros = 2'000'000,
+                   .quality = 1.0},
+                  {.candidate_id = "z",
+                   .advertiser_id = "a3",
+                   .campaign_id = "k3",
+                   .product_id = "p2",
+                   .bid_micros = 1'000'000,
+                   .quality = 0.5}};
   AuctionResult result;
   ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
   std::map<std::string, std::vector<int64_t>> per_slot;
@@ -347,8 +390,12 @@ TEST_F(EngineTest, ExplainMinBidIsOneMicroWhenAnyBidWouldDo) {
   Publish(SmallCatalog(), auction::Rules{.slots = 1, .min_cpc_micros = 0});
   AuctionRequest req = Search("", 1);
   req.explain = true;
-  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
-                   .product_id = "p1", .bid_micros = 1'000'000, .quality = 1.0}};
+  req.external = {{.candidate_id = "x",
+                   .advertiser_id = "a1",
+                   .campaign_id = "k1",
+                   .product_id = "p1",
+                   .bid_micros = 1'000'000,
+                   .quality = 1.0}};
   AuctionResult result;
   ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
   ASSERT_EQ(result.explanations.size(), 1u);
@@ -360,10 +407,18 @@ TEST_F(EngineTest, ExplainReportsAMinimumAboveTheBidLimitAsZero) {
   AuctionRequest req = Search("", 1);
   req.explain = true;
   // y would need 2,000,000,001 micros to outrank x: more than the API accepts.
-  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "k1",
-                   .product_id = "p1", .bid_micros = catalog::kMaxBidMicros, .quality = 1.0},
-                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
-                   .product_id = "p2", .bid_micros = 1'000'000, .quality = 0.5}};
+  req.external = {{.candidate_id = "x",
+                   .advertiser_id = "a1",
+                   .campaign_id = "k1",
+                   .product_id = "p1",
+                   .bid_micros = catalog::kMaxBidMicros,
+                   .quality = 1.0},
+                  {.candidate_id = "y",
+                   .advertiser_id = "a2",
+                   .campaign_id = "k2",
+                   .product_id = "p2",
+                   .bid_micros = 1'000'000,
+                   .quality = 0.5}};
   AuctionResult result;
   ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
   ASSERT_EQ(result.explanations.size(), 2u);
@@ -392,10 +447,18 @@ TEST_F(EngineTest, CatalogCampaignsAreGatedByIndexAndCallerCandidatesById) {
   // Caller candidates' campaigns need not be in the catalog: they are checked by id.
   gate.by_index.clear();
   AuctionRequest req = Search("", 2);
-  req.external = {{.candidate_id = "x", .advertiser_id = "a1", .campaign_id = "c-a",
-                   .product_id = "p1", .bid_micros = 3'000'000, .quality = 1.0},
-                  {.candidate_id = "y", .advertiser_id = "a2", .campaign_id = "k2",
-                   .product_id = "p2", .bid_micros = 2'000'000, .quality = 1.0}};
+  req.external = {{.candidate_id = "x",
+                   .advertiser_id = "a1",
+                   .campaign_id = "c-a",
+                   .product_id = "p1",
+                   .bid_micros = 3'000'000,
+                   .quality = 1.0},
+                  {.candidate_id = "y",
+                   .advertiser_id = "a2",
+                   .campaign_id = "k2",
+                   .product_id = "p2",
+                   .bid_micros = 2'000'000,
+                   .quality = 1.0}};
   ASSERT_TRUE(engine.RunAuction(req, gen_, &result).ok());
   std::sort(gate.by_id.begin(), gate.by_id.end());
   EXPECT_EQ(gate.by_id, (std::vector<std::string>{"c-a", "k2"}));
@@ -438,11 +501,15 @@ TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
 
 TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShows) {
   catalog::Catalog c = SmallCatalog();
-  catalog::Target product_target{.id = "t-p", .ad_group_id = "g-b",
-                                   .kind = catalog::TargetKind::kProduct, .product_id = "p-1"};
+  catalog::Target product_target{.id = "t-p",
+                                 .ad_group_id = "g-b",
+                                 .kind = catalog::TargetKind::kProduct,
+                                 .product_id = "p-1"};
   c.targets.push_back(product_target);
-  catalog::Target own{.id = "t-own", .ad_group_id = "g-a",
-                        .kind = catalog::TargetKind::kProduct, .product_id = "p-1"};
+  catalog::Target own{.id = "t-own",
+                      .ad_group_id = "g-a",
+                      .kind = catalog::TargetKind::kProduct,
+                      .product_id = "p-1"};
   c.targets.push_back(own);
   Publish(std::move(c), auction::Rules{.slots = 2});
   AuctionRequest req = Search("", 2);
@@ -478,9 +545,8 @@ TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
   billing::TokenVerifier verifier(keyring);
   OpenGate gate;
   Engine engine(&gate, &issuer, &clock);
-  const auction::Rules rules{.slots = 4,
-                             .reserve_micros = 50'000,
-                             .slot_reserve_micros = {200'000}};
+  const auction::Rules rules{
+      .slots = 4, .reserve_micros = 50'000, .slot_reserve_micros = {200'000}};
   engine.Publish(std::make_shared<const Serving>(Serving{*snapshot, rules}));
   int winners = 0;
   for (int i = 0; i < 3'000; ++i) {

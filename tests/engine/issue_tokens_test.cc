@@ -3,8 +3,8 @@
 #include <random>
 #include <string>
 
-#include "common/clock.h"
 #include "billing/token.h"
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
 #include "targeting/snapshot.h"
@@ -23,8 +23,12 @@ class FakeGate final : public ServingGate {
 };
 
 ExternalCandidate MakeCandidate(const std::string& id, const std::string& campaign, int64_t bid) {
-  return {.candidate_id = id, .advertiser_id = "a-" + id, .campaign_id = campaign,
-          .product_id = "p-" + id, .bid_micros = bid, .quality = 1.0};
+  return {.candidate_id = id,
+          .advertiser_id = "a-" + id,
+          .campaign_id = campaign,
+          .product_id = "p-" + id,
+          .bid_micros = bid,
+          .quality = 1.0};
 }
 
 class IssueTokensTest : public ::testing::Test {
@@ -34,7 +38,8 @@ class IssueTokensTest : public ::testing::Test {
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     engine_.Publish(std::make_shared<const Serving>(Serving{.catalog = *snapshot, .rules = {}}));
     request_.targeting.slots = 2;
-    request_.external = {MakeCandidate("x", "c-ok", 900'000), MakeCandidate("y", "c-broke", 2'000'000),
+    request_.external = {MakeCandidate("x", "c-ok", 900'000),
+                         MakeCandidate("y", "c-broke", 2'000'000),
                          MakeCandidate("z", "c-ok2", 500'000)};
   }
 

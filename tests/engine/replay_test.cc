@@ -47,12 +47,19 @@ AuctionRequest TiedCallerCandidates(int slots) {
   r.targeting.shopper.local_hour = 12;
   for (int i = 0; i < 4; ++i) {
     const std::string n = std::to_string(i);
-    r.external.push_back({.candidate_id = "tie-" + n, .advertiser_id = "a" + n,
-                          .campaign_id = "k" + n, .product_id = "p" + n,
-                          .bid_micros = 1'000'000, .quality = 1.0});
+    r.external.push_back({.candidate_id = "tie-" + n,
+                          .advertiser_id = "a" + n,
+                          .campaign_id = "k" + n,
+                          .product_id = "p" + n,
+                          .bid_micros = 1'000'000,
+                          .quality = 1.0});
   }
-  r.external.push_back({.candidate_id = "low", .advertiser_id = "a9", .campaign_id = "k9",
-                        .product_id = "p9", .bid_micros = 400'000, .quality = 1.0});
+  r.external.push_back({.candidate_id = "low",
+                        .advertiser_id = "a9",
+                        .campaign_id = "k9",
+                        .product_id = "p9",
+                        .bid_micros = 400'000,
+                        .quality = 1.0});
   return r;
 }
 

@@ -179,8 +179,7 @@ TEST_F(AuctionRulesTest, AnUpdateChangesTheNextAuctionKeepsEarlierEditsAndSurviv
   change.set_one_winner_per_product(false);
   change.set_reserve_micros(5);  // set but not in the mask: ignored
   gavel::v1::UpdateAuctionRulesResponse updated;
-  grpc::Status st =
-      UpdateRules(change, {"self_competition", "one_winner_per_product"}, &updated);
+  grpc::Status st = UpdateRules(change, {"self_competition", "one_winner_per_product"}, &updated);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(updated.catalog_version(), paused.catalog_version() + 1);
   EXPECT_EQ(updated.auction_rules().self_competition(), gavel::v1::SELF_COMPETITION_OFF);
@@ -274,9 +273,9 @@ TEST_F(AuctionRulesTest, ACallerWithoutTheAdminKeyIsRefused) {
 
   gavel::v1::GetAuctionRulesResponse got;
   auto no_key = Ctx("");
-  EXPECT_EQ(admin_->GetAuctionRules(no_key.get(), gavel::v1::GetAuctionRulesRequest(), &got)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      admin_->GetAuctionRules(no_key.get(), gavel::v1::GetAuctionRulesRequest(), &got).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   auto wrong_key = Ctx("not-the-key");
   EXPECT_EQ(admin_->GetAuctionRules(wrong_key.get(), gavel::v1::GetAuctionRulesRequest(), &got)
                 .error_code(),

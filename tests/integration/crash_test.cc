@@ -1,6 +1,6 @@
-// Crash safety: clicks flow from several threads while the real server is killed with SIGKILL. After
-// a restart on the same ledger, every charge the server acknowledged is there (none lost), and
-// re-sending every click charges none of them twice.
+// Crash safety: clicks flow from several threads while the real server is killed with SIGKILL.
+// After a restart on the same ledger, every charge the server acknowledged is there (none lost),
+// and re-sending every click charges none of them twice.
 #include <signal.h>
 
 #include <atomic>
@@ -60,11 +60,12 @@ std::unique_ptr<grpc::ClientContext> Ctx() {
   return ctx;
 }
 
-// Winners' click tokens from auctions for many different shoppers (so no repeat-click rule applies).
+// Winners' click tokens from auctions for many different shoppers (so no repeat-click rule
+// applies).
 std::vector<Click> CollectClicks(const std::shared_ptr<grpc::Channel>& channel, int auctions) {
   auto stub = gavel::v1::AuctionService::NewStub(channel);
-  const char* queries[] = {"wireless headphones", "running shoes", "smartphone", "coffee maker",
-                           "usb c cable", "espresso machine", "earbuds"};
+  const char* queries[] = {"wireless headphones", "running shoes",    "smartphone", "coffee maker",
+                           "usb c cable",         "espresso machine", "earbuds"};
   std::vector<Click> clicks;
   for (int i = 0; i < auctions; ++i) {
     gavel::v1::RunAuctionRequest req;

@@ -28,10 +28,10 @@ TEST(HotReload, AuctionsNeverFailWhileTheCatalogIsSwapped) {
   const std::string tmp = std::getenv("TEST_TMPDIR");
   const std::string key_file = tmp + "/admin_key";
   std::ofstream(key_file) << "reload-key";
-  auto server = ServerProcess::Start(
-      "server/gavel_server", {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
-                              absl::StrCat("--admin_api_key_file=", key_file),
-                              absl::StrCat("--ledger_dir=", tmp, "/ledger")});
+  auto server = ServerProcess::Start("server/gavel_server",
+                                     {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+                                      absl::StrCat("--admin_api_key_file=", key_file),
+                                      absl::StrCat("--ledger_dir=", tmp, "/ledger")});
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
 
@@ -148,7 +148,8 @@ TEST(AdminWrites, SurviveASigkillAndAReloadReplacesThem) {
   EXPECT_EQ(campaign_state(ch), gavel::v1::ENTITY_STATE_PAUSED);
   gavel::v1::ReloadCatalogResponse reloaded;
   auto c = ctx();
-  ASSERT_TRUE(admin_call(ch)->ReloadCatalog(c.get(), gavel::v1::ReloadCatalogRequest(), &reloaded).ok());
+  ASSERT_TRUE(
+      admin_call(ch)->ReloadCatalog(c.get(), gavel::v1::ReloadCatalogRequest(), &reloaded).ok());
   EXPECT_EQ(campaign_state(ch), gavel::v1::ENTITY_STATE_ENABLED);
 }
 

@@ -1,9 +1,9 @@
 // Starts a real gavel_server (or any server binary that prints "listening on HOST:PORT" on stdout)
 // as a child process on port 0, for integration tests that talk to it over a real channel.
 //
-//   auto server = ServerProcess::Start("server/gavel_server", {"--catalog=data/demo_catalog.json"});
-//   ASSERT_TRUE(server.ok()) << server.status();
-//   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+//   auto server = ServerProcess::Start("server/gavel_server",
+//   {"--catalog=data/demo_catalog.json"}); ASSERT_TRUE(server.ok()) << server.status(); auto
+//   channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
 //   (*server)->Kill(SIGKILL);   // crash tests
 //
 // Start waits for the "listening on" line (no sleeps: a thread drains the child's output, so a
@@ -15,8 +15,8 @@
 #include <sys/types.h>
 
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"

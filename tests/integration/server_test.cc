@@ -10,9 +10,9 @@
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/campaigns.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
+#include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 
@@ -39,8 +39,9 @@ class ServerTest : public ::testing::Test {
         {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
          absl::StrCat("--model=", Runfile("data/default_model.txt")),
          absl::StrCat("--admin_api_key_file=", WriteFile("admin_key", kAdminKey)),
-         absl::StrCat("--token_key_file=",
-                      WriteFile("token_keys", "k1 00112233445566778899aabbccddeeff0011223344556677\n")),
+         absl::StrCat(
+             "--token_key_file=",
+             WriteFile("token_keys", "k1 00112233445566778899aabbccddeeff0011223344556677\n")),
          absl::StrCat("--ledger_dir=", tmp, "/ledger")});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
@@ -87,7 +88,8 @@ class ServerTest : public ::testing::Test {
     e->set_token(token);
     gavel::v1::ReportEventsResponse resp;
     auto ctx = Ctx();
-    grpc::Status st = gavel::v1::EventService::NewStub(channel_)->ReportEvents(ctx.get(), req, &resp);
+    grpc::Status st =
+        gavel::v1::EventService::NewStub(channel_)->ReportEvents(ctx.get(), req, &resp);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return resp;
   }
@@ -134,14 +136,15 @@ TEST_F(ServerTest, ReflectionListsTheGavelServices) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-                               &cq);
+  auto call =
+      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   void* tag;
   bool ok;
   call->StartCall(reinterpret_cast<void*>(1));
   cq.Next(&tag, &ok);
   ASSERT_TRUE(ok);
-  grpc::Slice list_services(std::string("\x3a\x00", 2));  // ServerReflectionRequest{list_services: ""}
+  grpc::Slice list_services(
+      std::string("\x3a\x00", 2));  // ServerReflectionRequest{list_services: ""}
   grpc::ByteBuffer req(&list_services, 1);
   call->Write(req, reinterpret_cast<void*>(2));
   cq.Next(&tag, &ok);
@@ -295,8 +298,8 @@ TEST_F(ServerTest, AnExpiredDeadlineIsDeadlineExceeded) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
   gavel::v1::RunAuctionResponse resp;
-  grpc::Status st =
-      gavel::v1::AuctionService::NewStub(channel_)->RunAuction(&ctx, Search("headphones", 2), &resp);
+  grpc::Status st = gavel::v1::AuctionService::NewStub(channel_)->RunAuction(
+      &ctx, Search("headphones", 2), &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
@@ -421,7 +424,8 @@ TEST_F(ServerTest, CreateAndListAnAdvertiser) {
   auto ctx = Ctx(true);
   grpc::Status st = stub->CreateCampaign(ctx.get(), bad, &campaign);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(st.error_message().find("daily_budget_micros"), std::string::npos) << st.error_message();
+  EXPECT_NE(st.error_message().find("daily_budget_micros"), std::string::npos)
+      << st.error_message();
 }
 
 TEST_F(ServerTest, ReloadCatalogSwapsInANewVersion) {
@@ -455,7 +459,8 @@ TEST(ServerLimits, OneStreamPerConnectionStillAnswersManyConcurrentCalls) {
   std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
   std::vector<gavel::v1::RunAuctionResponse> responses(kCalls);
   std::vector<grpc::Status> statuses(kCalls);
-  std::vector<std::unique_ptr<grpc::ClientAsyncResponseReader<gavel::v1::RunAuctionResponse>>> calls;
+  std::vector<std::unique_ptr<grpc::ClientAsyncResponseReader<gavel::v1::RunAuctionResponse>>>
+      calls;
   gavel::v1::RunAuctionRequest req;
   req.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
   req.set_slots(2);
@@ -465,7 +470,8 @@ TEST(ServerLimits, OneStreamPerConnectionStillAnswersManyConcurrentCalls) {
     ctxs.push_back(std::make_unique<grpc::ClientContext>());
     ctxs.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     calls.push_back(stub->AsyncRunAuction(ctxs.back().get(), req, &cq));
-    calls.back()->Finish(&responses[i], &statuses[i], reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+    calls.back()->Finish(&responses[i], &statuses[i],
+                         reinterpret_cast<void*>(static_cast<intptr_t>(i)));
   }
   for (int done = 0; done < kCalls; ++done) {
     void* tag;

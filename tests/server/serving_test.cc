@@ -12,6 +12,8 @@
 #include "billing/billing.h"
 #include "common/clock.h"
 #include "common/sync.h"
+#include "convert/catalog_convert.h"
+#include "convert/proto_convert.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
 #include "gavel/v1/auction.grpc.pb.h"
@@ -20,10 +22,8 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "gtest/gtest.h"
 #include "server/auction_service.h"
-#include "convert/catalog_convert.h"
-#include "store/catalog_file.h"
 #include "server/event_service.h"
-#include "convert/proto_convert.h"
+#include "store/catalog_file.h"
 
 namespace gavel::server {
 namespace {
@@ -55,7 +55,8 @@ class HoldInterceptor final : public grpc::experimental::Interceptor {
 class HoldFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit HoldFactory(Hold* hold) : hold_(hold) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo*) override {
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
     return new HoldInterceptor(hold_);
   }
 
@@ -94,10 +95,9 @@ class ServingTest : public ::testing::Test {
  protected:
   void Start(engine::ServingGate* gate, int max_in_flight) {
     auto billing = billing::Billing::Open(
-        billing::BillingConfig{.ledger_dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/ledger-",
-                                                          ::testing::UnitTest::GetInstance()
-                                                              ->current_test_info()
-                                                              ->name()),
+        billing::BillingConfig{.ledger_dir = absl::StrCat(
+                                   std::getenv("TEST_TMPDIR"), "/ledger-",
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name()),
                                .keyring = billing::Keyring::InsecureDevDefault()},
         &clock_);
     ASSERT_TRUE(billing.ok()) << billing.status();
@@ -105,9 +105,8 @@ class ServingTest : public ::testing::Test {
     billing_gate_ = std::make_unique<engine::BillingGate>(billing_.get());
     engine_ = std::make_unique<engine::Engine>(gate != nullptr ? gate : billing_gate_.get(),
                                                &billing_->issuer(), &clock_);
-    auto catalog = store::ReadCatalogFile(absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                                                std::getenv("TEST_WORKSPACE"),
-                                                "/data/demo_catalog.json"));
+    auto catalog = store::ReadCatalogFile(absl::StrCat(
+        std::getenv("TEST_SRCDIR"), "/", std::getenv("TEST_WORKSPACE"), "/data/demo_catalog.json"));
     ASSERT_TRUE(catalog.ok()) << catalog.status();
     auto snapshot = convert::CatalogFromProto(*catalog, 1);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
@@ -131,8 +130,8 @@ class ServingTest : public ::testing::Test {
     builder.experimental().SetInterceptorCreators(std::move(f));
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   }
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
@@ -176,9 +175,8 @@ TEST_F(ServingTest, AClickWhoseDeadlinePassedIsNeitherChargedNorRemembered) {
   gavel::v1::RunAuctionResponse auction;
   {
     grpc::ClientContext ctx;
-    ASSERT_TRUE(gavel::v1::AuctionService::NewStub(channel_)
-                    ->RunAuction(&ctx, Search(), &auction)
-                    .ok());
+    ASSERT_TRUE(
+        gavel::v1::AuctionService::NewStub(channel_)->RunAuction(&ctx, Search(), &auction).ok());
   }
   ASSERT_EQ(auction.winners_size(), 1);
   const std::string token = auction.winners(0).click_token();
@@ -233,7 +231,8 @@ TEST_F(ServingTest, AuctionsBeyondTheInFlightLimitAreShed) {
   gavel::v1::RunAuctionResponse resp;
   grpc::Status st = gavel::v1::AuctionService::NewStub(channel_)->RunAuction(&ctx, Search(), &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(st.error_message(), "overloaded: the limit of 1 auctions in flight is reached; retry with backoff");
+  EXPECT_EQ(st.error_message(),
+            "overloaded: the limit of 1 auctions in flight is reached; retry with backoff");
   latch.Open();
   for (auto& t : held) t.join();
   for (const auto& s : held_status) EXPECT_TRUE(s.ok()) << s.error_message();

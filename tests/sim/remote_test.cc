@@ -7,12 +7,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "convert/catalog_convert.h"
-#include "store/catalog_file.h"
+#include "gtest/gtest.h"
 #include "sim/catalog_export.h"
 #include "sim/market.h"
 #include "sim/scenario.h"
+#include "store/catalog_file.h"
 #include "tests/integration/server_process.h"
 
 namespace gavel::sim {
@@ -64,14 +64,15 @@ TEST(SimulateRemote, DrivesARealServerAndGetsChargedClicks) {
   ASSERT_TRUE(WriteCatalogJson(*s, catalog).ok());
   std::ofstream(TmpPath("admin_key")) << "remote-sim-test-admin-key";
   std::ofstream(TmpPath("token_keys")) << "k1 00112233445566778899aabbccddeeff0011223344556677\n";
-  auto server = ServerProcess::Start(
-      "server/gavel_server",
-      {absl::StrCat("--catalog=", catalog), absl::StrCat("--admin_api_key_file=", TmpPath("admin_key")),
-       absl::StrCat("--token_key_file=", TmpPath("token_keys")),
-       absl::StrCat("--ledger_dir=", TmpPath("ledger"))});
+  auto server = ServerProcess::Start("server/gavel_server",
+                                     {absl::StrCat("--catalog=", catalog),
+                                      absl::StrCat("--admin_api_key_file=", TmpPath("admin_key")),
+                                      absl::StrCat("--token_key_file=", TmpPath("token_keys")),
+                                      absl::StrCat("--ledger_dir=", TmpPath("ledger"))});
   ASSERT_TRUE(server.ok()) << server.status();
 
-  absl::StatusOr<RunMetrics> m = SimulateRemote(*s, {.target = (*server)->address(), .queries = 200});
+  absl::StatusOr<RunMetrics> m =
+      SimulateRemote(*s, {.target = (*server)->address(), .queries = 200});
   ASSERT_TRUE(m.ok()) << m.status() << "\n" << (*server)->Output();
   EXPECT_EQ(m->searches, 200);
   EXPECT_GT(m->searches_with_ads, 0);

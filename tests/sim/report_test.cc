@@ -26,7 +26,9 @@ RunMetrics Metrics(int64_t revenue) {
   m.value_micros = 2 * revenue;
   m.days = 1;
   m.slots = {{.impressions = 1000, .clicks = 50}, {.impressions = 2000, .clicks = 40}};
-  m.advertisers = {{.id = "adv-0", .budget_micros = 10'000'000, .spend_micros = revenue,
+  m.advertisers = {{.id = "adv-0",
+                    .budget_micros = 10'000'000,
+                    .spend_micros = revenue,
                     .sales_micros = 4 * revenue}};
   m.spend_by_bucket.assign(kPacingBuckets, 0);
   m.spend_by_bucket[10] = revenue;

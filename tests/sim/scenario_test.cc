@@ -18,7 +18,8 @@ TEST(ParseScenario, EmptyScenarioIsValidWithDefaults) {
 
 TEST(ParseScenario, JsonAndTextFormatAgree) {
   auto text = ParseScenario("seed: 3 slots: 2 auction { reserve_micros: 50000 }", false);
-  auto json = ParseScenario(R"({"seed": "3", "slots": 2, "auction": {"reserveMicros": "50000"}})", true);
+  auto json =
+      ParseScenario(R"({"seed": "3", "slots": 2, "auction": {"reserveMicros": "50000"}})", true);
   ASSERT_TRUE(text.ok()) << text.status();
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_EQ(text->SerializeAsString(), json->SerializeAsString());
@@ -70,9 +71,10 @@ TEST(DeriveSeed, StreamsDifferAndAreStable) {
 }
 
 TEST(ExampleScenarios, AllLoadAndValidate) {
-  for (const char* name : {"quick.textproto", "compare_mechanisms.textproto", "reserve_sweep.textproto",
-                           "pacing.textproto", "quick.json"}) {
-    absl::StatusOr<Scenario> s = LoadScenario(gavel::testing::Runfile(absl::StrCat("sim/scenarios/", name)));
+  for (const char* name : {"quick.textproto", "compare_mechanisms.textproto",
+                           "reserve_sweep.textproto", "pacing.textproto", "quick.json"}) {
+    absl::StatusOr<Scenario> s =
+        LoadScenario(gavel::testing::Runfile(absl::StrCat("sim/scenarios/", name)));
     EXPECT_TRUE(s.ok()) << name << ": " << s.status();
   }
 }

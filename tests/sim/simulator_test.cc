@@ -27,7 +27,12 @@ constexpr char kTiny[] = R"pb(
   budgets { multiplier: 0.02 }
   traffic { queries_per_day: 3000 }
   shoppers { num_shoppers: 300 }
-  invalid { repeat_click_probability: 0.3 bot_query_fraction: 0.05 bots: 2 bot_click_probability: 1 }
+  invalid {
+    repeat_click_probability: 0.3
+    bot_query_fraction: 0.05
+    bots: 2
+    bot_click_probability: 1
+  }
 )pb";
 
 Scenario Tiny() {
@@ -52,7 +57,9 @@ std::string Slurp(const fs::path& p) {
 }
 
 Report OneRun(const Scenario& s, const RunMetrics& m) {
-  Report r{.scenario_name = s.name(), .values = {""}, .runs = {{.value = "", .seed = s.seed(), .metrics = m}}};
+  Report r{.scenario_name = s.name(),
+           .values = {""},
+           .runs = {{.value = "", .seed = s.seed(), .metrics = m}}};
   for (int i = 0; i < s.slots(); ++i) r.examination.push_back(Examination(s.clicks(), i));
   return r;
 }
@@ -77,7 +84,8 @@ TEST(Simulator, SameSeedGivesByteIdenticalReportFiles) {
   EXPECT_GT(files, 10);
   // The ledger directories were removed.
   for (const auto& entry : fs::directory_iterator(dirs[0])) {
-    EXPECT_EQ(entry.path().filename().string().rfind("ledger-", 0), std::string::npos) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().rfind("ledger-", 0), std::string::npos)
+        << entry.path();
   }
 }
 
@@ -105,7 +113,8 @@ TEST(Simulator, MetricsAddUp) {
     // Hard budgets: nobody spends more than its budget.
     EXPECT_LE(a.spend_micros, a.budget_micros) << a.id;
   }
-  for (const SlotMetrics& sl : m->slots) slot_clicks += sl.clicks, slot_impressions += sl.impressions;
+  for (const SlotMetrics& sl : m->slots)
+    slot_clicks += sl.clicks, slot_impressions += sl.impressions;
   for (int64_t b : m->spend_by_bucket) bucket_spend += b;
   EXPECT_EQ(spend, m->revenue_micros);
   EXPECT_EQ(bucket_spend, m->revenue_micros);
@@ -122,7 +131,8 @@ TEST(Simulator, MetricsAddUp) {
   EXPECT_LE(m->invalid_repeat, m->invalid_filtered);
   EXPECT_GT(m->bot_clicks, 0);
   // CTR falls with the slot under the default examination curve.
-  EXPECT_GT(m->slots[0].clicks * m->slots[1].impressions, m->slots[1].clicks * m->slots[0].impressions);
+  EXPECT_GT(m->slots[0].clicks * m->slots[1].impressions,
+            m->slots[1].clicks * m->slots[0].impressions);
   // The pacing target is a cumulative share ending at 1.
   EXPECT_NEAR(m->target_by_bucket.back(), 1.0, 1e-9);
 }
@@ -155,7 +165,8 @@ TEST(Simulator, CtrBySlotFollowsExaminationWhenAttractivenessIsConstant) {
     ASSERT_GT(sl.impressions, 500) << "slot " << i + 1;
     const double p = 0.4 * Examination(s.clicks(), static_cast<int>(i));
     const double ctr = static_cast<double>(sl.clicks) / static_cast<double>(sl.impressions);
-    EXPECT_NEAR(ctr, p, 5 * std::sqrt(p * (1 - p) / static_cast<double>(sl.impressions))) << "slot " << i + 1;
+    EXPECT_NEAR(ctr, p, 5 * std::sqrt(p * (1 - p) / static_cast<double>(sl.impressions)))
+        << "slot " << i + 1;
   }
 }
 

@@ -58,7 +58,8 @@ TEST(GspVersusVcg, GspRevenueIsAtLeastVcgRevenueAtTruthfulBids) {
   // the VCG price of the same slot. Same seed = same values for both mechanisms.
   for (int slots : {2, 3, 5}) {
     std::mt19937_64 gen_gsp(77), gen_vcg(77);
-    auto gsp = RunDirect(Uniform(6, slots, auction::Mechanism::kGeneralizedSecondPrice, 20'000), gen_gsp);
+    auto gsp =
+        RunDirect(Uniform(6, slots, auction::Mechanism::kGeneralizedSecondPrice, 20'000), gen_gsp);
     auto vcg = RunDirect(Uniform(6, slots, auction::Mechanism::kVcg, 20'000), gen_vcg);
     ASSERT_TRUE(gsp.ok()) << gsp.status();
     ASSERT_TRUE(vcg.ok()) << vcg.status();
@@ -139,7 +140,8 @@ TEST(CascadeClickModel, ClicksAtMostOnceAndDecaysWithPosition) {
   // P(click at s) = a x ((1 - a) x continue)^s.
   for (int s = 0; s < 3; ++s) {
     const double p = 0.3 * std::pow(0.7 * 0.8, s);
-    EXPECT_NEAR(static_cast<double>(clicks[s]) / n, p, 5 * std::sqrt(p * (1 - p) / n)) << "slot " << s + 1;
+    EXPECT_NEAR(static_cast<double>(clicks[s]) / n, p, 5 * std::sqrt(p * (1 - p) / n))
+        << "slot " << s + 1;
   }
 }
 

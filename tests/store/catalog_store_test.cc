@@ -45,9 +45,8 @@ class CatalogStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(store_.Init().ok()); }
   FakePublisher publisher_;
-  store::CatalogStore store_{Seed(), [this](const gavel::v1::Catalog& c, int64_t v) {
-                        return publisher_(c, v);
-                      }};
+  store::CatalogStore store_{
+      Seed(), [this](const gavel::v1::Catalog& c, int64_t v) { return publisher_(c, v); }};
 };
 
 TEST_F(CatalogStoreTest, InitPublishesVersionOne) {
@@ -115,9 +114,11 @@ TEST_F(CatalogStoreTest, UpdateRefusesToMoveAnEntityToAnotherParent) {
 }
 
 TEST_F(CatalogStoreTest, ArchivedEntitiesCannotBeReEnabled) {
-  ASSERT_TRUE(store_.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1",
-                              gavel::v1::ENTITY_STATE_ARCHIVED).ok());
-  auto st = store_.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_ENABLED);
+  ASSERT_TRUE(
+      store_.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_ARCHIVED)
+          .ok());
+  auto st =
+      store_.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_ENABLED);
   EXPECT_EQ(st.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -181,8 +182,8 @@ TEST(CatalogStorePersistence, AFailedPersistUndoesTheWriteInMemoryAndRepublishes
       });
   ASSERT_TRUE(store.Init().ok());
   EXPECT_EQ(persisted, 0);  // The initial catalog came from a file already.
-  ASSERT_TRUE(store.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_PAUSED)
-                  .ok());
+  ASSERT_TRUE(
+      store.SetState(gavel::v1::ENTITY_KIND_CAMPAIGN, "c-1", gavel::v1::ENTITY_STATE_PAUSED).ok());
   EXPECT_EQ(persisted, 1);
 
   fail = true;

@@ -110,15 +110,15 @@ TEST(Normalize, RejectsInvalidUtf8WithByteOffset) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"shoes\xff", "query: invalid UTF-8 at byte 5"},               // never valid
-      {"red \x80 shoe", "query: invalid UTF-8 at byte 4"},           // stray continuation
-      {"abcdefg\xc3", "query: invalid UTF-8 at byte 7"},             // truncated 2-byte
-      {"ab\xe2\x82", "query: invalid UTF-8 at byte 2"},              // truncated 3-byte
-      {"\xc0\xaf", "query: invalid UTF-8 at byte 0"},                // overlong '/'
-      {"x\xe0\x80\xaf", "query: invalid UTF-8 at byte 1"},           // overlong 3-byte
-      {"\xed\xa0\x80", "query: invalid UTF-8 at byte 0"},            // surrogate
-      {"\xf4\x90\x80\x80", "query: invalid UTF-8 at byte 0"},        // > U+10FFFF
-      {"\xc3\x28", "query: invalid UTF-8 at byte 0"},                // bad continuation
+      {"shoes\xff", "query: invalid UTF-8 at byte 5"},         // never valid
+      {"red \x80 shoe", "query: invalid UTF-8 at byte 4"},     // stray continuation
+      {"abcdefg\xc3", "query: invalid UTF-8 at byte 7"},       // truncated 2-byte
+      {"ab\xe2\x82", "query: invalid UTF-8 at byte 2"},        // truncated 3-byte
+      {"\xc0\xaf", "query: invalid UTF-8 at byte 0"},          // overlong '/'
+      {"x\xe0\x80\xaf", "query: invalid UTF-8 at byte 1"},     // overlong 3-byte
+      {"\xed\xa0\x80", "query: invalid UTF-8 at byte 0"},      // surrogate
+      {"\xf4\x90\x80\x80", "query: invalid UTF-8 at byte 0"},  // > U+10FFFF
+      {"\xc3\x28", "query: invalid UTF-8 at byte 0"},          // bad continuation
   };
   for (const Case& c : cases) {
     absl::Status s = Error(c.text);

@@ -121,10 +121,10 @@ TEST(Retrieve, KeepsAtMostKCandidatesBestFirst) {
   Catalog c = BaseCatalog();
   for (int i = 0; i < 50; ++i) {
     const std::string n = std::to_string(i);
-    c.ad_groups.push_back({.id = "g-x" + n, .campaign_id = "c-1",
-                           .default_bid_micros = 100'000 + 10'000 * i});
-    c.products.push_back({.id = "p-x" + n, .title = "Shoe " + n, .category_id = "shoes",
-                          .price_micros = 1'000'000});
+    c.ad_groups.push_back(
+        {.id = "g-x" + n, .campaign_id = "c-1", .default_bid_micros = 100'000 + 10'000 * i});
+    c.products.push_back(
+        {.id = "p-x" + n, .title = "Shoe " + n, .category_id = "shoes", .price_micros = 1'000'000});
     c.product_ads.push_back({.id = "ad-x" + n, .ad_group_id = "g-x" + n, .product_id = "p-x" + n});
     c.targets.push_back(KeywordTarget("t-x" + n, "shoes", MatchType::kExact, 0, "g-x" + n));
   }
@@ -209,20 +209,20 @@ TEST(AdjustBid, DynamicDownOnlyLowersByCtrRatioNeverRaises) {
   EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicDownOnly, Placement::kTopOfSearch,
                       0.08, 0.02),
             1'000'000);
-  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicDownOnly, Placement::kTopOfSearch,
-                      0.0, 0.02),
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicDownOnly, Placement::kTopOfSearch, 0.0,
+                      0.02),
             0);
 }
 
 TEST(AdjustBid, UpAndDownCapsAtDoubleOnTopOfSearchAndHalfMoreElsewhere) {
-  EXPECT_EQ(AdjustBid(1'000'000, 100, BiddingStrategy::kDynamicUpAndDown,
-                      Placement::kTopOfSearch, 0.5, 0.02),
+  EXPECT_EQ(AdjustBid(1'000'000, 100, BiddingStrategy::kDynamicUpAndDown, Placement::kTopOfSearch,
+                      0.5, 0.02),
             4'000'000);
-  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicUpAndDown,
-                      Placement::kProductPage, 0.5, 0.02),
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicUpAndDown, Placement::kProductPage,
+                      0.5, 0.02),
             1'500'000);
-  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicUpAndDown,
-                      Placement::kRestOfSearch, 0.01, 0.02),
+  EXPECT_EQ(AdjustBid(1'000'000, 0, BiddingStrategy::kDynamicUpAndDown, Placement::kRestOfSearch,
+                      0.01, 0.02),
             500'000);
 }
 

@@ -61,7 +61,8 @@ TEST(CatalogBuild, RejectsDuplicateIds) {
 TEST(CatalogBuild, RejectsBadIdCharacters) {
   Catalog c = BaseCatalog();
   c.advertisers[0].id = "a 1";
-  ExpectInvalid(std::move(c), "advertisers[0].id must be 1-128 bytes of [A-Za-z0-9._:-], got \"a 1\"");
+  ExpectInvalid(std::move(c),
+                "advertisers[0].id must be 1-128 bytes of [A-Za-z0-9._:-], got \"a 1\"");
 }
 
 TEST(CatalogBuild, RejectsUnknownParents) {
@@ -98,7 +99,8 @@ TEST(CatalogBuild, RejectsBadValues) {
   c = BaseCatalog();
   c.campaigns[0].start_date = absl::CivilDay(2026, 2, 1);
   c.campaigns[0].end_date = absl::CivilDay(2026, 1, 1);
-  ExpectInvalid(c, "campaigns[c-1].end_date must not be before start_date 2026-02-01, got 2026-01-01");
+  ExpectInvalid(c,
+                "campaigns[c-1].end_date must not be before start_date 2026-02-01, got 2026-01-01");
   c = BaseCatalog();
   c.campaigns[0].predicates.include_hours = {24};
   ExpectInvalid(c, "campaigns[c-1].predicates.include_hours[0] must be in [0, 23], got 24");

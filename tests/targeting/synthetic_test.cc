@@ -21,7 +21,8 @@ TEST(GenerateCatalog, SameSeedSameCatalog) {
     EXPECT_EQ(x.targets[i].keyword.text, y.targets[i].keyword.text);
     EXPECT_EQ(x.targets[i].bid_micros, y.targets[i].bid_micros);
   }
-  for (size_t i = 0; i < x.products.size(); ++i) EXPECT_EQ(x.products[i].title, y.products[i].title);
+  for (size_t i = 0; i < x.products.size(); ++i)
+    EXPECT_EQ(x.products[i].title, y.products[i].title);
   bool differs = x.targets.size() != z.targets.size();
   for (size_t i = 0; !differs && i < x.products.size(); ++i) {
     differs = x.products[i].title != z.products[i].title;

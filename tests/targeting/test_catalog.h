@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "gtest/gtest.h"
-#include "targeting/snapshot.h"
 #include "targeting/retrieve.h"
+#include "targeting/snapshot.h"
 
 namespace gavel::targeting::testing {
 
@@ -23,20 +23,31 @@ inline catalog::Catalog BaseCatalog() {
   c.ad_groups.push_back({.id = "g-1", .campaign_id = "c-1", .default_bid_micros = 1'000'000});
   c.categories.push_back({.id = "apparel", .name = "Apparel"});
   c.categories.push_back({.id = "shoes", .name = "Shoes", .parent_id = "apparel"});
-  c.categories.push_back({.id = "socks", .name = "Socks", .parent_id = "apparel",
+  c.categories.push_back({.id = "socks",
+                          .name = "Socks",
+                          .parent_id = "apparel",
                           .complement_category_ids = {"shoes"}});
-  c.products.push_back({.id = "p-1", .title = "Trail Running Shoes", .category_id = "shoes",
-                        .brand = "Acme", .price_micros = 80'000'000});
-  c.products.push_back({.id = "p-2", .title = "Road Running Shoes", .category_id = "shoes",
-                        .brand = "Other", .price_micros = 90'000'000});
-  c.products.push_back({.id = "p-3", .title = "Wool Hiking Socks", .category_id = "socks",
-                        .brand = "Acme", .price_micros = 10'000'000});
+  c.products.push_back({.id = "p-1",
+                        .title = "Trail Running Shoes",
+                        .category_id = "shoes",
+                        .brand = "Acme",
+                        .price_micros = 80'000'000});
+  c.products.push_back({.id = "p-2",
+                        .title = "Road Running Shoes",
+                        .category_id = "shoes",
+                        .brand = "Other",
+                        .price_micros = 90'000'000});
+  c.products.push_back({.id = "p-3",
+                        .title = "Wool Hiking Socks",
+                        .category_id = "socks",
+                        .brand = "Acme",
+                        .price_micros = 10'000'000});
   c.product_ads.push_back({.id = "ad-1", .ad_group_id = "g-1", .product_id = "p-1"});
   return c;
 }
 
-inline catalog::Target KeywordTarget(std::string id, std::string text, catalog::MatchType mt, int64_t bid = 0,
-                            std::string ad_group = "g-1") {
+inline catalog::Target KeywordTarget(std::string id, std::string text, catalog::MatchType mt,
+                                     int64_t bid = 0, std::string ad_group = "g-1") {
   catalog::Target t;
   t.id = std::move(id);
   t.ad_group_id = std::move(ad_group);
@@ -59,7 +70,9 @@ inline Request Search(std::string query) {
   return r;
 }
 
-inline absl::Time Now() { return absl::FromCivil(absl::CivilSecond(2026, 6, 15, 12, 0, 0), absl::UTCTimeZone()); }
+inline absl::Time Now() {
+  return absl::FromCivil(absl::CivilSecond(2026, 6, 15, 12, 0, 0), absl::UTCTimeZone());
+}
 
 inline Result MustRetrieve(const CatalogSnapshot& s, const Request& r, bool explain = true,
                            absl::Time now = Now()) {

@@ -132,8 +132,8 @@ int ParseEnum(const std::string& prefix, std::string value, EnumDescGetter descr
   if (value == "HOME") value = "HOME_PAGE";
   const auto* v = descriptor()->FindValueByName(prefix + value);
   if (v == nullptr) {
-    std::fprintf(stderr, "error: unknown value %s (expected one of the %s* names)\n",
-                 value.c_str(), prefix.c_str());
+    std::fprintf(stderr, "error: unknown value %s (expected one of the %s* names)\n", value.c_str(),
+                 prefix.c_str());
     std::exit(2);
   }
   return v->number();
@@ -151,8 +151,8 @@ std::string MatchedText(const gavel::v1::MatchedTarget& t) {
       return absl::StrCat("category ", t.category_id());
     case gavel::v1::MatchedTarget::kAutoTargetGroup:
       return absl::StrCat(
-          "auto ", absl::AsciiStrToLower(
-                       gavel::v1::AutoTargetGroup_Name(t.auto_target_group()).substr(18)));
+          "auto ",
+          absl::AsciiStrToLower(gavel::v1::AutoTargetGroup_Name(t.auto_target_group()).substr(18)));
     default:
       return "-";
   }
@@ -162,12 +162,13 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
   auto stub = AuctionService::NewStub(channel);
   gavel::v1::RunAuctionRequest req;
   req.set_request_id(absl::StrCat("cli-", absl::ToUnixMicros(absl::Now())));
-  req.set_placement(static_cast<gavel::v1::Placement>(ParseEnum(
-      "PLACEMENT_", absl::GetFlag(FLAGS_placement), gavel::v1::Placement_descriptor)));
+  req.set_placement(static_cast<gavel::v1::Placement>(
+      ParseEnum("PLACEMENT_", absl::GetFlag(FLAGS_placement), gavel::v1::Placement_descriptor)));
   req.set_slots(absl::GetFlag(FLAGS_slots));
   req.set_query(query);
   req.mutable_page()->set_viewed_product_id(absl::GetFlag(FLAGS_product));
-  for (const auto& c : SplitList(absl::GetFlag(FLAGS_category))) req.mutable_page()->add_category_ids(c);
+  for (const auto& c : SplitList(absl::GetFlag(FLAGS_category)))
+    req.mutable_page()->add_category_ids(c);
   auto* shopper = req.mutable_shopper();
   shopper->set_user_id(absl::GetFlag(FLAGS_user));
   for (const auto& s : SplitList(absl::GetFlag(FLAGS_segments))) shopper->add_segments(s);
@@ -175,8 +176,8 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
       ParseEnum("DEVICE_", absl::GetFlag(FLAGS_device), gavel::v1::Device_descriptor)));
   shopper->set_country(absl::GetFlag(FLAGS_country));
   if (!absl::GetFlag(FLAGS_mechanism).empty()) {
-    req.mutable_options()->set_mechanism(static_cast<gavel::v1::Mechanism>(ParseEnum(
-        "MECHANISM_", absl::GetFlag(FLAGS_mechanism), gavel::v1::Mechanism_descriptor)));
+    req.mutable_options()->set_mechanism(static_cast<gavel::v1::Mechanism>(
+        ParseEnum("MECHANISM_", absl::GetFlag(FLAGS_mechanism), gavel::v1::Mechanism_descriptor)));
   }
   req.mutable_options()->set_explain(absl::GetFlag(FLAGS_explain));
   req.mutable_options()->set_dry_run(absl::GetFlag(FLAGS_dry_run));
@@ -219,10 +220,10 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
     std::printf("\n%-22s %-34s %12s %6s %7s %8s %10s  %s\n", "candidate", "matched", "bid", "rel",
                 "pctr", "quality", "outcome", "detail");
     for (const auto& e : resp.explanations()) {
-      std::string outcome = e.slot() > 0 ? absl::StrCat("slot ", e.slot())
-                                         : absl::AsciiStrToLower(gavel::v1::LossReason_Name(
-                                                                      e.loss_reason())
-                                                                      .substr(12));
+      std::string outcome =
+          e.slot() > 0
+              ? absl::StrCat("slot ", e.slot())
+              : absl::AsciiStrToLower(gavel::v1::LossReason_Name(e.loss_reason()).substr(12));
       std::printf("%-22s %-34s %12s %6.3f %7.4f %8.4f %10s  %s\n", e.ad_id().c_str(),
                   MatchedText(e.matched_target()).c_str(), Money(e.bid_micros()).c_str(),
                   e.relevance(), e.predicted_ctr(), e.quality(), outcome.c_str(),
@@ -302,8 +303,7 @@ int ListCampaigns(CampaignService::Stub* stub) {
     grpc::Status status = stub->ListCampaigns(ctx.get(), req, &resp);
     if (!status.ok()) return Fail(status);
     for (const auto& c : resp.campaigns()) {
-      std::printf("%-22s %-14s %-8s %14s %-30s %-20s\n", c.id().c_str(),
-                  c.advertiser_id().c_str(),
+      std::printf("%-22s %-14s %-8s %14s %-30s %-20s\n", c.id().c_str(), c.advertiser_id().c_str(),
                   absl::AsciiStrToLower(gavel::v1::EntityState_Name(c.state()).substr(13)).c_str(),
                   Money(c.daily_budget_micros()).c_str(),
                   gavel::v1::BudgetPolicy_Name(c.budget_policy()).c_str(), c.time_zone().c_str());
@@ -546,7 +546,8 @@ int main(int argc, char** argv) {
   auto stub = admin.get();
   if (cmd == "advertisers") {
     return List<gavel::v1::ListAdvertisersResponse>(
-        [&](auto* c, const auto& r, auto* o) { return stub->ListAdvertisers(c, r, o); }, cmd.c_str());
+        [&](auto* c, const auto& r, auto* o) { return stub->ListAdvertisers(c, r, o); },
+        cmd.c_str());
   }
   if (cmd == "adgroups") {
     return List<gavel::v1::ListAdGroupsResponse>(
@@ -554,7 +555,8 @@ int main(int argc, char** argv) {
   }
   if (cmd == "productads") {
     return List<gavel::v1::ListProductAdsResponse>(
-        [&](auto* c, const auto& r, auto* o) { return stub->ListProductAds(c, r, o); }, cmd.c_str());
+        [&](auto* c, const auto& r, auto* o) { return stub->ListProductAds(c, r, o); },
+        cmd.c_str());
   }
   if (cmd == "targets") {
     return List<gavel::v1::ListTargetsResponse>(
