@@ -66,7 +66,8 @@ class ExpiringSet {
   template <typename F>
   void ForEach(F f) const {
     for (const Generation& g : generations_) {
-      for (const Entry& e : g.entries) f(Key{e.hi, e.lo}, absl::FromUnixMillis(g.base_ms + e.offset_ms));
+      for (const Entry& e : g.entries)
+        f(Key{e.hi, e.lo}, absl::FromUnixMillis(g.base_ms + e.offset_ms));
     }
   }
 
