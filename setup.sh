@@ -15,6 +15,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc
   libssl-dev                 # HMAC-SHA256 for click tokens
   zlib1g-dev                 # CRC-32 of ledger records
+  libxxhash-dev              # XXH3-128 keys of the compact dedupe state
   libgtest-dev libgmock-dev
   libbenchmark-dev
   gnuplot-nox                # simulator plots

@@ -12,7 +12,8 @@ namespace gavel::billing {
 namespace {
 
 constexpr size_t kMaxEventIdBytes = 128;
-constexpr uint8_t kStateVersion = 1;
+// 2: the dedupe sets as (96-bit key, deadline in ms); 1 (still read): raw keys with times.
+constexpr uint8_t kStateVersion = 2;
 
 InvalidReason ReasonFor(TokenError e) {
   switch (e) {
@@ -30,11 +31,20 @@ InvalidReason ReasonFor(TokenError e) {
   return InvalidReason::kForged;
 }
 
-std::string ClickKey(uint64_t user_hash, absl::string_view ad_id) {
+// The repeat-click key of a (user, ad) pair.
+ExpiringSet::Key ClickKey(uint64_t user_hash, absl::string_view ad_id) {
   std::string key;
   internal::PutFixed64(&key, user_hash);
   key.append(ad_id.data(), ad_id.size());
-  return key;
+  return ExpiringSet::KeyOf(key);
+}
+
+// Sets the record's outcome and the event's result.
+void Finish(Outcome o, InvalidReason reason, std::string detail, EventRecord* r,
+            EventResult* result) {
+  r->outcome = o;
+  r->reason = reason;
+  *result = {o, r->charged_micros, reason, std::move(detail)};
 }
 
 // Whether a click record went through the per-user rate check (so counts towards the rate).
@@ -174,83 +184,95 @@ EventRecord Billing::Decide(const Event& e, const VerifyResult& v, absl::Time no
     r.price_micros = v.claims.price_micros;
     r.user_hash = v.claims.user_hash;
   }
-  auto finish = [&](Outcome o, InvalidReason reason, std::string detail) {
-    r.outcome = o;
-    r.reason = reason;
-    *result = {o, r.charged_micros, reason, std::move(detail)};
-  };
-  if (!v.ok()) {
-    finish(Outcome::kInvalid, ReasonFor(v.error),
-           absl::StrCat("token rejected: ", TokenErrorName(v.error)));
-  } else if (tokens_.contains(v.token_id)) {
-    finish(Outcome::kDuplicate, InvalidReason::kNone, "token already used");
+  // Verification ran before the lock; the token must still be unexpired now, when the used-token
+  // set (which forgets a token once it expires) is asked about it.
+  const TokenError error = v.ok() && v.claims.expires_at <= now ? TokenError::kExpired : v.error;
+  if (error != TokenError::kOk) {
+    Finish(Outcome::kInvalid, ReasonFor(error),
+           absl::StrCat("token rejected: ", TokenErrorName(error)), &r, result);
+  } else if (tokens_.Contains(ExpiringSet::KeyFromRandomBytes(v.token_id), now)) {
+    Finish(Outcome::kDuplicate, InvalidReason::kNone, "token already used", &r, result);
   } else {
     r.token_id = v.token_id;  // from here on, this event consumes the token
     r.token_expires_at = v.claims.expires_at;
     if (!e.user_id.empty() &&
         verifier_.UserHash(v.claims.key_id, e.user_id) != v.claims.user_hash) {
-      finish(Outcome::kInvalid, InvalidReason::kUserMismatch, "user_id does not match the token");
+      Finish(Outcome::kInvalid, InvalidReason::kUserMismatch, "user_id does not match the token",
+             &r, result);
     } else if (e.type == TokenType::kImpression) {
-      finish(Outcome::kRecorded, InvalidReason::kNone, "");
+      Finish(Outcome::kRecorded, InvalidReason::kNone, "", &r, result);
     } else {
-      const int64_t now_us = absl::ToUnixMicros(now);
-      bool limited = false, repeat = false;
-      if (r.user_hash != 0) {
-        auto& clicks = user_clicks_[r.user_hash];
-        const int64_t horizon = now_us - absl::ToInt64Microseconds(config_.rules.rate_window);
-        int recent = 0;
-        for (int64_t t : clicks) recent += t > horizon ? 1 : 0;
-        limited = recent >= config_.rules.max_clicks_per_window;
-        auto it = last_click_.find(ClickKey(r.user_hash, r.ad_id));
-        repeat = it != last_click_.end() &&
-                 now_us - it->second < absl::ToInt64Microseconds(config_.rules.repeat_click_window);
-      }
-      if (limited) {
-        finish(Outcome::kInvalid, InvalidReason::kRateLimited,
-               absl::StrCat("more than ", config_.rules.max_clicks_per_window, " clicks in ",
-                            absl::FormatDuration(config_.rules.rate_window)));
-      } else if (repeat) {
-        finish(Outcome::kInvalid, InvalidReason::kRepeatClick,
-               absl::StrCat("same user clicked this ad within ",
-                            absl::FormatDuration(config_.rules.repeat_click_window)));
-      } else {
-        auto decision = budgets_->TryCharge(r.campaign_id, r.price_micros, now);
-        if (!decision.ok()) {
-          finish(Outcome::kBudgetExhausted, InvalidReason::kNone,
-                 std::string(decision.status().message()));
-        } else if (!decision->charged) {
-          r.day = decision->day;
-          finish(Outcome::kBudgetExhausted, InvalidReason::kNone,
-                 "the click would exceed the campaign's budget");
-        } else {
-          r.day = decision->day;
-          r.charged_micros = r.price_micros;
-          finish(Outcome::kCharged, InvalidReason::kNone, "");
-        }
-        return r;
-      }
+      DecideClick(now, &r, result);
+      if (r.outcome == Outcome::kCharged || r.outcome == Outcome::kBudgetExhausted) return r;
     }
   }
   r.day = DayFor(r.campaign_id, now);
   return r;
 }
 
+void Billing::DecideClick(absl::Time now, EventRecord* r, EventResult* result) {
+  const int64_t now_us = absl::ToUnixMicros(now);
+  bool limited = false, repeat = false;
+  if (r->user_hash != 0) {
+    auto it = user_clicks_.find(r->user_hash);
+    if (it != user_clicks_.end()) {
+      const int64_t horizon = now_us - absl::ToInt64Microseconds(config_.rules.rate_window);
+      int recent = 0;
+      for (int64_t t : it->second) recent += t > horizon ? 1 : 0;
+      limited = recent >= config_.rules.max_clicks_per_window;
+    }
+    repeat = last_click_.Contains(ClickKey(r->user_hash, r->ad_id), now);
+  }
+  if (limited) {
+    Finish(Outcome::kInvalid, InvalidReason::kRateLimited,
+           absl::StrCat("more than ", config_.rules.max_clicks_per_window, " clicks in ",
+                        absl::FormatDuration(config_.rules.rate_window)),
+           r, result);
+    return;
+  }
+  if (repeat) {
+    Finish(Outcome::kInvalid, InvalidReason::kRepeatClick,
+           absl::StrCat("same user clicked this ad within ",
+                        absl::FormatDuration(config_.rules.repeat_click_window)),
+           r, result);
+    return;
+  }
+  auto decision = budgets_->TryCharge(r->campaign_id, r->price_micros, now);
+  if (!decision.ok()) {
+    r->day = DayFor(r->campaign_id, now);
+    Finish(Outcome::kBudgetExhausted, InvalidReason::kNone,
+           std::string(decision.status().message()), r, result);
+  } else if (!decision->charged) {
+    r->day = decision->day;
+    Finish(Outcome::kBudgetExhausted, InvalidReason::kNone,
+           "the click would exceed the campaign's budget", r, result);
+  } else {
+    r->day = decision->day;
+    r->charged_micros = r->price_micros;
+    Finish(Outcome::kCharged, InvalidReason::kNone, "", r, result);
+  }
+}
+
 void Billing::Apply(const EventRecord& r, bool replay) {
   const int64_t t = absl::ToUnixMicros(r.time);
-  event_ids_[r.client_event_id] = t;
-  if (!r.token_id.empty()) tokens_.emplace(r.token_id, absl::ToUnixMicros(r.token_expires_at));
+  event_ids_.Insert(
+      ExpiringSet::KeyOf(r.client_event_id),
+      r.time + (r.type == TokenType::kImpression ? config_.rules.impression_event_id_retention
+                                                 : config_.rules.event_id_retention));
+  if (!r.token_id.empty()) {
+    tokens_.Insert(ExpiringSet::KeyFromRandomBytes(r.token_id), r.token_expires_at);
+  }
   if (r.type == TokenType::kClick && r.user_hash != 0 && ReachedRateCheck(r)) {
-    auto& clicks = user_clicks_[r.user_hash];
+    std::vector<int64_t>& clicks = user_clicks_[r.user_hash];
     clicks.push_back(t);
     const int64_t horizon = t - absl::ToInt64Microseconds(config_.rules.rate_window);
-    while (!clicks.empty() &&
-           (clicks.front() <= horizon ||
-            clicks.size() > static_cast<size_t>(config_.rules.max_clicks_per_window + 1))) {
-      clicks.pop_front();
-    }
+    const size_t keep = static_cast<size_t>(config_.rules.max_clicks_per_window + 1);
+    size_t drop = 0;
+    while (drop < clicks.size() && (clicks[drop] <= horizon || clicks.size() - drop > keep)) ++drop;
+    clicks.erase(clicks.begin(), clicks.begin() + drop);
   }
   if (r.outcome == Outcome::kCharged && r.user_hash != 0) {
-    last_click_[ClickKey(r.user_hash, r.ad_id)] = t;
+    last_click_.Insert(ClickKey(r.user_hash, r.ad_id), r.time + config_.rules.repeat_click_window);
   }
   if (r.outcome == Outcome::kCharged && replay && budgets_->RebuiltFromLedger()) {
     budgets_->AddSpend(r.campaign_id, r.day, r.charged_micros);
@@ -272,6 +294,22 @@ void Billing::Apply(const EventRecord& r, bool replay) {
   ++records_since_snapshot_;
 }
 
+void Billing::Prune(absl::Time now) {
+  pruned_at_ = std::max(pruned_at_, now);
+  event_ids_.Prune(now);
+  tokens_.Prune(now);
+  last_click_.Prune(now);
+  // Users without a counted click in the last rate_window hold nothing the rule reads; sweep them
+  // once per window, so the map holds at most two windows' worth of clicking users.
+  const int64_t now_us = absl::ToUnixMicros(now);
+  const int64_t window_us = absl::ToInt64Microseconds(config_.rules.rate_window);
+  if (now_us - user_clicks_swept_at_ < window_us) return;
+  user_clicks_swept_at_ = now_us;
+  absl::erase_if(user_clicks_, [&](const auto& kv) {
+    return kv.second.empty() || kv.second.back() <= now_us - window_us;
+  });
+}
+
 absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event> events) {
   for (const Event& e : events) {
     if (e.client_event_id.empty() || e.client_event_id.size() > kMaxEventIdBytes) {
@@ -290,11 +328,18 @@ absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event>
   payloads.reserve(events.size());
   uint64_t wait_for = 0;
   bool snapshot_due = false;
+  // Clicks (charges, and duplicates of clicks whose first record may still be on its way to disk)
+  // are acknowledged only once durable; a batch of impressions only is acknowledged once queued
+  // for the ledger's next group commit (docs/billing.md, "What is durable when").
+  bool must_be_durable = false;
   {
     MutexLock lock(&mu_);
-    const absl::Time now = clock_->Now();
+    // Decision time never steps back, so pruning below never forgets what a decision still needs.
+    const absl::Time now = std::max(clock_->Now(), pruned_at_);
+    Prune(now);
     for (size_t i = 0; i < events.size(); ++i) {
-      if (event_ids_.contains(events[i].client_event_id)) {
+      if (events[i].type == TokenType::kClick) must_be_durable = true;
+      if (event_ids_.Contains(ExpiringSet::KeyOf(events[i].client_event_id), now)) {
         results[i] = {Outcome::kDuplicate, 0, InvalidReason::kNone,
                       "client_event_id already processed"};
         continue;
@@ -312,8 +357,10 @@ absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event>
     snapshot_due = config_.snapshot_every_records > 0 &&
                    records_since_snapshot_ >= config_.snapshot_every_records;
   }
-  absl::Status durable = ledger_->WaitDurable(wait_for);
-  if (!durable.ok()) return durable;
+  if (must_be_durable) {
+    absl::Status durable = ledger_->WaitDurable(wait_for);
+    if (!durable.ok()) return durable;
+  }
   if (snapshot_due) {
     // Best effort: the log alone still recovers everything.
     Snapshot().IgnoreError();
@@ -324,6 +371,15 @@ absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event>
 absl::StatusOr<CampaignStats> Billing::Stats(absl::string_view campaign_id, absl::CivilDay from,
                                              absl::CivilDay to) const {
   return stats_.Get(campaign_id, from, to);
+}
+
+DedupeState Billing::dedupe_state() const {
+  MutexLock lock(&mu_);
+  return {.event_ids = event_ids_.size(),
+          .tokens = tokens_.size(),
+          .repeat_clicks = last_click_.size(),
+          .rate_users = user_clicks_.size(),
+          .bytes = event_ids_.bytes() + tokens_.bytes() + last_click_.bytes()};
 }
 
 absl::Status Billing::Snapshot() {
@@ -346,18 +402,7 @@ absl::Status Billing::Snapshot() {
 // time); tokens (id, expiry); last clicks (key, time); per-user click times (fixed64 user, n,
 // times); stats rows (campaign, day, 5 counters). Entries past their window are dropped first.
 std::string Billing::SerializeState(absl::Time now) {
-  const int64_t now_us = absl::ToUnixMicros(now);
-  absl::erase_if(event_ids_, [&](const auto& kv) {
-    return kv.second < now_us - absl::ToInt64Microseconds(config_.rules.event_id_retention);
-  });
-  absl::erase_if(tokens_, [&](const auto& kv) { return kv.second < now_us; });
-  absl::erase_if(last_click_, [&](const auto& kv) {
-    return kv.second < now_us - absl::ToInt64Microseconds(config_.rules.repeat_click_window);
-  });
-  absl::erase_if(user_clicks_, [&](const auto& kv) {
-    return kv.second.empty() ||
-           kv.second.back() < now_us - absl::ToInt64Microseconds(config_.rules.rate_window);
-  });
+  Prune(std::max(now, pruned_at_));
   std::string out;
   out.push_back(static_cast<char>(kStateVersion));
   std::vector<SpendRow> spend;
@@ -368,12 +413,13 @@ std::string Billing::SerializeState(absl::Time now) {
     internal::PutSigned(&out, s.day);
     internal::PutSigned(&out, s.micros);
   }
-  for (const auto* m : {&event_ids_, &tokens_, &last_click_}) {
-    internal::PutVarint(&out, m->size());
-    for (const auto& [k, v] : *m) {
-      internal::PutBytes(&out, k);
-      internal::PutSigned(&out, v);
-    }
+  for (const ExpiringSet* set : {&event_ids_, &tokens_, &last_click_}) {
+    internal::PutVarint(&out, set->size());
+    set->ForEach([&](ExpiringSet::Key k, absl::Time deadline) {
+      internal::PutFixed64(&out, k.hi);
+      internal::PutVarint(&out, k.lo);
+      internal::PutSigned(&out, absl::ToUnixMillis(deadline));
+    });
   }
   internal::PutVarint(&out, user_clicks_.size());
   for (const auto& [user, times] : user_clicks_) {
@@ -394,26 +440,62 @@ std::string Billing::SerializeState(absl::Time now) {
   return out;
 }
 
+bool Billing::RestoreSets(internal::ByteReader* in) {
+  for (ExpiringSet* set : {&event_ids_, &tokens_, &last_click_}) {
+    uint64_t n;
+    if (!in->Varint(&n)) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      ExpiringSet::Key k;
+      uint64_t lo;
+      int64_t deadline_ms;
+      if (!in->Fixed64(&k.hi) || !in->Varint(&lo) || lo > UINT32_MAX || !in->Signed(&deadline_ms)) {
+        return false;
+      }
+      k.lo = static_cast<uint32_t>(lo);
+      set->Insert(k, absl::FromUnixMillis(deadline_ms));
+    }
+  }
+  return true;
+}
+
+// Version 1 kept the raw keys with times in micros: event id -> event time, token id -> expiry,
+// user hash + ad id -> last charged click. An event id's type was not kept: it gets the longer,
+// click retention.
+bool Billing::RestoreV1Sets(internal::ByteReader* in) {
+  const absl::Duration after[] = {config_.rules.event_id_retention, absl::ZeroDuration(),
+                                  config_.rules.repeat_click_window};
+  int which = 0;
+  for (ExpiringSet* set : {&event_ids_, &tokens_, &last_click_}) {
+    uint64_t n;
+    if (!in->Varint(&n)) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string k;
+      int64_t micros;
+      if (!in->Bytes(&k) || !in->Signed(&micros)) return false;
+      const ExpiringSet::Key key =
+          set == &tokens_ ? ExpiringSet::KeyFromRandomBytes(k) : ExpiringSet::KeyOf(k);
+      set->Insert(key, absl::FromUnixMicros(micros) + after[which]);
+    }
+    ++which;
+  }
+  return true;
+}
+
 absl::Status Billing::RestoreState(absl::string_view state) {
   internal::ByteReader in(state);
   const absl::Status bad = absl::DataLossError("malformed billing snapshot");
   uint8_t version;
   uint64_t n;
-  if (!in.Byte(&version) || version != kStateVersion || !in.Varint(&n)) return bad;
+  if (!in.Byte(&version) || (version != kStateVersion && version != 1) || !in.Varint(&n)) {
+    return bad;
+  }
   for (uint64_t i = 0; i < n; ++i) {
     SpendRow s;
     if (!in.Bytes(&s.campaign_id) || !in.Signed(&s.day) || !in.Signed(&s.micros)) return bad;
     if (budgets_->RebuiltFromLedger()) budgets_->AddSpend(s.campaign_id, s.day, s.micros);
   }
-  for (auto* m : {&event_ids_, &tokens_, &last_click_}) {
-    if (!in.Varint(&n)) return bad;
-    for (uint64_t i = 0; i < n; ++i) {
-      std::string k;
-      int64_t v;
-      if (!in.Bytes(&k) || !in.Signed(&v)) return bad;
-      (*m)[k] = v;
-    }
-  }
+  const bool ok = version == 1 ? RestoreV1Sets(&in) : RestoreSets(&in);
+  if (!ok) return bad;
   if (!in.Varint(&n)) return bad;
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t user, count;

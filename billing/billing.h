@@ -18,7 +18,6 @@
 #define GAVEL_BILLING_BILLING_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "billing/budget.h"
+#include "billing/expiring_set.h"
 #include "billing/ledger.h"
 #include "billing/pacing.h"
 #include "billing/records.h"
@@ -38,6 +38,9 @@
 #include "common/sync.h"
 
 namespace gavel::billing {
+namespace internal {
+class ByteReader;  // billing/bytes.h
+}  // namespace internal
 
 struct Event {
   std::string client_event_id;  // 1-128 bytes; the idempotency key
@@ -60,8 +63,12 @@ struct EventRules {
   // More than `max_clicks_per_window` clicks by one user within `rate_window` are RATE_LIMITED.
   int max_clicks_per_window = 30;
   absl::Duration rate_window = absl::Minutes(1);
-  // How long a client_event_id is remembered (for DUPLICATE); tokens are remembered until expiry.
+  // How long a click's client_event_id is remembered (for DUPLICATE), from the event's time.
   absl::Duration event_id_retention = absl::Hours(48);
+  // The same for an impression's. After its token expires (1 hour by default, TokenOptions) a
+  // replayed impression is INVALID EXPIRED and changes nothing, so it needs no longer.
+  absl::Duration impression_event_id_retention = absl::Hours(1);
+  // Tokens are remembered until they expire.
 };
 
 struct BillingConfig {
@@ -75,6 +82,13 @@ struct BillingConfig {
   // Ledger failure handling (see LedgerOptions); default logs and aborts.
   std::function<void(const absl::Status&)> fatal_handler;
   std::function<int(int fd)> sync;
+};
+
+// The size of the dedupe and click-window state (docs/billing.md, "Memory").
+struct DedupeState {
+  size_t event_ids = 0, tokens = 0, repeat_clicks = 0;  // entries held (live or awaiting pruning)
+  size_t rate_users = 0;                                // users with counted clicks
+  size_t bytes = 0;                                     // of the three sets' tables
 };
 
 enum class Eligibility { kEligible, kBudgetExhausted, kPacedOut, kUnknownCampaign };
@@ -134,6 +148,8 @@ class Billing {
   // write are returned; the log still recovers everything without it.
   absl::Status Snapshot();
 
+  DedupeState dedupe_state() const;
+
   const BudgetStore& budgets() const { return *budgets_; }
   const Pacer& pacer() const { return pacer_; }
 
@@ -141,9 +157,16 @@ class Billing {
   Billing(BillingConfig config, const Clock* clock, std::unique_ptr<BudgetStore> budgets);
   EventRecord Decide(const Event& e, const VerifyResult& v, absl::Time now, EventResult* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The click rules after a token verified: rate limit, repeat click, budget.
+  void DecideClick(absl::Time now, EventRecord* r, EventResult* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops dedupe and click-window entries whose windows have passed.
+  void Prune(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Apply(const EventRecord& r, bool replay) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SerializeState(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RestoreState(absl::string_view state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RestoreSets(internal::ByteReader* in) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RestoreV1Sets(internal::ByteReader* in) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t DayFor(absl::string_view campaign_id, absl::Time now) const;
 
   const BillingConfig config_;
@@ -157,11 +180,19 @@ class Billing {
 
   Mutex snapshot_mu_;  // one snapshot at a time; taken before mu_
   mutable Mutex mu_;
-  absl::flat_hash_map<std::string, int64_t> event_ids_ ABSL_GUARDED_BY(mu_);  // -> unix micros
-  absl::flat_hash_map<std::string, int64_t> tokens_ ABSL_GUARDED_BY(mu_);     // id -> expiry micros
-  // user hash (8 bytes) + ad id -> time of the last charged click, unix micros
-  absl::flat_hash_map<std::string, int64_t> last_click_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, std::deque<int64_t>> user_clicks_ ABSL_GUARDED_BY(mu_);
+  // The dedupe and click-window state, each sized by its window (docs/billing.md, "Memory"):
+  // client event ids until event time + retention, used tokens until their expiry, (user, ad)
+  // pairs with a charged click until its time + repeat_click_window.
+  ExpiringSet event_ids_ ABSL_GUARDED_BY(mu_);
+  ExpiringSet tokens_ ABSL_GUARDED_BY(mu_);
+  ExpiringSet last_click_ ABSL_GUARDED_BY(mu_);
+  // Per user, the times (unix micros) of the clicks counted for the rate limit, oldest first, at
+  // most max_clicks_per_window + 1; users without a click in rate_window are swept out.
+  absl::flat_hash_map<uint64_t, std::vector<int64_t>> user_clicks_ ABSL_GUARDED_BY(mu_);
+  int64_t user_clicks_swept_at_ ABSL_GUARDED_BY(mu_) = 0;  // unix micros
+  // The latest time the dedupe state was pruned at: decisions never look earlier than this, so a
+  // clock that steps back cannot revive an entry pruning already dropped.
+  absl::Time pruned_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   uint64_t records_since_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -191,8 +191,9 @@ absl::StatusOr<TokenPair> TokenIssuer::Issue(const WinnerInfo& w, uint64_t user_
   const absl::Time issued_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   std::string click =
       EncodePayload(w, TokenType::kClick, key.id, user_hash, issued_at, issued_at + options_.ttl);
-  std::string impression = click;
-  impression[1] = static_cast<char>(TokenType::kImpression);
+  // The impression token shares the payload but for its type and its shorter expiry.
+  std::string impression = EncodePayload(w, TokenType::kImpression, key.id, user_hash, issued_at,
+                                         issued_at + options_.impression_ttl);
   TokenPair pair{.click_token = SignAndEncode(mac, std::move(click)),
                  .impression_token = SignAndEncode(mac, std::move(impression))};
   if (pair.click_token.size() > kMaxTokenBytes) {

@@ -101,8 +101,12 @@ struct TokenPair {
 };
 
 struct TokenOptions {
-  // A token verifies until issue time + ttl.
+  // A click token verifies until issue time + ttl.
   absl::Duration ttl = absl::Hours(24);
+  // An impression token verifies until issue time + impression_ttl. Shorter than clicks: a client
+  // reports an impression when the ad renders, and the server remembers every used token until it
+  // expires, so this bounds the impression dedupe state (docs/billing.md, "Memory").
+  absl::Duration impression_ttl = absl::Hours(1);
 };
 
 class TokenIssuer {

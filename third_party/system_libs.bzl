@@ -31,6 +31,8 @@ _GROUPS = {
     "openssl": ["libcrypto"],
     # CRC-32 for the billing ledger's record checksums.
     "zlib": ["zlib"],
+    # XXH3-128: stable 128-bit hashes of event ids for the compact dedupe state.
+    "xxhash": ["libxxhash"],
     "gtest": ["gmock", "gtest"],
     "gtest_main": ["gmock_main"],
     "benchmark": ["benchmark"],

@@ -1,4 +1,7 @@
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "absl/random/random.h"
@@ -181,6 +184,37 @@ TEST_F(EventsTest, SameTokenFromManyThreadsChargesOnce) {
   EXPECT_EQ(charged.load(), 1);
   EXPECT_EQ(duplicate.load(), 399);
   EXPECT_EQ(billing_->budgets().Query("c1", clock_.Now())->spent_today_micros, 500'000);
+}
+
+// docs/billing.md, "What is durable when": impressions only are answered once queued for the
+// next group commit; a batch with a click waits for its fsync.
+TEST(IngestDurability, ImpressionsAreAnsweredBeforeTheFsyncClicksAfter) {
+  std::atomic<bool> release{true};
+  BillingConfig config = MakeConfig(testing::FreshDir("durability"));
+  config.sync = [&release](int fd) {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return ::fdatasync(fd);
+  };
+  SimulatedClock clock(kStart);
+  std::unique_ptr<Billing> billing = testing::OpenBilling(config, &clock);
+  ASSERT_NE(billing, nullptr);
+  ASSERT_TRUE(billing->UpsertCampaign(MakeBudget()).ok());
+  const TokenPair first = *billing->issuer().Issue(MakeWinner({.auction_id = "a1"}));
+  const TokenPair second = *billing->issuer().Issue(MakeWinner({.auction_id = "a2"}));
+  release = false;  // every fsync from here on blocks until released
+  EXPECT_EQ(IngestOne(*billing, Impression("i1", first.impression_token)).outcome,
+            Outcome::kRecorded);
+  std::atomic<bool> click_answered{false};
+  std::thread click([&] {
+    EXPECT_EQ(IngestOne(*billing, Click("c1", second.click_token)).outcome, Outcome::kCharged);
+    click_answered = true;
+  });
+  // The impression batch above returned although no fsync could finish; the click cannot.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(click_answered.load());
+  release = true;
+  click.join();
+  EXPECT_TRUE(click_answered.load());
 }
 
 }  // namespace
