@@ -244,10 +244,9 @@ cat::Category CategoryFromProto(const v1::Category& p) {
 template <typename Proto, typename Model>
 absl::Status ConvertAll(const google::protobuf::RepeatedPtrField<Proto>& in,
                         absl::Status (*convert)(const Proto&, Model*), std::vector<Model>* out) {
+  out->reserve(out->size() + in.size());  // exact: the snapshot keeps these vectors as they are
   for (const Proto& p : in) {
-    Model m;
-    if (auto st = convert(p, &m); !st.ok()) return st;
-    out->push_back(std::move(m));
+    if (auto st = convert(p, &out->emplace_back()); !st.ok()) return st;
   }
   return absl::OkStatus();
 }
@@ -262,7 +261,9 @@ absl::StatusOr<cat::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   if (st.ok()) st = ConvertAll(proto.product_ads(), ProductAdFromProto, &c.product_ads);
   if (st.ok()) st = ConvertAll(proto.targets(), TargetFromProto, &c.targets);
   if (!st.ok()) return st;
+  c.products.reserve(proto.products_size());
   for (const v1::Product& p : proto.products()) c.products.push_back(ProductFromProto(p));
+  c.categories.reserve(proto.categories_size());
   for (const v1::Category& p : proto.categories()) c.categories.push_back(CategoryFromProto(p));
   if (proto.auction_rules().has_min_relevance()) {
     c.rules.min_relevance = proto.auction_rules().min_relevance();

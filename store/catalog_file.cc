@@ -1,13 +1,13 @@
 #include "store/catalog_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -26,12 +26,42 @@ absl::StatusOr<gavel::v1::Catalog> ParseCatalogJson(const std::string& json,
   return catalog;
 }
 
+bool IsBinaryCatalogPath(const std::string& path) {
+  return absl::EndsWith(path, ".binpb") || absl::EndsWith(path, ".pb");
+}
+
 absl::StatusOr<gavel::v1::Catalog> ReadCatalogFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open catalog file"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseCatalogJson(buffer.str(), path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open catalog file"));
+  gavel::v1::Catalog catalog;
+  if (IsBinaryCatalogPath(path)) {
+    // Parsed straight from the file: a large catalog is never held twice.
+    const bool parsed = catalog.ParseFromFileDescriptor(fd);
+    ::close(fd);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path,
+                       ": not a binary gavel.v1.Catalog (a .binpb or .pb file must hold "
+                       "protobuf binary; name a JSON catalog *.json)"));
+    }
+    return catalog;
+  }
+  struct stat st;
+  std::string json;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) json.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return absl::InternalError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+    }
+    if (n == 0) break;
+    json.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return ParseCatalogJson(json, path);
 }
 
 namespace {
@@ -43,12 +73,18 @@ absl::Status Errno(const std::string& what, const std::string& path) {
 }  // namespace
 
 absl::Status WriteCatalogFile(const gavel::v1::Catalog& catalog, const std::string& path) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  auto printed = google::protobuf::util::MessageToJsonString(catalog, &json, options);
-  if (!printed.ok()) return absl::InternalError(absl::StrCat("printing catalog for ", path));
-  json.push_back('\n');
+  std::string json;  // or the binary encoding
+  if (IsBinaryCatalogPath(path)) {
+    if (!catalog.SerializeToString(&json)) {
+      return absl::InternalError(absl::StrCat("encoding catalog for ", path));
+    }
+  } else {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    auto printed = google::protobuf::util::MessageToJsonString(catalog, &json, options);
+    if (!printed.ok()) return absl::InternalError(absl::StrCat("printing catalog for ", path));
+    json.push_back('\n');
+  }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create", tmp);

@@ -1,7 +1,10 @@
-// Writes a synthetic catalog (targeting/synthetic.h) as a gavel.v1.Catalog in protobuf's JSON
-// mapping, the format of data/demo_catalog.json and the server's --catalog flag.
+// Writes a synthetic catalog (targeting/synthetic.h) as a gavel.v1.Catalog, the format of
+// data/demo_catalog.json and the server's --catalog flag: protobuf JSON, or protobuf binary when
+// --out ends in .binpb or .pb (store/catalog_file.h). With --from, converts an existing catalog
+// file between the two instead of generating one.
 //
 //   bazel run -c opt //tools:catalog_gen -- --ads=100000 --seed=7 --out=/tmp/catalog.json
+//   bazel run -c opt //tools:catalog_gen -- --from=/tmp/catalog.json --out=/tmp/catalog.binpb
 //
 // The same --ads and --seed always write the same bytes.
 #include <cstdio>
@@ -14,15 +17,43 @@
 #include "absl/flags/parse.h"
 #include "convert/catalog_convert.h"
 #include "google/protobuf/util/json_util.h"
+#include "store/catalog_file.h"
 #include "targeting/synthetic.h"
 
 ABSL_FLAG(int, ads, 10'000, "number of product ads (10k to 1M)");
 ABSL_FLAG(uint64_t, seed, 1, "random seed");
 ABSL_FLAG(std::string, out, "", "output file; empty = stdout");
 ABSL_FLAG(bool, pretty, false, "indent the JSON");
+ABSL_FLAG(std::string, from, "",
+          "convert this catalog file (JSON, or binary if it ends in .binpb/.pb) to --out's format "
+          "instead of generating one");
+
+namespace {
+
+int Convert(const std::string& from, const std::string& to) {
+  if (to.empty()) {
+    std::cerr << "catalog_gen: --from needs --out\n";
+    return 2;
+  }
+  absl::StatusOr<gavel::v1::Catalog> catalog = gavel::store::ReadCatalogFile(from);
+  if (!catalog.ok()) {
+    std::cerr << "catalog_gen: " << catalog.status().message() << "\n";
+    return 1;
+  }
+  if (absl::Status st = gavel::store::WriteCatalogFile(*catalog, to); !st.ok()) {
+    std::cerr << "catalog_gen: " << st.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  if (!absl::GetFlag(FLAGS_from).empty()) {
+    return Convert(absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_out));
+  }
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
   gavel::catalog::Catalog catalog =
       gavel::targeting::GenerateCatalog({.num_ads = absl::GetFlag(FLAGS_ads)}, rng);
@@ -33,6 +64,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   const gavel::v1::Catalog proto = gavel::convert::CatalogModelToProto(catalog);
+  const std::string path = absl::GetFlag(FLAGS_out);
+  if (gavel::store::IsBinaryCatalogPath(path)) {
+    if (absl::Status st = gavel::store::WriteCatalogFile(proto, path); !st.ok()) {
+      std::cerr << "catalog_gen: " << st.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = absl::GetFlag(FLAGS_pretty);
@@ -40,7 +79,6 @@ int main(int argc, char** argv) {
     std::cerr << "catalog_gen: " << st << "\n";
     return 1;
   }
-  const std::string path = absl::GetFlag(FLAGS_out);
   if (path.empty()) {
     std::cout << json << "\n";
   } else {
