@@ -135,7 +135,7 @@ std::vector<billing::Event> EventsFromProto(const gavel::v1::ReportEventsRequest
 }
 
 void EventResultsToProto(const gavel::v1::ReportEventsRequest& request,
-                         const std::vector<billing::EventResult>& results,
+                         absl::Span<const billing::EventResult> results,
                          gavel::v1::ReportEventsResponse* out) {
   for (size_t i = 0; i < results.size(); ++i) {
     gavel::v1::EventResult* r = out->add_results();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "auction/types.h"
 #include "billing/billing.h"
 #include "billing/stats.h"
@@ -31,7 +32,7 @@ std::vector<billing::Event> EventsFromProto(const gavel::v1::ReportEventsRequest
 
 // One result per event, in request order.
 void EventResultsToProto(const gavel::v1::ReportEventsRequest& request,
-                         const std::vector<billing::EventResult>& results,
+                         absl::Span<const billing::EventResult> results,
                          gavel::v1::ReportEventsResponse* out);
 
 void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& stats,

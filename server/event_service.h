@@ -1,8 +1,11 @@
 // EventService over gRPC's callback API. Validation runs on gRPC's thread; ingestion (which waits
-// for the ledger's fsync) runs on a small pool of this service's own threads, so a slow disk never
-// holds the callback threads that auctions run on. Each call is answered only after its batch is
-// durable. When `max_queued` batches already wait, new ones get RESOURCE_EXHAUSTED; a batch whose
-// deadline passes while it waits is answered DEADLINE_EXCEEDED and has no effect.
+// for the ledger's fsync) runs on a small pool of this service's own threads at a lower CPU
+// priority (nice kIngestNice), so neither a slow disk nor a flood of impressions holds the threads
+// auctions run on. A worker takes every call waiting in the queue (up to kMaxMergedEvents events)
+// into one Billing::Ingest, so small batches from many callers share one lock, one ledger append
+// and one fsync. Each call is answered when billing's contract says (docs/billing.md, "What is
+// durable when"). When `max_queued` calls already wait, new ones get RESOURCE_EXHAUSTED; a call
+// whose deadline passes while it waits is answered DEADLINE_EXCEEDED and has no effect.
 //
 // Does not own billing. Thread-safe. Destroy it only after the gRPC server has shut down.
 #ifndef GAVEL_SERVER_EVENT_SERVICE_H_
@@ -12,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "billing/billing.h"
 #include "common/sync.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -20,6 +24,9 @@ namespace gavel::server {
 
 class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
  public:
+  static constexpr int kIngestNice = 10;
+  static constexpr int kMaxMergedEvents = 8192;
+
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
   explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096);
   ~EventServiceImpl() override;
@@ -36,7 +43,7 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
     gavel::v1::ReportEventsResponse* response;
   };
   void Work();
-  void Ingest(const Batch& batch);
+  void Ingest(absl::Span<const Batch> calls);
 
   billing::Billing* const billing_;
   const int max_queued_;

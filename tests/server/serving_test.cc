@@ -238,5 +238,52 @@ TEST_F(ServingTest, AuctionsBeyondTheInFlightLimitAreShed) {
   for (const auto& s : held_status) EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
+// Calls waiting together are ingested as one batch (EventServiceImpl); each still gets exactly
+// the results of its own events, in its own order.
+TEST_F(ServingTest, ConcurrentEventCallsEachGetTheirOwnResults) {
+  Start(nullptr, 64);
+  constexpr int kCalls = 24;
+  std::vector<gavel::v1::RunAuctionResponse> auctions(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    grpc::ClientContext ctx;
+    gavel::v1::RunAuctionRequest r = Search();
+    r.mutable_shopper()->set_user_id(absl::StrCat("u-", i));
+    ASSERT_TRUE(
+        gavel::v1::AuctionService::NewStub(channel_)->RunAuction(&ctx, r, &auctions[i]).ok());
+    ASSERT_EQ(auctions[i].winners_size(), 1);
+  }
+  std::vector<gavel::v1::ReportEventsResponse> responses(kCalls);
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      gavel::v1::ReportEventsRequest req;
+      auto add = [&](const std::string& id, gavel::v1::EventType type, const std::string& token) {
+        auto* e = req.add_events();
+        e->set_client_event_id(id);
+        e->set_type(type);
+        e->set_token(token);
+      };
+      const auto& w = auctions[i].winners(0);
+      add(absl::StrCat("imp-", i), gavel::v1::EVENT_TYPE_IMPRESSION, w.impression_token());
+      add(absl::StrCat("click-", i), gavel::v1::EVENT_TYPE_CLICK, w.click_token());
+      add(absl::StrCat("click-", i), gavel::v1::EVENT_TYPE_CLICK, w.click_token());  // a retry
+      grpc::ClientContext ctx;
+      statuses[i] =
+          gavel::v1::EventService::NewStub(channel_)->ReportEvents(&ctx, req, &responses[i]);
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    ASSERT_EQ(responses[i].results_size(), 3);
+    EXPECT_EQ(responses[i].results(0).client_event_id(), absl::StrCat("imp-", i));
+    EXPECT_EQ(responses[i].results(0).outcome(), gavel::v1::EVENT_OUTCOME_RECORDED);
+    EXPECT_EQ(responses[i].results(1).outcome(), gavel::v1::EVENT_OUTCOME_CHARGED);
+    EXPECT_EQ(responses[i].results(1).charged_micros(), auctions[i].winners(0).cpc_micros());
+    EXPECT_EQ(responses[i].results(2).outcome(), gavel::v1::EVENT_OUTCOME_DUPLICATE);
+  }
+}
+
 }  // namespace
 }  // namespace gavel::server
