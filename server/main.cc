@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
+#include "common/flags_help.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free port)");
@@ -63,6 +64,7 @@ void ReexecWithHugePages(char** argv) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("gavel_server --catalog=FILE --ledger_dir=DIR [flags]");
+  gavel::ListOwnFlagsInHelp();
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_huge_pages)) ReexecWithHugePages(argv);
   // Debian's Abseil tracks every mutex gRPC takes for deadlock detection, about 6% of a server's

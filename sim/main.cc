@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/flags_help.h"
 #include "common/sync.h"
 #include "sim/catalog_export.h"
 #include "sim/remote.h"
@@ -183,6 +184,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "gavel_sim --scenario=FILE [--out=DIR] [--sweep=PARAM=V1,V2] [--seeds=N] [--threads=N]\n"
       "          [--target=HOST:PORT [--queries=N]] | --scenario=FILE --write_catalog=FILE");
+  gavel::ListOwnFlagsInHelp();
   absl::ParseCommandLine(argc, argv);
   return gavel::sim::Main();
 }

@@ -15,6 +15,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "common/flags_help.h"
 #include "convert/catalog_convert.h"
 #include "google/protobuf/util/json_util.h"
 #include "store/catalog_file.h"
@@ -50,6 +52,9 @@ int Convert(const std::string& from, const std::string& to) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "catalog_gen --ads=N [--seed=S] [--out=FILE.json|FILE.binpb] | --from=FILE --out=FILE");
+  gavel::ListOwnFlagsInHelp();
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_from).empty()) {
     return Convert(absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_out));

@@ -26,6 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/flags_help.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/campaigns.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -512,6 +513,7 @@ int Health(const std::shared_ptr<grpc::Channel>& channel) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  gavel::ListOwnFlagsInHelp();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2 || std::string(args[1]) == "help") {
     std::fputs(kUsage, stdout);

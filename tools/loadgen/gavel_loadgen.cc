@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/flags_help.h"
 #include "tools/loadgen/report.h"
 #include "tools/loadgen/runner.h"
 #include "tools/loadgen/sampler.h"
@@ -160,6 +161,7 @@ int main(int argc, char** argv) {
       "Drives a Gavel AuctionService with RunAuction (and ReportEvents) traffic.\n"
       "  gavel_loadgen --target=127.0.0.1:50051 --concurrency=64 --duration=10s\n"
       "  gavel_loadgen --target=127.0.0.1:50051 --rate=20000 --catalog=catalog.json --json");
+  gavel::ListOwnFlagsInHelp();
   absl::ParseCommandLine(argc, argv);
   // gRPC locks absl::Mutex on every call, and Debian's Abseil keeps deadlock-detection graphs for
   // them: ~3% of the client's CPU in a profile at 64 in flight. The client's own CPU is taken
