@@ -164,6 +164,22 @@ TEST_F(EngineTest, WinnersCarryIdsPricesAndTokensThatVerifyAtTheirPrice) {
   EXPECT_TRUE(result.explanations.empty());
 }
 
+// A reload frees the snapshot it replaces as soon as no auction holds it (the server then returns
+// its pages to the kernel): publishing never keeps an old version alive.
+TEST_F(EngineTest, PublishingANewSnapshotFreesTheOldOneOnceNoAuctionHoldsIt) {
+  auto first = targeting::CatalogSnapshot::Build(SmallCatalog(), 1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::weak_ptr<const targeting::CatalogSnapshot> old = *first;
+  engine_.Publish(
+      std::make_shared<const Serving>(Serving{*std::move(first), auction::Rules{.slots = 1}}));
+  AuctionResult held;  // a result keeps its snapshot alive, as an auction in flight does
+  ASSERT_TRUE(engine_.RunAuction(Search("running shoes", 1), gen_, &held).ok());
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  EXPECT_FALSE(old.expired());
+  held = AuctionResult();
+  EXPECT_TRUE(old.expired());
+}
+
 TEST_F(EngineTest, AuctionIdsAreUnique) {
   Publish(SmallCatalog(), auction::Rules{.slots = 1});
   AuctionResult a, b;
