@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The serving benchmark: bench/echo_server (gRPC with no work: the ceiling) and then gavel_server,
 # each driven by the same gavel_loadgen settings: closed loop with 1 and 64 calls in flight, then
-# open loop at 1.5x that server's closed-loop peak. Prints QPS, p50/p99/p99.9 latency and server
-# CPU per call (from /proc/PID/stat), plus Gavel/echo ratios, and writes the results as JSON.
+# open loop at 1.5x that server's closed-loop peak; for gavel_server also open loop at half its peak,
+# auctions alone and then with an impression reported per winner and 5% clicks (real traffic).
+# Prints QPS, p50/p99/p99.9 latency and server CPU per call (from /proc/PID/stat), plus Gavel/echo
+# ratios and the real-traffic figures, and writes the results as JSON.
 #
 #   bench/run_serving_bench.sh                 # ~2 minutes: build, 1M-ad catalog, both servers
 #   bench/run_serving_bench.sh --quick         # ~20 s of load (shorter runs, 100k ads)
@@ -215,6 +217,13 @@ bench_server() {
   local rate
   rate=$(python3 -c "print(round(1.5 * $(peak_qps "$out/${name}_c1.json" "$out/${name}_c64.json")))")
   run_load "$name" open --rate="$rate"
+  if [[ $name == gavel ]] && ((!aa)); then
+    # Real traffic (issue 18): at half the closed-loop peak, auctions alone and then with an
+    # impression reported for every winner and a click for 5% of them, as an ad-serving client does.
+    rate=$(python3 -c "print(round(0.5 * $(peak_qps "$out/${name}_c1.json" "$out/${name}_c64.json")))")
+    run_load "$name" half --rate="$rate"
+    run_load "$name" events --rate="$rate" --impression_rate=1 --click_rate=0.05
+  fi
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
 }
@@ -230,9 +239,10 @@ if ((have_gavel)); then
 fi
 
 python3 - "$out" "$duration" "$warmup" "${catalog:-none}" "${servers[@]}" <<'EOF'
-import json, platform, sys, time
+import json, os, platform, sys, time
 out, duration, warmup, catalog, servers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-runs = {(s, r): json.load(open(f"{out}/{s}_{r}.json")) for s in servers for r in ("c1", "c64", "open")}
+runs = {(s, r): json.load(open(f"{out}/{s}_{r}.json")) for s in servers
+        for r in ("c1", "c64", "open", "half", "events") if os.path.exists(f"{out}/{s}_{r}.json")}
 cpu = "unknown"
 for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
@@ -248,12 +258,31 @@ head = (f"{'server':7}{'run':16}{'QPS':>10}{'p50 us':>10}{'p99 us':>10}{'p99.9 u
 print(head)
 print("-" * len(head))
 for (s, r), j in runs.items():
-    label = {"c1": "1 in flight", "c64": "64 in flight", "open": f"open {j['rate']:.0f}/s"}[r]
+    label = {"c1": "1 in flight", "c64": "64 in flight", "open": f"open {j['rate']:.0f}/s",
+             "half": f"half {j['rate']:.0f}/s", "events": f"+events {j['rate']:.0f}/s"}[r]
     lat = j["latency_us"]
     print(f"{s:7}{label:16}{j['qps']:10.0f}{lat['p50']:10.1f}{lat['p99']:10.1f}{lat['p999']:10.1f}"
           f"{j['server_cpu_us_per_call']:13.1f}{j['client_cpu_s'] / j['elapsed_s']:11.2f}c"
           f"{sum(j['errors'].values()):8d}{j['not_sent']:10d}{j['other_cpu_cores']:7.2f}c")
 ratios = {}
+traffic = {}
+if ("gavel", "events") in runs:
+    half, ev = runs[("gavel", "half")], runs[("gavel", "events")]
+    e = ev["events"]
+    traffic = {
+        "auction_p99_ratio": round(ev["latency_us"]["p99"] / half["latency_us"]["p99"], 2)
+        if half["latency_us"]["p99"] else None,
+        "events_per_s": round((e["impressions"] + e["clicks"]) / ev["elapsed_s"]),
+        "events_per_auction": round((e["impressions"] + e["clicks"]) / max(1, ev["requests"]), 2),
+        "event_rpc_errors": e["rpc_errors"],
+        "events_not_sent": e["not_sent"],
+        "event_p99_us": e["latency_us"]["p99"],
+    }
+    print()
+    print("Real traffic at half the peak (gavel): auction p99 with events / without x"
+          f"{traffic['auction_p99_ratio']} (goal <= 2), events {traffic['events_per_s']}/s "
+          f"({traffic['events_per_auction']} per auction), event errors {traffic['event_rpc_errors']}, "
+          f"not sent {traffic['events_not_sent']}, event p99 {traffic['event_p99_us']:.0f} us")
 if "gavel" in servers:
     print()
     print("Gavel / echo")
@@ -283,6 +312,7 @@ summary = {
                  "loadgen_threads": 2, "max_outstanding": 1000},
     "runs": [dict(j) for j in runs.values()],
     "ratios_gavel_over_echo": ratios,
+    "real_traffic": traffic,
 }
 json.dump(summary, open(f"{out}/serving_bench.json", "w"), indent=1)
 print()
