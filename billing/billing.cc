@@ -203,6 +203,7 @@ EventRecord Billing::Decide(const Event& e, const VerifyResult& v, absl::Time no
       Finish(Outcome::kRecorded, InvalidReason::kNone, "", &r, result);
     } else {
       DecideClick(now, &r, result);
+      // A click that reached the budget has the day its budget decision counted it on.
       if (r.outcome == Outcome::kCharged || r.outcome == Outcome::kBudgetExhausted) return r;
     }
   }
@@ -398,9 +399,10 @@ absl::Status Billing::Snapshot() {
   return ledger_->WriteSnapshot(lsn, state);
 }
 
-// Layout (all varints unless noted): version; spend rows (campaign, day, micros); event ids (id,
-// time); tokens (id, expiry); last clicks (key, time); per-user click times (fixed64 user, n,
-// times); stats rows (campaign, day, 5 counters). Entries past their window are dropped first.
+// Layout, version 2 (all varints unless noted): version; spend rows (campaign, day, micros); the
+// event-id, used-token and repeat-click sets, each as a count then (fixed64 key.hi, key.lo,
+// deadline in unix ms) per entry; per-user click times (fixed64 user, n, times); stats rows
+// (campaign, day, 5 counters). Entries past their window are pruned first.
 std::string Billing::SerializeState(absl::Time now) {
   Prune(std::max(now, pruned_at_));
   std::string out;

@@ -91,6 +91,15 @@ absl::Status FromPredicates(const v1::Predicates& p, const std::string& where,
   return absl::OkStatus();
 }
 
+void ToNegativeKeywords(const std::vector<cat::Keyword>& in,
+                        google::protobuf::RepeatedPtrField<v1::NegativeKeyword>* out) {
+  for (const cat::Keyword& k : in) {
+    v1::NegativeKeyword* n = out->Add();
+    n->set_text(k.text);
+    n->set_match_type(static_cast<v1::MatchType>(k.match_type));
+  }
+}
+
 void ToPredicates(const cat::Predicates& p, v1::Predicates* out) {
   for (const auto& v : p.include_segments) out->add_include_segments(v);
   for (const auto& v : p.exclude_segments) out->add_exclude_segments(v);
@@ -309,11 +318,7 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
       m->set_percent(a.placement_multiplier_percent[i]);
     }
     p->set_default_bid_micros(a.default_bid_micros);
-    for (const cat::Keyword& k : a.negative_keywords) {
-      v1::NegativeKeyword* n = p->add_negative_keywords();
-      n->set_text(k.text);
-      n->set_match_type(static_cast<v1::MatchType>(k.match_type));
-    }
+    ToNegativeKeywords(a.negative_keywords, p->mutable_negative_keywords());
     ToPredicates(a.predicates, p->mutable_predicates());
     p->set_pacing(a.pacing);
   }
@@ -324,11 +329,7 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
     p->set_name(a.name);
     p->set_state(state(a.state));
     p->set_default_bid_micros(a.default_bid_micros);
-    for (const cat::Keyword& k : a.negative_keywords) {
-      v1::NegativeKeyword* n = p->add_negative_keywords();
-      n->set_text(k.text);
-      n->set_match_type(static_cast<v1::MatchType>(k.match_type));
-    }
+    ToNegativeKeywords(a.negative_keywords, p->mutable_negative_keywords());
     ToPredicates(a.predicates, p->mutable_predicates());
     for (const cat::AutoTargetSetting& s : a.auto_targeting) {
       v1::AutoTargetSetting* x = p->add_auto_targeting();

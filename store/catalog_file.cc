@@ -73,23 +73,23 @@ absl::Status Errno(const std::string& what, const std::string& path) {
 }  // namespace
 
 absl::Status WriteCatalogFile(const gavel::v1::Catalog& catalog, const std::string& path) {
-  std::string json;  // or the binary encoding
+  std::string bytes;  // protobuf binary or JSON text, by the file name
   if (IsBinaryCatalogPath(path)) {
-    if (!catalog.SerializeToString(&json)) {
+    if (!catalog.SerializeToString(&bytes)) {
       return absl::InternalError(absl::StrCat("encoding catalog for ", path));
     }
   } else {
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
-    auto printed = google::protobuf::util::MessageToJsonString(catalog, &json, options);
+    auto printed = google::protobuf::util::MessageToJsonString(catalog, &bytes, options);
     if (!printed.ok()) return absl::InternalError(absl::StrCat("printing catalog for ", path));
-    json.push_back('\n');
+    bytes.push_back('\n');
   }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create", tmp);
-  for (size_t done = 0; done < json.size();) {
-    const ssize_t n = ::write(fd, json.data() + done, json.size() - done);
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       absl::Status st = Errno("cannot write", tmp);
