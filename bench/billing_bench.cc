@@ -107,7 +107,7 @@ GateRig& Gate() {
   static GateRig* rig = [] {
     auto* r = new GateRig;
     BillingConfig config;
-    config.ledger_dir = BenchDir("gate");
+    config.ledger.dir = BenchDir("gate");
     config.keyring = Keyring::InsecureDevDefault();
     r->billing = std::move(*Billing::Open(config, &r->clock));
     const char* zones[] = {"UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata"};
@@ -182,10 +182,10 @@ void BM_DurableClickIngest(benchmark::State& state) {
   if (state.thread_index() == 0) {
     rig = new IngestRig;
     BillingConfig config;
-    config.ledger_dir = BenchDir("ingest");
+    config.ledger.dir = BenchDir("ingest");
     config.keyring = Keyring::InsecureDevDefault();
-    config.snapshot_every_records = 0;
-    config.sync = [](int fd) {
+    config.ledger.snapshot_every_records = 0;
+    config.ledger.sync = [](int fd) {
       rig->fsyncs.fetch_add(1);
       return fdatasync(fd);
     };

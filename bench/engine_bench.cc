@@ -56,9 +56,10 @@ Fixture& GetFixture(int ads) {
     r.targeting.shopper.user_id = absl::StrCat("user-", i % 1000);
     f->requests.push_back(std::move(r));
   }
-  billing::BillingConfig config{.ledger_dir = bench::BenchDir(absl::StrCat("engine_", ads)),
-                                .keyring = billing::Keyring::InsecureDevDefault()};
-  config.snapshot_every_records = 0;
+  billing::BillingConfig config{
+      .keyring = billing::Keyring::InsecureDevDefault(),
+      .ledger = {.dir = bench::BenchDir(absl::StrCat("engine_", ads)),
+                 .snapshot_every_records = 0}};
   f->billing = *billing::Billing::Open(config, &f->clock);
   if (!f->billing->UpsertCampaigns(BudgetsFromCatalog(f->snapshot->catalog())).ok()) std::abort();
   f->gate = std::make_unique<BillingGate>(f->billing.get());

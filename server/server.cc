@@ -193,7 +193,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     keyring = *std::move(k);
   }
   absl::StatusOr<std::unique_ptr<billing::Billing>> billing = billing::Billing::Open(
-      billing::BillingConfig{.ledger_dir = config.ledger_dir, .keyring = keyring}, &s->clock);
+      billing::BillingConfig{.keyring = keyring, .ledger = {.dir = config.ledger_dir}}, &s->clock);
   if (!billing.ok()) return billing.status();
   s->billing = *std::move(billing);
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());

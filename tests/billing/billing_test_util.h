@@ -34,9 +34,9 @@ inline std::string FreshDir(const std::string& name) {
 
 inline BillingConfig MakeConfig(const std::string& dir) {
   BillingConfig c;
-  c.ledger_dir = dir;
+  c.ledger.dir = dir;
   c.keyring = TestKeys();
-  c.snapshot_every_records = 0;
+  c.ledger.snapshot_every_records = 0;
   return c;
 }
 

@@ -191,7 +191,7 @@ TEST_F(EventsTest, SameTokenFromManyThreadsChargesOnce) {
 TEST(IngestDurability, ImpressionsAreAnsweredBeforeTheFsyncClicksAfter) {
   std::atomic<bool> release{true};
   BillingConfig config = MakeConfig(testing::FreshDir("durability"));
-  config.sync = [&release](int fd) {
+  config.ledger.sync = [&release](int fd) {
     while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return ::fdatasync(fd);
   };

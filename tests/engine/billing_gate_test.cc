@@ -24,7 +24,7 @@ namespace {
 std::unique_ptr<billing::Billing> OpenBilling(const std::string& name, const gavel::Clock* clock) {
   billing::BillingConfig config =
       billing::testing::MakeConfig(billing::testing::FreshDir("gate_" + name));
-  config.sync = [](int) { return 0; };  // thousands of clicks; durability is not under test
+  config.ledger.sync = [](int) { return 0; };  // thousands of clicks; durability is not under test
   return billing::testing::OpenBilling(std::move(config), clock);
 }
 

@@ -95,10 +95,11 @@ class ServingTest : public ::testing::Test {
  protected:
   void Start(engine::ServingGate* gate, int max_in_flight) {
     auto billing = billing::Billing::Open(
-        billing::BillingConfig{.ledger_dir = absl::StrCat(
-                                   std::getenv("TEST_TMPDIR"), "/ledger-",
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name()),
-                               .keyring = billing::Keyring::InsecureDevDefault()},
+        billing::BillingConfig{
+            .keyring = billing::Keyring::InsecureDevDefault(),
+            .ledger = {.dir = absl::StrCat(
+                           std::getenv("TEST_TMPDIR"), "/ledger-",
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name())}},
         &clock_);
     ASSERT_TRUE(billing.ok()) << billing.status();
     billing_ = *std::move(billing);
