@@ -403,6 +403,14 @@ void InMemoryBudgetStore::AddSpend(absl::string_view campaign_id, int64_t day,
   c->Add(day, amount_micros);
 }
 
+void InMemoryBudgetStore::ObserveSpend(absl::string_view campaign_id, int64_t day,
+                                       int64_t total_micros) {
+  auto c = FindOrCreate(campaign_id);
+  MutexLock lock(&c->mu);
+  const int64_t below = total_micros - c->DaySpend(day);
+  if (below > 0) c->Add(day, below);
+}
+
 std::shared_ptr<const BudgetHandle> InMemoryBudgetStore::Resolve(
     absl::string_view campaign_id) const {
   if (std::shared_ptr<Campaign> c = Find(campaign_id)) return c;

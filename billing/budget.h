@@ -114,6 +114,9 @@ class BudgetStore {
                                                    int64_t amount_micros, absl::Time now) = 0;
   // Adds spend unconditionally (ledger replay, snapshot restore); settings not needed.
   virtual void AddSpend(absl::string_view campaign_id, int64_t day, int64_t amount_micros) = 0;
+  // Raises a (campaign, day)'s spend to `total_micros` if it is below: a replica's view of
+  // spend kept in a shared store, where totals only grow, so updates may arrive in any order.
+  virtual void ObserveSpend(absl::string_view campaign_id, int64_t day, int64_t total_micros) = 0;
   // Every (campaign, day) spend still kept (the last 62 days), for snapshots.
   virtual std::vector<SpendRow> ExportSpend() const = 0;
   // True if this store's spend lives only in this process and is rebuilt from the local ledger; a
@@ -143,6 +146,7 @@ class InMemoryBudgetStore final : public BudgetStore {
   absl::StatusOr<ChargeDecision> TryCharge(absl::string_view campaign_id, int64_t amount_micros,
                                            absl::Time now) override;
   void AddSpend(absl::string_view campaign_id, int64_t day, int64_t amount_micros) override;
+  void ObserveSpend(absl::string_view campaign_id, int64_t day, int64_t total_micros) override;
   std::vector<SpendRow> ExportSpend() const override;
   // A known campaign's handle is its entry in the table (entries are never removed), which caches
   // the local day; an unknown one's reads go through Query by id until it is resolved again.

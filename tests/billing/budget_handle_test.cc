@@ -198,6 +198,9 @@ class ForwardingStore final : public BudgetStore {
   void AddSpend(absl::string_view id, int64_t day, int64_t amount) override {
     inner_.AddSpend(id, day, amount);
   }
+  void ObserveSpend(absl::string_view id, int64_t day, int64_t total) override {
+    inner_.ObserveSpend(id, day, total);
+  }
   std::vector<SpendRow> ExportSpend() const override { return inner_.ExportSpend(); }
   mutable int queries = 0;
 

@@ -136,5 +136,19 @@ TEST(BudgetStore, RefreshingSettingsKeepsSpend) {
   EXPECT_EQ(store.Query("c1", t)->remaining_micros, 10'000'000);
 }
 
+TEST(BudgetStore, ObserveSpendOnlyRaisesADaysTotalWhateverTheOrder) {
+  InMemoryBudgetStore store;
+  ASSERT_TRUE(store.Upsert(MakeBudget(BudgetPolicy::kHard)).ok());
+  const absl::Time t =
+      absl::FromCivil(absl::CivilSecond(2026, 3, 10, 12, 0, 0), absl::UTCTimeZone());
+  const int64_t day = DayIndex(t, absl::UTCTimeZone());
+  store.ObserveSpend("c1", day, 4'000'000);
+  store.ObserveSpend("c1", day, 2'500'000);  // an older total arriving late changes nothing
+  EXPECT_EQ(store.Query("c1", t)->spent_today_micros, 4'000'000);
+  store.ObserveSpend("c1", day, 7'000'000);
+  EXPECT_EQ(store.Query("c1", t)->spent_today_micros, 7'000'000);
+  EXPECT_EQ(store.Query("c1", t)->remaining_micros, 3'000'000);
+}
+
 }  // namespace
 }  // namespace gavel::billing
