@@ -18,6 +18,8 @@ PACKAGES=(
   libxxhash-dev              # XXH3-128 keys of the compact dedupe state
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libpq-dev                  # PostgreSQL's C client (pg/), for the shared store of several replicas
+  postgresql-15              # initdb and postgres: throwaway test servers (tests/pg, tools/pg_local.sh)
   gnuplot-nox                # simulator plots
   python3                    # test helpers and the benchmark report
 )

@@ -1,8 +1,10 @@
 """Exposes Debian's system libraries to Bazel through pkg-config.
 
 `system_libs(name = "sys")` creates `@sys` with one `cc_library` per group below. Each carries the
-linker flags and preprocessor defines pkg-config reports; headers live in /usr/include, which the
-compiler searches already. Nothing is downloaded.
+linker flags and preprocessor defines pkg-config reports. Most headers live in /usr/include, which
+the compiler searches already; a group whose pkg-config names another include directory (libpq's
+/usr/include/postgresql) gets that directory linked into `@sys` and added to its `includes`, so
+Bazel knows the headers. Nothing is downloaded.
 """
 
 _GROUPS = {
@@ -36,6 +38,8 @@ _GROUPS = {
     "gtest": ["gmock", "gtest"],
     "gtest_main": ["gmock_main"],
     "benchmark": ["benchmark"],
+    # PostgreSQL's C client library, under pg/ (the shared store of issue 12).
+    "pq": ["libpq"],
 }
 
 # Libraries Debian ships without a .pc file of their own.
@@ -63,8 +67,18 @@ def _system_libs_impl(ctx):
         libs = _pkg_config(ctx, "--libs", modules) + _EXTRA_LINKOPTS.get(name, [])
         cflags = _pkg_config(ctx, "--cflags", modules)
         defines = [f[2:] for f in cflags if f.startswith("-D")]
+        includes = []
+        for i, d in enumerate([f[2:] for f in cflags if f.startswith("-I")]):
+            if d.rstrip("/") == "/usr/include":
+                continue
+            link = "include/%s/%d" % (name, i)
+            ctx.symlink(d, link)
+            includes.append(link)
         out.append("cc_library(")
         out.append('    name = "%s",' % name)
+        if includes:
+            out.append("    hdrs = glob(%s)," % repr([d + "/**/*.h" for d in includes]))
+            out.append("    includes = %s," % repr(includes))
         out.append("    linkopts = %s," % repr(libs))
         out.append("    defines = %s," % repr(defines))
         out.append("    deps = %s," % repr(_DEPS.get(name, [])))
