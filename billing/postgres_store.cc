@@ -1,0 +1,581 @@
+#include "billing/postgres_store.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libpq-fe.h"
+#include "pg/array.h"
+#include "pg/gavel_migrations.h"
+#include "pg/migrate.h"
+#include "pg/pipeline.h"
+
+namespace gavel::billing {
+namespace {
+
+constexpr char kSpendChannel[] = "gavel_spend";
+// NOTIFY payloads must stay under 8000 bytes.
+constexpr size_t kMaxNotifyBytes = 7000;
+// Spend older than this is never read (a month to date, at most), as in the in-memory store.
+constexpr int64_t kSpendDays = 62;
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+// A deadline as the embedded store keeps it (billing/expiring_set.h): rounded up to the
+// millisecond, so both stores forget an entry at the same instant.
+int64_t DeadlineMicros(absl::Time t) {
+  const int64_t ms = absl::ToUnixMillis(t);
+  return 1000 * (absl::FromUnixMillis(ms) < t ? ms + 1 : ms);
+}
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+// user_hash is a uint64 in tokens and a bigint (the same bits) in the database.
+int64_t ToBigint(uint64_t v) { return static_cast<int64_t>(v); }
+uint64_t FromBigint(int64_t v) { return static_cast<uint64_t>(v); }
+
+absl::Status Unavailable(const absl::Status& cause) {
+  return absl::UnavailableError(absl::StrCat(
+      "the event store (PostgreSQL) could not record the batch; nothing in it was acknowledged, "
+      "so retrying it is safe: ",
+      cause.message()));
+}
+
+}  // namespace
+
+// A fixed set of connections; a batch borrows one for its transaction.
+class PostgresEventStore::Pool {
+ public:
+  explicit Pool(std::vector<std::unique_ptr<pg::Connection>> conns) {
+    for (auto& c : conns) free_.push_back(std::move(c));
+  }
+
+  // Borrows a connection until the returned object goes away.
+  class Lease {
+   public:
+    Lease(Pool* pool, std::unique_ptr<pg::Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (conn_ != nullptr) pool_->Return(std::move(conn_));
+    }
+    pg::Connection& operator*() const { return *conn_; }
+    pg::Connection* operator->() const { return conn_.get(); }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<pg::Connection> conn_;
+  };
+
+  Lease Acquire() {
+    MutexLock lock(&mu_);
+    while (free_.empty()) cv_.Wait(&mu_);
+    std::unique_ptr<pg::Connection> c = std::move(free_.back());
+    free_.pop_back();
+    return Lease(this, std::move(c));
+  }
+
+ private:
+  void Return(std::unique_ptr<pg::Connection> c) {
+    MutexLock lock(&mu_);
+    free_.push_back(std::move(c));
+    cv_.Signal();
+  }
+
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<std::unique_ptr<pg::Connection>> free_ ABSL_GUARDED_BY(mu_);
+};
+
+// One attempt at a batch: the rows read, the decisions, and what to write.
+struct PostgresEventStore::Batch {
+  explicit Batch(const EventContext& context) : rules(context.rules, context.verifier) {}
+  RuleState rules;              // loaded with the rows this batch read
+  InMemoryBudgetStore charges;  // the locked campaigns' settings and spend
+  std::vector<EventResult> results;
+  std::vector<EventRecord> records;
+  std::vector<uint64_t> users;   // locked shoppers
+  std::vector<SpendRow> totals;  // spend after this batch, for the view
+};
+
+PostgresEventStore::PostgresEventStore(PostgresStoreOptions options, const EventContext& context)
+    : options_(std::move(options)), context_(context) {}
+
+absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
+    PostgresStoreOptions options, const EventContext& context) {
+  if (options.conninfo.empty()) {
+    return absl::InvalidArgumentError("the PostgreSQL connection string is empty");
+  }
+  if (options.connections < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connections must be >= 1, got ", options.connections));
+  }
+  std::unique_ptr<PostgresEventStore> s(new PostgresEventStore(options, context));
+  std::vector<std::unique_ptr<pg::Connection>> conns;
+  for (int i = 0; i < options.connections; ++i) {
+    auto c = pg::Connection::Open(options.conninfo);
+    if (!c.ok()) return c.status();
+    conns.push_back(std::move(*c));
+  }
+  auto applied = pg::Migrate(*conns.front(), pg::GavelMigrations());
+  if (!applied.ok()) return applied.status();
+  absl::Status loaded = s->LoadSpend(*conns.front());
+  if (!loaded.ok()) return loaded;
+  s->pool_ = std::make_unique<Pool>(std::move(conns));
+  s->listener_ = std::thread([p = s.get()] { p->Listen(); });
+  s->pruner_ = std::thread([p = s.get()] { p->PruneLoop(); });
+  return s;
+}
+
+PostgresEventStore::~PostgresEventStore() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    stop_cv_.SignalAll();
+  }
+  if (listener_.joinable()) listener_.join();
+  if (pruner_.joinable()) pruner_.join();
+}
+
+absl::StatusOr<std::vector<EventResult>> PostgresEventStore::Ingest(
+    absl::Span<const Event> events, absl::Span<const VerifyResult> verified) {
+  Pool::Lease conn = pool_->Acquire();
+  absl::Status st;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (conn->IsConnectionLost()) {
+      st = conn->Reset();
+      if (!st.ok()) break;
+    }
+    Batch batch(context_);
+    const absl::Time now = context_.clock->Now();
+    st = pg::InTransaction(*conn, [&] {
+      absl::Status decided = Decide(*conn, events, verified, now, &batch);
+      return decided.ok() ? Write(*conn, &batch) : decided;
+    });
+    if (st.ok()) {
+      // This replica sees its own charges at once; the others through the listener.
+      for (const SpendRow& t : batch.totals) {
+        context_.budgets->ObserveSpend(t.campaign_id, t.day, t.micros);
+      }
+      return std::move(batch.results);
+    }
+    if (st.code() != absl::StatusCode::kAborted) break;  // a deadlock or conflict: run it again
+  }
+  return Unavailable(st);
+}
+
+absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const Event> events,
+                                        absl::Span<const VerifyResult> verified, absl::Time now,
+                                        Batch* batch) const {
+  const int64_t now_us = Micros(now);
+  // 1. Claim the batch's client event ids (each once, in a fixed order): an id another event
+  // holds within its retention is not returned and becomes DUPLICATE below.
+  std::map<std::string, int64_t> ids;  // id -> retention deadline, first occurrence's type
+  for (const Event& e : events) {
+    const absl::Duration keep = e.type == TokenType::kImpression
+                                    ? context_.rules.impression_event_id_retention
+                                    : context_.rules.event_id_retention;
+    ids.emplace(e.client_event_id, DeadlineMicros(now + keep));
+  }
+  std::vector<std::string> id_list, id_deadlines;
+  for (const auto& [id, deadline] : ids) {
+    id_list.push_back(id);
+    id_deadlines.push_back(absl::StrCat(deadline));
+  }
+  auto claimed = conn.ExecParams(
+      "INSERT INTO event_ids AS e (client_event_id, expires_at) "
+      "SELECT * FROM unnest($1::text[], $2::bigint[]) "
+      "ON CONFLICT (client_event_id) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+      "WHERE e.expires_at <= $3 RETURNING client_event_id",
+      {pg::TextArray(id_list), pg::TextArray(id_deadlines), now_us});
+  if (!claimed.ok()) return claimed.status();
+  absl::flat_hash_set<std::string> fresh;
+  for (int i = 0; i < claimed->rows(); ++i) fresh.insert(std::string(claimed->GetString(i, 0)));
+  for (const std::string& id : id_list) {
+    if (!fresh.contains(id)) batch->rules.RememberEventId(id, now + absl::Hours(1));
+  }
+
+  // 2. Claim the tokens those events would consume (signature good, unexpired now); a token
+  // another event used is not returned and becomes DUPLICATE. Collect the shoppers and campaigns
+  // of the clicks among them.
+  std::map<std::string, int64_t> tokens;  // token id -> expiry
+  std::set<int64_t> users;
+  std::set<std::string> campaigns;
+  std::set<std::pair<int64_t, std::string>> pairs;  // (user, ad) for the repeat-click rule
+  absl::flat_hash_set<std::string> first_seen;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const VerifyResult& v = verified[i];
+    if (!first_seen.insert(events[i].client_event_id).second) continue;
+    if (!fresh.contains(events[i].client_event_id) || !v.ok() || v.claims.expires_at <= now) {
+      continue;
+    }
+    tokens.emplace(v.token_id, DeadlineMicros(v.claims.expires_at));
+    if (events[i].type != TokenType::kClick) continue;
+    campaigns.insert(v.claims.campaign_id);
+    if (v.claims.user_hash != 0) {
+      users.insert(ToBigint(v.claims.user_hash));
+      pairs.emplace(ToBigint(v.claims.user_hash), v.claims.ad_id);
+    }
+  }
+  std::vector<std::string> token_list, token_expiry;
+  for (const auto& [t, exp] : tokens) {
+    token_list.push_back(pg::EncodeBytea(t));
+    token_expiry.push_back(absl::StrCat(exp));
+  }
+  pg::Pipeline reads(&conn);
+  reads.Add(
+      "INSERT INTO used_tokens AS u (token_id, expires_at) "
+      "SELECT * FROM unnest($1::bytea[], $2::bigint[]) "
+      "ON CONFLICT (token_id) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+      "WHERE u.expires_at <= $3 RETURNING token_id",
+      {pg::TextArray(token_list), pg::TextArray(token_expiry), now_us});
+  // 3. Lock the shoppers (creating their rows), then the campaigns, each in key order, and read
+  // the rows the click rules need.
+  std::vector<std::string> user_list;
+  for (int64_t u : users) user_list.push_back(absl::StrCat(u));
+  reads.Add(
+      "INSERT INTO shopper_clicks AS s (user_hash, click_times) "
+      "SELECT u, '{}' FROM unnest($1::bigint[]) AS u ORDER BY u "
+      "ON CONFLICT (user_hash) DO UPDATE SET user_hash = s.user_hash "
+      "RETURNING user_hash, click_times",
+      {pg::TextArray(user_list)});
+  std::vector<std::string> pair_users, pair_ads;
+  for (const auto& [u, ad] : pairs) {
+    pair_users.push_back(absl::StrCat(u));
+    pair_ads.push_back(ad);
+  }
+  reads.Add(
+      "SELECT r.user_hash, r.ad_id, r.expires_at FROM repeat_clicks r "
+      "JOIN unnest($1::bigint[], $2::text[]) AS p(u, a) ON r.user_hash = p.u AND r.ad_id = p.a "
+      "WHERE r.expires_at > $3",
+      {pg::TextArray(pair_users), pg::TextArray(pair_ads), now_us});
+  std::vector<std::string> campaign_list(campaigns.begin(), campaigns.end());
+  const int64_t today = DayIndex(now, absl::UTCTimeZone());
+  reads.Add(
+      "INSERT INTO budget_locks AS b (campaign_id) "
+      "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
+      "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id RETURNING campaign_id",
+      {pg::TextArray(campaign_list)});
+  reads.Add(
+      "SELECT campaign_id, day, spend_micros FROM campaign_spend "
+      "WHERE campaign_id = ANY($1::text[]) AND day >= $2",
+      {pg::TextArray(campaign_list), today - kSpendDays});
+  auto r = reads.Run();
+  if (!r.ok()) return r.status();
+  const pg::Result& used = (*r)[0];
+  absl::flat_hash_set<std::string> ours;
+  for (int i = 0; i < used.rows(); ++i) {
+    auto t = used.GetBytes(i, 0);
+    if (!t.ok()) return t.status();
+    ours.insert(*std::move(t));
+  }
+  for (const auto& [t, exp] : tokens) {
+    if (!ours.contains(t)) batch->rules.RememberToken(t, FromMicros(exp));
+  }
+  const pg::Result& shoppers = (*r)[1];
+  for (int i = 0; i < shoppers.rows(); ++i) {
+    auto u = shoppers.GetInt64(i, 0);
+    auto times = pg::ParseInt64Array(shoppers.GetString(i, 1));
+    if (!u.ok() || !times.ok()) return u.ok() ? times.status() : u.status();
+    batch->users.push_back(FromBigint(*u));
+    batch->rules.RememberUserClicks(FromBigint(*u), *std::move(times));
+  }
+  const pg::Result& repeats = (*r)[2];
+  for (int i = 0; i < repeats.rows(); ++i) {
+    auto u = repeats.GetInt64(i, 0);
+    auto until = repeats.GetInt64(i, 2);
+    if (!u.ok() || !until.ok()) return u.ok() ? until.status() : u.status();
+    batch->rules.RememberRepeatClick(FromBigint(*u), repeats.GetString(i, 1), FromMicros(*until));
+  }
+  std::vector<CampaignBudget> settings;
+  for (const std::string& c : campaign_list) {
+    auto view = context_.budgets->Query(c, now);
+    if (view.ok()) settings.push_back(*view->settings);
+  }
+  absl::Status upserted = batch->charges.UpsertAll(settings);
+  if (!upserted.ok()) return upserted;
+  const pg::Result& spend = (*r)[4];
+  for (int i = 0; i < spend.rows(); ++i) {
+    auto day = spend.GetInt64(i, 1);
+    auto micros = spend.GetInt64(i, 2);
+    if (!day.ok() || !micros.ok()) return day.ok() ? micros.status() : day.status();
+    batch->charges.AddSpend(spend.GetString(i, 0), *day, *micros);
+  }
+
+  // 4. Decide every event with the rules the embedded store runs.
+  batch->results.resize(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::optional<EventRecord> rec = batch->rules.Decide(
+        events[i], verified[i], now, *context_.budgets, &batch->charges, &batch->results[i]);
+    if (!rec.has_value()) continue;
+    batch->rules.Apply(*rec);
+    batch->records.push_back(*std::move(rec));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const {
+  pg::Pipeline writes(&conn);
+  // The records, as the ledger's rows.
+  std::vector<std::string> cols[13];
+  std::map<std::pair<std::string, int64_t>, int64_t> charged;  // (campaign, day) -> micros
+  std::map<std::pair<std::string, int64_t>, StatsCounters> stats;
+  std::map<std::pair<int64_t, std::string>, int64_t> repeats;  // (user, ad) -> until
+  for (const EventRecord& r : batch->records) {
+    cols[0].push_back(r.campaign_id);
+    cols[1].push_back(r.client_event_id);
+    cols[2].push_back(absl::StrCat(static_cast<int>(r.type)));
+    cols[3].push_back(absl::StrCat(static_cast<int>(r.outcome)));
+    cols[4].push_back(absl::StrCat(static_cast<int>(r.reason)));
+    cols[5].push_back(absl::StrCat(Micros(r.time)));
+    cols[6].push_back(absl::StrCat(r.day));
+    cols[7].push_back(r.ad_id);
+    cols[8].push_back(absl::StrCat(ToBigint(r.user_hash)));
+    cols[9].push_back(absl::StrCat(r.price_micros));
+    cols[10].push_back(absl::StrCat(r.charged_micros));
+    cols[11].push_back(r.token_id.empty() ? std::string("NULL") : pg::EncodeBytea(r.token_id));
+    cols[12].push_back(r.token_id.empty() ? std::string("NULL")
+                                          : absl::StrCat(Micros(r.token_expires_at)));
+    if (r.outcome == Outcome::kCharged) {
+      charged[{r.campaign_id, r.day}] += r.charged_micros;
+      if (r.user_hash != 0) {
+        repeats[{ToBigint(r.user_hash), r.ad_id}] =
+            DeadlineMicros(r.time + context_.rules.repeat_click_window);
+      }
+    }
+    if (!r.campaign_id.empty()) stats[{r.campaign_id, r.day}] += CountersFor(r);
+  }
+  if (!batch->records.empty()) {
+    writes.Add(
+        "INSERT INTO events (campaign_id, client_event_id, event_type, outcome, reason, "
+        "decided_at, day, ad_id, user_hash, price_micros, charged_micros, token_id, "
+        "token_expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], "
+        "$4::smallint[], $5::smallint[], $6::bigint[], $7::integer[], $8::text[], "
+        "$9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], $13::bigint[])",
+        {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
+         pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
+         pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8]),
+         pg::TextArray(cols[9]), pg::TextArray(cols[10]), pg::TextArray(cols[11], true),
+         pg::TextArray(cols[12], true)});
+  }
+  // The locked shoppers' click times as the rules left them.
+  if (!batch->users.empty()) {
+    std::vector<std::string> users, times;
+    for (uint64_t u : batch->users) {
+      users.push_back(absl::StrCat(ToBigint(u)));
+      times.push_back(pg::Int64ArrayLiteral(batch->rules.UserClicks(u)));
+    }
+    writes.Add(
+        "UPDATE shopper_clicks s SET click_times = v.t::bigint[] "
+        "FROM unnest($1::bigint[], $2::text[]) AS v(u, t) WHERE s.user_hash = v.u",
+        {pg::TextArray(users), pg::TextArray(times)});
+  }
+  if (!repeats.empty()) {
+    std::vector<std::string> users, ads, until;
+    for (const auto& [key, t] : repeats) {
+      users.push_back(absl::StrCat(key.first));
+      ads.push_back(key.second);
+      until.push_back(absl::StrCat(t));
+    }
+    writes.Add(
+        "INSERT INTO repeat_clicks (user_hash, ad_id, expires_at) "
+        "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) "
+        "ON CONFLICT (user_hash, ad_id) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+        {pg::TextArray(users), pg::TextArray(ads), pg::TextArray(until)});
+  }
+  const bool has_spend = !charged.empty();
+  if (has_spend) {
+    std::vector<std::string> ids, days, micros;
+    for (const auto& [key, m] : charged) {
+      ids.push_back(key.first);
+      days.push_back(absl::StrCat(key.second));
+      micros.push_back(absl::StrCat(m));
+    }
+    writes.Add(
+        "INSERT INTO campaign_spend AS s (campaign_id, day, spend_micros) "
+        "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[]) "
+        "ON CONFLICT (campaign_id, day) DO UPDATE SET spend_micros = s.spend_micros + "
+        "EXCLUDED.spend_micros RETURNING campaign_id, day, spend_micros",
+        {pg::TextArray(ids), pg::TextArray(days), pg::TextArray(micros)});
+  }
+  if (!stats.empty()) {
+    std::vector<std::string> c[7];
+    for (const auto& [key, s] : stats) {
+      c[0].push_back(key.first);
+      c[1].push_back(absl::StrCat(key.second));
+      c[2].push_back(absl::StrCat(s.impressions));
+      c[3].push_back(absl::StrCat(s.clicks));
+      c[4].push_back(absl::StrCat(s.invalid_clicks));
+      c[5].push_back(absl::StrCat(s.budget_exhausted_clicks));
+      c[6].push_back(absl::StrCat(s.spend_micros));
+    }
+    writes.Add(
+        "INSERT INTO campaign_stats AS s (campaign_id, day, impressions, clicks, invalid_clicks, "
+        "budget_exhausted_clicks, spend_micros) SELECT * FROM unnest($1::text[], $2::integer[], "
+        "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) "
+        "ON CONFLICT (campaign_id, day) DO UPDATE SET "
+        "impressions = s.impressions + EXCLUDED.impressions, "
+        "clicks = s.clicks + EXCLUDED.clicks, "
+        "invalid_clicks = s.invalid_clicks + EXCLUDED.invalid_clicks, "
+        "budget_exhausted_clicks = s.budget_exhausted_clicks + EXCLUDED.budget_exhausted_clicks, "
+        "spend_micros = s.spend_micros + EXCLUDED.spend_micros",
+        {pg::TextArray(c[0]), pg::TextArray(c[1]), pg::TextArray(c[2]), pg::TextArray(c[3]),
+         pg::TextArray(c[4]), pg::TextArray(c[5]), pg::TextArray(c[6])});
+  }
+  if (writes.size() == 0) return absl::OkStatus();
+  auto r = writes.Run();
+  if (!r.ok()) return r.status();
+  if (!has_spend) return absl::OkStatus();
+  // Tell every replica the new totals: notifications are delivered at commit, in commit order.
+  const pg::Result& totals = (*r)[(*r).size() - (stats.empty() ? 1 : 2)];
+  std::string payload;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < totals.rows(); ++i) {
+    auto day = totals.GetInt64(i, 1);
+    auto micros = totals.GetInt64(i, 2);
+    if (!day.ok() || !micros.ok()) return day.ok() ? micros.status() : day.status();
+    batch->totals.push_back({std::string(totals.GetString(i, 0)), *day, *micros});
+    absl::StrAppend(&payload, totals.GetString(i, 0), "\t", *day, "\t", *micros, "\n");
+    if (payload.size() > kMaxNotifyBytes) payloads.push_back(std::move(payload)), payload.clear();
+  }
+  if (!payload.empty()) payloads.push_back(std::move(payload));
+  for (const std::string& p : payloads) {
+    auto n = conn.ExecParams("SELECT pg_notify($1, $2)", {kSpendChannel, p});
+    if (!n.ok()) return n.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CampaignStats> PostgresEventStore::Stats(absl::string_view campaign_id,
+                                                        absl::CivilDay from,
+                                                        absl::CivilDay to) const {
+  StatsStore rows;
+  const absl::CivilDay epoch(1970, 1, 1);
+  if (from <= to && to - from < 366) {
+    Pool::Lease conn = pool_->Acquire();
+    if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+    auto r = conn->ExecParams(
+        "SELECT day, impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros "
+        "FROM campaign_stats WHERE campaign_id = $1 AND day BETWEEN $2 AND $3",
+        {campaign_id, static_cast<int64_t>(from - epoch), static_cast<int64_t>(to - epoch)});
+    if (!r.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the event store (PostgreSQL) cannot be read: ", r.status().message()));
+    }
+    for (int i = 0; i < r->rows(); ++i) {
+      int64_t v[6];
+      for (int c = 0; c < 6; ++c) {
+        auto x = r->GetInt64(i, c);
+        if (!x.ok()) return x.status();
+        v[c] = *x;
+      }
+      rows.Add(campaign_id, v[0],
+               {.impressions = v[1],
+                .clicks = v[2],
+                .invalid_clicks = v[3],
+                .budget_exhausted_clicks = v[4],
+                .spend_micros = v[5]});
+    }
+  }
+  return rows.Get(campaign_id, from, to);  // the range errors, and the zero days
+}
+
+absl::Status PostgresEventStore::LoadSpend(pg::Connection& conn) {
+  const int64_t today = DayIndex(context_.clock->Now(), absl::UTCTimeZone());
+  auto r =
+      conn.ExecParams("SELECT campaign_id, day, spend_micros FROM campaign_spend WHERE day >= $1",
+                      {today - kSpendDays});
+  if (!r.ok()) return r.status();
+  for (int i = 0; i < r->rows(); ++i) {
+    auto day = r->GetInt64(i, 1);
+    auto micros = r->GetInt64(i, 2);
+    if (!day.ok() || !micros.ok()) return day.ok() ? micros.status() : day.status();
+    context_.budgets->ObserveSpend(r->GetString(i, 0), *day, *micros);
+  }
+  spend_view_at_us_.store(Micros(context_.clock->Now()));
+  return absl::OkStatus();
+}
+
+absl::Time PostgresEventStore::spend_view_at() const {
+  const int64_t us = spend_view_at_us_.load();
+  return us == 0 ? absl::InfinitePast() : FromMicros(us);
+}
+
+void PostgresEventStore::Listen() {
+  std::unique_ptr<pg::Connection> conn;
+  auto stopping = [&](absl::Duration wait) {
+    MutexLock lock(&mu_);
+    if (!stopping_ && wait > absl::ZeroDuration()) stop_cv_.WaitWithTimeout(&mu_, wait);
+    return stopping_;
+  };
+  while (!stopping(absl::ZeroDuration())) {
+    if (conn == nullptr || conn->IsConnectionLost()) {
+      auto c = pg::Connection::Open(options_.conninfo);
+      // Listen first, then reload: a commit between the two is in both, which ObserveSpend allows.
+      if (!c.ok() || !(*c)->Exec(absl::StrCat("LISTEN ", kSpendChannel)).ok() ||
+          !LoadSpend(**c).ok()) {
+        conn.reset();
+        if (stopping(absl::Seconds(1))) return;
+        continue;
+      }
+      conn = std::move(*c);
+    }
+    PGconn* pq = conn->native_handle();
+    pollfd fd = {.fd = PQsocket(pq), .events = POLLIN, .revents = 0};
+    ::poll(&fd, 1, /*timeout_ms=*/100);
+    if (PQconsumeInput(pq) == 0) {
+      conn->Reset().IgnoreError();
+      conn.reset();
+      continue;
+    }
+    while (PGnotify* n = PQnotifies(pq)) {
+      for (absl::string_view line : absl::StrSplit(n->extra, '\n', absl::SkipEmpty())) {
+        std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+        int64_t day, micros;
+        if (f.size() == 3 && absl::SimpleAtoi(f[1], &day) && absl::SimpleAtoi(f[2], &micros)) {
+          context_.budgets->ObserveSpend(f[0], day, micros);
+        }
+      }
+      PQfreemem(n);
+    }
+    spend_view_at_us_.store(Micros(context_.clock->Now()));
+  }
+}
+
+void PostgresEventStore::PruneLoop() {
+  while (true) {
+    {
+      MutexLock lock(&mu_);
+      if (!stopping_) stop_cv_.WaitWithTimeout(&mu_, options_.prune_every);
+      if (stopping_) return;
+    }
+    Pool::Lease conn = pool_->Acquire();
+    if (conn->IsConnectionLost() && !conn->Reset().ok()) continue;
+    const absl::Time now = context_.clock->Now();
+    const int64_t now_us = Micros(now);
+    // Expired rows are ignored by every check; deleting them only bounds the tables.
+    for (const char* sql : {"DELETE FROM event_ids WHERE expires_at <= $1",
+                            "DELETE FROM used_tokens WHERE expires_at <= $1",
+                            "DELETE FROM repeat_clicks WHERE expires_at <= $1"}) {
+      conn->ExecParams(sql, {now_us}).IgnoreError();
+    }
+    // Shoppers without a counted click in the rate window: their rows hold nothing the rule
+    // reads (SKIP LOCKED: a shopper a batch holds is left for the next round).
+    conn->ExecParams(
+            "DELETE FROM shopper_clicks WHERE user_hash IN (SELECT user_hash FROM shopper_clicks "
+            "WHERE coalesce(click_times[cardinality(click_times)], 0) <= $1 FOR UPDATE SKIP "
+            "LOCKED)",
+            {Micros(now - context_.rules.rate_window)})
+        .IgnoreError();
+  }
+}
+
+}  // namespace gavel::billing

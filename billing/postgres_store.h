@@ -1,0 +1,88 @@
+// The PostgreSQL event store: any number of gavel_server replicas share one database, so a click
+// is charged at most once whichever replica receives it, budgets hold across replicas exactly, and
+// the invalid-click rules see every replica's clicks. Schema: pg/migrations/; design and
+// guarantees: docs/billing.md, "PostgreSQL store".
+//
+//   auto store = PostgresEventStore::Open({.conninfo = "host=/run/pg dbname=gavel"}, context);
+//   absl::StatusOr<std::vector<EventResult>> results = (*store)->Ingest(events, verified);
+//
+// Each batch is one transaction: it claims the batch's client event ids and tokens (unique keys),
+// locks the shoppers and campaigns its clicks touch (in a fixed order, so replicas never
+// deadlock), decides every event with the embedded store's rules (billing/rules.h) from those
+// rows, writes the outcomes, spend and statistics, and commits (synchronous_commit on) before it
+// answers. The auction path never reads the database: a listener keeps context.budgets' spend up
+// to date from the commits of every replica (LISTEN/NOTIFY, a full reload on every (re)connect).
+//
+// Thread-safe; batches run concurrently on a pool of connections.
+#ifndef GAVEL_BILLING_POSTGRES_STORE_H_
+#define GAVEL_BILLING_POSTGRES_STORE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "billing/event_store.h"
+#include "common/sync.h"
+#include "pg/connection.h"
+
+namespace gavel::billing {
+
+struct PostgresStoreOptions {
+  std::string conninfo;  // a libpq connection string or URI; required
+  int connections = 4;   // batches in flight at once
+  int max_attempts = 5;  // per batch, over deadlocks and serialization failures
+  // How often expired dedupe rows are deleted (they are ignored once expired either way).
+  absl::Duration prune_every = absl::Seconds(10);
+};
+
+class PostgresEventStore final : public EventStore {
+ public:
+  // Connects, applies the schema migrations (idempotent; safe when replicas start together),
+  // loads spend into context.budgets and starts the listener. kUnavailable (one line naming
+  // where it tried to connect) if the database cannot be reached; kInvalidArgument for an empty
+  // or malformed conninfo.
+  static absl::StatusOr<std::unique_ptr<PostgresEventStore>> Open(PostgresStoreOptions options,
+                                                                  const EventContext& context);
+  ~PostgresEventStore() override;
+
+  absl::StatusOr<std::vector<EventResult>> Ingest(absl::Span<const Event> events,
+                                                  absl::Span<const VerifyResult> verified) override;
+  absl::StatusOr<CampaignStats> Stats(absl::string_view campaign_id, absl::CivilDay from,
+                                      absl::CivilDay to) const override;
+
+  // When the spend view was last known current: the listener's last turn while connected (it
+  // wakes at least every 100 ms), or its last reload. It stays put while the database is
+  // unreachable, so the view's age grows until auctions fail closed (max_spend_staleness).
+  absl::Time spend_view_at() const override;
+
+ private:
+  class Pool;
+  struct Batch;
+  PostgresEventStore(PostgresStoreOptions options, const EventContext& context);
+  // One attempt at a batch, inside BEGIN ... COMMIT on `conn`.
+  absl::Status Decide(pg::Connection& conn, absl::Span<const Event> events,
+                      absl::Span<const VerifyResult> verified, absl::Time now, Batch* batch) const;
+  absl::Status Write(pg::Connection& conn, Batch* batch) const;
+  // Loads every campaign's spend since two months ago into context.budgets.
+  absl::Status LoadSpend(pg::Connection& conn);
+  void Listen();
+  void PruneLoop();
+
+  const PostgresStoreOptions options_;
+  const EventContext context_;
+  std::unique_ptr<Pool> pool_;
+
+  Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  CondVar stop_cv_;
+  std::atomic<int64_t> spend_view_at_us_{0};  // unix micros
+  std::thread listener_, pruner_;
+};
+
+}  // namespace gavel::billing
+
+#endif  // GAVEL_BILLING_POSTGRES_STORE_H_
