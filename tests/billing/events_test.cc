@@ -9,6 +9,7 @@
 #include "billing/billing.h"
 #include "gtest/gtest.h"
 #include "tests/billing/billing_test_util.h"
+#include "tests/billing/store_harness.h"
 
 namespace gavel::billing {
 namespace {
@@ -21,13 +22,12 @@ using testing::MakeBudget;
 using testing::MakeConfig;
 using testing::MakeWinner;
 
-class EventsTest : public ::testing::Test {
+// The event rules, run over both stores (tests/billing/store_harness.h).
+class EventsTest : public ::testing::TestWithParam<testing::StoreKind> {
  protected:
   void SetUp() override {
-    billing_ = testing::OpenBilling(
-        MakeConfig(
-            testing::FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        &clock_);
+    billing_ = testing::OpenStore(GetParam(), MakeConfig(""), &clock_,
+                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_NE(billing_, nullptr);
     ASSERT_TRUE(billing_->UpsertCampaign(MakeBudget()).ok());
   }
@@ -37,7 +37,7 @@ class EventsTest : public ::testing::Test {
   std::unique_ptr<Billing> billing_;
 };
 
-TEST_F(EventsTest, ChargesAValidClickAtTheTokenPriceAndRecordsImpressions) {
+TEST_P(EventsTest, ChargesAValidClickAtTheTokenPriceAndRecordsImpressions) {
   TokenPair t = Issue({.price_micros = 730'000, .user_id = "u1"});
   EventResult imp = IngestOne(*billing_, Impression("e1", t.impression_token, "u1"));
   EXPECT_EQ(imp.outcome, Outcome::kRecorded);
@@ -53,7 +53,7 @@ TEST_F(EventsTest, ChargesAValidClickAtTheTokenPriceAndRecordsImpressions) {
   EXPECT_EQ(stats->total.average_cpc_micros, 730'000);
 }
 
-TEST_F(EventsTest, RetriedEventIdAndReplayedTokenAreDuplicatesChargedOnce) {
+TEST_P(EventsTest, RetriedEventIdAndReplayedTokenAreDuplicatesChargedOnce) {
   TokenPair t = Issue();
   EXPECT_EQ(IngestOne(*billing_, Click("e1", t.click_token)).outcome, Outcome::kCharged);
   EventResult retry = IngestOne(*billing_, Click("e1", t.click_token));
@@ -67,7 +67,7 @@ TEST_F(EventsTest, RetriedEventIdAndReplayedTokenAreDuplicatesChargedOnce) {
   EXPECT_EQ(stats->total.counters.invalid_clicks, 1);  // the replay under a new id, not the retry
 }
 
-TEST_F(EventsTest, ForgedExpiredWrongTypeAndUnknownKeyAreInvalidAndNotCharged) {
+TEST_P(EventsTest, ForgedExpiredWrongTypeAndUnknownKeyAreInvalidAndNotCharged) {
   TokenPair t = Issue();
   std::string forged = t.click_token;
   forged[10] = forged[10] == 'A' ? 'B' : 'A';
@@ -85,14 +85,14 @@ TEST_F(EventsTest, ForgedExpiredWrongTypeAndUnknownKeyAreInvalidAndNotCharged) {
   EXPECT_EQ(billing_->budgets().Query("c1", clock_.Now())->spent_today_micros, 0);
 }
 
-TEST_F(EventsTest, UserIdMustMatchTheToken) {
+TEST_P(EventsTest, UserIdMustMatchTheToken) {
   TokenPair t = Issue({.user_id = "alice"});
   EventResult r = IngestOne(*billing_, Click("e1", t.click_token, "mallory"));
   EXPECT_EQ(r.outcome, Outcome::kInvalid);
   EXPECT_EQ(r.reason, InvalidReason::kUserMismatch);
 }
 
-TEST_F(EventsTest, RepeatClickOnTheSameAdWithinAnHourIsInvalid) {
+TEST_P(EventsTest, RepeatClickOnTheSameAdWithinAnHourIsInvalid) {
   EXPECT_EQ(
       IngestOne(*billing_, Click("e1", Issue({.auction_id = "a1", .user_id = "u"}).click_token))
           .outcome,
@@ -119,7 +119,7 @@ TEST_F(EventsTest, RepeatClickOnTheSameAdWithinAnHourIsInvalid) {
       Outcome::kCharged);
 }
 
-TEST_F(EventsTest, PerUserClickRateIsLimited) {
+TEST_P(EventsTest, PerUserClickRateIsLimited) {
   std::vector<Event> events;
   for (int i = 0; i < 31; ++i) {
     events.push_back(Click(absl::StrCat("e", i), Issue({.auction_id = absl::StrCat("a", i),
@@ -140,7 +140,7 @@ TEST_F(EventsTest, PerUserClickRateIsLimited) {
       Outcome::kCharged);
 }
 
-TEST_F(EventsTest, HardBudgetRejectsTheClickThatWouldCrossIt) {
+TEST_P(EventsTest, HardBudgetRejectsTheClickThatWouldCrossIt) {
   ASSERT_TRUE(
       billing_->UpsertCampaign(MakeBudget({.daily_budget_micros = 1'000'000, .pacing = false}))
           .ok());
@@ -160,13 +160,13 @@ TEST_F(EventsTest, HardBudgetRejectsTheClickThatWouldCrossIt) {
   EXPECT_EQ(stats->total.counters.budget_exhausted_clicks, 1);
 }
 
-TEST_F(EventsTest, RejectsBadEventIdsAsAWholeBatch) {
+TEST_P(EventsTest, RejectsBadEventIdsAsAWholeBatch) {
   auto r = billing_->Ingest({Click("ok", "x"), Click("", "y")});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "client_event_id must be 1-128 bytes, got 0");
 }
 
-TEST_F(EventsTest, SameTokenFromManyThreadsChargesOnce) {
+TEST_P(EventsTest, SameTokenFromManyThreadsChargesOnce) {
   TokenPair t = Issue();
   std::atomic<int> charged{0}, duplicate{0};
   std::vector<std::thread> threads;
@@ -185,6 +185,8 @@ TEST_F(EventsTest, SameTokenFromManyThreadsChargesOnce) {
   EXPECT_EQ(duplicate.load(), 399);
   EXPECT_EQ(billing_->budgets().Query("c1", clock_.Now())->spent_today_micros, 500'000);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, EventsTest, testing::AllStores(), testing::StoreName);
 
 // docs/billing.md, "What is durable when": impressions only are answered once queued for the
 // next group commit; a batch with a click waits for its fsync.

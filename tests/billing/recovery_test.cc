@@ -7,6 +7,7 @@
 #include "billing/billing.h"
 #include "gtest/gtest.h"
 #include "tests/billing/billing_test_util.h"
+#include "tests/billing/store_harness.h"
 
 namespace gavel::billing {
 namespace {
@@ -64,13 +65,20 @@ TEST(BillingRecovery, RestartKeepsSpendStatsAndDedupe) {
 // Drives a seeded random workload and checks the invariants after every batch: a charge equals its
 // token's price, spend stays under the policy's cap, a token is charged at most once, across
 // retries, token replays and restarts (with snapshots taken at random points).
-TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
-  for (uint64_t seed = 1; seed <= 6; ++seed) {
+// Over both stores (tests/billing/store_harness.h); a restart reopens the same ledger directory or
+// database.
+class BillingProperty : public ::testing::TestWithParam<testing::StoreKind> {};
+
+TEST_P(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
+  // Each policy twice on the embedded store, once on PostgreSQL (a commit per batch).
+  const uint64_t seeds = GetParam() == testing::StoreKind::kEmbedded ? 6 : 3;
+  for (uint64_t seed = 1; seed <= seeds; ++seed) {
     std::mt19937_64 rng(seed);
     auto uniform = [&](int n) { return static_cast<int>(rng() % n); };
-    const std::string dir = testing::FreshDir(absl::StrCat("property_", seed));
+    const std::string name = absl::StrCat("property_", seed, "_", static_cast<int>(GetParam()));
     SimulatedClock clock(kStart);
-    BillingConfig config = MakeConfig(dir);
+    BillingConfig config = MakeConfig("");
+    bool fresh = true;
     const BudgetPolicy policy = static_cast<BudgetPolicy>(1 + seed % 3);
     const CampaignBudget budgets[] = {MakeBudget({.campaign_id = "c1",
                                                   .daily_budget_micros = 3'000'000,
@@ -81,7 +89,8 @@ TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
                                                   .policy = policy,
                                                   .pacing = false})};
     auto open = [&] {
-      auto b = testing::OpenBilling(config, &clock);
+      auto b = testing::OpenStore(GetParam(), config, &clock, name, fresh);
+      fresh = false;
       for (const auto& cb : budgets) EXPECT_TRUE(b->UpsertCampaign(cb).ok());
       return b;
     };
@@ -153,6 +162,8 @@ TEST(BillingProperty, ChargesAtMostOncePerTokenAndNeverOverCapAcrossRestarts) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, BillingProperty, testing::AllStores(), testing::StoreName);
 
 TEST(BillingRecovery, SnapshotPlusReplayEqualsFullReplay) {
   const std::string dir = testing::FreshDir("snap_equiv");
