@@ -45,9 +45,13 @@ struct BillingConfig {
   // Where event outcomes are kept. Unset: the embedded store (LedgerEventStore) in `ledger`.
   EventStoreFactory event_store;
   LedgerStoreOptions ledger;  // the embedded store's; ledger.dir required without event_store
+  // Campaigns stop serving (kSpendUnknown) once the store's spend view is older than this.
+  absl::Duration max_spend_staleness = absl::Seconds(60);
 };
 
-enum class Eligibility { kEligible, kBudgetExhausted, kPacedOut, kUnknownCampaign };
+// kSpendUnknown: the event store's spend view is older than BillingConfig::max_spend_staleness
+// (a shared store unreachable that long); the campaign sits out rather than risk overspending.
+enum class Eligibility { kEligible, kBudgetExhausted, kPacedOut, kUnknownCampaign, kSpendUnknown };
 
 // A campaign resolved once (Billing::Resolve) for the auction path: its budget entry and pacing
 // state. Cheap to copy. Valid while the Billing object that made it lives.
@@ -73,8 +77,8 @@ class Billing {
   absl::Status UpsertCampaigns(absl::Span<const CampaignBudget> budgets);
 
   // Whether the campaign may enter an auction now: kUnknownCampaign without settings,
-  // kBudgetExhausted if its remaining budget is below max(max_price_micros, 1), kPacedOut if
-  // pacing throttles it for this auction.
+  // kSpendUnknown if the store's spend view is stale (above), kBudgetExhausted if its remaining
+  // budget is below max(max_price_micros, 1), kPacedOut if pacing throttles it for this auction.
   Eligibility EligibleToServe(absl::string_view campaign_id, absl::BitGenRef gen,
                               int64_t max_price_micros = 1);
   // Resolves a campaign for the overload below, known to billing or not (yet): budget settings
@@ -106,6 +110,8 @@ class Billing {
   absl::Status Snapshot();
 
   DedupeState dedupe_state() const;
+  // EventStore::spend_view_at: when the serving view of spend was last known current.
+  absl::Time spend_view_at() const { return store_->spend_view_at(); }
 
   const BudgetStore& budgets() const { return *budgets_; }
   const Pacer& pacer() const { return pacer_; }

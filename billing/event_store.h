@@ -57,6 +57,10 @@ class EventStore {
   // Compacts what recovery reads (the embedded store writes a snapshot); OK where nothing to do.
   virtual absl::Status Snapshot() { return absl::OkStatus(); }
 
+  // When the spend in EventContext::budgets was last known current. The embedded store charges
+  // that view itself, so it is always current (InfiniteFuture).
+  virtual absl::Time spend_view_at() const { return absl::InfiniteFuture(); }
+
   // The dedupe and click-window state this process holds (docs/billing.md, "Memory"); zeros for
   // a store that keeps it in the database.
   virtual DedupeState dedupe_state() const { return {}; }

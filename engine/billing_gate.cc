@@ -11,6 +11,8 @@ ServeVerdict FromEligibility(billing::Eligibility e) {
       return ServeVerdict::kBudgetExhausted;
     case billing::Eligibility::kPacedOut:
       return ServeVerdict::kPacedOut;
+    case billing::Eligibility::kSpendUnknown:
+      return ServeVerdict::kSpendUnknown;
     case billing::Eligibility::kEligible:
     case billing::Eligibility::kUnknownCampaign:
       return ServeVerdict::kServe;

@@ -360,6 +360,11 @@ class AuctionPass {
       HoldBack(std::move(row), LossReason::kPacedOut, "held back by even pacing");
       return;
     }
+    if (v == ServeVerdict::kSpendUnknown) {
+      HoldBack(std::move(row), LossReason::kSpendUnknown,
+               "spend unknown: the event store has been unreachable too long");
+      return;
+    }
     c.candidate_id = static_cast<int64_t>(sc_.candidates.size());
     sc_.candidates.push_back(c);
     sc_.rows.push_back(std::move(row));

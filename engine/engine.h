@@ -33,7 +33,7 @@
 namespace gavel::engine {
 
 // What billing says about a campaign just before an auction.
-enum class ServeVerdict { kServe, kBudgetExhausted, kPacedOut };
+enum class ServeVerdict { kServe, kBudgetExhausted, kPacedOut, kSpendUnknown };
 
 // The gate for the campaigns of one catalog snapshot, by dense campaign index
 // (CatalogSnapshot::ad_campaign): what ServingGate::ForCatalog resolves once per published
@@ -126,6 +126,7 @@ enum class LossReason {
   kLowRelevance = 7,
   kTargetingExcluded = 8,
   kOutOfSchedule = 9,
+  kSpendUnknown = 10,
 };
 
 // One winner, or (explain) one considered candidate. The ids view into the catalog snapshot that

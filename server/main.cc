@@ -16,6 +16,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "common/flags_help.h"
+#include "pg/connection.h"
+#include "pg/gavel_migrations.h"
+#include "pg/migrate.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free port)");
@@ -33,7 +36,19 @@ ABSL_FLAG(std::string, admin_api_key_file, "",
 ABSL_FLAG(std::string, token_key_file, "",
           "click-token signing keys, `key_id hex_secret` per line, current first (default: an "
           "insecure public dev key)");
-ABSL_FLAG(std::string, ledger_dir, "", "directory of the spend ledger (required)");
+ABSL_FLAG(std::string, ledger_dir, "",
+          "directory of the embedded spend ledger (required unless --store is set)");
+ABSL_FLAG(std::string, store, "",
+          "a PostgreSQL connection string (postgresql://user@host:port/db or libpq key=value "
+          "pairs) to keep events, spend and statistics in a database that several replicas "
+          "share; empty: the embedded ledger in --ledger_dir");
+ABSL_FLAG(int32_t, store_connections, 4,
+          "with --store: PostgreSQL connections for event batches (1-64)");
+ABSL_FLAG(absl::Duration, max_spend_staleness, absl::Seconds(60),
+          "with --store: campaigns sit out of auctions (SPEND_UNKNOWN) once the database has been "
+          "unreachable this long");
+ABSL_FLAG(bool, migrate_only, false,
+          "with --store: apply the database schema migrations, print how many, and exit");
 ABSL_FLAG(bool, huge_pages, true,
           "ask glibc's malloc for transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, "
           "set by re-executing once at start unless already set): large catalogs load faster");
@@ -60,10 +75,34 @@ void ReexecWithHugePages(char** argv) {
   ::execv("/proc/self/exe", argv);
 }
 
+// --migrate_only: the schema, without serving (for a deploy step before replicas start).
+int MigrateOnly(const std::string& store) {
+  if (!gavel::server::IsPostgresConninfo(store)) {
+    std::fprintf(stderr, "gavel_server: --migrate_only needs --store=postgresql://...\n");
+    return 2;
+  }
+  auto conn = gavel::pg::Connection::Open(store);
+  if (!conn.ok()) {
+    std::fprintf(stderr, "gavel_server: --store: %s\n",
+                 std::string(conn.status().message()).c_str());
+    return 1;
+  }
+  auto applied = gavel::pg::Migrate(**conn, gavel::pg::GavelMigrations());
+  if (!applied.ok()) {
+    std::fprintf(stderr, "gavel_server: --store: %s\n",
+                 std::string(applied.status().message()).c_str());
+    return 1;
+  }
+  std::printf("applied %d migration(s); schema at version %d\n", *applied,
+              static_cast<int>(gavel::pg::GavelMigrations().size()));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("gavel_server --catalog=FILE --ledger_dir=DIR [flags]");
+  absl::SetProgramUsageMessage(
+      "gavel_server --catalog=FILE (--ledger_dir=DIR | --store=postgresql://...) [flags]");
   gavel::ListOwnFlagsInHelp();
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_huge_pages)) ReexecWithHugePages(argv);
@@ -87,6 +126,10 @@ int main(int argc, char** argv) {
   config.model_path = absl::GetFlag(FLAGS_model);
   config.token_key_file = absl::GetFlag(FLAGS_token_key_file);
   config.ledger_dir = absl::GetFlag(FLAGS_ledger_dir);
+  config.store = absl::GetFlag(FLAGS_store);
+  config.store_connections = absl::GetFlag(FLAGS_store_connections);
+  config.max_spend_staleness = absl::GetFlag(FLAGS_max_spend_staleness);
+  if (absl::GetFlag(FLAGS_migrate_only)) return MigrateOnly(config.store);
   config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);

@@ -10,9 +10,11 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
+#include "billing/postgres_store.h"
 #include "billing/token.h"
 #include "common/clock.h"
 #include "convert/catalog_convert.h"
@@ -67,6 +69,36 @@ struct GavelServer::State {
   std::unique_ptr<CampaignServiceImpl> campaign_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
+  Mutex health_mu;
+  CondVar health_cv;
+  bool stopping ABSL_GUARDED_BY(health_mu) = false;
+  std::thread health_thread;
+
+  ~State() { StopHealth(); }
+
+  // Keeps gRPC health for "gavel.v1.EventService" in step with the event store: NOT_SERVING while
+  // its spend view is older than kStoreHealthy (a PostgreSQL store it cannot reach: events would
+  // be answered UNAVAILABLE), SERVING otherwise. The embedded store is always SERVING.
+  void WatchHealth() {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    if (health == nullptr) return;
+    MutexLock lock(&health_mu);
+    while (!stopping) {
+      health->SetServingStatus(kEventServiceName,
+                               clock.Now() - billing->spend_view_at() <= kStoreHealthy);
+      health_cv.WaitWithTimeout(&health_mu, absl::Milliseconds(500));
+    }
+  }
+  void StopHealth() {
+    {
+      MutexLock lock(&health_mu);
+      stopping = true;
+      health_cv.SignalAll();
+    }
+    if (health_thread.joinable()) health_thread.join();
+  }
+  static constexpr char kEventServiceName[] = "gavel.v1.EventService";
+  static constexpr absl::Duration kStoreHealthy = absl::Seconds(2);
 
   // Builds a snapshot of `catalog`, registers its budgets with billing, and swaps it in.
   absl::Status Publish(const gavel::v1::Catalog& catalog, int64_t version) {
@@ -152,6 +184,7 @@ const std::string& GavelServer::address() const { return state_->address; }
 absl::StatusOr<gavel::v1::ReloadCatalogResponse> GavelServer::Reload() { return state_->Reload(); }
 
 void GavelServer::Shutdown() {
+  state_->StopHealth();
   if (state_->server != nullptr) {
     state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   }
@@ -161,11 +194,44 @@ void GavelServer::Wait() {
   if (state_->server != nullptr) state_->server->Wait();
 }
 
+namespace {
+
+// The PostgreSQL event store for --store (docs/billing.md, "PostgreSQL store").
+absl::StatusOr<billing::EventStoreFactory> StoreFactory(const ServerConfig& config) {
+  if (!IsPostgresConninfo(config.store)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store must be a PostgreSQL connection string (postgresql://user@host:port/db or "
+        "key=value pairs such as \"host=/run/postgresql dbname=gavel\"), got \"",
+        config.store, "\""));
+  }
+  if (config.store_connections < 1 || config.store_connections > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--store_connections must be in [1, 64], got ", config.store_connections));
+  }
+  return [conninfo = config.store,
+          connections = config.store_connections](const billing::EventContext& context)
+             -> absl::StatusOr<std::unique_ptr<billing::EventStore>> {
+    auto s = billing::PostgresEventStore::Open({.conninfo = conninfo, .connections = connections},
+                                               context);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<billing::EventStore>(*std::move(s));
+  };
+}
+
+}  // namespace
+
+bool IsPostgresConninfo(absl::string_view store) {
+  return absl::StartsWith(store, "postgresql://") || absl::StartsWith(store, "postgres://") ||
+         absl::StrContains(store, '=');
+}
+
 absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
   auto s = std::make_unique<State>();
   s->config = config;
   if (config.catalog_path.empty()) return absl::InvalidArgumentError("--catalog is required");
-  if (config.ledger_dir.empty()) return absl::InvalidArgumentError("--ledger_dir is required");
+  if (config.ledger_dir.empty() && config.store.empty()) {
+    return absl::InvalidArgumentError("--ledger_dir is required (or --store=postgresql://...)");
+  }
   if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -192,9 +258,26 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     if (!k.ok()) return k.status();
     keyring = *std::move(k);
   }
-  absl::StatusOr<std::unique_ptr<billing::Billing>> billing = billing::Billing::Open(
-      billing::BillingConfig{.keyring = keyring, .ledger = {.dir = config.ledger_dir}}, &s->clock);
-  if (!billing.ok()) return billing.status();
+  billing::BillingConfig billing_config{.keyring = keyring,
+                                        .ledger = {.dir = config.ledger_dir},
+                                        .max_spend_staleness = config.max_spend_staleness};
+  if (!config.store.empty()) {
+    if (config.max_spend_staleness <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--max_spend_staleness must be positive, got ",
+                       absl::FormatDuration(config.max_spend_staleness)));
+    }
+    absl::StatusOr<billing::EventStoreFactory> store = StoreFactory(config);
+    if (!store.ok()) return store.status();
+    billing_config.event_store = *std::move(store);
+  }
+  absl::StatusOr<std::unique_ptr<billing::Billing>> billing =
+      billing::Billing::Open(std::move(billing_config), &s->clock);
+  if (!billing.ok()) {
+    if (config.store.empty()) return billing.status();
+    return absl::Status(billing.status().code(),
+                        absl::StrCat("--store: ", billing.status().message()));
+  }
   s->billing = *std::move(billing);
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
@@ -260,6 +343,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (s->server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
+  s->health_thread = std::thread([state] { state->WatchHealth(); });
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   s->address = absl::StrCat(host, ":", port);
   return std::unique_ptr<GavelServer>(new GavelServer(std::move(s)));

@@ -15,6 +15,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "gavel/v1/campaigns.pb.h"
 
 namespace gavel::server {
@@ -30,12 +32,24 @@ struct ServerConfig {
   std::string admin_api_key;                // empty disables the admin API
   std::string tls_cert_path, tls_key_path;  // both or neither (PEM)
   std::string token_key_file;               // empty = the insecure, public dev key
-  std::string ledger_dir;                   // required
-  int max_in_flight = 512;                  // auctions beyond this are shed
+  std::string ledger_dir;                   // required without `store`
+  // Where event outcomes, spend and statistics are kept: empty for the embedded ledger in
+  // ledger_dir, or a PostgreSQL connection string (postgresql://... or key=value pairs) shared
+  // by every replica (docs/billing.md, "PostgreSQL store").
+  std::string store;
+  int store_connections = 4;  // PostgreSQL connections for event batches
+  // With `store`: campaigns sit out of auctions (SPEND_UNKNOWN) once the replica has not heard
+  // from the database for this long.
+  absl::Duration max_spend_staleness = absl::Seconds(60);
+  int max_in_flight = 512;  // auctions beyond this are shed
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;
 };
+
+// Whether --store holds a PostgreSQL connection string (a postgresql:// or postgres:// URI, or
+// libpq key=value pairs).
+bool IsPostgresConninfo(absl::string_view store);
 
 class GavelServer {
  public:
