@@ -123,6 +123,9 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   for (int i = 0; i < options.connections; ++i) {
     auto c = pg::Connection::Open(options.conninfo);
     if (!c.ok()) return c.status();
+    // An acknowledgement means committed to disk, whatever the server's default says.
+    auto sync = (*c)->Exec("SET synchronous_commit = on");
+    if (!sync.ok()) return sync.status();
     conns.push_back(std::move(*c));
   }
   auto applied = pg::Migrate(*conns.front(), pg::GavelMigrations());
@@ -152,6 +155,7 @@ absl::StatusOr<std::vector<EventResult>> PostgresEventStore::Ingest(
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (conn->IsConnectionLost()) {
       st = conn->Reset();
+      if (st.ok()) st = conn->Exec("SET synchronous_commit = on").status();
       if (!st.ok()) break;
     }
     Batch batch(context_);
