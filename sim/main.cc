@@ -36,7 +36,9 @@ ABSL_FLAG(int, seeds, 1,
 ABSL_FLAG(int, threads, 1, "runs in parallel (each run is single-threaded and deterministic)");
 ABSL_FLAG(std::string, write_catalog, "",
           "write the scenario's catalog as gavel.v1.Catalog JSON to this file and exit");
-ABSL_FLAG(std::string, target, "", "host:port of a running gavel_server: run against it over gRPC");
+ABSL_FLAG(std::string, target, "",
+          "host:port of a running gavel_server: run against it over gRPC; several comma-separated "
+          "(replicas): calls spread over them round robin");
 ABSL_FLAG(int64_t, queries, 0,
           "--target only: searches to send (0 = the scenario's queries_per_day)");
 ABSL_FLAG(std::string, progress, "auto", "progress bar on stderr: auto (if a terminal), on, off");

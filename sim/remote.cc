@@ -9,6 +9,7 @@
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/grpc_channel.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -212,10 +213,11 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   traffic_ = std::make_unique<Traffic>(s_, snapshot_->catalog());
   click_gen_.seed(DeriveSeed(s_.seed(), Stream::kClicks));
   nonce_ = absl::StrCat(absl::Hex(absl::GetCurrentTimeNanos()));
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(o_.target, grpc::InsecureChannelCredentials());
-  auctions_ = gavel::v1::AuctionService::NewStub(channel);
-  events_ = gavel::v1::EventService::NewStub(channel);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      CreateClientChannel(o_.target, grpc::InsecureChannelCredentials());
+  if (!channel.ok()) return channel.status();
+  auctions_ = gavel::v1::AuctionService::NewStub(*channel);
+  events_ = gavel::v1::EventService::NewStub(*channel);
 
   m_.slots.resize(s_.slots());
   for (const catalog::Advertiser& a : snapshot_->catalog().advertisers)

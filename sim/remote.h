@@ -25,12 +25,13 @@
 namespace gavel::sim {
 
 struct RemoteOptions {
-  std::string target;   // host:port
+  std::string target;   // host:port, or several comma-separated (round robin over replicas)
   int64_t queries = 0;  // searches to send; 0 = the scenario's queries_per_day
   std::function<void(double)> progress;
 };
 
-// UNAVAILABLE (or the RPC's status) if the server cannot be reached or fails a call;
+// INVALID_ARGUMENT for a malformed `target`; UNAVAILABLE (or the RPC's status) if the server
+// cannot be reached or fails a call;
 // FAILED_PRECONDITION if a winner's ad is not in the scenario's catalog (the server serves
 // another catalog).
 absl::StatusOr<RunMetrics> SimulateRemote(const Scenario& scenario, const RemoteOptions& options);

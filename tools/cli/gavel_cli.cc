@@ -27,6 +27,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/flags_help.h"
+#include "common/grpc_channel.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/campaigns.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -34,7 +35,9 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Gavel server address host:port");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "Gavel server address host:port; or several comma-separated (replicas): calls go to "
+          "them round robin, skipping any that is down");
 ABSL_FLAG(std::string, api_key, "", "Admin API key (default: $GAVEL_API_KEY)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA to trust; empty = plaintext");
 ABSL_FLAG(int32_t, slots, 3, "auction: number of slots");
@@ -537,7 +540,13 @@ int main(int argc, char** argv) {
     opts.pem_root_certs = ss.str();
     creds = grpc::SslCredentials(opts);
   }
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server), creds);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> created =
+      gavel::CreateClientChannel(absl::GetFlag(FLAGS_server), creds);
+  if (!created.ok()) {
+    std::fprintf(stderr, "error: --server: %s\n", std::string(created.status().message()).c_str());
+    return 2;
+  }
+  std::shared_ptr<grpc::Channel> channel = *std::move(created);
   auto admin = CampaignService::NewStub(channel);
 
   if (cmd == "auction") return RunAuction(channel, arg(2));

@@ -23,7 +23,9 @@
 #include "tools/loadgen/runner.h"
 #include "tools/loadgen/sampler.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address, host:port.");
+ABSL_FLAG(std::string, target, "127.0.0.1:50051",
+          "Server address, host:port; or several comma-separated (replicas), each worker spreading "
+          "its calls over them round robin.");
 ABSL_FLAG(std::string, service, "auction",
           "auction: sample a fresh request per call; echo: sample one request and resend it (the "
           "client's own ceiling, no sampling cost).");

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/grpc_channel.h"
 #include "common/sync.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -476,8 +477,14 @@ absl::StatusOr<LoadReport> LoadRun::Run() {
     grpc::ChannelArguments args;
     // A subchannel (TCP connection) per worker, as separate client machines would have.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    std::shared_ptr<grpc::Channel> channel =
-        grpc::CreateCustomChannel(config_.target, grpc::InsecureChannelCredentials(), args);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> created =
+        CreateClientChannel(config_.target, grpc::InsecureChannelCredentials(), args);
+    if (!created.ok()) {
+      return absl::Status(created.status().code(),
+                          absl::StrCat("target: ", created.status().message()));
+    }
+    std::shared_ptr<grpc::Channel> channel = *std::move(created);
+    // With several addresses (round robin), connected means at least one replica is.
     if (!channel->WaitForConnected(Deadline(absl::Seconds(10)))) {
       return absl::UnavailableError(
           absl::StrCat("cannot connect to ", config_.target, " within 10s"));

@@ -5,11 +5,11 @@
 //   LoadConfig config{.target = "127.0.0.1:50051", .concurrency = 64};
 //   absl::StatusOr<LoadReport> report = RunLoad(config, sampler);
 //
-// Threads: `threads` workers, each with its own channel (its own TCP connection) and completion
-// queue, poll completions and, closed loop, send the next call; open loop, one pacer thread sends
-// on schedule, round-robin over the workers. The calling thread prints a progress line per second.
-// RunLoad may be called from any thread; it blocks for warmup + duration + the drain of calls still
-// in flight (bounded by `timeout`).
+// Threads: `threads` workers, each with its own channel (its own TCP connection, one per replica
+// when `target` lists several) and completion queue, poll completions and, closed loop, send the
+// next call; open loop, one pacer thread sends on schedule, round-robin over the workers. The
+// calling thread prints a progress line per second. RunLoad may be called from any thread; it
+// blocks for warmup + duration + the drain of calls still in flight (bounded by `timeout`).
 #ifndef GAVEL_TOOLS_LOADGEN_RUNNER_H_
 #define GAVEL_TOOLS_LOADGEN_RUNNER_H_
 
@@ -25,7 +25,8 @@
 namespace gavel::loadgen {
 
 struct LoadConfig {
-  // host:port of the AuctionService (and EventService).
+  // host:port of the AuctionService (and EventService), or several comma-separated: replicas,
+  // each worker's channel spreading its calls over them round robin (common/grpc_channel.h).
   std::string target = "127.0.0.1:50051";
   // Closed loop: calls kept in flight, >= 1. Ignored when rate > 0.
   int32_t concurrency = 1;
@@ -55,8 +56,9 @@ struct LoadConfig {
   const std::atomic<bool>* interrupt = nullptr;
 };
 
-// Runs the load. kInvalidArgument naming the field for a bad config; kUnavailable when a channel
-// cannot connect to `target` within 10 seconds. Errors of individual calls are counted in the
+// Runs the load. kInvalidArgument naming the field for a bad config (a malformed `target`
+// included); kUnavailable when a channel cannot connect to `target` (to any of its addresses)
+// within 10 seconds. Errors of individual calls are counted in the
 // report, not returned.
 absl::StatusOr<LoadReport> RunLoad(const LoadConfig& config, const RequestSampler& sampler);
 
