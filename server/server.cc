@@ -31,6 +31,7 @@
 #include "server/parse_errors.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
+#include "store/pg_catalog.h"
 #include "targeting/ctr_model.h"
 
 namespace gavel::server {
@@ -63,6 +64,9 @@ struct GavelServer::State {
   std::unique_ptr<engine::BillingGate> gate;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<store::CatalogStore> store;
+  // With --store: the catalog replicas share. Declared after `store`, so it stops following (its
+  // thread adopts into `store`) before `store` goes.
+  std::unique_ptr<store::PostgresCatalog> shared_catalog;
   std::unique_ptr<AdminAuth> auth;
   std::unique_ptr<AuctionServiceImpl> auction_service;
   std::unique_ptr<EventServiceImpl> event_service;
@@ -218,6 +222,11 @@ absl::StatusOr<billing::EventStoreFactory> StoreFactory(const ServerConfig& conf
   };
 }
 
+// An error of the --store database, named by its flag.
+absl::Status StoreError(const absl::Status& st) {
+  return absl::Status(st.code(), absl::StrCat("--store: ", st.message()));
+}
+
 }  // namespace
 
 bool IsPostgresConninfo(absl::string_view store) {
@@ -229,6 +238,10 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   auto s = std::make_unique<State>();
   s->config = config;
   if (config.catalog_path.empty()) return absl::InvalidArgumentError("--catalog is required");
+  if (!config.store.empty() && !config.catalog_state_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--catalog_state cannot be used with --store: the database keeps the admin writes");
+  }
   if (config.ledger_dir.empty() && config.store.empty()) {
     return absl::InvalidArgumentError("--ledger_dir is required (or --store=postgresql://...)");
   }
@@ -273,11 +286,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   }
   absl::StatusOr<std::unique_ptr<billing::Billing>> billing =
       billing::Billing::Open(std::move(billing_config), &s->clock);
-  if (!billing.ok()) {
-    if (config.store.empty()) return billing.status();
-    return absl::Status(billing.status().code(),
-                        absl::StrCat("--store: ", billing.status().message()));
-  }
+  if (!billing.ok()) return config.store.empty() ? billing.status() : StoreError(billing.status());
   s->billing = *std::move(billing);
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
@@ -296,6 +305,24 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
       return store::WriteCatalogFile(c, path);
     };
   }
+  bool seed = false;
+  if (!config.store.empty()) {
+    // The shared catalog: the database's; --catalog seeds it once it has served here.
+    auto shared = store::PostgresCatalog::Open(config.store, &s->clock);
+    if (!shared.ok()) return StoreError(shared.status());
+    auto stored = (*shared)->Load();
+    if (!stored.ok()) return StoreError(stored.status());
+    if (stored->has_value()) {
+      *catalog = **std::move(stored);
+      start_path = "the catalog stored in --store";
+    } else {
+      seed = true;
+    }
+    s->shared_catalog = *std::move(shared);
+    persist = [shared = s->shared_catalog.get()](const gavel::v1::Catalog& c) {
+      return shared->Write(c);
+    };
+  }
   s->store = std::make_unique<store::CatalogStore>(
       *std::move(catalog),
       [state](const gavel::v1::Catalog& c, int64_t version) { return state->Publish(c, version); },
@@ -303,6 +330,22 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   absl::Status st = s->store->Init();
   if (!st.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(start_path, ": ", st.message()));
+  }
+  if (seed) {
+    absl::StatusOr<bool> seeded = s->shared_catalog->Seed(s->store->Snapshot());
+    if (!seeded.ok()) return StoreError(seeded.status());
+    if (!*seeded) {  // another replica seeded first: serve what it stored
+      auto stored = s->shared_catalog->Load();
+      if (!stored.ok()) return StoreError(stored.status());
+      if (stored->has_value()) {
+        auto adopted = s->store->Adopt(**std::move(stored));
+        if (!adopted.ok()) return StoreError(adopted.status());
+      }
+    }
+  }
+  if (s->shared_catalog != nullptr) {
+    s->shared_catalog->Follow(
+        [state](gavel::v1::Catalog c) { return state->store->Adopt(std::move(c)).status(); });
   }
 
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key);

@@ -319,6 +319,14 @@ absl::StatusOr<int64_t> CatalogStore::Replace(gavel::v1::Catalog catalog) {
   return Commit(std::move(catalog));
 }
 
+absl::StatusOr<int64_t> CatalogStore::Adopt(gavel::v1::Catalog catalog) {
+  MutexLock lock(&mu_);
+  absl::Status st = publish_(catalog, version_ + 1);
+  if (!st.ok()) return st;
+  master_ = std::move(catalog);
+  return ++version_;
+}
+
 int64_t CatalogStore::version() const {
   ReaderMutexLock lock(&mu_);
   return version_;

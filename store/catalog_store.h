@@ -90,6 +90,10 @@ class CatalogStore {
   // Replaces the whole catalog (file reload), auction rules and admin writes included. Returns the
   // new version.
   absl::StatusOr<int64_t> Replace(gavel::v1::Catalog catalog);
+  // Replaces the whole catalog with one already durable elsewhere (another replica's write, read
+  // from the shared store): published, not persisted. Returns the new version; the publisher's
+  // error (nothing changes) if it cannot serve.
+  absl::StatusOr<int64_t> Adopt(gavel::v1::Catalog catalog);
 
   int64_t version() const;
   // A copy of the master catalog.

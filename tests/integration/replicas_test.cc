@@ -177,6 +177,61 @@ TEST_F(Replicas, ARetriedEventIdIsADuplicateOnAnotherReplica) {
   EXPECT_EQ(again.detail(), "client_event_id already processed");
 }
 
+// An admin write on one replica changes auctions on every replica within a second (they poll the
+// catalog version every 250 ms); writes on two replicas in quick succession both take effect (a
+// write against a catalog another replica just changed is ABORTED, never silently undone, and a
+// retry succeeds).
+TEST_F(Replicas, AnAdminWriteOnOneReplicaReachesTheOthersWithinASecond) {
+  const gavel::v1::RunAuctionResponse before = Auction(2, "shopper-admin");
+  ASSERT_GT(before.winners_size(), 1);
+  const std::string first = before.winners(0).campaign_id();
+  const std::string second = before.winners(1).campaign_id();
+  auto set_state = [&](int replica, const std::string& campaign, gavel::v1::EntityState state) {
+    auto stub = gavel::v1::CampaignService::NewStub(channels_[replica]);
+    gavel::v1::SetStateRequest req;
+    req.set_kind(gavel::v1::ENTITY_KIND_CAMPAIGN);
+    req.set_id(campaign);
+    req.set_state(state);
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      gavel::v1::SetStateResponse resp;
+      auto ctx = Ctx();
+      grpc::Status st = stub->SetState(ctx.get(), req, &resp);
+      if (st.ok()) return;
+      EXPECT_EQ(st.error_code(), grpc::StatusCode::ABORTED) << st.error_message();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    ADD_FAILURE() << "SetState kept failing";
+  };
+  auto wins = [&](int replica, const std::string& campaign) {
+    const gavel::v1::RunAuctionResponse resp = Auction(replica, "shopper-admin");
+    for (const auto& w : resp.winners()) {
+      if (w.campaign_id() == campaign) return true;
+    }
+    return false;
+  };
+  const absl::Time written = absl::Now();
+  set_state(0, first, gavel::v1::ENTITY_STATE_PAUSED);
+  while (wins(2, first) && absl::Now() - written < absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const absl::Duration seen_after = absl::Now() - written;
+  EXPECT_FALSE(wins(2, first));
+  EXPECT_LE(seen_after, absl::Seconds(1));
+  // A second write right after, on another replica: both writes hold everywhere.
+  set_state(1, second, gavel::v1::ENTITY_STATE_PAUSED);
+  const absl::Time second_written = absl::Now();
+  bool both = false;
+  while (!both && absl::Now() - second_written < absl::Seconds(5)) {
+    both = true;
+    for (int r = 0; r < 3; ++r) both &= !wins(r, first) && !wins(r, second);
+    if (!both) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(both);
+  set_state(2, first, gavel::v1::ENTITY_STATE_ENABLED);
+  set_state(0, second, gavel::v1::ENTITY_STATE_ENABLED);
+  absl::SleepFor(absl::Seconds(1));
+}
+
 // grpc.health.v1.Health/Check for "gavel.v1.EventService", over the generic stub (no copy of
 // health.proto here): "SERVING", "NOT_SERVING", or the call's error.
 std::string EventServiceHealth(const std::shared_ptr<grpc::Channel>& channel) {
