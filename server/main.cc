@@ -42,8 +42,9 @@ ABSL_FLAG(std::string, store, "",
           "a PostgreSQL connection string (postgresql://user@host:port/db or libpq key=value "
           "pairs) to keep events, spend and statistics in a database that several replicas "
           "share; empty: the embedded ledger in --ledger_dir");
-ABSL_FLAG(int32_t, store_connections, 4,
-          "with --store: PostgreSQL connections for event batches (1-64)");
+ABSL_FLAG(int32_t, store_connections, 1,
+          "with --store: PostgreSQL transactions for event batches in flight at once (1-64); "
+          "waiting batches merge into the next transaction");
 ABSL_FLAG(absl::Duration, max_spend_staleness, absl::Seconds(60),
           "with --store: campaigns sit out of auctions (SPEND_UNKNOWN) once the database has been "
           "unreachable this long");

@@ -37,7 +37,7 @@ struct ServerConfig {
   // ledger_dir, or a PostgreSQL connection string (postgresql://... or key=value pairs) shared
   // by every replica (docs/billing.md, "PostgreSQL store").
   std::string store;
-  int store_connections = 4;  // PostgreSQL connections for event batches
+  int store_connections = 1;  // PostgreSQL transactions for event batches in flight at once
   // With `store`: campaigns sit out of auctions (SPEND_UNKNOWN) once the replica has not heard
   // from the database for this long.
   absl::Duration max_spend_staleness = absl::Seconds(60);

@@ -15,12 +15,16 @@ CREATE TABLE event_ids (
   client_event_id text PRIMARY KEY,
   expires_at bigint NOT NULL
 );
+-- Deadlines grow roughly with insertion order, so a BRIN index (a few pages, nearly free to keep)
+-- lets the periodic delete of expired rows read only the old end of the table.
+CREATE INDEX event_ids_expiry ON event_ids USING brin (expires_at);
 
 -- Tokens consumed by an event, until the token expires: a second use is DUPLICATE.
 CREATE TABLE used_tokens (
   token_id bytea PRIMARY KEY,
   expires_at bigint NOT NULL
 );
+CREATE INDEX used_tokens_expiry ON used_tokens USING brin (expires_at);
 
 -- Per shopper, the click times counted for the rate limit (oldest first, at most
 -- max_clicks_per_window + 1). The row is also the shopper's lock: a batch with clicks by a
@@ -37,6 +41,7 @@ CREATE TABLE repeat_clicks (
   expires_at bigint NOT NULL,
   PRIMARY KEY (user_hash, ad_id)
 );
+CREATE INDEX repeat_clicks_expiry ON repeat_clicks USING brin (expires_at);
 
 -- One row per campaign that has been charged: locked while a batch decides its clicks, so the
 -- budget check and the spend increment are one step across replicas.

@@ -186,6 +186,43 @@ TEST_P(EventsTest, SameTokenFromManyThreadsChargesOnce) {
   EXPECT_EQ(billing_->budgets().Query("c1", clock_.Now())->spent_today_micros, 500'000);
 }
 
+// Batches that wait for the store are merged into one transaction (PostgreSQL) or one ledger
+// append (embedded); each caller still gets exactly its own results, in its order.
+TEST_P(EventsTest, ConcurrentBatchesEachGetTheirOwnResults) {
+  constexpr int kThreads = 8, kBatches = 10, kPerBatch = 7;
+  std::vector<std::thread> threads;
+  std::atomic<int64_t> charged_micros{0};
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<Event> batch;
+        std::vector<int64_t> prices;
+        for (int i = 0; i < kPerBatch; ++i) {
+          const int64_t price = 1'000 * (1 + th) + 10 * b + i;  // unique per event
+          const std::string id = absl::StrCat(th, "-", b, "-", i);
+          batch.push_back(Click(id, Issue({.auction_id = id, .price_micros = price}).click_token));
+          prices.push_back(price);
+        }
+        batch.push_back(batch.front());  // a retry inside the batch: DUPLICATE
+        auto r = billing_->Ingest(batch);
+        ASSERT_TRUE(r.ok()) << r.status();
+        ASSERT_EQ(r->size(), batch.size());
+        for (int i = 0; i < kPerBatch; ++i) {
+          EXPECT_EQ((*r)[i].outcome, Outcome::kCharged);
+          EXPECT_EQ((*r)[i].charged_micros, prices[i]);
+          charged_micros.fetch_add((*r)[i].charged_micros);
+        }
+        EXPECT_EQ(r->back().outcome, Outcome::kDuplicate);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto stats = billing_->Stats("c1", absl::CivilDay(2026, 6, 15), absl::CivilDay(2026, 6, 15));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->total.counters.clicks, kThreads * kBatches * kPerBatch);
+  EXPECT_EQ(stats->total.counters.spend_micros, charged_micros.load());
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, EventsTest, testing::AllStores(), testing::StoreName);
 
 // docs/billing.md, "What is durable when": impressions only are answered once queued for the

@@ -62,7 +62,7 @@ std::unique_ptr<Billing> OpenStore(StoreKind kind, BillingConfig config, const C
   const std::string conninfo = server->conninfo(db);
   config.event_store =
       [conninfo](const EventContext& context) -> absl::StatusOr<std::unique_ptr<EventStore>> {
-    auto s = PostgresEventStore::Open({.conninfo = conninfo, .connections = 2}, context);
+    auto s = PostgresEventStore::Open({.conninfo = conninfo}, context);
     if (!s.ok()) return s.status();
     return std::unique_ptr<EventStore>(std::move(*s));
   };
