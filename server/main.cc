@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/flags_help.h"
 #include "pg/connection.h"
 #include "pg/gavel_migrations.h"
@@ -59,6 +60,18 @@ ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones
 ABSL_FLAG(int32_t, max_streams_per_connection, 1024,
           "calls one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); "
           "further calls wait in the client, so no connection can queue without bound here");
+// The windows the dedupe and click-window state is sized by (docs/billing.md, "Memory"). Shorter
+// windows bound memory at a lower level; a soak test shortens them to reach that level in minutes.
+ABSL_FLAG(absl::Duration, click_token_ttl, absl::Hours(24),
+          "how long a click token verifies after its auction");
+ABSL_FLAG(absl::Duration, impression_token_ttl, absl::Hours(1),
+          "how long an impression token verifies after its auction");
+ABSL_FLAG(absl::Duration, event_id_retention, absl::Hours(48),
+          "how long a click's client_event_id is remembered for DUPLICATE; >= --click_token_ttl");
+ABSL_FLAG(absl::Duration, impression_event_id_retention, absl::Hours(1),
+          "how long an impression's client_event_id is remembered; >= --impression_token_ttl");
+ABSL_FLAG(absl::Duration, repeat_click_window, absl::Hours(1),
+          "a user's second charged click on the same ad within this window is REPEAT_CLICK");
 
 namespace {
 
@@ -135,6 +148,12 @@ int main(int argc, char** argv) {
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   config.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
+  config.tokens.ttl = absl::GetFlag(FLAGS_click_token_ttl);
+  config.tokens.impression_ttl = absl::GetFlag(FLAGS_impression_token_ttl);
+  config.event_rules.event_id_retention = absl::GetFlag(FLAGS_event_id_retention);
+  config.event_rules.impression_event_id_retention =
+      absl::GetFlag(FLAGS_impression_event_id_retention);
+  config.event_rules.repeat_click_window = absl::GetFlag(FLAGS_repeat_click_window);
   if (!absl::GetFlag(FLAGS_admin_api_key_file).empty()) {
     std::ifstream in(absl::GetFlag(FLAGS_admin_api_key_file));
     if (!in) {

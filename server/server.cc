@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "billing/billing.h"
 #include "billing/postgres_store.h"
 #include "billing/token.h"
@@ -52,6 +53,40 @@ absl::StatusOr<absl::CivilDay> ParseDay(const std::string& field, const std::str
         absl::StrCat(field, " must be YYYY-MM-DD, got \"", value, "\""));
   }
   return day;
+}
+
+// The windows billing keeps dedupe state for. Each must be positive and finite, and an event id
+// must be remembered at least as long as its token verifies: otherwise a client's retry within the
+// token's lifetime would find its event id forgotten and its token used, and be written to the
+// ledger again as a token replay (for a click, counted as an invalid click) instead of answered
+// DUPLICATE (docs/billing.md, "Events and idempotency").
+absl::Status ValidateWindows(const billing::TokenOptions& tokens,
+                             const billing::EventRules& rules) {
+  const std::pair<const char*, absl::Duration> windows[] = {
+      {"--click_token_ttl", tokens.ttl},
+      {"--impression_token_ttl", tokens.impression_ttl},
+      {"--event_id_retention", rules.event_id_retention},
+      {"--impression_event_id_retention", rules.impression_event_id_retention},
+      {"--repeat_click_window", rules.repeat_click_window},
+  };
+  for (const auto& [flag, d] : windows) {
+    if (d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " must be positive and finite, got ", absl::FormatDuration(d)));
+    }
+  }
+  if (rules.event_id_retention < tokens.ttl) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--event_id_retention must be >= --click_token_ttl, got ",
+        absl::FormatDuration(rules.event_id_retention), " < ", absl::FormatDuration(tokens.ttl)));
+  }
+  if (rules.impression_event_id_retention < tokens.impression_ttl) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--impression_event_id_retention must be >= --impression_token_ttl, got ",
+                     absl::FormatDuration(rules.impression_event_id_retention), " < ",
+                     absl::FormatDuration(tokens.impression_ttl)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -253,6 +288,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
         absl::StrCat("--max_in_flight and --max_streams_per_connection must be >= 1, got ",
                      config.max_in_flight, " and ", config.max_streams_per_connection));
   }
+  if (absl::Status st = ValidateWindows(config.tokens, config.event_rules); !st.ok()) return st;
 
   s->model = targeting::CtrModel::Default();
   if (!config.model_path.empty()) {
@@ -272,6 +308,8 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     keyring = *std::move(k);
   }
   billing::BillingConfig billing_config{.keyring = keyring,
+                                        .tokens = config.tokens,
+                                        .rules = config.event_rules,
                                         .ledger = {.dir = config.ledger_dir},
                                         .max_spend_staleness = config.max_spend_staleness};
   if (!config.store.empty()) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "billing/billing.h"
 #include "gavel/v1/campaigns.pb.h"
 
 namespace gavel::server {
@@ -45,6 +46,11 @@ struct ServerConfig {
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;
+  // Token lifetimes and the invalid-click and dedupe windows (docs/billing.md, "Memory": the
+  // dedupe state is sized by these). Start fails with kInvalidArgument unless every duration is
+  // positive and each event-id retention is at least its token's lifetime.
+  billing::TokenOptions tokens;
+  billing::EventRules event_rules;
 };
 
 // Whether --store holds a PostgreSQL connection string (a postgresql:// or postgres:// URI, or

@@ -6,7 +6,7 @@
 //   bazel run -c opt //tools:catalog_gen -- --ads=100000 --seed=7 --out=/tmp/catalog.json
 //   bazel run -c opt //tools:catalog_gen -- --from=/tmp/catalog.json --out=/tmp/catalog.binpb
 //
-// The same --ads and --seed always write the same bytes.
+// The same --ads, --seed and --budget_scale always write the same bytes.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,6 +26,10 @@ ABSL_FLAG(int, ads, 10'000, "number of product ads (10k to 1M)");
 ABSL_FLAG(uint64_t, seed, 1, "random seed");
 ABSL_FLAG(std::string, out, "", "output file; empty = stdout");
 ABSL_FLAG(bool, pretty, false, "indent the JSON");
+ABSL_FLAG(int, budget_scale, 1,
+          "multiply every campaign's daily budget by this (1 to 1000): a long run at a steady "
+          "click rate (bench/soak.sh) keeps its campaigns in the auctions instead of spending "
+          "them out, which would shrink the traffic as it goes");
 ABSL_FLAG(std::string, from, "",
           "convert this catalog file (JSON, or binary if it ends in .binpb/.pb) to --out's format "
           "instead of generating one");
@@ -53,15 +57,22 @@ int Convert(const std::string& from, const std::string& to) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "catalog_gen --ads=N [--seed=S] [--out=FILE.json|FILE.binpb] | --from=FILE --out=FILE");
+      "catalog_gen --ads=N [--seed=S] [--budget_scale=K] [--out=FILE.json|FILE.binpb] | "
+      "--from=FILE --out=FILE");
   gavel::ListOwnFlagsInHelp();
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_from).empty()) {
     return Convert(absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_out));
   }
+  const int budget_scale = absl::GetFlag(FLAGS_budget_scale);
+  if (budget_scale < 1 || budget_scale > 1000) {
+    std::cerr << "catalog_gen: --budget_scale must be in [1, 1000], got " << budget_scale << "\n";
+    return 2;
+  }
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
   gavel::catalog::Catalog catalog =
       gavel::targeting::GenerateCatalog({.num_ads = absl::GetFlag(FLAGS_ads)}, rng);
+  for (gavel::catalog::Campaign& c : catalog.campaigns) c.daily_budget_micros *= budget_scale;
   // Validate before writing: a generator bug must not produce a file the server rejects.
   auto snapshot = gavel::targeting::CatalogSnapshot::Build(catalog, 1);
   if (!snapshot.ok()) {

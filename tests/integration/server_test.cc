@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/campaigns.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -490,6 +492,89 @@ TEST(ServerLimits, AZeroStreamLimitStopsStartUpNamingTheFlag) {
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(std::string(server.status().message()),
               ::testing::HasSubstr("--max_streams_per_connection must be >= 1"));
+}
+
+std::vector<std::string> WindowArgs(const std::string& ledger, std::vector<std::string> flags) {
+  std::vector<std::string> args = {
+      absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+      absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger_", ledger)};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return args;
+}
+
+gavel::v1::EventResult ReportOne(const std::shared_ptr<grpc::Channel>& channel,
+                                 gavel::v1::EventType type, const std::string& id,
+                                 const std::string& token) {
+  gavel::v1::ReportEventsRequest req;
+  auto* e = req.add_events();
+  e->set_client_event_id(id);
+  e->set_type(type);
+  e->set_token(token);
+  gavel::v1::ReportEventsResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status st = gavel::v1::EventService::NewStub(channel)->ReportEvents(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  return resp.results_size() == 1 ? resp.results(0) : gavel::v1::EventResult();
+}
+
+TEST(ServerWindows, AnImpressionTokenLivesForImpressionTokenTtlAndAClickTokenForItsOwn) {
+  auto server = ServerProcess::Start(
+      "server/gavel_server",
+      WindowArgs("ttl", {"--impression_token_ttl=1s", "--impression_event_id_retention=1s"}));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  gavel::v1::RunAuctionRequest req;
+  req.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
+  req.set_slots(2);
+  req.set_query("wireless headphones");
+  req.mutable_shopper()->set_local_hour(12);
+  gavel::v1::RunAuctionResponse auction;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ASSERT_TRUE(gavel::v1::AuctionService::NewStub(channel)->RunAuction(&ctx, req, &auction).ok());
+  ASSERT_EQ(auction.winners_size(), 2);
+  const auto& first = auction.winners(0);
+  const auto& second = auction.winners(1);
+  EXPECT_EQ(ReportOne(channel, gavel::v1::EVENT_TYPE_IMPRESSION, "imp-0", first.impression_token())
+                .outcome(),
+            gavel::v1::EVENT_OUTCOME_RECORDED);
+
+  // Real time is the server's clock: wait until the impression tokens have expired.
+  absl::SleepFor(absl::Milliseconds(1100));
+  const gavel::v1::EventResult late =
+      ReportOne(channel, gavel::v1::EVENT_TYPE_IMPRESSION, "imp-1", second.impression_token());
+  EXPECT_EQ(late.outcome(), gavel::v1::EVENT_OUTCOME_INVALID);
+  EXPECT_EQ(late.invalid_reason(), gavel::v1::INVALID_REASON_EXPIRED);
+  // The click token keeps the default 24 hours.
+  const gavel::v1::EventResult click =
+      ReportOne(channel, gavel::v1::EVENT_TYPE_CLICK, "click-1", second.click_token());
+  EXPECT_EQ(click.outcome(), gavel::v1::EVENT_OUTCOME_CHARGED);
+}
+
+TEST(ServerWindows, AnEventIdRetentionShorterThanItsTokenStopsStartUpNamingBothFlags) {
+  auto click = ServerProcess::Start(
+      "server/gavel_server",
+      WindowArgs("short_click", {"--click_token_ttl=2h", "--event_id_retention=1h"}));
+  ASSERT_FALSE(click.ok());
+  EXPECT_THAT(
+      std::string(click.status().message()),
+      ::testing::HasSubstr("--event_id_retention must be >= --click_token_ttl, got 1h < 2h"));
+  auto impression = ServerProcess::Start(
+      "server/gavel_server",
+      WindowArgs("short_imp", {"--impression_token_ttl=2m", "--impression_event_id_retention=1m"}));
+  ASSERT_FALSE(impression.ok());
+  EXPECT_THAT(std::string(impression.status().message()),
+              ::testing::HasSubstr("--impression_event_id_retention must be >= "
+                                   "--impression_token_ttl, got 1m < 2m"));
+}
+
+TEST(ServerWindows, AZeroWindowStopsStartUpNamingTheFlag) {
+  auto server =
+      ServerProcess::Start("server/gavel_server", WindowArgs("zero", {"--repeat_click_window=0"}));
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()),
+              ::testing::HasSubstr("--repeat_click_window must be positive and finite, got 0"));
 }
 
 }  // namespace
