@@ -52,6 +52,39 @@ absl::Status Unavailable(const absl::Status& cause) {
       cause.message()));
 }
 
+// Queues the insert of `records` into `events`, the ledger's rows: one array per column.
+void AddEventRows(const std::vector<EventRecord>& records, pg::Pipeline* writes) {
+  if (records.empty()) return;
+  std::vector<std::string> cols[13];
+  for (const EventRecord& r : records) {
+    cols[0].push_back(r.campaign_id);
+    cols[1].push_back(r.client_event_id);
+    cols[2].push_back(absl::StrCat(static_cast<int>(r.type)));
+    cols[3].push_back(absl::StrCat(static_cast<int>(r.outcome)));
+    cols[4].push_back(absl::StrCat(static_cast<int>(r.reason)));
+    cols[5].push_back(absl::StrCat(Micros(r.time)));
+    cols[6].push_back(absl::StrCat(r.day));
+    cols[7].push_back(r.ad_id);
+    cols[8].push_back(absl::StrCat(ToBigint(r.user_hash)));
+    cols[9].push_back(absl::StrCat(r.price_micros));
+    cols[10].push_back(absl::StrCat(r.charged_micros));
+    cols[11].push_back(r.token_id.empty() ? std::string("NULL") : pg::EncodeBytea(r.token_id));
+    cols[12].push_back(r.token_id.empty() ? std::string("NULL")
+                                          : absl::StrCat(Micros(r.token_expires_at)));
+  }
+  writes->Add(
+      "INSERT INTO events (campaign_id, client_event_id, event_type, outcome, reason, "
+      "decided_at, day, ad_id, user_hash, price_micros, charged_micros, token_id, "
+      "token_expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], "
+      "$4::smallint[], $5::smallint[], $6::bigint[], $7::integer[], $8::text[], "
+      "$9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], $13::bigint[])",
+      {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
+       pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
+       pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8]),
+       pg::TextArray(cols[9]), pg::TextArray(cols[10]), pg::TextArray(cols[11], true),
+       pg::TextArray(cols[12], true)});
+}
+
 }  // namespace
 
 // A fixed set of connections; a batch borrows one for its transaction.
@@ -245,9 +278,27 @@ absl::StatusOr<std::vector<EventResult>> PostgresEventStore::IngestMerged(
 absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const Event> events,
                                         absl::Span<const VerifyResult> verified, absl::Time now,
                                         Batch* batch) const {
-  const int64_t now_us = Micros(now);
-  // 1. Claim the batch's client event ids (each once, in a fixed order): an id another event
-  // holds within its retention is not returned and becomes DUPLICATE below.
+  absl::StatusOr<absl::flat_hash_set<std::string>> fresh = ClaimEventIds(conn, events, now, batch);
+  if (!fresh.ok()) return fresh.status();
+  const BatchKeys keys = KeysOf(events, verified, *fresh, now);
+  absl::Status st = LockAndRead(conn, keys, now, batch);
+  if (!st.ok()) return st;
+  // Every event, decided with the rules the embedded store runs.
+  batch->results.resize(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::optional<EventRecord> rec = batch->rules.Decide(
+        events[i], verified[i], now, *context_.budgets, &batch->charges, &batch->results[i]);
+    if (!rec.has_value()) continue;
+    batch->rules.Apply(*rec);
+    batch->records.push_back(*std::move(rec));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::flat_hash_set<std::string>> PostgresEventStore::ClaimEventIds(
+    pg::Connection& conn, absl::Span<const Event> events, absl::Time now, Batch* batch) const {
+  // Each id once, in a fixed order; an id another event holds within its retention is not
+  // returned and becomes DUPLICATE.
   std::map<std::string, int64_t> ids;  // id -> retention deadline, first occurrence's type
   for (const Event& e : events) {
     const absl::Duration keep = e.type == TokenType::kImpression
@@ -265,21 +316,22 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
       "SELECT * FROM unnest($1::text[], $2::bigint[]) "
       "ON CONFLICT (client_event_id) DO UPDATE SET expires_at = EXCLUDED.expires_at "
       "WHERE e.expires_at <= $3 RETURNING client_event_id",
-      {pg::TextArray(id_list), pg::TextArray(id_deadlines), now_us});
+      {pg::TextArray(id_list), pg::TextArray(id_deadlines), Micros(now)});
   if (!claimed.ok()) return claimed.status();
   absl::flat_hash_set<std::string> fresh;
   for (int i = 0; i < claimed->rows(); ++i) fresh.insert(std::string(claimed->GetString(i, 0)));
   for (const std::string& id : id_list) {
     if (!fresh.contains(id)) batch->rules.RememberEventId(id, now + absl::Hours(1));
   }
+  return fresh;
+}
 
-  // 2. Claim the tokens those events would consume (signature good, unexpired now); a token
-  // another event used is not returned and becomes DUPLICATE. Collect the shoppers and campaigns
-  // of the clicks among them.
-  std::map<std::string, int64_t> tokens;  // token id -> expiry
-  std::set<int64_t> users;
-  std::set<std::string> campaigns;
-  std::set<std::pair<int64_t, std::string>> pairs;  // (user, ad) for the repeat-click rule
+PostgresEventStore::BatchKeys PostgresEventStore::KeysOf(
+    absl::Span<const Event> events, absl::Span<const VerifyResult> verified,
+    const absl::flat_hash_set<std::string>& fresh, absl::Time now) {
+  // The tokens the fresh events would consume (signature good, unexpired now), and the shoppers
+  // and campaigns of the clicks among them.
+  BatchKeys keys;
   absl::flat_hash_set<std::string> first_seen;
   for (size_t i = 0; i < events.size(); ++i) {
     const VerifyResult& v = verified[i];
@@ -287,19 +339,28 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
     if (!fresh.contains(events[i].client_event_id) || !v.ok() || v.claims.expires_at <= now) {
       continue;
     }
-    tokens.emplace(v.token_id, DeadlineMicros(v.claims.expires_at));
+    keys.tokens.emplace(v.token_id, DeadlineMicros(v.claims.expires_at));
     if (events[i].type != TokenType::kClick) continue;
-    campaigns.insert(v.claims.campaign_id);
+    keys.campaigns.insert(v.claims.campaign_id);
     if (v.claims.user_hash != 0) {
-      users.insert(ToBigint(v.claims.user_hash));
-      pairs.emplace(ToBigint(v.claims.user_hash), v.claims.ad_id);
+      keys.users.insert(ToBigint(v.claims.user_hash));
+      keys.pairs.emplace(ToBigint(v.claims.user_hash), v.claims.ad_id);
     }
   }
+  return keys;
+}
+
+absl::Status PostgresEventStore::LockAndRead(pg::Connection& conn, const BatchKeys& keys,
+                                             absl::Time now, Batch* batch) const {
+  const int64_t now_us = Micros(now);
   std::vector<std::string> token_list, token_expiry;
-  for (const auto& [t, exp] : tokens) {
+  for (const auto& [t, exp] : keys.tokens) {
     token_list.push_back(pg::EncodeBytea(t));
     token_expiry.push_back(absl::StrCat(exp));
   }
+  // One round trip: claim the tokens (one another event used is not returned and becomes
+  // DUPLICATE), lock the shoppers (creating their rows), then the campaigns, each in key order,
+  // and read the rows the click rules need.
   pg::Pipeline reads(&conn);
   reads.Add(
       "INSERT INTO used_tokens AS u (token_id, expires_at) "
@@ -307,10 +368,8 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
       "ON CONFLICT (token_id) DO UPDATE SET expires_at = EXCLUDED.expires_at "
       "WHERE u.expires_at <= $3 RETURNING token_id",
       {pg::TextArray(token_list), pg::TextArray(token_expiry), now_us});
-  // 3. Lock the shoppers (creating their rows), then the campaigns, each in key order, and read
-  // the rows the click rules need.
   std::vector<std::string> user_list;
-  for (int64_t u : users) user_list.push_back(absl::StrCat(u));
+  for (int64_t u : keys.users) user_list.push_back(absl::StrCat(u));
   reads.Add(
       "INSERT INTO shopper_clicks AS s (user_hash, click_times) "
       "SELECT u, '{}' FROM unnest($1::bigint[]) AS u ORDER BY u "
@@ -322,7 +381,7 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
       "SELECT user_hash, ad_id, expires_at FROM repeat_clicks "
       "WHERE user_hash = ANY($1::bigint[]) AND expires_at > $2",
       {pg::TextArray(user_list), now_us});
-  std::vector<std::string> campaign_list(campaigns.begin(), campaigns.end());
+  std::vector<std::string> campaign_list(keys.campaigns.begin(), keys.campaigns.end());
   const int64_t today = DayIndex(now, absl::UTCTimeZone());
   reads.Add(
       "INSERT INTO budget_locks AS b (campaign_id) "
@@ -335,39 +394,15 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
       {pg::TextArray(campaign_list), today - kSpendDays});
   auto r = reads.Run();
   if (!r.ok()) return r.status();
-  const pg::Result& used = (*r)[0];
-  absl::flat_hash_set<std::string> ours;
-  for (int i = 0; i < used.rows(); ++i) {
-    auto t = used.GetBytes(i, 0);
-    if (!t.ok()) return t.status();
-    ours.insert(*std::move(t));
-  }
-  for (const auto& [t, exp] : tokens) {
-    if (!ours.contains(t)) batch->rules.RememberToken(t, FromMicros(exp));
-  }
-  const pg::Result& shoppers = (*r)[1];
-  for (int i = 0; i < shoppers.rows(); ++i) {
-    auto u = shoppers.GetInt64(i, 0);
-    auto times = pg::ParseInt64Array(shoppers.GetString(i, 1));
-    if (!u.ok() || !times.ok()) return u.ok() ? times.status() : u.status();
-    batch->users.push_back(FromBigint(*u));
-    batch->rules.RememberUserClicks(FromBigint(*u), *std::move(times));
-  }
-  const pg::Result& repeats = (*r)[2];
-  for (int i = 0; i < repeats.rows(); ++i) {
-    auto u = repeats.GetInt64(i, 0);
-    auto until = repeats.GetInt64(i, 2);
-    if (!u.ok() || !until.ok()) return u.ok() ? until.status() : u.status();
-    if (pairs.count({*u, std::string(repeats.GetString(i, 1))}) == 0) continue;
-    batch->rules.RememberRepeatClick(FromBigint(*u), repeats.GetString(i, 1), FromMicros(*until));
-  }
+  absl::Status st = LoadTokensAndShoppers((*r)[0], (*r)[1], (*r)[2], keys, batch);
+  if (!st.ok()) return st;
   std::vector<CampaignBudget> settings;
   for (const std::string& c : campaign_list) {
     auto view = context_.budgets->Query(c, now);
     if (view.ok()) settings.push_back(*view->settings);
   }
-  absl::Status upserted = batch->charges.UpsertAll(settings);
-  if (!upserted.ok()) return upserted;
+  st = batch->charges.UpsertAll(settings);
+  if (!st.ok()) return st;
   const pg::Result& spend = (*r)[4];
   for (int i = 0; i < spend.rows(); ++i) {
     auto day = spend.GetInt64(i, 1);
@@ -375,15 +410,35 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
     if (!day.ok() || !micros.ok()) return day.ok() ? micros.status() : day.status();
     batch->charges.AddSpend(spend.GetString(i, 0), *day, *micros);
   }
+  return absl::OkStatus();
+}
 
-  // 4. Decide every event with the rules the embedded store runs.
-  batch->results.resize(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    std::optional<EventRecord> rec = batch->rules.Decide(
-        events[i], verified[i], now, *context_.budgets, &batch->charges, &batch->results[i]);
-    if (!rec.has_value()) continue;
-    batch->rules.Apply(*rec);
-    batch->records.push_back(*std::move(rec));
+absl::Status PostgresEventStore::LoadTokensAndShoppers(const pg::Result& used,
+                                                       const pg::Result& shoppers,
+                                                       const pg::Result& repeats,
+                                                       const BatchKeys& keys, Batch* batch) {
+  absl::flat_hash_set<std::string> ours;
+  for (int i = 0; i < used.rows(); ++i) {
+    auto t = used.GetBytes(i, 0);
+    if (!t.ok()) return t.status();
+    ours.insert(*std::move(t));
+  }
+  for (const auto& [t, exp] : keys.tokens) {
+    if (!ours.contains(t)) batch->rules.RememberToken(t, FromMicros(exp));
+  }
+  for (int i = 0; i < shoppers.rows(); ++i) {
+    auto u = shoppers.GetInt64(i, 0);
+    auto times = pg::ParseInt64Array(shoppers.GetString(i, 1));
+    if (!u.ok() || !times.ok()) return u.ok() ? times.status() : u.status();
+    batch->users.push_back(FromBigint(*u));
+    batch->rules.RememberUserClicks(FromBigint(*u), *std::move(times));
+  }
+  for (int i = 0; i < repeats.rows(); ++i) {
+    auto u = repeats.GetInt64(i, 0);
+    auto until = repeats.GetInt64(i, 2);
+    if (!u.ok() || !until.ok()) return u.ok() ? until.status() : u.status();
+    if (keys.pairs.count({*u, std::string(repeats.GetString(i, 1))}) == 0) continue;
+    batch->rules.RememberRepeatClick(FromBigint(*u), repeats.GetString(i, 1), FromMicros(*until));
   }
   return absl::OkStatus();
 }
@@ -391,25 +446,11 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
 absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const {
   pg::Pipeline writes(&conn);
   // The records, as the ledger's rows.
-  std::vector<std::string> cols[13];
+  AddEventRows(batch->records, &writes);
   std::map<std::pair<std::string, int64_t>, int64_t> charged;  // (campaign, day) -> micros
   std::map<std::pair<std::string, int64_t>, StatsCounters> stats;
   std::map<std::pair<int64_t, std::string>, int64_t> repeats;  // (user, ad) -> until
   for (const EventRecord& r : batch->records) {
-    cols[0].push_back(r.campaign_id);
-    cols[1].push_back(r.client_event_id);
-    cols[2].push_back(absl::StrCat(static_cast<int>(r.type)));
-    cols[3].push_back(absl::StrCat(static_cast<int>(r.outcome)));
-    cols[4].push_back(absl::StrCat(static_cast<int>(r.reason)));
-    cols[5].push_back(absl::StrCat(Micros(r.time)));
-    cols[6].push_back(absl::StrCat(r.day));
-    cols[7].push_back(r.ad_id);
-    cols[8].push_back(absl::StrCat(ToBigint(r.user_hash)));
-    cols[9].push_back(absl::StrCat(r.price_micros));
-    cols[10].push_back(absl::StrCat(r.charged_micros));
-    cols[11].push_back(r.token_id.empty() ? std::string("NULL") : pg::EncodeBytea(r.token_id));
-    cols[12].push_back(r.token_id.empty() ? std::string("NULL")
-                                          : absl::StrCat(Micros(r.token_expires_at)));
     if (r.outcome == Outcome::kCharged) {
       charged[{r.campaign_id, r.day}] += r.charged_micros;
       if (r.user_hash != 0) {
@@ -418,19 +459,6 @@ absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const
       }
     }
     if (!r.campaign_id.empty()) stats[{r.campaign_id, r.day}] += CountersFor(r);
-  }
-  if (!batch->records.empty()) {
-    writes.Add(
-        "INSERT INTO events (campaign_id, client_event_id, event_type, outcome, reason, "
-        "decided_at, day, ad_id, user_hash, price_micros, charged_micros, token_id, "
-        "token_expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], "
-        "$4::smallint[], $5::smallint[], $6::bigint[], $7::integer[], $8::text[], "
-        "$9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], $13::bigint[])",
-        {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
-         pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
-         pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8]),
-         pg::TextArray(cols[9]), pg::TextArray(cols[10]), pg::TextArray(cols[11], true),
-         pg::TextArray(cols[12], true)});
   }
   // The locked shoppers' click times as the rules left them.
   if (!batch->users.empty()) {

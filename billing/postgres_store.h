@@ -19,11 +19,14 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "billing/event_store.h"
@@ -75,6 +78,27 @@ class PostgresEventStore final : public EventStore {
   // One attempt at a batch, inside BEGIN ... COMMIT on `conn`.
   absl::Status Decide(pg::Connection& conn, absl::Span<const Event> events,
                       absl::Span<const VerifyResult> verified, absl::Time now, Batch* batch) const;
+  // The keys a batch locks or claims beyond its event ids.
+  struct BatchKeys {
+    std::map<std::string, int64_t> tokens;            // token id -> expiry, deadline micros
+    std::set<int64_t> users;                          // shoppers of the clicks (bigint form)
+    std::set<std::pair<int64_t, std::string>> pairs;  // (shopper, ad) for repeat clicks
+    std::set<std::string> campaigns;                  // of the clicks
+  };
+  // Claims the batch's client event ids; returns the ids this batch holds now (the others are
+  // remembered in batch->rules as seen).
+  absl::StatusOr<absl::flat_hash_set<std::string>> ClaimEventIds(pg::Connection& conn,
+                                                                 absl::Span<const Event> events,
+                                                                 absl::Time now,
+                                                                 Batch* batch) const;
+  static BatchKeys KeysOf(absl::Span<const Event> events, absl::Span<const VerifyResult> verified,
+                          const absl::flat_hash_set<std::string>& fresh, absl::Time now);
+  // Claims the tokens, locks the shoppers and campaigns and loads their rows into `batch`.
+  absl::Status LockAndRead(pg::Connection& conn, const BatchKeys& keys, absl::Time now,
+                           Batch* batch) const;
+  static absl::Status LoadTokensAndShoppers(const pg::Result& used, const pg::Result& shoppers,
+                                            const pg::Result& repeats, const BatchKeys& keys,
+                                            Batch* batch);
   absl::Status Write(pg::Connection& conn, Batch* batch) const;
   // Loads every campaign's spend since two months ago into context.budgets.
   absl::Status LoadSpend(pg::Connection& conn);

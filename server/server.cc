@@ -269,9 +269,10 @@ bool IsPostgresConninfo(absl::string_view store) {
          absl::StrContains(store, '=');
 }
 
-absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
-  auto s = std::make_unique<State>();
-  s->config = config;
+namespace {
+
+// The flags' combinations and ranges, before anything is opened.
+absl::Status ValidateConfig(const ServerConfig& config) {
   if (config.catalog_path.empty()) return absl::InvalidArgumentError("--catalog is required");
   if (!config.store.empty() && !config.catalog_state_path.empty()) {
     return absl::InvalidArgumentError(
@@ -290,14 +291,12 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   }
   if (absl::Status st = ValidateWindows(config.tokens, config.event_rules); !st.ok()) return st;
 
-  s->model = targeting::CtrModel::Default();
-  if (!config.model_path.empty()) {
-    absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
-        targeting::CtrModel::LoadFile(config.model_path);
-    if (!model.ok()) return model.status();
-    s->model = *std::move(model);
-  }
+  return absl::OkStatus();
+}
 
+// Billing over the configured event store (the embedded ledger, or --store), and the engine.
+absl::Status OpenBilling(GavelServer::State* s) {
+  const ServerConfig& config = s->config;
   std::shared_ptr<const billing::Keyring> keyring;
   if (config.token_key_file.empty()) {
     keyring = billing::Keyring::InsecureDevDefault();
@@ -329,6 +328,13 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
 
+  return absl::OkStatus();
+}
+
+// The admin master copy over the catalog file (and --catalog_state), or over the catalog shared
+// in --store, published as the first serving snapshot.
+absl::Status OpenCatalog(GavelServer::State* s) {
+  const ServerConfig& config = s->config;
   std::string start_path = config.catalog_path;
   if (!config.catalog_state_path.empty() &&
       ::access(config.catalog_state_path.c_str(), F_OK) == 0) {
@@ -336,7 +342,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   }
   absl::StatusOr<gavel::v1::Catalog> catalog = store::ReadCatalogFile(start_path);
   if (!catalog.ok()) return catalog.status();
-  State* state = s.get();
+  GavelServer::State* state = s;
   store::CatalogStore::Persister persist;
   if (!config.catalog_state_path.empty()) {
     persist = [path = config.catalog_state_path](const gavel::v1::Catalog& c) {
@@ -386,6 +392,26 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
         [state](gavel::v1::Catalog c) { return state->store->Adopt(std::move(c)).status(); });
   }
 
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
+  auto s = std::make_unique<State>();
+  s->config = config;
+  if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
+  s->model = targeting::CtrModel::Default();
+  if (!config.model_path.empty()) {
+    absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
+        targeting::CtrModel::LoadFile(config.model_path);
+    if (!model.ok()) return model.status();
+    s->model = *std::move(model);
+  }
+
+  if (absl::Status st = OpenBilling(s.get()); !st.ok()) return st;
+  if (absl::Status st = OpenCatalog(s.get()); !st.ok()) return st;
+  State* state = s.get();
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
   s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight);
   s->event_service = std::make_unique<EventServiceImpl>(s->billing.get());
