@@ -8,7 +8,9 @@
 //
 // Start waits for the "listening on" line (no sleeps: a thread drains the child's output, so a
 // chatty child never blocks on a full pipe), up to 60 s. The destructor kills the child
-// (SIGKILL) if it is still running. Not thread-safe.
+// (SIGKILL) if it is still running, and the child is SIGKILLed too if the thread that started it
+// exits first (so a test that crashes or times out leaves no server behind): start servers from
+// the test's main thread. Not thread-safe.
 #ifndef GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
 #define GAVEL_TESTS_INTEGRATION_SERVER_PROCESS_H_
 
