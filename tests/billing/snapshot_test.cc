@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +94,24 @@ TEST(LedgerSnapshots, IntervalCountsFromTheLastSnapshot) {
   EXPECT_EQ(CountFiles(dir, ".snap"), 1);
   ASSERT_TRUE(impression(79));
   EXPECT_EQ(CountFiles(dir, ".snap"), 2);
+}
+
+TEST(LedgerSnapshots, StartRemovesTemporaryFilesOfKilledSnapshots) {
+  const std::string dir = testing::FreshDir("snapshot_tmp");
+  SimulatedClock clock(kStart);
+  WriteLog(dir, &clock, 5);
+  // What snapshots killed between create and rename leave behind.
+  std::ofstream(dir + "/snap-00000000000000000005.snap.tmp") << "GAVELSNP partial";
+  std::ofstream(dir + "/snap-00000000000000000003.snap.tmp") << "";
+  std::ofstream(dir + "/notes.tmp") << "not ours";
+  auto b = testing::OpenBilling(MakeConfig(dir), &clock);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(CountFiles(dir, ".snap.tmp"), 0);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/notes.tmp"));
+  ASSERT_TRUE(b->UpsertCampaign(MakeBudget()).ok());
+  auto stats = b->Stats("c1", absl::CivilDay(2026, 6, 15), absl::CivilDay(2026, 6, 15));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->total.counters.impressions, 5);
 }
 
 }  // namespace
