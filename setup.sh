@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
   bazel-bootstrap            # Bazel 4.2.3, the build
-  clang libclang-rt-14-dev   # the compiler (thread-safety analysis) and its sanitizer runtimes
+  clang libclang-rt-14-dev   # the compiler (thread-safety analysis), its sanitizer and libFuzzer runtimes
   pkg-config
   libabsl-dev
   libprotobuf-dev protobuf-compiler

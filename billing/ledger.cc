@@ -209,6 +209,14 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
   if (mkdir(options.dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return ErrnoStatus("mkdir", options.dir);
   }
+  // A snapshot killed before its rename leaves "<name>.tmp"; nothing ever reads it, and each one
+  // is as large as the whole billing state.
+  auto temps = ListFiles(options.dir, "snap-", ".snap.tmp");
+  if (!temps.ok()) return temps.status();
+  for (const auto& temp : *temps) {
+    const std::string path = options.dir + "/" + temp.second;
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink", path);
+  }
   RecoveryInfo local;
   if (info == nullptr) info = &local;
   *info = RecoveryInfo{};

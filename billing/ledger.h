@@ -65,7 +65,8 @@ class Ledger {
 
   // Opens (creating if needed) the ledger in `options.dir` and recovers it: calls `replay` in lsn
   // order for every record with lsn > `after_lsn` (the snapshot's lsn, or 0), and truncates a torn
-  // tail of the last segment (a partial or corrupt record with no valid record after it).
+  // tail of the last segment (a partial or corrupt record with no valid record after it). Removes
+  // the temporary files of snapshots that never completed (snap-*.snap.tmp).
   // Errors: kDataLoss for a corrupt record followed by valid ones, a gap in lsns, or segments that
   // do not reach back to after_lsn + 1; kInternal/kPermissionDenied etc. for I/O errors.
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(LedgerOptions options, uint64_t after_lsn,

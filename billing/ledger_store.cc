@@ -54,6 +54,7 @@ absl::StatusOr<std::unique_ptr<LedgerEventStore>> LedgerEventStore::Open(
   if (!replay_status.ok()) return replay_status;
   s->ledger_ = std::move(*ledger);
   MutexLock lock(&s->mu_);
+  // The replayed records are exactly those after the snapshot's lsn: the count since the last one.
   s->records_since_snapshot_ = info.records_replayed;
   return s;
 }
@@ -105,8 +106,10 @@ absl::StatusOr<std::vector<EventResult>> LedgerEventStore::Ingest(
     if (!durable.ok()) return durable;
   }
   if (snapshot_due) {
-    // Best effort: the log alone still recovers everything.
-    Snapshot().IgnoreError();
+    // Best effort: the log alone still recovers everything. Every batch that crossed the threshold
+    // while the snapshot was pending gets here too; the re-check under the lock lets only the
+    // first one write.
+    SnapshotAfter(options_.snapshot_every_records).IgnoreError();
   }
   return results;
 }
@@ -122,13 +125,15 @@ DedupeState LedgerEventStore::dedupe_state() const {
   return rules_.Size();
 }
 
-absl::Status LedgerEventStore::Snapshot() {
+absl::Status LedgerEventStore::Snapshot() { return SnapshotAfter(1); }
+
+absl::Status LedgerEventStore::SnapshotAfter(uint64_t min_records) {
   MutexLock snapshot_lock(&snapshot_mu_);
   std::string state;
   uint64_t lsn;
   {
     MutexLock lock(&mu_);
-    if (records_since_snapshot_ == 0) return absl::OkStatus();
+    if (records_since_snapshot_ < min_records) return absl::OkStatus();
     lsn = ledger_->last_lsn();
     absl::Status rotated = ledger_->Rotate();
     if (!rotated.ok()) return rotated;

@@ -56,6 +56,10 @@ class LedgerEventStore final : public EventStore {
   LedgerEventStore(LedgerStoreOptions options, const EventContext& context);
   // What a record changes: the rule state, statistics and (on replay) spend.
   void Apply(const EventRecord& r, bool replay) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes a snapshot if at least `min_records` records were applied since the last one, checked
+  // under snapshot_mu_ so that callers racing past the same threshold write one snapshot, not one
+  // each. OK without writing otherwise.
+  absl::Status SnapshotAfter(uint64_t min_records);
   std::string SerializeState(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RestoreState(absl::string_view state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

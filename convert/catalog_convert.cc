@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 
 namespace gavel::convert {
@@ -42,6 +43,13 @@ absl::Status Date(const std::string& text, const std::string& where,
   }
   *out = day;
   return absl::OkStatus();
+}
+
+// The inverse of Date. Not absl::FormatCivilTime, which writes year 391 as "391-01-01": a date
+// Date accepted ("0391-01-01") would come back in a form Date rejects, and a catalog state file
+// holding it would no longer load.
+std::string FormatDate(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
 absl::Status Keywords(const google::protobuf::RepeatedPtrField<v1::NegativeKeyword>& in,
@@ -307,8 +315,8 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
     p->set_state(state(a.state));
     p->set_daily_budget_micros(a.daily_budget_micros);
     p->set_budget_policy(static_cast<v1::BudgetPolicy>(a.budget_policy));
-    if (a.start_date) p->set_start_date(absl::FormatCivilTime(*a.start_date));
-    if (a.end_date) p->set_end_date(absl::FormatCivilTime(*a.end_date));
+    if (a.start_date) p->set_start_date(FormatDate(*a.start_date));
+    if (a.end_date) p->set_end_date(FormatDate(*a.end_date));
     p->set_time_zone(a.time_zone.name());
     p->set_bidding_strategy(static_cast<v1::BiddingStrategy>(a.bidding_strategy));
     for (int i = 1; i < cat::kNumPlacements; ++i) {

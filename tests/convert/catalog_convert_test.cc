@@ -132,6 +132,20 @@ TEST(CatalogConvert, BadDateNamesField) {
   EXPECT_EQ(s.message(), "campaigns[c-1].start_date must be YYYY-MM-DD, got \"2026-13-01\"");
 }
 
+// Found by fuzz/catalog_fuzzer: "0391-01-01" was accepted but written back as "391-01-01", which
+// the same conversion then rejected (a catalog state file with it would not load again).
+TEST(CatalogConvert, DatesBeforeYear1000RoundTrip) {
+  v1::Catalog in = Parse(kCatalog);
+  in.mutable_campaigns(0)->set_start_date("0391-01-01");
+  in.mutable_campaigns(0)->set_end_date("0999-12-31");
+  auto s = convert::CatalogFromProto(in, 1);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const v1::Catalog out = convert::CatalogToProto(**s);
+  EXPECT_EQ(out.campaigns(0).start_date(), "0391-01-01");
+  EXPECT_EQ(out.campaigns(0).end_date(), "0999-12-31");
+  EXPECT_TRUE(convert::CatalogFromProto(out, 2).ok());
+}
+
 TEST(CatalogConvert, UnknownTimeZoneNamesField) {
   v1::Catalog in = Parse(kCatalog);
   in.mutable_campaigns(0)->set_time_zone("Mars/Olympus");
