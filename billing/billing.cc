@@ -107,13 +107,8 @@ Eligibility Billing::EligibleToServe(const CampaignHandle& campaign, absl::BitGe
   });
 }
 
-int64_t Billing::DayFor(absl::string_view campaign_id, absl::Time now) const {
-  auto view = budgets_->Query(campaign_id, now);
-  return view.ok() ? view->day : DayIndex(now, absl::UTCTimeZone());
-}
-
 absl::CivilDay Billing::Today(absl::string_view campaign_id) const {
-  return CivilDayFromIndex(DayFor(campaign_id, clock_->Now()));
+  return CivilDayFromIndex(CampaignDay(*budgets_, campaign_id, clock_->Now()));
 }
 
 absl::StatusOr<std::vector<EventResult>> Billing::Ingest(absl::Span<const Event> events) {

@@ -118,7 +118,6 @@ class Billing {
 
  private:
   Billing(BillingConfig config, const Clock* clock, std::unique_ptr<BudgetStore> budgets);
-  int64_t DayFor(absl::string_view campaign_id, absl::Time now) const;
 
   const BillingConfig config_;
   const Clock* const clock_;

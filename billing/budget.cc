@@ -128,6 +128,11 @@ int64_t RemainingUnderPolicy(const CampaignBudget& b, int64_t day, int64_t spent
   return Remaining(b.policy, b.daily_budget_micros, day_of_month, spent_today, spent_month);
 }
 
+int64_t CampaignDay(const BudgetStore& store, absl::string_view campaign_id, absl::Time now) {
+  auto view = store.Query(campaign_id, now);
+  return view.ok() ? view->day : DayIndex(now, absl::UTCTimeZone());
+}
+
 std::shared_ptr<const BudgetHandle> BudgetStore::Resolve(absl::string_view campaign_id) const {
   return std::make_shared<QueryHandle>(this, campaign_id);
 }

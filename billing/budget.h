@@ -131,6 +131,10 @@ class BudgetStore {
   bool CanSpend(absl::string_view campaign_id, absl::Time now, int64_t amount_micros = 1) const;
 };
 
+// The local day (DayIndex) a campaign's event at `now` counts for: in its time zone per `store`'s
+// settings, UTC for a campaign without settings.
+int64_t CampaignDay(const BudgetStore& store, absl::string_view campaign_id, absl::Time now);
+
 // The most a campaign may still charge given its spend; >= 0.
 int64_t RemainingUnderPolicy(const CampaignBudget& budget, int64_t day, int64_t spent_today,
                              int64_t spent_month);

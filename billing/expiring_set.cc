@@ -15,15 +15,13 @@ constexpr size_t kMinGenerationRoom = 1 << 16;
 // Offsets are 32-bit milliseconds around a generation's base: +-24 days.
 constexpr int64_t kHalfRangeMs = int64_t{1} << 31;
 
-// The deadline in whole milliseconds since the epoch, rounded up: an entry is never forgotten
-// before its deadline.
-int64_t CeilMillis(absl::Time t) {
-  const absl::Duration since = t - absl::UnixEpoch();
+}  // namespace
+
+int64_t ExpiringSet::DeadlineMillis(absl::Time deadline) {
+  const absl::Duration since = deadline - absl::UnixEpoch();
   const int64_t ms = absl::ToInt64Milliseconds(absl::Floor(since, absl::Milliseconds(1)));
   return absl::Milliseconds(ms) < since ? ms + 1 : ms;
 }
-
-}  // namespace
 
 ExpiringSet::Key ExpiringSet::KeyOf(absl::string_view bytes) {
   const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
@@ -68,7 +66,7 @@ ExpiringSet::Generation& ExpiringSet::OpenGeneration(int64_t deadline_ms) {
 }
 
 void ExpiringSet::Insert(Key key, absl::Time deadline) {
-  const int64_t deadline_ms = CeilMillis(deadline);
+  const int64_t deadline_ms = DeadlineMillis(deadline);
   if (deadline_ms <= pruned_until_ms_) return;
   Generation& g = OpenGeneration(deadline_ms);
   const Entry entry{key.hi, key.lo, static_cast<uint32_t>(deadline_ms - g.base_ms)};

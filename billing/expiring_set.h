@@ -48,6 +48,9 @@ class ExpiringSet {
   static Key KeyOf(absl::string_view bytes);
   // A key from 12 or more bytes that are already uniformly random (a token id, a MAC prefix).
   static Key KeyFromRandomBytes(absl::string_view bytes);
+  // A deadline as the set keeps it: milliseconds since the epoch, rounded up (so an entry is never
+  // forgotten early). Stores that keep the same entries elsewhere round the same way.
+  static int64_t DeadlineMillis(absl::Time deadline);
 
   ExpiringSet() = default;
 

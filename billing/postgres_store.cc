@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "billing/expiring_set.h"
 #include "libpq-fe.h"
 #include "pg/array.h"
 #include "pg/gavel_migrations.h"
@@ -34,12 +35,9 @@ constexpr int64_t kSpendDays = 62;
 constexpr size_t kMaxMergedEvents = 8192;
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
-// A deadline as the embedded store keeps it (billing/expiring_set.h): rounded up to the
-// millisecond, so both stores forget an entry at the same instant.
-int64_t DeadlineMicros(absl::Time t) {
-  const int64_t ms = absl::ToUnixMillis(t);
-  return 1000 * (absl::FromUnixMillis(ms) < t ? ms + 1 : ms);
-}
+// A deadline as the embedded store keeps it, rounded up to the millisecond, so both stores forget
+// an entry at the same instant.
+int64_t DeadlineMicros(absl::Time t) { return 1000 * ExpiringSet::DeadlineMillis(t); }
 absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 // user_hash is a uint64 in tokens and a bigint (the same bits) in the database.
 int64_t ToBigint(uint64_t v) { return static_cast<int64_t>(v); }

@@ -41,11 +41,6 @@ void Finish(Outcome o, InvalidReason reason, std::string detail, EventRecord* r,
   *result = {o, r->charged_micros, reason, std::move(detail)};
 }
 
-int64_t DayFor(const BudgetStore& settings, absl::string_view campaign_id, absl::Time now) {
-  auto view = settings.Query(campaign_id, now);
-  return view.ok() ? view->day : DayIndex(now, absl::UTCTimeZone());
-}
-
 }  // namespace
 
 bool ReachedRateCheck(const EventRecord& r) {
@@ -113,7 +108,7 @@ std::optional<EventRecord> RuleState::Decide(const Event& e, const VerifyResult&
       if (r.outcome == Outcome::kCharged || r.outcome == Outcome::kBudgetExhausted) return r;
     }
   }
-  r.day = DayFor(settings, r.campaign_id, now);
+  r.day = CampaignDay(settings, r.campaign_id, now);
   return r;
 }
 
