@@ -73,9 +73,7 @@ Eligibility Billing::EligibleToServe(absl::string_view campaign_id, absl::BitGen
   const absl::Time now = clock_->Now();
   auto view = budgets_->Query(campaign_id, now);
   if (!view.ok()) return Eligibility::kUnknownCampaign;
-  if (now - store_->spend_view_at() > config_.max_spend_staleness) {
-    return Eligibility::kSpendUnknown;
-  }
+  if (SpendUnknown(now)) return Eligibility::kSpendUnknown;
   const CampaignBudget& s = *view->settings;
   return Verdict(view->remaining_micros, max_price_micros, s.pacing, [&] {
     auto day_bounds = [&] {
@@ -97,14 +95,16 @@ Eligibility Billing::EligibleToServe(const CampaignHandle& campaign, absl::BitGe
   const absl::Time now = clock_->Now();
   const ServingBudget b = campaign.budget->Read(now);
   if (!b.known) return Eligibility::kUnknownCampaign;
-  if (now - store_->spend_view_at() > config_.max_spend_staleness) {
-    return Eligibility::kSpendUnknown;
-  }
+  if (SpendUnknown(now)) return Eligibility::kSpendUnknown;
   return Verdict(b.remaining_micros, max_price_micros, b.pacing, [&] {
     return pacer_.Participate(
         campaign.pacing, now, [&] { return Pacer::DayBounds(b.day_start, b.day_end); },
         b.spent_today_micros, b.daily_budget_micros, gen);
   });
+}
+
+bool Billing::SpendUnknown(absl::Time now) const {
+  return now - store_->spend_view_at() > config_.max_spend_staleness;
 }
 
 absl::CivilDay Billing::Today(absl::string_view campaign_id) const {

@@ -118,6 +118,8 @@ class Billing {
 
  private:
   Billing(BillingConfig config, const Clock* clock, std::unique_ptr<BudgetStore> budgets);
+  // Whether the store's spend view is too old to serve from (kSpendUnknown).
+  bool SpendUnknown(absl::Time now) const;
 
   const BillingConfig config_;
   const Clock* const clock_;
