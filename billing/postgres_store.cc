@@ -554,33 +554,33 @@ absl::StatusOr<CampaignStats> PostgresEventStore::Stats(absl::string_view campai
                                                         absl::CivilDay to) const {
   StatsStore rows;
   const absl::CivilDay epoch(1970, 1, 1);
-  if (from <= to && to - from < 366) {
-    Pool::Lease conn = pool_->Acquire();
-    if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
-    auto r = conn->ExecParams(
-        "SELECT day, impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros "
-        "FROM campaign_stats WHERE campaign_id = $1 AND day BETWEEN $2 AND $3",
-        {campaign_id, static_cast<int64_t>(from - epoch), static_cast<int64_t>(to - epoch)});
-    if (!r.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("the event store (PostgreSQL) cannot be read: ", r.status().message()));
-    }
-    for (int i = 0; i < r->rows(); ++i) {
-      int64_t v[6];
-      for (int c = 0; c < 6; ++c) {
-        auto x = r->GetInt64(i, c);
-        if (!x.ok()) return x.status();
-        v[c] = *x;
-      }
-      rows.Add(campaign_id, v[0],
-               {.impressions = v[1],
-                .clicks = v[2],
-                .invalid_clicks = v[3],
-                .budget_exhausted_clicks = v[4],
-                .spend_micros = v[5]});
-    }
+  // A bad range is INVALID_ARGUMENT even while the database is away.
+  if (absl::Status range = StatsStore::CheckRange(from, to); !range.ok()) return range;
+  Pool::Lease conn = pool_->Acquire();
+  if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+  auto r = conn->ExecParams(
+      "SELECT day, impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros "
+      "FROM campaign_stats WHERE campaign_id = $1 AND day BETWEEN $2 AND $3",
+      {campaign_id, static_cast<int64_t>(from - epoch), static_cast<int64_t>(to - epoch)});
+  if (!r.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the event store (PostgreSQL) cannot be read: ", r.status().message()));
   }
-  return rows.Get(campaign_id, from, to);  // the range errors, and the zero days
+  for (int i = 0; i < r->rows(); ++i) {
+    int64_t v[6];
+    for (int c = 0; c < 6; ++c) {
+      auto x = r->GetInt64(i, c);
+      if (!x.ok()) return x.status();
+      v[c] = *x;
+    }
+    rows.Add(campaign_id, v[0],
+             {.impressions = v[1],
+              .clicks = v[2],
+              .invalid_clicks = v[3],
+              .budget_exhausted_clicks = v[4],
+              .spend_micros = v[5]});
+  }
+  return rows.Get(campaign_id, from, to);  // every day of the range, zeros included
 }
 
 absl::Status PostgresEventStore::LoadSpend(pg::Connection& conn) {

@@ -37,15 +37,7 @@ void StatsStore::Add(absl::string_view campaign_id, int64_t day, const StatsCoun
 
 absl::StatusOr<CampaignStats> StatsStore::Get(absl::string_view campaign_id, absl::CivilDay from,
                                               absl::CivilDay to) const {
-  if (from > to) {
-    return absl::InvalidArgumentError(absl::StrFormat("start date %s is after end date %s",
-                                                      absl::FormatCivilTime(from),
-                                                      absl::FormatCivilTime(to)));
-  }
-  if (to - from + 1 > 366) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("date range must be at most 366 days, got ", to - from + 1));
-  }
+  if (absl::Status range = CheckRange(from, to); !range.ok()) return range;
   CampaignStats out;
   StatsCounters total;
   ReaderMutexLock lock(&mu_);
@@ -61,6 +53,19 @@ absl::StatusOr<CampaignStats> StatsStore::Get(absl::string_view campaign_id, abs
   }
   out.total = Finish(from, total);
   return out;
+}
+
+absl::Status StatsStore::CheckRange(absl::CivilDay from, absl::CivilDay to) {
+  if (from > to) {
+    return absl::InvalidArgumentError(absl::StrFormat("start date %s is after end date %s",
+                                                      absl::FormatCivilTime(from),
+                                                      absl::FormatCivilTime(to)));
+  }
+  if (to - from + 1 > 366) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("date range must be at most 366 days, got ", to - from + 1));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<StatsRow> StatsStore::Export() const {

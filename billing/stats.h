@@ -58,6 +58,9 @@ class StatsStore {
   absl::StatusOr<CampaignStats> Get(absl::string_view campaign_id, absl::CivilDay from,
                                     absl::CivilDay to) const;
   std::vector<StatsRow> Export() const;
+  // The range rule Get applies: kInvalidArgument if from > to or the range spans more than 366
+  // days.
+  static absl::Status CheckRange(absl::CivilDay from, absl::CivilDay to);
 
  private:
   mutable Mutex mu_;
