@@ -185,10 +185,10 @@ void BM_DurableClickIngest(benchmark::State& state) {
     config.ledger.dir = BenchDir("ingest");
     config.keyring = Keyring::InsecureDevDefault();
     config.ledger.snapshot_every_records = 0;
-    config.ledger.sync = [](int fd) {
+    config.ledger.fs = LedgerFsWithSync([](int fd) {
       rig->fsyncs.fetch_add(1);
       return fdatasync(fd);
-    };
+    });
     rig->billing = std::move(*Billing::Open(config, &rig->clock));
     for (int c = 0; c < 50; ++c) {
       (void)rig->billing->UpsertCampaign({.campaign_id = absl::StrCat("camp-", c),

@@ -81,9 +81,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+absl::Status WriteAll(LedgerFs& fs, int fd, absl::string_view data, const std::string& path) {
   while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
+    const ssize_t n = fs.Write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoStatus("write", path);
     data.remove_prefix(n);
@@ -91,25 +91,20 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status FsyncDir(const std::string& dir) {
-  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open dir", dir);
-  const int rc = fsync(fd);
-  absl::Status s = rc == 0 ? absl::OkStatus() : ErrnoStatus("fsync dir", dir);
-  close(fd);
-  return s;
+absl::Status FsyncDir(LedgerFs& fs, const std::string& dir) {
+  return fs.SyncDir(dir) == 0 ? absl::OkStatus() : ErrnoStatus("fsync dir", dir);
 }
 
 // Creates segment `first_lsn` with its magic, durably (file and directory entry). Returns its fd.
-absl::StatusOr<int> CreateSegment(const std::string& dir, uint64_t first_lsn) {
+absl::StatusOr<int> CreateSegment(LedgerFs& fs, const std::string& dir, uint64_t first_lsn) {
   const std::string path = dir + "/" + SegmentName(first_lsn);
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  const int fd = fs.Open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
   if (fd < 0) return ErrnoStatus("create", path);
-  absl::Status s = WriteAll(fd, kSegmentMagic, path);
-  if (s.ok() && fdatasync(fd) != 0) s = ErrnoStatus("fdatasync", path);
-  if (s.ok()) s = FsyncDir(dir);
+  absl::Status s = WriteAll(fs, fd, kSegmentMagic, path);
+  if (s.ok() && fs.Sync(fd) != 0) s = ErrnoStatus("fdatasync", path);
+  if (s.ok()) s = FsyncDir(fs, dir);
   if (!s.ok()) {
-    close(fd);
+    fs.Close(fd);
     return s;
   }
   return fd;
@@ -132,6 +127,28 @@ bool RecordAt(absl::string_view data, size_t off, LedgerRecord* rec, size_t* nex
   return true;
 }
 
+// Whether any intact record with lsn >= `expect_lsn` starts after byte `bad` of a segment: then
+// the bad record at `bad` is damage inside the log, not a write cut short by a crash (a crash
+// leaves a prefix of the last write, so nothing whole after it). Positions are screened by a
+// plausible length and lsn before the checksum, so scanning a torn tail costs little.
+bool ValidRecordAfter(absl::string_view data, size_t bad, uint64_t expect_lsn) {
+  const size_t min_record = kRecordHeader + 8;
+  if (data.size() < min_record) return false;
+  const uint64_t max_lsn = expect_lsn + (data.size() - bad) / min_record;
+  for (size_t p = bad + 1; p + min_record <= data.size(); ++p) {
+    const uint32_t len = internal::DecodeFixed32(data.data() + p);
+    if (len < 8 || len > data.size() - p - kRecordHeader) continue;
+    uint64_t lsn;
+    internal::ByteReader r(data.substr(p + kRecordHeader, 8));
+    r.Fixed64(&lsn);
+    if (lsn < expect_lsn || lsn > max_lsn) continue;
+    LedgerRecord rec;
+    size_t next;
+    if (RecordAt(data, p, &rec, &next)) return true;
+  }
+  return false;
+}
+
 struct SegmentScan {
   std::vector<LedgerRecord> records;
   size_t valid_end = 0;         // bytes of intact prefix (magic + whole records)
@@ -140,7 +157,8 @@ struct SegmentScan {
   bool bad_magic = false;
 };
 
-SegmentScan ScanSegment(absl::string_view data) {
+// `first_lsn`: the lsn the segment's name says its first record carries.
+SegmentScan ScanSegment(absl::string_view data, uint64_t first_lsn) {
   SegmentScan scan;
   if (data.size() < kSegmentMagic.size()) {
     // A crash while creating the segment: only a prefix of the magic (or nothing) made it.
@@ -158,17 +176,8 @@ SegmentScan ScanSegment(absl::string_view data) {
     size_t next;
     if (!RecordAt(data, off, &rec, &next)) {
       scan.torn = true;
-      // A bad record whose length still points at a good record is corruption inside the log,
-      // not a write cut short by a crash.
-      if (off + kRecordHeader <= data.size()) {
-        const uint32_t len = internal::DecodeFixed32(data.data() + off);
-        LedgerRecord after;
-        size_t after_next;
-        if (len >= 8 && len <= kMaxPayload &&
-            RecordAt(data, off + kRecordHeader + len, &after, &after_next)) {
-          scan.corrupt_middle = true;
-        }
-      }
+      const uint64_t expect = scan.records.empty() ? first_lsn : scan.records.back().lsn + 1;
+      scan.corrupt_middle = ValidRecordAfter(data, off, expect);
       break;
     }
     scan.records.push_back(std::move(rec));
@@ -200,12 +209,14 @@ Ledger::~Ledger() {
   }
   writer_.join();
   MutexLock lock(&mu_);
-  if (fd_ >= 0) close(fd_);
+  if (fd_ >= 0) options_.fs->Close(fd_);
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint64_t after_lsn,
                                                      const ReplayFn& replay, RecoveryInfo* info) {
   if (options.dir.empty()) return absl::InvalidArgumentError("ledger dir must be set, got \"\"");
+  if (options.fs == nullptr) options.fs = PosixLedgerFs();
+  LedgerFs& fs = *options.fs;
   if (mkdir(options.dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return ErrnoStatus("mkdir", options.dir);
   }
@@ -215,7 +226,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
   if (!temps.ok()) return temps.status();
   for (const auto& temp : *temps) {
     const std::string path = options.dir + "/" + temp.second;
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink", path);
+    if (fs.Unlink(path) != 0 && errno != ENOENT) return ErrnoStatus("unlink", path);
   }
   RecoveryInfo local;
   if (info == nullptr) info = &local;
@@ -241,8 +252,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
     const bool is_last = i + 1 == segs->size();
     auto data = ReadFile(path);
     if (!data.ok()) return data.status();
-    SegmentScan scan = ScanSegment(*data);
-    if (scan.bad_magic) return absl::DataLossError(absl::StrCat(path, " is not a ledger segment"));
+    SegmentScan scan = ScanSegment(*data, first);
+    if (scan.bad_magic) {
+      return absl::DataLossError(absl::StrCat(path, ": bad magic at byte 0, not a ledger segment"));
+    }
     if (scan.torn && (!is_last || scan.corrupt_middle)) {
       return absl::DataLossError(absl::StrCat(path, ": corrupt record at byte ", scan.valid_end,
                                               is_last ? " followed by valid records" : ""));
@@ -270,14 +283,16 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
     if (is_last) {
       if (scan.torn || data->size() < kSegmentMagic.size()) {
         info->truncated_bytes = data->size() - scan.valid_end;
-        const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        const int fd = fs.Open(path, O_WRONLY | O_APPEND, 0);
         if (fd < 0) return ErrnoStatus("open", path);
         absl::Status s;
-        if (ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0)
+        if (fs.Truncate(fd, static_cast<off_t>(scan.valid_end)) != 0)
           s = ErrnoStatus("truncate", path);
-        if (s.ok() && scan.valid_end < kSegmentMagic.size()) s = WriteAll(fd, kSegmentMagic, path);
-        if (s.ok() && fdatasync(fd) != 0) s = ErrnoStatus("fdatasync", path);
-        close(fd);
+        if (s.ok() && scan.valid_end < kSegmentMagic.size()) {
+          s = WriteAll(fs, fd, kSegmentMagic.substr(scan.valid_end), path);
+        }
+        if (s.ok() && fs.Sync(fd) != 0) s = ErrnoStatus("fdatasync", path);
+        fs.Close(fd);
         if (!s.ok()) return s;
       }
       tail_first = first;
@@ -288,16 +303,15 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options, uint
   int fd;
   if (!segs->empty() && tail_next == last + 1) {
     const std::string path = options.dir + "/" + SegmentName(tail_first);
-    fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    fd = fs.Open(path, O_WRONLY | O_APPEND, 0);
     if (fd < 0) return ErrnoStatus("open", path);
   } else {
-    auto created = CreateSegment(options.dir, last + 1);
+    auto created = CreateSegment(fs, options.dir, last + 1);
     if (!created.ok()) return created.status();
     fd = *created;
   }
   info->last_lsn = last;
   if (!options.fatal_handler) options.fatal_handler = DefaultFatal;
-  if (!options.sync) options.sync = [](int fd) { return fdatasync(fd); };
   return std::unique_ptr<Ledger>(new Ledger(std::move(options), fd, last));
 }
 
@@ -368,8 +382,8 @@ void Ledger::WriterLoop() {
       fd = fd_;
       writing_ = true;
     }
-    absl::Status s = WriteAll(fd, batch, options_.dir);
-    if (s.ok() && options_.sync(fd) != 0) s = ErrnoStatus("fdatasync", options_.dir);
+    absl::Status s = WriteAll(*options_.fs, fd, batch, options_.dir);
+    if (s.ok() && options_.fs->Sync(fd) != 0) s = ErrnoStatus("fdatasync", options_.dir);
     bool report = false;
     {
       MutexLock lock(&mu_);
@@ -391,12 +405,12 @@ absl::Status Ledger::Rotate() {
   MutexLock lock(&mu_);
   while ((!pending_.empty() || writing_) && failed_.ok()) durable_cv_.Wait(&mu_);
   if (!failed_.ok()) return failed_;
-  auto fd = CreateSegment(options_.dir, last_lsn_ + 1);
+  auto fd = CreateSegment(*options_.fs, options_.dir, last_lsn_ + 1);
   if (!fd.ok()) {
     // Only a new, empty file failed; the log itself is intact, so this is not fatal.
     return fd.status();
   }
-  close(fd_);
+  options_.fs->Close(fd_);
   fd_ = *fd;
   return absl::OkStatus();
 }
@@ -411,14 +425,15 @@ absl::Status Ledger::WriteSnapshot(uint64_t lsn, absl::string_view state) {
   file.append(state.data(), state.size());
   const std::string path = options_.dir + "/" + SnapshotName(lsn);
   const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  LedgerFs& fs = *options_.fs;
+  const int fd = fs.Open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return ErrnoStatus("create", tmp);
-  absl::Status s = WriteAll(fd, file, tmp);
-  if (s.ok() && fsync(fd) != 0) s = ErrnoStatus("fsync", tmp);
-  close(fd);
-  if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename", tmp);
-  if (s.ok()) s = FsyncDir(options_.dir);
-  if (!s.ok()) unlink(tmp.c_str());
+  absl::Status s = WriteAll(fs, fd, file, tmp);
+  if (s.ok() && fs.FullSync(fd) != 0) s = ErrnoStatus("fsync", tmp);
+  fs.Close(fd);
+  if (s.ok() && fs.Rename(tmp, path) != 0) s = ErrnoStatus("rename", tmp);
+  if (s.ok()) s = FsyncDir(fs, options_.dir);
+  if (!s.ok()) fs.Unlink(tmp);
   return s;
 }
 
@@ -454,7 +469,7 @@ absl::StatusOr<std::vector<LedgerRecord>> Ledger::ReadAll(const std::string& dir
   for (const auto& seg : *segs) {
     auto data = ReadFile(dir + "/" + seg.second);
     if (!data.ok()) return data.status();
-    SegmentScan scan = ScanSegment(*data);
+    SegmentScan scan = ScanSegment(*data, seg.first);
     for (LedgerRecord& r : scan.records) out.push_back(std::move(r));
     if (scan.torn) break;
   }

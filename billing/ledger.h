@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "billing/ledger_fs.h"
 #include "common/sync.h"
 
 namespace gavel::billing {
@@ -38,9 +39,9 @@ struct LedgerOptions {
   // Called once, from the writer thread, when a write or fdatasync fails. Must not call back into
   // the ledger. Default: print the status to stderr and std::abort().
   std::function<void(const absl::Status&)> fatal_handler;
-  // Makes a segment's written bytes durable; returns 0 or sets errno. Default ::fdatasync. Tests
-  // inject failures here.
-  std::function<int(int fd)> sync;
+  // Every change to the directory's files goes through this (billing/ledger_fs.h). Default: POSIX.
+  // Tests record or fail the operations here.
+  std::shared_ptr<LedgerFs> fs;
 };
 
 struct LedgerRecord {

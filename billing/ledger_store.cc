@@ -36,7 +36,7 @@ absl::StatusOr<std::unique_ptr<LedgerEventStore>> LedgerEventStore::Open(
   absl::Status replay_status;
   RecoveryInfo info;
   auto ledger = Ledger::Open(
-      {.dir = options.dir, .fatal_handler = options.fatal_handler, .sync = options.sync}, after,
+      {.dir = options.dir, .fatal_handler = options.fatal_handler, .fs = options.fs}, after,
       [&](const LedgerRecord& rec) {
         auto r = DecodeEventRecord(rec.payload);
         if (!r.ok()) {

@@ -31,7 +31,7 @@ struct LedgerStoreOptions {
   uint64_t snapshot_every_records = 500'000;
   // Ledger failure handling (see LedgerOptions); default logs and aborts.
   std::function<void(const absl::Status&)> fatal_handler;
-  std::function<int(int fd)> sync;
+  std::shared_ptr<LedgerFs> fs;  // the ledger's file operations (LedgerOptions::fs); default POSIX
 };
 
 class LedgerEventStore final : public EventStore {

@@ -95,7 +95,7 @@ absl::Status Run::Setup(const std::string& ledger_dir) {
                                 .ledger = {.dir = ledger_dir}};
   if (s_.traffic().pacing_follows_traffic()) config.pacing.hourly_traffic = HourlyWeights(s_);
   // The simulator's ledger is thrown away after the run: skip fsync unless asked to measure it.
-  if (!s_.durable()) config.ledger.sync = [](int) { return 0; };
+  if (!s_.durable()) config.ledger.fs = billing::LedgerFsWithSync([](int) { return 0; });
   config.ledger.snapshot_every_records = 0;
   absl::StatusOr<std::unique_ptr<billing::Billing>> b = billing::Billing::Open(config, &clock_);
   if (!b.ok()) return b.status();

@@ -230,10 +230,10 @@ INSTANTIATE_TEST_SUITE_P(Stores, EventsTest, testing::AllStores(), testing::Stor
 TEST(IngestDurability, ImpressionsAreAnsweredBeforeTheFsyncClicksAfter) {
   std::atomic<bool> release{true};
   BillingConfig config = MakeConfig(testing::FreshDir("durability"));
-  config.ledger.sync = [&release](int fd) {
+  config.ledger.fs = LedgerFsWithSync([&release](int fd) {
     while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return ::fdatasync(fd);
-  };
+  });
   SimulatedClock clock(kStart);
   std::unique_ptr<Billing> billing = testing::OpenBilling(config, &clock);
   ASSERT_NE(billing, nullptr);

@@ -162,14 +162,13 @@ TEST(Ledger, FailedSyncStopsAcknowledgingAndCallsFatalHandlerOnce) {
   auto ledger =
       Ledger::Open({.dir = dir,
                     .fatal_handler = [&](const absl::Status&) { fatal_calls.fetch_add(1); },
-                    .sync =
-                        [&](int fd) {
-                          if (fail.load()) {
-                            errno = EIO;
-                            return -1;
-                          }
-                          return fdatasync(fd);
-                        }},
+                    .fs = LedgerFsWithSync([&](int fd) {
+                      if (fail.load()) {
+                        errno = EIO;
+                        return -1;
+                      }
+                      return fdatasync(fd);
+                    })},
                    0, [](const LedgerRecord&) {});
   ASSERT_TRUE(ledger.ok());
   auto ok_lsn = (*ledger)->Append("before");

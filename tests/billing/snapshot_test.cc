@@ -53,10 +53,10 @@ TEST(LedgerSnapshots, RestartWithLongTailWritesOneSnapshotNotOnePerWaitingBatch)
   BillingConfig config = MakeConfig(dir);
   config.ledger.snapshot_every_records = 200;
   // A slow disk: batches of clicks pile up behind each group commit, as on a busy server.
-  config.ledger.sync = [](int fd) {
+  config.ledger.fs = LedgerFsWithSync([](int fd) {
     usleep(2'000);
     return fdatasync(fd);
-  };
+  });
   auto b = testing::OpenBilling(config, &clock);
   ASSERT_TRUE(b->UpsertCampaign(MakeBudget()).ok());
   constexpr int kThreads = 8;

@@ -24,7 +24,8 @@ namespace {
 std::unique_ptr<billing::Billing> OpenBilling(const std::string& name, const gavel::Clock* clock) {
   billing::BillingConfig config =
       billing::testing::MakeConfig(billing::testing::FreshDir("gate_" + name));
-  config.ledger.sync = [](int) { return 0; };  // thousands of clicks; durability is not under test
+  // Thousands of clicks; durability is not under test.
+  config.ledger.fs = billing::LedgerFsWithSync([](int) { return 0; });
   return billing::testing::OpenBilling(std::move(config), clock);
 }
 
