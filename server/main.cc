@@ -173,7 +173,10 @@ int main(int argc, char** argv) {
 
   auto server = gavel::server::GavelServer::Start(config);
   if (!server.ok()) {
-    std::fprintf(stderr, "gavel_server: %s\n", std::string(server.status().message()).c_str());
+    // A damaged ledger says so by name, so an operator knows not to just delete and restart.
+    const bool data_loss = server.status().code() == absl::StatusCode::kDataLoss;
+    std::fprintf(stderr, "gavel_server: %s%s\n", data_loss ? "DATA_LOSS: " : "",
+                 std::string(server.status().message()).c_str());
     return 1;
   }
   std::printf("listening on %s\n", (*server)->address().c_str());

@@ -1,7 +1,11 @@
 // Crash safety: clicks flow from several threads while the real server is killed with SIGKILL.
 // After a restart on the same ledger, every charge the server acknowledged is there (none lost),
-// and re-sending every click charges none of them twice.
+// and re-sending every click charges none of them twice. And a disk that starts failing (ENOSPC
+// on write, EIO on fdatasync, injected into the real server by disk_fault_shim) stops the server:
+// nothing more is acknowledged, it exits non-zero, and a restart has every acknowledged charge.
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -44,13 +48,13 @@ std::string TmpFile(const std::string& name, const std::string& contents) {
   return path;
 }
 
-std::vector<std::string> ServerArgs() {
+std::vector<std::string> ServerArgs(const std::string& ledger = "ledger") {
   const std::string tmp = std::getenv("TEST_TMPDIR");
   return {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
           absl::StrCat("--admin_api_key_file=", TmpFile("admin_key", kAdminKey)),
           absl::StrCat("--token_key_file=",
                        TmpFile("token_keys", "k1 0123456789abcdef0123456789abcdef\n")),
-          absl::StrCat("--ledger_dir=", tmp, "/ledger")};
+          absl::StrCat("--ledger_dir=", tmp, "/", ledger)};
 }
 
 std::unique_ptr<grpc::ClientContext> Ctx() {
@@ -202,6 +206,113 @@ TEST(CrashSafety, SigkillLosesNoAcknowledgedChargeAndChargesNothingTwice) {
   ASSERT_TRUE(third.ok()) << third.status();
   channel = grpc::CreateChannel((*third)->address(), grpc::InsecureChannelCredentials());
   EXPECT_EQ(SpendByCampaign(channel, campaigns), final_spend);
+}
+
+// Reports clicks one per call until the disk fails under them; the failing call and everything
+// after it are not acknowledged, and the server exits non-zero by itself.
+void FailingDiskLosesNothingAcknowledged(const std::string& fault) {
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  const std::string trigger = absl::StrCat(tmp, "/fail_", fault);
+  std::remove(trigger.c_str());
+  const std::vector<std::string> args = ServerArgs("ledger_" + fault);
+  auto server = ServerProcess::Start(
+      "server/gavel_server", args,
+      {absl::StrCat("LD_PRELOAD=", Runfile("tests/integration/libdisk_fault_shim.so")),
+       absl::StrCat("GAVEL_FAULT=", fault), absl::StrCat("GAVEL_FAULT_TRIGGER=", trigger)});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  const std::vector<Click> clicks = CollectClicks(channel, 60);
+  ASSERT_GT(clicks.size(), 60u);
+  std::set<std::string> campaigns;
+  for (const Click& c : clicks) campaigns.insert(c.campaign_id);
+  auto stub = gavel::v1::EventService::NewStub(channel);
+  std::map<std::string, int64_t> acked_spend;
+  size_t i = 0;
+  for (; i < clicks.size() / 2; ++i) {
+    gavel::v1::ReportEventsResponse resp;
+    ASSERT_TRUE(ReportClick(stub.get(), clicks[i], &resp).ok());
+    if (resp.results(0).outcome() == gavel::v1::EVENT_OUTCOME_CHARGED) {
+      acked_spend[clicks[i].campaign_id] += resp.results(0).charged_micros();
+    }
+  }
+  ASSERT_FALSE(acked_spend.empty());
+  std::ofstream(trigger) << "fail\n";  // the disk fails from here on
+  for (; i < clicks.size(); ++i) {
+    gavel::v1::ReportEventsResponse resp;
+    const grpc::Status st = ReportClick(stub.get(), clicks[i], &resp);
+    EXPECT_FALSE(st.ok()) << fault << ": click " << i << " acknowledged on a failing disk";
+    if (!st.ok()) break;
+  }
+  absl::StatusOr<int> exit_status = (*server)->WaitForExit(absl::Seconds(30));
+  ASSERT_TRUE(exit_status.ok()) << exit_status.status();
+  EXPECT_FALSE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0)
+      << fault << ": the server exited 0";
+  EXPECT_NE((*server)->Output().find("FATAL gavel billing ledger"), std::string::npos)
+      << (*server)->Output();
+
+  // A restart on a working disk has every acknowledged charge, and charges nothing twice.
+  std::remove(trigger.c_str());
+  auto restarted = ServerProcess::Start("server/gavel_server", args);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  channel = grpc::CreateChannel((*restarted)->address(), grpc::InsecureChannelCredentials());
+  const std::map<std::string, int64_t> recovered = SpendByCampaign(channel, campaigns);
+  for (const std::string& c : campaigns) {
+    EXPECT_GE(recovered.at(c), acked_spend[c]) << fault << ": acknowledged charges lost for " << c;
+  }
+  stub = gavel::v1::EventService::NewStub(channel);
+  std::map<std::string, int64_t> charged_now;
+  for (size_t k = 0; k < clicks.size(); ++k) {
+    gavel::v1::ReportEventsResponse resp;
+    ASSERT_TRUE(ReportClick(stub.get(), clicks[k], &resp).ok());
+    const auto& r = resp.results(0);
+    if (k < clicks.size() / 2) EXPECT_NE(r.outcome(), gavel::v1::EVENT_OUTCOME_CHARGED) << k;
+    if (r.outcome() == gavel::v1::EVENT_OUTCOME_CHARGED) {
+      charged_now[clicks[k].campaign_id] += r.charged_micros();
+    }
+  }
+  const std::map<std::string, int64_t> final_spend = SpendByCampaign(channel, campaigns);
+  for (const std::string& c : campaigns) {
+    EXPECT_EQ(final_spend.at(c), recovered.at(c) + charged_now[c]) << fault << " " << c;
+  }
+}
+
+TEST(CrashSafety, NoSpaceOnWriteStopsTheServerAndLosesNothingAcknowledged) {
+  FailingDiskLosesNothingAcknowledged("write");
+}
+
+TEST(CrashSafety, FailedFsyncStopsTheServerAndLosesNothingAcknowledged) {
+  FailingDiskLosesNothingAcknowledged("fdatasync");
+}
+
+TEST(CrashSafety, DamagedLedgerRefusesToStartWithDataLossNamingFileAndByte) {
+  const std::vector<std::string> args = ServerArgs("ledger_damaged");
+  {
+    auto server = ServerProcess::Start("server/gavel_server", args);
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+    auto stub = gavel::v1::EventService::NewStub(channel);
+    for (const Click& click : CollectClicks(channel, 10)) {
+      gavel::v1::ReportEventsResponse resp;
+      ASSERT_TRUE(ReportClick(stub.get(), click, &resp).ok());
+    }
+    (*server)->Kill(SIGTERM);
+  }
+  // One bit of the first record's payload: intact records follow it, so this is not a torn tail.
+  const std::string segment =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/ledger_damaged/wal-00000000000000000001.log");
+  std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(file.is_open()) << segment;
+  file.seekg(20);
+  const char byte = static_cast<char>(file.get());
+  file.seekp(20);
+  file.put(static_cast<char>(byte ^ 0x10));
+  file.close();
+  auto restarted = ServerProcess::Start("server/gavel_server", args);
+  ASSERT_FALSE(restarted.ok());
+  const std::string message(restarted.status().message());
+  EXPECT_NE(message.find("gavel_server: DATA_LOSS: " + segment + ": corrupt record at byte 8"),
+            std::string::npos)
+      << message;
 }
 
 }  // namespace

@@ -25,11 +25,22 @@ std::string Runfile(const std::string& path) {
 }
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
-    const std::string& binary, const std::vector<std::string>& args) {
+    const std::string& binary, const std::vector<std::string>& args,
+    const std::vector<std::string>& env) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   std::vector<std::string> argv_strings = {Runfile(binary), "--listen=127.0.0.1:0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.insert(env_strings.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
@@ -39,10 +50,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(pipe_fds[1]);
@@ -91,6 +99,26 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
 int ServerProcess::Kill(int signal) {
   if (pid_ < 0) return -1;
   kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+absl::StatusOr<int> ServerProcess::WaitForExit(absl::Duration timeout) {
+  if (pid_ < 0) return absl::FailedPreconditionError("no process");
+  {
+    // The child's exit closes its end of the output pipe.
+    const absl::Time deadline = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (!eof_) {
+      if (absl::Now() >= deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("still running after ", absl::FormatDuration(timeout)));
+      }
+      cv_.WaitWithTimeout(&mu_, deadline - absl::Now());
+    }
+  }
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

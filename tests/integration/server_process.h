@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/sync.h"
 
 namespace gavel::testing {
@@ -29,9 +30,11 @@ namespace gavel::testing {
 class ServerProcess {
  public:
   // `binary` is a runfiles-relative path (e.g. "server/gavel_server") or an absolute one. The
-  // server is given --listen=127.0.0.1:0 before `args`.
-  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::string& binary,
-                                                              const std::vector<std::string>& args);
+  // server is given --listen=127.0.0.1:0 before `args`. `env` adds "NAME=value" entries to the
+  // environment the child inherits (e.g. LD_PRELOAD of a fault-injecting library).
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& binary, const std::vector<std::string>& args,
+      const std::vector<std::string>& env = {});
   ~ServerProcess();
 
   const std::string& address() const { return address_; }
@@ -39,6 +42,8 @@ class ServerProcess {
 
   // Sends `signal` and waits for the process to exit; returns its wait status.
   int Kill(int signal);
+  // Waits for the process to exit by itself; its wait status, or kDeadlineExceeded.
+  absl::StatusOr<int> WaitForExit(absl::Duration timeout);
   // Everything the server wrote to stdout and stderr so far (for failure messages).
   std::string Output();
 
