@@ -132,7 +132,8 @@ class PostgresEventStore::Pool {
 struct PostgresEventStore::Batch {
   explicit Batch(const EventContext& context) : rules(context.rules, context.verifier) {}
   RuleState rules;              // loaded with the rows this batch read
-  InMemoryBudgetStore charges;  // the locked campaigns' settings and spend
+  InMemoryBudgetStore charges;  // the campaigns' settings and spend
+  std::vector<CampaignBudget> settings;  // of the batch's campaigns
   std::vector<EventResult> results;
   std::vector<EventRecord> records;
   std::vector<uint64_t> users;   // locked shoppers
@@ -249,6 +250,7 @@ absl::StatusOr<std::vector<EventResult>> PostgresEventStore::IngestMerged(
     absl::Span<const Event> events, absl::Span<const VerifyResult> verified) {
   Pool::Lease conn = pool_->Acquire();
   absl::Status st;
+  bool optimistic = true;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (conn->IsConnectionLost()) {
       st = conn->Reset();
@@ -257,10 +259,14 @@ absl::StatusOr<std::vector<EventResult>> PostgresEventStore::IngestMerged(
     }
     Batch batch(context_);
     const absl::Time now = context_.clock->Now();
-    st = pg::InTransaction(*conn, [&] {
-      absl::Status decided = Decide(*conn, events, verified, now, &batch);
-      return decided.ok() ? Write(*conn, &batch) : decided;
-    });
+    st = pg::InTransaction(
+        *conn, [&] { return Attempt(*conn, events, verified, now, optimistic, &batch); });
+    if (st.code() == absl::StatusCode::kFailedPrecondition) {
+      // Spend moved under an optimistic decision: decide again, campaigns locked from the start.
+      optimistic = false;
+      budget_redecisions_.fetch_add(1);
+      continue;
+    }
     if (st.ok()) {
       // This replica sees its own charges at once; the others through the listener.
       for (const SpendRow& t : batch.totals) {
@@ -273,13 +279,59 @@ absl::StatusOr<std::vector<EventResult>> PostgresEventStore::IngestMerged(
   return Unavailable(st);
 }
 
+absl::Status PostgresEventStore::Attempt(pg::Connection& conn, absl::Span<const Event> events,
+                                         absl::Span<const VerifyResult> verified, absl::Time now,
+                                         bool optimistic, Batch* batch) const {
+  absl::Status st = Decide(conn, events, verified, now, /*lock_campaigns=*/!optimistic, batch);
+  if (!st.ok()) return st;
+  // Campaign rows are what concurrent batches on every replica queue for, and a lock is held
+  // until COMMIT. Optimistically, the rows only this batch's shoppers and events touch are written
+  // before the campaigns are locked, so the locks cover the spend and statistics rows and the
+  // commit, not the bulk of the writes. Spend only grows, and every budget policy's remaining
+  // amount only shrinks as it grows, so the decision stands exactly when each charge still fits at
+  // the locked spend: a refusal stays a refusal.
+  pg::Pipeline first(&conn);
+  AddRuleRows(*batch, &first);
+  std::vector<std::string> campaigns;
+  for (const CampaignBudget& b : batch->settings) campaigns.push_back(b.campaign_id);
+  const bool recheck =
+      optimistic && std::any_of(batch->records.begin(), batch->records.end(),
+                                [](const EventRecord& r) { return r.outcome == Outcome::kCharged; });
+  if (recheck) {
+    const int64_t today = DayIndex(now, absl::UTCTimeZone());
+    first.Add(
+        "INSERT INTO budget_locks AS b (campaign_id) "
+        "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
+        "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id",
+        {pg::TextArray(campaigns)});
+    first.Add(
+        "SELECT campaign_id, day, spend_micros FROM campaign_spend "
+        "WHERE campaign_id = ANY($1::text[]) AND day >= $2",
+        {pg::TextArray(campaigns), today - kSpendDays});
+  }
+  pg::Pipeline second(&conn);
+  pg::Pipeline* budget_rows = recheck ? &second : &first;
+  const int totals = AddBudgetRows(*batch, budget_rows);
+  if (recheck) {
+    auto r = first.Run();
+    if (!r.ok()) return r.status();
+    st = RecheckCharges(r->back(), now, *batch);
+    if (!st.ok()) return st;
+  }
+  if (budget_rows->size() == 0) return absl::OkStatus();
+  auto r = budget_rows->Run();
+  if (!r.ok()) return r.status();
+  if (totals < 0) return absl::OkStatus();
+  return PublishTotals(conn, (*r)[totals], batch);
+}
+
 absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const Event> events,
                                         absl::Span<const VerifyResult> verified, absl::Time now,
-                                        Batch* batch) const {
+                                        bool lock_campaigns, Batch* batch) const {
   absl::StatusOr<absl::flat_hash_set<std::string>> fresh = ClaimEventIds(conn, events, now, batch);
   if (!fresh.ok()) return fresh.status();
   const BatchKeys keys = KeysOf(events, verified, *fresh, now);
-  absl::Status st = LockAndRead(conn, keys, now, batch);
+  absl::Status st = LockAndRead(conn, keys, now, lock_campaigns, batch);
   if (!st.ok()) return st;
   // Every event, decided with the rules the embedded store runs.
   batch->results.resize(events.size());
@@ -349,7 +401,8 @@ PostgresEventStore::BatchKeys PostgresEventStore::KeysOf(
 }
 
 absl::Status PostgresEventStore::LockAndRead(pg::Connection& conn, const BatchKeys& keys,
-                                             absl::Time now, Batch* batch) const {
+                                             absl::Time now, bool lock_campaigns,
+                                             Batch* batch) const {
   const int64_t now_us = Micros(now);
   std::vector<std::string> token_list, token_expiry;
   for (const auto& [t, exp] : keys.tokens) {
@@ -381,11 +434,13 @@ absl::Status PostgresEventStore::LockAndRead(pg::Connection& conn, const BatchKe
       {pg::TextArray(user_list), now_us});
   std::vector<std::string> campaign_list(keys.campaigns.begin(), keys.campaigns.end());
   const int64_t today = DayIndex(now, absl::UTCTimeZone());
-  reads.Add(
-      "INSERT INTO budget_locks AS b (campaign_id) "
-      "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
-      "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id RETURNING campaign_id",
-      {pg::TextArray(campaign_list)});
+  if (lock_campaigns) {
+    reads.Add(
+        "INSERT INTO budget_locks AS b (campaign_id) "
+        "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
+        "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id",
+        {pg::TextArray(campaign_list)});
+  }
   reads.Add(
       "SELECT campaign_id, day, spend_micros FROM campaign_spend "
       "WHERE campaign_id = ANY($1::text[]) AND day >= $2",
@@ -394,14 +449,13 @@ absl::Status PostgresEventStore::LockAndRead(pg::Connection& conn, const BatchKe
   if (!r.ok()) return r.status();
   absl::Status st = LoadTokensAndShoppers((*r)[0], (*r)[1], (*r)[2], keys, batch);
   if (!st.ok()) return st;
-  std::vector<CampaignBudget> settings;
   for (const std::string& c : campaign_list) {
     auto view = context_.budgets->Query(c, now);
-    if (view.ok()) settings.push_back(*view->settings);
+    if (view.ok()) batch->settings.push_back(*view->settings);
   }
-  st = batch->charges.UpsertAll(settings);
+  st = batch->charges.UpsertAll(batch->settings);
   if (!st.ok()) return st;
-  const pg::Result& spend = (*r)[4];
+  const pg::Result& spend = r->back();
   for (int i = 0; i < spend.rows(); ++i) {
     auto day = spend.GetInt64(i, 1);
     auto micros = spend.GetInt64(i, 2);
@@ -441,33 +495,26 @@ absl::Status PostgresEventStore::LoadTokensAndShoppers(const pg::Result& used,
   return absl::OkStatus();
 }
 
-absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const {
-  pg::Pipeline writes(&conn);
+void PostgresEventStore::AddRuleRows(const Batch& batch, pg::Pipeline* writes) const {
   // The records, as the ledger's rows.
-  AddEventRows(batch->records, &writes);
-  std::map<std::pair<std::string, int64_t>, int64_t> charged;  // (campaign, day) -> micros
-  std::map<std::pair<std::string, int64_t>, StatsCounters> stats;
+  AddEventRows(batch.records, writes);
   std::map<std::pair<int64_t, std::string>, int64_t> repeats;  // (user, ad) -> until
-  for (const EventRecord& r : batch->records) {
-    if (r.outcome == Outcome::kCharged) {
-      charged[{r.campaign_id, r.day}] += r.charged_micros;
-      if (r.user_hash != 0) {
-        repeats[{ToBigint(r.user_hash), r.ad_id}] =
-            DeadlineMicros(r.time + context_.rules.repeat_click_window);
-      }
+  for (const EventRecord& r : batch.records) {
+    if (r.outcome == Outcome::kCharged && r.user_hash != 0) {
+      repeats[{ToBigint(r.user_hash), r.ad_id}] =
+          DeadlineMicros(r.time + context_.rules.repeat_click_window);
     }
-    if (!r.campaign_id.empty()) stats[{r.campaign_id, r.day}] += CountersFor(r);
   }
   // The locked shoppers' click times as the rules left them.
-  if (!batch->users.empty()) {
+  if (!batch.users.empty()) {
     std::vector<std::string> users, times;
-    for (uint64_t u : batch->users) {
+    for (uint64_t u : batch.users) {
       users.push_back(absl::StrCat(ToBigint(u)));
-      times.push_back(pg::Int64ArrayLiteral(batch->rules.UserClicks(u)));
+      times.push_back(pg::Int64ArrayLiteral(batch.rules.UserClicks(u)));
     }
     // An upsert (one unique-index probe per row) rather than UPDATE ... FROM, whose join the
     // planner may turn into a scan of the whole table.
-    writes.Add(
+    writes->Add(
         "INSERT INTO shopper_clicks AS s (user_hash, click_times) "
         "SELECT u, t::bigint[] FROM unnest($1::bigint[], $2::text[]) AS v(u, t) "
         "ON CONFLICT (user_hash) DO UPDATE SET click_times = EXCLUDED.click_times",
@@ -480,21 +527,31 @@ absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const
       ads.push_back(key.second);
       until.push_back(absl::StrCat(t));
     }
-    writes.Add(
+    writes->Add(
         "INSERT INTO repeat_clicks (user_hash, ad_id, expires_at) "
         "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) "
         "ON CONFLICT (user_hash, ad_id) DO UPDATE SET expires_at = EXCLUDED.expires_at",
         {pg::TextArray(users), pg::TextArray(ads), pg::TextArray(until)});
   }
-  const bool has_spend = !charged.empty();
-  if (has_spend) {
+}
+
+int PostgresEventStore::AddBudgetRows(const Batch& batch, pg::Pipeline* writes) const {
+  std::map<std::pair<std::string, int64_t>, int64_t> charged;  // (campaign, day) -> micros
+  std::map<std::pair<std::string, int64_t>, StatsCounters> stats;
+  for (const EventRecord& r : batch.records) {
+    if (r.outcome == Outcome::kCharged) charged[{r.campaign_id, r.day}] += r.charged_micros;
+    if (!r.campaign_id.empty()) stats[{r.campaign_id, r.day}] += CountersFor(r);
+  }
+  int totals = -1;
+  if (!charged.empty()) {
     std::vector<std::string> ids, days, micros;
     for (const auto& [key, m] : charged) {
       ids.push_back(key.first);
       days.push_back(absl::StrCat(key.second));
       micros.push_back(absl::StrCat(m));
     }
-    writes.Add(
+    totals = static_cast<int>(writes->size());
+    writes->Add(
         "INSERT INTO campaign_spend AS s (campaign_id, day, spend_micros) "
         "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[]) "
         "ON CONFLICT (campaign_id, day) DO UPDATE SET spend_micros = s.spend_micros + "
@@ -512,7 +569,7 @@ absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const
       c[5].push_back(absl::StrCat(s.budget_exhausted_clicks));
       c[6].push_back(absl::StrCat(s.spend_micros));
     }
-    writes.Add(
+    writes->Add(
         "INSERT INTO campaign_stats AS s (campaign_id, day, impressions, clicks, invalid_clicks, "
         "budget_exhausted_clicks, spend_micros) SELECT * FROM unnest($1::text[], $2::integer[], "
         "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) "
@@ -525,12 +582,35 @@ absl::Status PostgresEventStore::Write(pg::Connection& conn, Batch* batch) const
         {pg::TextArray(c[0]), pg::TextArray(c[1]), pg::TextArray(c[2]), pg::TextArray(c[3]),
          pg::TextArray(c[4]), pg::TextArray(c[5]), pg::TextArray(c[6])});
   }
-  if (writes.size() == 0) return absl::OkStatus();
-  auto r = writes.Run();
-  if (!r.ok()) return r.status();
-  if (!has_spend) return absl::OkStatus();
+  return totals;
+}
+
+absl::Status PostgresEventStore::RecheckCharges(const pg::Result& spend, absl::Time now,
+                                                const Batch& batch) const {
+  InMemoryBudgetStore locked;
+  absl::Status st = locked.UpsertAll(batch.settings);
+  if (!st.ok()) return st;
+  for (int i = 0; i < spend.rows(); ++i) {
+    auto day = spend.GetInt64(i, 1);
+    auto micros = spend.GetInt64(i, 2);
+    if (!day.ok() || !micros.ok()) return day.ok() ? micros.status() : day.status();
+    locked.AddSpend(spend.GetString(i, 0), *day, *micros);
+  }
+  // The charges again, in the order the rules made them, as TryCharge made them.
+  for (const EventRecord& r : batch.records) {
+    if (r.outcome != Outcome::kCharged) continue;
+    auto d = locked.TryCharge(r.campaign_id, r.price_micros, now);
+    if (!d.ok() || !d->charged || d->day != r.day) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("campaign ", r.campaign_id, " spent more since the batch read its spend"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventStore::PublishTotals(pg::Connection& conn, const pg::Result& totals,
+                                               Batch* batch) const {
   // Tell every replica the new totals: notifications are delivered at commit, in commit order.
-  const pg::Result& totals = (*r)[(*r).size() - (stats.empty() ? 1 : 2)];
   std::string payload;
   std::vector<std::string> payloads;
   for (int i = 0; i < totals.rows(); ++i) {

@@ -32,6 +32,7 @@
 #include "billing/event_store.h"
 #include "common/sync.h"
 #include "pg/connection.h"
+#include "pg/pipeline.h"
 
 namespace gavel::billing {
 
@@ -67,6 +68,10 @@ class PostgresEventStore final : public EventStore {
   // unreachable, so the view's age grows until auctions fail closed (max_spend_staleness).
   absl::Time spend_view_at() const override;
 
+  // Batches decided on spend read without the campaign locks whose charges no longer fit once the
+  // locks were taken (another replica spent in between), and that were decided again.
+  uint64_t budget_redecisions() const { return budget_redecisions_.load(); }
+
  private:
   class Pool;
   struct Batch;
@@ -75,9 +80,17 @@ class PostgresEventStore final : public EventStore {
   absl::StatusOr<std::vector<EventResult>> IngestMerged(absl::Span<const Event> events,
                                                         absl::Span<const VerifyResult> verified);
   PostgresEventStore(PostgresStoreOptions options, const EventContext& context);
-  // One attempt at a batch, inside BEGIN ... COMMIT on `conn`.
+  // One attempt at a batch, inside BEGIN ... COMMIT on `conn`. With `lock_campaigns` false the
+  // campaigns' spend is read without their locks (see Attempt).
   absl::Status Decide(pg::Connection& conn, absl::Span<const Event> events,
-                      absl::Span<const VerifyResult> verified, absl::Time now, Batch* batch) const;
+                      absl::Span<const VerifyResult> verified, absl::Time now,
+                      bool lock_campaigns, Batch* batch) const;
+  // Decides and writes one batch inside BEGIN ... COMMIT. Optimistic: decide on spend read
+  // unlocked, write the rule rows, then lock the campaigns and check that every charge still fits
+  // (kFailedPrecondition if not: the caller runs the batch again, locking first).
+  absl::Status Attempt(pg::Connection& conn, absl::Span<const Event> events,
+                       absl::Span<const VerifyResult> verified, absl::Time now, bool optimistic,
+                       Batch* batch) const;
   // The keys a batch locks or claims beyond its event ids.
   struct BatchKeys {
     std::map<std::string, int64_t> tokens;            // token id -> expiry, deadline micros
@@ -93,13 +106,22 @@ class PostgresEventStore final : public EventStore {
                                                                  Batch* batch) const;
   static BatchKeys KeysOf(absl::Span<const Event> events, absl::Span<const VerifyResult> verified,
                           const absl::flat_hash_set<std::string>& fresh, absl::Time now);
-  // Claims the tokens, locks the shoppers and campaigns and loads their rows into `batch`.
+  // Claims the tokens, locks the shoppers (and the campaigns if `lock_campaigns`) and loads their
+  // rows into `batch`.
   absl::Status LockAndRead(pg::Connection& conn, const BatchKeys& keys, absl::Time now,
-                           Batch* batch) const;
+                           bool lock_campaigns, Batch* batch) const;
   static absl::Status LoadTokensAndShoppers(const pg::Result& used, const pg::Result& shoppers,
                                             const pg::Result& repeats, const BatchKeys& keys,
                                             Batch* batch);
-  absl::Status Write(pg::Connection& conn, Batch* batch) const;
+  // Queues the rows the rules keep (events, shopper click times, repeat clicks).
+  void AddRuleRows(const Batch& batch, pg::Pipeline* writes) const;
+  // Queues the spend and statistics upserts; returns the index of the spend result (-1: none).
+  int AddBudgetRows(const Batch& batch, pg::Pipeline* writes) const;
+  // After the campaigns are locked: whether every charge the batch decided on spend read without
+  // the locks still fits the budget at the locked spend (`spend`: campaign_spend rows).
+  absl::Status RecheckCharges(const pg::Result& spend, absl::Time now, const Batch& batch) const;
+  // Records the new spend totals in `batch` and NOTIFYs them to every replica.
+  absl::Status PublishTotals(pg::Connection& conn, const pg::Result& totals, Batch* batch) const;
   // Loads every campaign's spend since two months ago into context.budgets.
   absl::Status LoadSpend(pg::Connection& conn);
   void Listen();
@@ -118,6 +140,7 @@ class PostgresEventStore final : public EventStore {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   CondVar stop_cv_;
   std::atomic<int64_t> spend_view_at_us_{0};  // unix micros
+  std::atomic<uint64_t> budget_redecisions_{0};
   std::thread listener_, pruner_;
 };
 

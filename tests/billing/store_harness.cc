@@ -39,6 +39,20 @@ std::string StoreName(const ::testing::TestParamInfo<StoreKind>& info) {
   return info.param == StoreKind::kEmbedded ? "Embedded" : "Postgres";
 }
 
+std::string PostgresDatabase(const std::string& name, bool fresh) {
+  gavel::testing::PgServer* server = SharedServer();
+  if (server == nullptr) return "";
+  const std::string db = DatabaseName(name);
+  if (fresh) {
+    auto admin = pg::Connection::Open(server->conninfo());
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    if (!admin.ok()) return "";
+    EXPECT_TRUE((*admin)->Exec(absl::StrCat("DROP DATABASE IF EXISTS ", db)).ok());
+    EXPECT_TRUE((*admin)->Exec(absl::StrCat("CREATE DATABASE ", db)).ok());
+  }
+  return server->conninfo(db);
+}
+
 std::unique_ptr<Billing> OpenStore(StoreKind kind, BillingConfig config, const Clock* clock,
                                    const std::string& name, bool fresh) {
   if (kind == StoreKind::kEmbedded) {
@@ -49,17 +63,8 @@ std::unique_ptr<Billing> OpenStore(StoreKind kind, BillingConfig config, const C
     config.ledger.snapshot_every_records = 0;
     return OpenBilling(std::move(config), clock);
   }
-  gavel::testing::PgServer* server = SharedServer();
-  if (server == nullptr) return nullptr;
-  const std::string db = DatabaseName(name);
-  if (fresh) {
-    auto admin = pg::Connection::Open(server->conninfo());
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    if (!admin.ok()) return nullptr;
-    EXPECT_TRUE((*admin)->Exec(absl::StrCat("DROP DATABASE IF EXISTS ", db)).ok());
-    EXPECT_TRUE((*admin)->Exec(absl::StrCat("CREATE DATABASE ", db)).ok());
-  }
-  const std::string conninfo = server->conninfo(db);
+  const std::string conninfo = PostgresDatabase(name, fresh);
+  if (conninfo.empty()) return nullptr;
   config.event_store =
       [conninfo](const EventContext& context) -> absl::StatusOr<std::unique_ptr<EventStore>> {
     auto s = PostgresEventStore::Open({.conninfo = conninfo}, context);

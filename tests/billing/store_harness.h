@@ -30,6 +30,10 @@ std::string StoreName(const ::testing::TestParamInfo<StoreKind>& info);
 std::unique_ptr<Billing> OpenStore(StoreKind kind, BillingConfig config, const Clock* clock,
                                    const std::string& name, bool fresh = true);
 
+// The conninfo of database `name` on the shared PostgreSQL server, emptied first if `fresh`; ""
+// (and a test failure) if the server cannot start.
+std::string PostgresDatabase(const std::string& name, bool fresh = true);
+
 }  // namespace gavel::billing::testing
 
 #endif  // GAVEL_TESTS_BILLING_STORE_HARNESS_H_
