@@ -50,6 +50,23 @@ absl::Status Unavailable(const absl::Status& cause) {
       cause.message()));
 }
 
+// Queues the read of `campaigns`' spend rows (the last result), first locking the campaigns in
+// key order if `lock` (their budget_locks rows, held to COMMIT: the budget step's lock).
+void AddReadSpend(const std::vector<std::string>& campaigns, absl::Time now, bool lock,
+                  pg::Pipeline* p) {
+  if (lock) {
+    p->Add(
+        "INSERT INTO budget_locks AS b (campaign_id) "
+        "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
+        "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id",
+        {pg::TextArray(campaigns)});
+  }
+  p->Add(
+      "SELECT campaign_id, day, spend_micros FROM campaign_spend "
+      "WHERE campaign_id = ANY($1::text[]) AND day >= $2",
+      {pg::TextArray(campaigns), DayIndex(now, absl::UTCTimeZone()) - kSpendDays});
+}
+
 // Queues the insert of `records` into `events`, the ledger's rows: one array per column.
 void AddEventRows(const std::vector<EventRecord>& records, pg::Pipeline* writes) {
   if (records.empty()) return;
@@ -297,18 +314,7 @@ absl::Status PostgresEventStore::Attempt(pg::Connection& conn, absl::Span<const 
   const bool recheck =
       optimistic && std::any_of(batch->records.begin(), batch->records.end(),
                                 [](const EventRecord& r) { return r.outcome == Outcome::kCharged; });
-  if (recheck) {
-    const int64_t today = DayIndex(now, absl::UTCTimeZone());
-    first.Add(
-        "INSERT INTO budget_locks AS b (campaign_id) "
-        "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
-        "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id",
-        {pg::TextArray(campaigns)});
-    first.Add(
-        "SELECT campaign_id, day, spend_micros FROM campaign_spend "
-        "WHERE campaign_id = ANY($1::text[]) AND day >= $2",
-        {pg::TextArray(campaigns), today - kSpendDays});
-  }
+  if (recheck) AddReadSpend(campaigns, now, /*lock=*/true, &first);
   pg::Pipeline second(&conn);
   pg::Pipeline* budget_rows = recheck ? &second : &first;
   const int totals = AddBudgetRows(*batch, budget_rows);
@@ -433,18 +439,7 @@ absl::Status PostgresEventStore::LockAndRead(pg::Connection& conn, const BatchKe
       "WHERE user_hash = ANY($1::bigint[]) AND expires_at > $2",
       {pg::TextArray(user_list), now_us});
   std::vector<std::string> campaign_list(keys.campaigns.begin(), keys.campaigns.end());
-  const int64_t today = DayIndex(now, absl::UTCTimeZone());
-  if (lock_campaigns) {
-    reads.Add(
-        "INSERT INTO budget_locks AS b (campaign_id) "
-        "SELECT c FROM unnest($1::text[]) AS c ORDER BY c "
-        "ON CONFLICT (campaign_id) DO UPDATE SET campaign_id = b.campaign_id",
-        {pg::TextArray(campaign_list)});
-  }
-  reads.Add(
-      "SELECT campaign_id, day, spend_micros FROM campaign_spend "
-      "WHERE campaign_id = ANY($1::text[]) AND day >= $2",
-      {pg::TextArray(campaign_list), today - kSpendDays});
+  AddReadSpend(campaign_list, now, lock_campaigns, &reads);
   auto r = reads.Run();
   if (!r.ok()) return r.status();
   absl::Status st = LoadTokensAndShoppers((*r)[0], (*r)[1], (*r)[2], keys, batch);
