@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace gavel::targeting {
 
@@ -34,6 +35,15 @@ enum class CtrFeature : uint8_t {
   kCategory,             // category <ad's product category id>
   kQueryTokenXCategory,  // query_token_x_category <normalised token> <category id>
   kSegmentXCampaign,     // segment_x_campaign <segment> <campaign id>
+};
+
+// A feature as the model file names it: template name ("placement", "query_token_x_category", ...)
+// and its one or two values (value2 empty for one-value templates).
+struct NamedFeature {
+  std::string name, value1, value2;
+  bool operator==(const NamedFeature& o) const {
+    return name == o.name && value1 == o.value1 && value2 == o.value2;
+  }
 };
 
 class CtrModel {
@@ -50,6 +60,13 @@ class CtrModel {
   static uint64_t Hash(absl::string_view value);
   static double Sigmoid(double logit) { return 1.0 / (1.0 + std::exp(-logit)); }
 
+  // bias + the weights of `features`, each looked up as the file's line for it would be stored.
+  // INVALID_ARGUMENT for an unknown template name or the wrong number of values.
+  absl::StatusOr<double> Logit(absl::Span<const NamedFeature> features) const;
+
+  // 16 hex digits naming the weights: the FNV-1a hash of the file's text (Default(): of the
+  // built-in text). Two files differing in any byte, comments included, get different versions.
+  const std::string& version() const { return version_; }
   double bias() const { return bias_; }
   // The CTR that dynamic bidding and quality compare against, in (0, 1).
   double baseline_ctr() const { return baseline_ctr_; }
@@ -73,6 +90,7 @@ class CtrModel {
   void ComputeMaxWeights();
 
   int hash_bits_;
+  std::string version_;
   double bias_ = 0;
   double baseline_ctr_ = 0.02;
   std::vector<float> weights_;  // kTemplates tables of 2^hash_bits
