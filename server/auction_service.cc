@@ -35,7 +35,7 @@ google::protobuf::Arena& ThreadArena() {
   return holder.arena;
 }
 
-absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
+absl::Status Run(engine::Engine* engine, TrainingLogger* training, grpc::CallbackServerContext* ctx,
                  const gavel::v1::RunAuctionRequest& request,
                  gavel::v1::RunAuctionResponse* response) {
   // An expired request does nothing at all: no pacing draws, no tokens.
@@ -51,19 +51,21 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   if (!st.ok()) return st;
   st = engine->RunAuction(domain_request, gen, &result);
   if (!st.ok()) return st;
+  if (training != nullptr) training->Impressions(domain_request, result, absl::Now());
   convert::AuctionResultToProto(result, response);
   result.serving.reset();  // Do not pin an old catalog between requests.
   return absl::OkStatus();
 }
 
-grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
+grpc::Status Serve(engine::Engine* engine, TrainingLogger* training,
+                   grpc::CallbackServerContext* ctx,
                    const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
   google::protobuf::Arena& arena = ThreadArena();
   auto* request = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena);
   grpc::Status status = ParseRequest(request_bytes, request);
   if (status.ok()) {
     auto* response = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena);
-    status = ToGrpcStatus(Run(engine, ctx, *request, response));
+    status = ToGrpcStatus(Run(engine, training, ctx, *request, response));
     if (status.ok()) {
       bool own_buffer = false;
       status = grpc::GenericSerialize<grpc::ProtoBufferWriter, gavel::v1::RunAuctionResponse>(
@@ -76,8 +78,9 @@ grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
 
 }  // namespace
 
-AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight)
-    : engine_(engine), max_in_flight_(max_in_flight) {}
+AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight,
+                                       TrainingLogger* training)
+    : engine_(engine), training_(training), max_in_flight_(max_in_flight) {}
 
 AuctionServiceImpl::~AuctionServiceImpl() = default;
 
@@ -92,7 +95,7 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
         absl::StrCat("overloaded: the limit of ", max_in_flight_,
                      " auctions in flight is reached; retry with backoff")));
   } else {
-    status = Serve(engine_, ctx, *request, response);
+    status = Serve(engine_, training_, ctx, *request, response);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   reactor->Finish(status);

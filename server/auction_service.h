@@ -12,6 +12,7 @@
 #include <atomic>
 
 #include "engine/engine.h"
+#include "server/training_logger.h"
 #include "gavel/v1/auction.grpc.pb.h"
 
 namespace gavel::server {
@@ -20,8 +21,9 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
                                      gavel::v1::AuctionService::Service> {
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
-  // than queued.
-  AuctionServiceImpl(engine::Engine* engine, int max_in_flight);
+  // than queued. With a `training` logger (not owned; may be null), every auction's impressions
+  // are logged for training.
+  AuctionServiceImpl(engine::Engine* engine, int max_in_flight, TrainingLogger* training = nullptr);
   ~AuctionServiceImpl() override;
 
   grpc::ServerUnaryReactor* RunAuction(grpc::CallbackServerContext* ctx,
@@ -30,6 +32,7 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
 
  private:
   engine::Engine* const engine_;
+  TrainingLogger* const training_;
   const int max_in_flight_;
   std::atomic<int> in_flight_{0};
 };

@@ -22,8 +22,9 @@ absl::Status Expired(const grpc::CallbackServerContext& ctx) {
 
 }  // namespace
 
-EventServiceImpl::EventServiceImpl(billing::Billing* billing, int workers, int max_queued)
-    : billing_(billing), max_queued_(max_queued) {
+EventServiceImpl::EventServiceImpl(billing::Billing* billing, int workers, int max_queued,
+                                   TrainingLogger* training)
+    : billing_(billing), training_(training), max_queued_(max_queued) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -101,6 +102,7 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
   }
   if (live.empty()) return;
   absl::StatusOr<std::vector<billing::EventResult>> results = billing_->Ingest(events);
+  if (training_ != nullptr && results.ok()) training_->Clicks(events, *results, absl::Now());
   size_t offset = 0;
   for (const Batch* call : live) {
     const size_t n = static_cast<size_t>(call->request->events_size());

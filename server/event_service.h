@@ -19,6 +19,7 @@
 #include "billing/billing.h"
 #include "common/sync.h"
 #include "gavel/v1/events.grpc.pb.h"
+#include "server/training_logger.h"
 
 namespace gavel::server {
 
@@ -28,7 +29,9 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   static constexpr int kMaxMergedEvents = 8192;
 
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
-  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096);
+  // With a `training` logger (not owned; may be null), accepted clicks are logged for training.
+  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096,
+                            TrainingLogger* training = nullptr);
   ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
@@ -46,6 +49,7 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   void Ingest(absl::Span<const Batch> calls);
 
   billing::Billing* const billing_;
+  TrainingLogger* const training_;
   const int max_queued_;
   Mutex mu_;
   CondVar cv_;

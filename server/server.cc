@@ -26,10 +26,12 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "learning/training_log.h"
 #include "server/auction_service.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
 #include "server/parse_errors.h"
+#include "server/training_logger.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
 #include "store/pg_catalog.h"
@@ -102,6 +104,10 @@ struct GavelServer::State {
   // With --store: the catalog replicas share. Declared after `store`, so it stops following (its
   // thread adopts into `store`) before `store` goes.
   std::unique_ptr<store::PostgresCatalog> shared_catalog;
+  std::shared_ptr<const billing::Keyring> keyring;
+  // With --training_log_dir. Declared before the services that use them, so it goes after them.
+  std::unique_ptr<learning::TrainingLog> training_log;
+  std::unique_ptr<TrainingLogger> training_logger;
   std::unique_ptr<AdminAuth> auth;
   std::unique_ptr<AuctionServiceImpl> auction_service;
   std::unique_ptr<EventServiceImpl> event_service;
@@ -325,6 +331,7 @@ absl::Status OpenBilling(GavelServer::State* s) {
       billing::Billing::Open(std::move(billing_config), &s->clock);
   if (!billing.ok()) return config.store.empty() ? billing.status() : StoreError(billing.status());
   s->billing = *std::move(billing);
+  s->keyring = keyring;
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
 
@@ -395,6 +402,33 @@ absl::Status OpenCatalog(GavelServer::State* s) {
   return absl::OkStatus();
 }
 
+// The training log and its feeder, with --training_log_dir.
+absl::Status OpenTrainingLog(GavelServer::State* s) {
+  const ServerConfig& config = s->config;
+  if (config.training_log_dir.empty()) return absl::OkStatus();
+  if (config.training_log_max_file_bytes < 4096) {
+    return absl::InvalidArgumentError(absl::StrCat("--training_log_max_file_bytes must be >= 4096, got ",
+                                                   config.training_log_max_file_bytes));
+  }
+  if (config.training_log_max_file_age <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--training_log_max_file_age must be positive, got ",
+                     absl::FormatDuration(config.training_log_max_file_age)));
+  }
+  absl::StatusOr<std::unique_ptr<learning::TrainingLog>> log =
+      learning::TrainingLog::Open({.dir = config.training_log_dir,
+                                   .max_file_bytes = config.training_log_max_file_bytes,
+                                   .max_file_age = config.training_log_max_file_age});
+  if (!log.ok()) {
+    return absl::Status(log.status().code(),
+                        absl::StrCat("--training_log_dir: ", log.status().message()));
+  }
+  s->training_log = *std::move(log);
+  s->training_logger = std::make_unique<TrainingLogger>(s->training_log.get(),
+                                                        &s->billing->issuer(), s->keyring);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
@@ -411,10 +445,13 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
 
   if (absl::Status st = OpenBilling(s.get()); !st.ok()) return st;
   if (absl::Status st = OpenCatalog(s.get()); !st.ok()) return st;
+  if (absl::Status st = OpenTrainingLog(s.get()); !st.ok()) return st;
   State* state = s.get();
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
-  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight);
-  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get());
+  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight,
+                                                            s->training_logger.get());
+  s->event_service = std::make_unique<EventServiceImpl>(
+      s->billing.get(), /*workers=*/16, /*max_queued=*/4096, s->training_logger.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {

@@ -51,6 +51,11 @@ struct ServerConfig {
   // positive and each event-id retention is at least its token's lifetime.
   billing::TokenOptions tokens;
   billing::EventRules event_rules;
+  // Where the training log goes (docs/learning.md, "Training log"); empty = no log. The directory
+  // must exist. A file is closed and a new one started at this size or age.
+  std::string training_log_dir;
+  int64_t training_log_max_file_bytes = int64_t{64} << 20;
+  absl::Duration training_log_max_file_age = absl::Hours(1);
 };
 
 // Whether --store holds a PostgreSQL connection string (a postgresql:// or postgres:// URI, or
