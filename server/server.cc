@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -119,7 +120,22 @@ struct GavelServer::State {
   bool stopping ABSL_GUARDED_BY(health_mu) = false;
   std::thread health_thread;
 
-  ~State() { StopHealth(); }
+  ~State() {
+    StopHealth();
+    ReportTrainingLog();
+  }
+
+  // On stderr at exit: what the training log wrote and dropped (docs/learning.md).
+  void ReportTrainingLog() {
+    if (training_log == nullptr) return;
+    training_log->Flush();
+    const learning::TrainingLogStats stats = training_log->stats();
+    std::fprintf(stderr,
+                 "gavel_server: training log: %lld records written to %lld files, %lld dropped%s%s\n",
+                 static_cast<long long>(stats.written), static_cast<long long>(stats.files),
+                 static_cast<long long>(stats.dropped), stats.error.empty() ? "" : "; ",
+                 stats.error.c_str());
+  }
 
   // Keeps gRPC health for "gavel.v1.EventService" in step with the event store: NOT_SERVING while
   // its spend view is older than kStoreHealthy (a PostgreSQL store it cannot reach: events would

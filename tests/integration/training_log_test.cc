@@ -119,6 +119,10 @@ TEST(TrainingLog, ShownAdsAndAcceptedClicksJoinThroughTheTokenIdentity) {
     impressions[{imp.auction_id, imp.slot}] = imp;
   }
   ASSERT_EQ(impressions.size(), shown.size());
+  EXPECT_TRUE(absl::StrContains(
+      (*server)->Output(), absl::StrCat("gavel_server: training log: ", lines.size(),
+                                        " records written to 1 files, 0 dropped\n")))
+      << (*server)->Output();
   for (const auto& [key, imp] : impressions) EXPECT_TRUE(shown.count(key) == 1) << key.first;
   EXPECT_EQ(clicks, clicked);
   for (const auto& key : clicks) EXPECT_TRUE(impressions.count(key) == 1) << key.first;
