@@ -138,18 +138,24 @@ absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::Parse(absl::string_vie
   return std::shared_ptr<const CtrModel>(std::move(model));
 }
 
+absl::StatusOr<CtrModel::Key> CtrModel::KeyOf(const NamedFeature& f) {
+  const Template* t = nullptr;
+  for (const Template& c : kFeatureTemplates) {
+    if (c.name == f.name) t = &c;
+  }
+  if (t == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown feature \"", f.name, "\""));
+  if ((t->arity == 2) != !f.value2.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(f.name, " takes ", t->arity, " value(s)"));
+  }
+  return Key{t->feature, Hash(f.value1), t->arity == 2 ? Hash(f.value2) : 0};
+}
+
 absl::StatusOr<double> CtrModel::Logit(absl::Span<const NamedFeature> features) const {
   double logit = bias_;
   for (const NamedFeature& f : features) {
-    const Template* t = nullptr;
-    for (const Template& c : kFeatureTemplates) {
-      if (c.name == f.name) t = &c;
-    }
-    if (t == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown feature \"", f.name, "\""));
-    if ((t->arity == 2) != !f.value2.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(f.name, " takes ", t->arity, " value(s)"));
-    }
-    logit += Weight(t->feature, Hash(f.value1), t->arity == 2 ? Hash(f.value2) : 0);
+    absl::StatusOr<Key> key = KeyOf(f);
+    if (!key.ok()) return key.status();
+    logit += weights_[BucketOf(hash_bits_, *key)];
   }
   return logit;
 }

@@ -56,6 +56,23 @@ class CtrModel {
   // The built-in model (the same weights as data/default_model.txt's generic part).
   static std::shared_ptr<const CtrModel> Default();
 
+  // A named feature's template and value hashes, as the file and Weight() take them.
+  // INVALID_ARGUMENT for an unknown template name or the wrong number of values.
+  struct Key {
+    CtrFeature feature;
+    uint64_t h1, h2;
+  };
+  static absl::StatusOr<Key> KeyOf(const NamedFeature& f);
+  // The index a model of `hash_bits` stores `key`'s weight at, in [0, kTemplates << hash_bits):
+  // features with the same index share one weight (the hashing trick). For trainers.
+  static size_t BucketOf(int hash_bits, const Key& key) {
+    const uint64_t f = static_cast<uint64_t>(key.feature);
+    uint64_t h = (key.h1 ^ (f * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
+    h = (h ^ (h >> 29) ^ key.h2) * 0xC4CEB9FE1A85EC53ULL;
+    return (static_cast<size_t>(f) << hash_bits) | static_cast<size_t>(h >> (64 - hash_bits));
+  }
+  static constexpr int kTemplates = 8;  // CtrFeature values 1..7; table 0 unused
+
   // Stable 64-bit hash of a value (FNV-1a).
   static uint64_t Hash(absl::string_view value);
   static double Sigmoid(double logit) { return 1.0 / (1.0 + std::exp(-logit)); }
@@ -79,13 +96,10 @@ class CtrModel {
   int hash_bits() const { return hash_bits_; }
 
  private:
-  static constexpr int kTemplates = 8;  // CtrFeature values 1..7; table 0 unused
   CtrModel(int hash_bits)
       : hash_bits_(hash_bits), weights_(size_t{kTemplates} << hash_bits), max_weight_{} {}
   size_t Bucket(CtrFeature f, uint64_t h1, uint64_t h2) const {
-    uint64_t h = (h1 ^ (static_cast<uint64_t>(f) * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
-    h = (h ^ (h >> 29) ^ h2) * 0xC4CEB9FE1A85EC53ULL;
-    return (static_cast<size_t>(f) << hash_bits_) | static_cast<size_t>(h >> (64 - hash_bits_));
+    return BucketOf(hash_bits_, {f, h1, h2});
   }
   void ComputeMaxWeights();
 
