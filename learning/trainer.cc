@@ -21,7 +21,9 @@ constexpr uint32_t kBias = 0;
 
 Feature SlotFeature(int32_t slot) { return {"slot", absl::StrCat(slot), ""}; }
 
-absl::Status Validate(const TrainOptions& o) {
+}  // namespace
+
+absl::Status ValidateTrainOptions(const TrainOptions& o) {
   if (absl::Status st = ValidateFtrlOptions(o.ftrl); !st.ok()) return st;
   if (o.hash_bits < 8 || o.hash_bits > 20) {
     return absl::InvalidArgumentError(absl::StrCat("hash_bits must be in [8, 20], got ", o.hash_bits));
@@ -39,6 +41,8 @@ absl::Status Validate(const TrainOptions& o) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 // The examples as lists of coordinates (bias, features, slot) in one flat array, and one feature
 // that names each coordinate (the first seen), for writing the file.
@@ -113,7 +117,7 @@ std::vector<double> Predict(const CtrModel& model, absl::Span<const Example> exa
 
 absl::StatusOr<TrainReport> Train(absl::Span<const Example> examples, const TrainOptions& o,
                                   const CtrModel* reference) {
-  if (absl::Status st = Validate(o); !st.ok()) return st;
+  if (absl::Status st = ValidateTrainOptions(o); !st.ok()) return st;
   const size_t holdout = static_cast<size_t>(std::floor(o.holdout_fraction * examples.size()));
   const absl::Span<const Example> train = examples.subspan(0, examples.size() - holdout);
   const absl::Span<const Example> test = examples.subspan(examples.size() - holdout);

@@ -43,7 +43,11 @@ struct TrainReport {
   std::string model_text;     // the model file
 };
 
-// INVALID_ARGUMENT naming the option for a bad option, or when the training slice is empty.
+// INVALID_ARGUMENT naming the option ("epochs must be in [1, 100], got 0"); FTRL's as
+// ValidateFtrlOptions.
+absl::Status ValidateTrainOptions(const TrainOptions& options);
+
+// INVALID_ARGUMENT as ValidateTrainOptions, or when the training slice is empty.
 absl::StatusOr<TrainReport> Train(absl::Span<const Example> examples, const TrainOptions& options,
                                   const targeting::CtrModel* reference = nullptr);
 
