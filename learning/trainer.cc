@@ -55,12 +55,13 @@ struct Encoded {
 Encoded Encode(absl::Span<const Example> examples, int hash_bits) {
   Encoded e;
   e.begin.reserve(examples.size() + 1);
+  e.coords.reserve(examples.size() * 10);
   auto add = [&](const Feature& f) {
     // Examples come from LogJoiner, which refused unknown templates.
     const uint32_t c =
         static_cast<uint32_t>(CtrModel::BucketOf(hash_bits, *CtrModel::KeyOf(f)));
     e.coords.push_back(c);
-    if (!e.names.contains(c)) e.names.emplace(c, f);
+    e.names.try_emplace(c, f);  // the first name seen names the coordinate
   };
   for (const Example& ex : examples) {
     e.begin.push_back(e.coords.size());
