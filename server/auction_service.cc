@@ -53,6 +53,9 @@ absl::Status Run(engine::Engine* engine, TrainingLogger* training, grpc::Callbac
   if (!st.ok()) return st;
   if (training != nullptr) training->Impressions(domain_request, result, absl::Now());
   convert::AuctionResultToProto(result, response);
+  if (domain_request.explain) {
+    response->set_model_version(result.serving->catalog->model().version());
+  }
   result.serving.reset();  // Do not pin an old catalog between requests.
   return absl::OkStatus();
 }

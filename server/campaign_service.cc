@@ -152,6 +152,17 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
   });
 }
 
+grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadModel(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ReloadModelRequest* /*req*/,
+    gavel::v1::ReloadModelResponse* resp) {
+  return Handle(ctx, [&]() -> absl::Status {
+    auto reloaded = reload_model_();
+    if (!reloaded.ok()) return reloaded.status();
+    *resp = *reloaded;
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* CampaignServiceImpl::GetAuctionRules(
     grpc::CallbackServerContext* ctx, const gavel::v1::GetAuctionRulesRequest* /*req*/,
     gavel::v1::GetAuctionRulesResponse* resp) {

@@ -22,9 +22,16 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   // Re-reads the catalog file; returns the new version's response.
   using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
 
+  // Re-reads the model file; returns the new model's response.
+  using ReloadModelFn = std::function<absl::StatusOr<gavel::v1::ReloadModelResponse>()>;
+
   CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats,
-                      ReloadFn reload)
-      : auth_(auth), store_(store), stats_(std::move(stats)), reload_(std::move(reload)) {}
+                      ReloadFn reload, ReloadModelFn reload_model)
+      : auth_(auth),
+        store_(store),
+        stats_(std::move(stats)),
+        reload_(std::move(reload)),
+        reload_model_(std::move(reload_model)) {}
 
   grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,
                                              const gavel::v1::CreateAdvertiserRequest* req,
@@ -77,6 +84,9 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   grpc::ServerUnaryReactor* ReloadCatalog(grpc::CallbackServerContext* ctx,
                                           const gavel::v1::ReloadCatalogRequest* req,
                                           gavel::v1::ReloadCatalogResponse* resp) override;
+  grpc::ServerUnaryReactor* ReloadModel(grpc::CallbackServerContext* ctx,
+                                        const gavel::v1::ReloadModelRequest* req,
+                                        gavel::v1::ReloadModelResponse* resp) override;
   grpc::ServerUnaryReactor* GetAuctionRules(grpc::CallbackServerContext* ctx,
                                             const gavel::v1::GetAuctionRulesRequest* req,
                                             gavel::v1::GetAuctionRulesResponse* resp) override;
@@ -103,6 +113,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   store::CatalogStore* const store_;
   const StatsFn stats_;
   const ReloadFn reload_;
+  const ReloadModelFn reload_model_;
 };
 
 }  // namespace gavel::server

@@ -197,6 +197,17 @@ int main(int argc, char** argv) {
       int sig = 0;
       sigwait(&signals, &sig);
       if (sig == SIGHUP) {
+        if (!config.model_path.empty()) {
+          auto model = (*server)->ReloadModel();
+          if (model.ok()) {
+            std::fprintf(stderr, "gavel_server: reloaded model %s (catalog v%lld)\n",
+                         model->model_version().c_str(),
+                         static_cast<long long>(model->catalog_version()));
+          } else {
+            std::fprintf(stderr, "gavel_server: model reload failed, still serving the old model: %s\n",
+                         std::string(model.status().message()).c_str());
+          }
+        }
         auto reloaded = (*server)->Reload();
         if (reloaded.ok()) {
           std::fprintf(stderr, "gavel_server: reloaded catalog v%lld (%lld ads)\n",

@@ -97,7 +97,17 @@ absl::Status ValidateWindows(const billing::TokenOptions& tokens,
 struct GavelServer::State {
   ServerConfig config;
   gavel::RealClock clock;
-  std::shared_ptr<const targeting::CtrModel> model;
+  // The click model new snapshots are built with; replaced by ReloadModel.
+  Mutex model_mu;
+  std::shared_ptr<const targeting::CtrModel> model ABSL_GUARDED_BY(model_mu);
+  std::shared_ptr<const targeting::CtrModel> Model() {
+    MutexLock lock(&model_mu);
+    return model;
+  }
+  void SetModel(std::shared_ptr<const targeting::CtrModel> m) {
+    MutexLock lock(&model_mu);
+    model = std::move(m);
+  }
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<engine::BillingGate> gate;
   std::unique_ptr<engine::Engine> engine;
@@ -184,9 +194,10 @@ struct GavelServer::State {
       const gavel::v1::Catalog& catalog, int64_t version) {
     absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
         absl::UnknownError("the snapshot was not built");
+    std::shared_ptr<const targeting::CtrModel> ctr_model = Model();
     std::thread builder([&] {
       ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kBuildNice);
-      snapshot = convert::CatalogFromProto(catalog, version, model);
+      snapshot = convert::CatalogFromProto(catalog, version, ctr_model);
     });
     builder.join();
     return snapshot;
@@ -223,6 +234,31 @@ struct GavelServer::State {
     return absl::OkStatus();
   }
 
+  // Re-reads --model and serves it from a new catalog version. On any error the old model stays.
+  absl::StatusOr<gavel::v1::ReloadModelResponse> ReloadModel() {
+    if (config.model_path.empty()) {
+      return absl::FailedPreconditionError(
+          "the server was started without --model: there is no model file to reload");
+    }
+    absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> next =
+        targeting::CtrModel::LoadFile(config.model_path);
+    if (!next.ok()) return next.status();
+    MutexLock lock(&reload_model_mu);  // one model reload at a time: the old model is restored
+    std::shared_ptr<const targeting::CtrModel> previous = Model();
+    SetModel(*next);
+    absl::StatusOr<int64_t> version = store->Republish();
+    if (!version.ok()) {
+      SetModel(std::move(previous));
+      return version.status();
+    }
+    ReturnFreedMemory();
+    gavel::v1::ReloadModelResponse resp;
+    resp.set_model_version((*next)->version());
+    resp.set_catalog_version(*version);
+    return resp;
+  }
+  Mutex reload_model_mu;
+
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload() {
     absl::StatusOr<gavel::v1::Catalog> catalog = store::ReadCatalogFile(config.catalog_path);
     if (!catalog.ok()) return catalog.status();
@@ -243,6 +279,10 @@ GavelServer::~GavelServer() { Shutdown(); }
 const std::string& GavelServer::address() const { return state_->address; }
 
 absl::StatusOr<gavel::v1::ReloadCatalogResponse> GavelServer::Reload() { return state_->Reload(); }
+
+absl::StatusOr<gavel::v1::ReloadModelResponse> GavelServer::ReloadModel() {
+  return state_->ReloadModel();
+}
 
 void GavelServer::Shutdown() {
   state_->StopHealth();
@@ -451,12 +491,12 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   auto s = std::make_unique<State>();
   s->config = config;
   if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
-  s->model = targeting::CtrModel::Default();
+  s->SetModel(targeting::CtrModel::Default());
   if (!config.model_path.empty()) {
     absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
         targeting::CtrModel::LoadFile(config.model_path);
     if (!model.ok()) return model.status();
-    s->model = *std::move(model);
+    s->SetModel(*std::move(model));
   }
 
   if (absl::Status st = OpenBilling(s.get()); !st.ok()) return st;
@@ -473,7 +513,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {
         return state->Stats(r, o);
       },
-      [state] { return state->Reload(); });
+      [state] { return state->Reload(); }, [state] { return state->ReloadModel(); });
 
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!config.tls_cert_path.empty()) {

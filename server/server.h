@@ -71,6 +71,9 @@ class GavelServer {
   const std::string& address() const;
   // Re-reads the catalog file and swaps it in; the old version keeps serving on failure.
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload();
+  // Re-reads the --model file and serves it from a new catalog version; the old model keeps
+  // serving on failure (FAILED_PRECONDITION without --model, the file's error otherwise).
+  absl::StatusOr<gavel::v1::ReloadModelResponse> ReloadModel();
   // Stops accepting calls, finishes those in flight (up to `grace`), and returns.
   void Shutdown();
   // Blocks until Shutdown.
