@@ -38,34 +38,33 @@ TrainingLog::TrainingLog(TrainingLogOptions options) : options_(std::move(option
 
 TrainingLog::~TrainingLog() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
+    work_cv_.Signal();
   }
   writer_.join();
   if (file_ != nullptr) std::fclose(file_);
 }
 
 bool TrainingLog::Append(std::string line) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (failed_ || static_cast<int>(queue_.size()) >= options_.queue_capacity) {
     ++stats_.dropped;
     return false;
   }
   queue_.push_back(std::move(line));
   ++stats_.appended;
+  work_cv_.Signal();
   return true;
 }
 
 void TrainingLog::Flush() {
-  absl::MutexLock lock(&mu_);
-  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return failed_ || (queue_.empty() && in_progress_ == 0);
-  };
-  mu_.Await(absl::Condition(&drained));
+  MutexLock lock(&mu_);
+  while (!failed_ && (!queue_.empty() || in_progress_ > 0)) drained_cv_.Wait(&mu_);
 }
 
 TrainingLogStats TrainingLog::stats() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 
@@ -73,20 +72,18 @@ void TrainingLog::Run() {
   std::deque<std::string> batch;
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty();
-      };
-      // Wake at least once a second so an idle file still rotates by age.
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
+      MutexLock lock(&mu_);
+      // Wake at least once a second so an idle file still closes by age.
+      if (!stopping_ && queue_.empty()) work_cv_.WaitWithTimeout(&mu_, absl::Seconds(1));
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
       in_progress_ = static_cast<int64_t>(batch.size());
     }
     const int64_t n = static_cast<int64_t>(batch.size());
     const bool ok = WriteLines(batch);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     in_progress_ = 0;
+    drained_cv_.SignalAll();
     if (ok) {
       stats_.written += n;
     } else {
@@ -109,7 +106,7 @@ bool TrainingLog::WriteLines(std::deque<std::string>& lines) {
       if (!Rotate()) return false;
     }
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       stats_.error = absl::StrCat("training log: write failed: ", std::strerror(errno));
       return false;
     }
@@ -117,7 +114,7 @@ bool TrainingLog::WriteLines(std::deque<std::string>& lines) {
   }
   lines.clear();
   if (file_ != nullptr && std::fflush(file_) != 0) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stats_.error = absl::StrCat("training log: write failed: ", std::strerror(errno));
     return false;
   }
@@ -146,7 +143,7 @@ bool TrainingLog::Rotate() {
     }
     file_bytes_ = static_cast<int64_t>(header.size());
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!error.empty()) {
     stats_.error = error;
     return false;

@@ -26,8 +26,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 
 namespace gavel::learning {
 
@@ -69,7 +69,9 @@ class TrainingLog {
   bool Rotate();
 
   const TrainingLogOptions options_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
+  CondVar work_cv_;     // lines queued, or stopping
+  CondVar drained_cv_;  // the writer finished a batch, or stopped
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool failed_ ABSL_GUARDED_BY(mu_) = false;
