@@ -1,6 +1,7 @@
 // The training log of a real gavel_server (docs/learning.md, "Training log"): every ad an auction
 // shows is one impression record with its click-model features, and every accepted click is one
-// click record that joins its impression through (auction_id, slot).
+// click record that joins its impression through (auction_id, slot). gavel_train learns from that
+// log a model file that a server then serves.
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -126,6 +127,33 @@ TEST(TrainingLog, ShownAdsAndAcceptedClicksJoinThroughTheTokenIdentity) {
   for (const auto& [key, imp] : impressions) EXPECT_TRUE(shown.count(key) == 1) << key.first;
   EXPECT_EQ(clicks, clicked);
   for (const auto& key : clicks) EXPECT_TRUE(impressions.count(key) == 1) << key.first;
+
+  // The loop closes: gavel_train learns from this log, and a server serves what it wrote.
+  const std::string model = tmp + "/trained_model.txt";
+  const std::string train = absl::StrCat(Runfile("tools/gavel_train"), " --log=", dir,
+                                         " --out=", model, " > ", tmp, "/train.out 2>&1");
+  ASSERT_EQ(std::system(train.c_str()), 0) << train;
+  auto served = ServerProcess::Start(
+      "server/gavel_server", {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+                              absl::StrCat("--ledger_dir=", tmp, "/ledger_trained"),
+                              absl::StrCat("--model=", model)});
+  ASSERT_TRUE(served.ok()) << served.status();
+  gavel::v1::RunAuctionRequest req;
+  req.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
+  req.set_query("running shoes");
+  req.set_slots(3);
+  req.mutable_shopper()->set_local_hour(12);
+  req.mutable_options()->set_explain(true);
+  req.mutable_options()->set_dry_run(true);
+  gavel::v1::RunAuctionResponse resp;
+  grpc::ClientContext ctx;
+  auto stub = gavel::v1::AuctionService::NewStub(
+      grpc::CreateChannel((*served)->address(), grpc::InsecureChannelCredentials()));
+  grpc::Status st = stub->RunAuction(&ctx, req, &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_GT(resp.winners_size(), 0);
+  EXPECT_NE(resp.model_version(), impressions.begin()->second.model_version)
+      << "the trained model, not the one that wrote the log";
 }
 
 TEST(TrainingLog, AMissingDirectoryStopsStartNamingTheFlag) {
