@@ -29,7 +29,8 @@ namespace gavel::testing {
 class ServerProcess {
  public:
   // `binary` is a runfiles-relative path (e.g. "server/gavel_server") or an absolute one. The
-  // server is given --listen=127.0.0.1:0 before `args`.
+  // server is given --listen=127.0.0.1:0 before `args`; "server/gavel_server" is also given
+  // --insecure_no_client_auth after them unless `args` has --clients_file (or that flag already).
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::string& binary,
                                                               const std::vector<std::string>& args);
   ~ServerProcess();
