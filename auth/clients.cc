@@ -198,8 +198,8 @@ absl::StatusOr<std::shared_ptr<const Clients>> Clients::Parse(absl::string_view 
       continue;
     }
     if (words[0] != "key" && words[0] != "admin") {
-      return line.Error(absl::StrCat("unknown statement \"", words[0],
-                                     "\"; known: client, key, admin"));
+      // The word is not quoted back: it could be a key pasted on a line of its own.
+      return line.Error("unknown statement; known: client, key, admin");
     }
     if (words.size() != 3) {
       return line.Error(absl::StrCat(words[0], " takes two fields: ", words[0],

@@ -104,7 +104,7 @@ TEST(Clients, BadLinesNameTheFileAndLine) {
   ExpectError("client web\nkey web abc\n",
               "clients.txt:2: a key must be given as sha256: and the 64 hex digits of its SHA-256 "
               "(printf %s \"$KEY\" | sha256sum); the file never holds the key itself");
-  ExpectError("\n\nclients web\n", "clients.txt:3: unknown statement \"clients\"; known: client, key, admin");
+  ExpectError("\n\nclients web\n", "clients.txt:3: unknown statement; known: client, key, admin");
   ExpectError("client web placements=search\n",
               "clients.txt:1: placements: unknown placement \"search\"; known: "
               "top_of_search,rest_of_search,product_page,category_page,home_page,checkout, or * "
