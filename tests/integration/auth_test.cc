@@ -274,6 +274,12 @@ TEST_F(AuthTest, ABidAboveTheCampaignsMaximumIsCappedAndChargedAtMostThat) {
 
   const int64_t before = Spend("c-sonic-search");
   gavel::v1::ReportEventsResponse clicked;
+  // Without a key, or with an unknown one, the real token charges nothing.
+  EXPECT_EQ(Click("", resp.winners(0).click_token(), "capped-click", &clicked).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Click(kUnknownKey, resp.winners(0).click_token(), "capped-click", &clicked).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Spend("c-sonic-search"), before);
   // Any known client may report the click: the signed token says what is charged.
   st = Click(kWebKey, resp.winners(0).click_token(), "capped-click", &clicked);
   ASSERT_TRUE(st.ok()) << st.error_message();
