@@ -19,8 +19,8 @@ namespace {
 
 // The placements' names in the clients file, by catalog::Placement (index 0 is unspecified).
 constexpr absl::string_view kPlacementNames[catalog::kNumPlacements] = {
-    "",          "top_of_search", "rest_of_search", "product_page",
-    "category_page", "home_page", "checkout"};
+    "",          "top_of_search", "rest_of_search", "product_page", "category_page",
+    "home_page", "checkout"};
 
 constexpr size_t kMaxNameBytes = 128;
 constexpr absl::string_view kDigestPrefix = "sha256:";
@@ -108,8 +108,8 @@ absl::Status ParseGrant(const Line& line, absl::string_view field, Client* clien
     }
     return absl::OkStatus();
   }
-  return line.Error(absl::StrCat("unknown grant \"", name,
-                                 "\"; known: placements=, candidates=, advertisers="));
+  return line.Error(
+      absl::StrCat("unknown grant \"", name, "\"; known: placements=, candidates=, advertisers="));
 }
 
 // `client NAME grant...`. Every placement is granted unless placements= says otherwise; caller
@@ -222,7 +222,8 @@ absl::StatusOr<std::shared_ptr<const Clients>> Clients::Parse(absl::string_view 
   for (PendingKey& k : client_keys) {  // clients may be declared after their keys
     auto it = by_name.find(k.client);
     if (it == by_name.end()) {
-      return k.line.Error(absl::StrCat("key for client ", k.client, ", which no client line declares"));
+      return k.line.Error(
+          absl::StrCat("key for client ", k.client, ", which no client line declares"));
     }
     clients->keys_[std::move(k.digest)] = Holder{.client = it->second};
   }
@@ -254,16 +255,15 @@ const std::string* Clients::FindAdvertiserAdmin(absl::string_view key) const {
 absl::Status CheckAuction(const Client& client, const engine::AuctionRequest& request) {
   const int placement = static_cast<int>(request.targeting.placement);
   if (placement <= 0 || placement >= catalog::kNumPlacements || !client.placements[placement]) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("client ", client.name, " is not granted placement ",
-                     placement > 0 && placement < catalog::kNumPlacements
-                         ? kPlacementNames[placement]
-                         : absl::string_view("unspecified")));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "client ", client.name, " is not granted placement ",
+        placement > 0 && placement < catalog::kNumPlacements ? kPlacementNames[placement]
+                                                             : absl::string_view("unspecified")));
   }
   if (request.external.empty()) return absl::OkStatus();
   if (!client.caller_candidates) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "client ", client.name, " is not granted caller candidates (candidates=yes)"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("client ", client.name, " is not granted caller candidates (candidates=yes)"));
   }
   if (client.all_advertisers) return absl::OkStatus();
   for (size_t i = 0; i < request.external.size(); ++i) {

@@ -77,7 +77,7 @@ class Clients {
   };
   const Holder* Find(absl::string_view key) const;
 
-  std::vector<std::unique_ptr<Client>> clients_;  // stable addresses for keys_
+  std::vector<std::unique_ptr<Client>> clients_;   // stable addresses for keys_
   absl::flat_hash_map<std::string, Holder> keys_;  // by the key's raw 32-byte SHA-256
 };
 

@@ -49,8 +49,8 @@ void BM_CheckAuction(benchmark::State& state) {
   engine::AuctionRequest request;
   request.targeting.placement = catalog::Placement::kTopOfSearch;
   for (int i = 0; i < state.range(0); ++i) {
-    request.external.push_back({.candidate_id = absl::StrCat("c", i),
-                                .advertiser_id = absl::StrCat("adv-", i % 10)});
+    request.external.push_back(
+        {.candidate_id = absl::StrCat("c", i), .advertiser_id = absl::StrCat("adv-", i % 10)});
   }
   for (auto _ : state) benchmark::DoNotOptimize(CheckAuction(client, request));
 }

@@ -57,7 +57,7 @@ struct Scratch {
   // one-winner-per-product rules; the keys view into the request.
   absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
   std::vector<int64_t> caller_bids;  // caller candidates' bids after BindCallerCandidates
-  std::vector<size_t> losers;  // explain: auction losers, by score
+  std::vector<size_t> losers;        // explain: auction losers, by score
 };
 
 Scratch& ThreadScratch() {
@@ -351,9 +351,8 @@ class AuctionPass {
     }
     const catalog::Campaign& c = catalog_.catalog().campaigns[campaign];
     if (c.advertiser_id != e.advertiser_id) {
-      return absl::InvalidArgumentError(absl::StrCat(at, " belongs to advertiser \"",
-                                                     c.advertiser_id, "\", not \"",
-                                                     e.advertiser_id, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, " belongs to advertiser \"", c.advertiser_id, "\", not \"", e.advertiser_id, "\""));
     }
     if (c.max_bid_micros == 0) {
       return absl::InvalidArgumentError(

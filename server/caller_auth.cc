@@ -14,9 +14,7 @@ absl::string_view BearerKey(const Metadata& metadata) {
   return absl::StripAsciiWhitespace(value.substr(7));
 }
 
-std::unique_ptr<CallerAuth> CallerAuth::Insecure() {
-  return std::make_unique<CallerAuth>(nullptr);
-}
+std::unique_ptr<CallerAuth> CallerAuth::Insecure() { return std::make_unique<CallerAuth>(nullptr); }
 
 absl::StatusOr<Caller> CallerAuth::Authenticate(const Metadata& metadata) const {
   Caller caller{.clients = clients()};

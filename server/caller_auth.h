@@ -39,7 +39,8 @@ class CallerAuth {
  public:
   // Every caller is auth::Client::Unrestricted() (--insecure_no_client_auth).
   static std::unique_ptr<CallerAuth> Insecure();
-  explicit CallerAuth(std::shared_ptr<const auth::Clients> clients) : clients_(std::move(clients)) {}
+  explicit CallerAuth(std::shared_ptr<const auth::Clients> clients)
+      : clients_(std::move(clients)) {}
 
   absl::StatusOr<Caller> Authenticate(const Metadata& metadata) const;
   // The clients file in force; null in insecure mode.

@@ -37,16 +37,15 @@ absl::Status Owns(const AdminCaller& caller, const absl::StatusOr<std::string>& 
                   EntityKind kind, absl::string_view id) {
   if (caller.is_operator()) return absl::OkStatus();
   if (owner.ok() && *owner == caller.advertiser) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("the admin key of advertiser ",
-                                                  caller.advertiser, " may not access ",
-                                                  KindName(kind), " \"", id, "\""));
+  return absl::PermissionDeniedError(absl::StrCat("the admin key of advertiser ", caller.advertiser,
+                                                  " may not access ", KindName(kind), " \"", id,
+                                                  "\""));
 }
 
 absl::Status OperatorOnly(const AdminCaller& caller, absl::string_view what) {
   if (caller.is_operator()) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat(what, " needs the operator's admin key, not advertiser ", caller.advertiser,
-                   "'s"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      what, " needs the operator's admin key, not advertiser ", caller.advertiser, "'s"));
 }
 
 std::string IdOf(const google::protobuf::Message& m) {
@@ -186,7 +185,8 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::SetState(grpc::CallbackServerCont
                                                         gavel::v1::SetStateResponse* resp) {
   return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
     if (!caller.is_operator()) {
-      absl::Status st = Owns(caller, store_->OwnerOf(req->kind(), req->id()), req->kind(), req->id());
+      absl::Status st =
+          Owns(caller, store_->OwnerOf(req->kind(), req->id()), req->kind(), req->id());
       if (!st.ok()) return st;
     }
     absl::StatusOr<int64_t> version = store_->SetState(req->kind(), req->id(), req->state());
@@ -204,8 +204,9 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStats(
     gavel::v1::GetCampaignStatsResponse* resp) {
   return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
     if (!caller.is_operator()) {
-      absl::Status st = Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
-                             gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
+      absl::Status st =
+          Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
+               gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
       if (!st.ok()) return st;
     }
     return stats_(*req, resp);

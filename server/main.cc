@@ -204,8 +204,10 @@ int main(int argc, char** argv) {
       if (sig == SIGHUP) {
         auto keys = (*server)->ReloadClients();
         if (!keys.ok()) {
-          std::fprintf(stderr, "gavel_server: clients reload failed, still serving the old "
-                       "clients file: %s\n", std::string(keys.status().message()).c_str());
+          std::fprintf(stderr,
+                       "gavel_server: clients reload failed, still serving the old "
+                       "clients file: %s\n",
+                       std::string(keys.status().message()).c_str());
         } else if (!config.clients_file.empty()) {
           std::fprintf(stderr, "gavel_server: reloaded %s (%zu keys)\n",
                        config.clients_file.c_str(), *keys);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "auth/clients.h"
 #include "billing/billing.h"
 #include "billing/postgres_store.h"
 #include "billing/token.h"
@@ -26,7 +27,6 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "auth/clients.h"
 #include "server/auction_service.h"
 #include "server/caller_auth.h"
 #include "server/campaign_service.h"
@@ -446,8 +446,8 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (!callers.ok()) return callers.status();
   s->callers = *std::move(callers);
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key, s->callers.get());
-  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), s->callers.get(),
-                                                            config.max_in_flight);
+  s->auction_service =
+      std::make_unique<AuctionServiceImpl>(s->engine.get(), s->callers.get(), config.max_in_flight);
   s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), s->callers.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),

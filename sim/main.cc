@@ -150,14 +150,11 @@ int Main() {
   auto run_one = [&](size_t i) {
     auto cb = [&progress, i](double f) { progress.Update(static_cast<int>(i), f); };
     absl::StatusOr<RunMetrics> m =
-        target.empty()
-            ? Simulate(scenarios[i], {.work_dir = out, .progress = cb})
-            : SimulateRemote(
-                  scenarios[i],
-                  {.target = target,
-                   .queries = absl::GetFlag(FLAGS_queries),
-                   .progress = cb,
-                   .client_key = *client_key});
+        target.empty() ? Simulate(scenarios[i], {.work_dir = out, .progress = cb})
+                       : SimulateRemote(scenarios[i], {.target = target,
+                                                       .queries = absl::GetFlag(FLAGS_queries),
+                                                       .progress = cb,
+                                                       .client_key = *client_key});
     if (!m.ok()) {
       errors[i] = m.status();
       return;

@@ -15,18 +15,17 @@ constexpr char kWebNextKey[] = "web-key-rotated-0123456789";
 constexpr char kDspKey[] = "dsp-key-0123456789abcdef";
 constexpr char kSonicAdminKey[] = "sonic-admin-0123456789abcdef";
 
-std::string Hex(absl::string_view key) { return "sha256:" + absl::BytesToHexString(KeyDigest(key)); }
+std::string Hex(absl::string_view key) {
+  return "sha256:" + absl::BytesToHexString(KeyDigest(key));
+}
 
 std::string GoodFile() {
-  return absl::StrCat(
-      "# the storefront: catalog auctions on search and product pages\n",
-      "client web placements=top_of_search,rest_of_search,product_page\n",
-      "key web ", Hex(kWebKey), "\n",
-      "key web ", Hex(kWebNextKey), "   # while web rotates its key\n",
-      "\n",
-      "client dsp candidates=yes advertisers=adv-a,adv-b\n",
-      "key dsp ", Hex(kDspKey), "\n",
-      "admin adv-sonic ", Hex(kSonicAdminKey), "\n");
+  return absl::StrCat("# the storefront: catalog auctions on search and product pages\n",
+                      "client web placements=top_of_search,rest_of_search,product_page\n",
+                      "key web ", Hex(kWebKey), "\n", "key web ", Hex(kWebNextKey),
+                      "   # while web rotates its key\n", "\n",
+                      "client dsp candidates=yes advertisers=adv-a,adv-b\n", "key dsp ",
+                      Hex(kDspKey), "\n", "admin adv-sonic ", Hex(kSonicAdminKey), "\n");
 }
 
 std::shared_ptr<const Clients> Parsed(const std::string& text) {
@@ -111,8 +110,9 @@ TEST(Clients, BadLinesNameTheFileAndLine) {
               "for all");
   ExpectError("client web candidates=maybe\n",
               "clients.txt:1: candidates must be yes or no, got \"maybe\"");
-  ExpectError("client web color=red\n",
-              "clients.txt:1: unknown grant \"color\"; known: placements=, candidates=, advertisers=");
+  ExpectError(
+      "client web color=red\n",
+      "clients.txt:1: unknown grant \"color\"; known: placements=, candidates=, advertisers=");
   ExpectError("client dsp candidates=yes\n",
               "clients.txt:1: client dsp has candidates=yes but no advertisers= to bring them for");
   ExpectError("client web\nclient web\n", "clients.txt:2: client web is declared twice");
@@ -123,9 +123,9 @@ TEST(Clients, BadLinesNameTheFileAndLine) {
               "clients.txt:2: key takes two fields: key CLIENT sha256:HEX");
   ExpectError(absl::StrCat("key ghost ", Hex(kWebKey), "\n"),
               "clients.txt:1: key for client ghost, which no client line declares");
-  ExpectError(absl::StrCat("client web\nkey web ", Hex(kWebKey), "\nadmin adv-a ", Hex(kWebKey),
-                           "\n"),
-              "clients.txt:3: the same key is already given on line 2");
+  ExpectError(
+      absl::StrCat("client web\nkey web ", Hex(kWebKey), "\nadmin adv-a ", Hex(kWebKey), "\n"),
+      "clients.txt:3: the same key is already given on line 2");
 }
 
 TEST(Clients, LoadNamesAFileItCannotRead) {
@@ -177,12 +177,12 @@ TEST(CheckAuction, UnrestrictedGrantsEverything) {
 }
 
 TEST(CheckAuction, AllAdvertisersIsAStar) {
-  auto clients = Parsed(absl::StrCat("client any placements=* candidates=yes advertisers=*\nkey any ",
-                                     Hex(kDspKey), "\n"));
+  auto clients = Parsed(absl::StrCat(
+      "client any placements=* candidates=yes advertisers=*\nkey any ", Hex(kDspKey), "\n"));
   ASSERT_NE(clients, nullptr);
-  EXPECT_TRUE(CheckAuction(*clients->FindClient(kDspKey),
-                           Request(catalog::Placement::kCheckout, {"adv-z"}))
-                  .ok());
+  EXPECT_TRUE(
+      CheckAuction(*clients->FindClient(kDspKey), Request(catalog::Placement::kCheckout, {"adv-z"}))
+          .ok());
 }
 
 }  // namespace

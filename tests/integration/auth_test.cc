@@ -49,15 +49,14 @@ std::string Sha256Hex(const std::string& key) {
 }
 
 std::string ClientsFile(bool with_first_web_key) {
-  return absl::StrCat(
-      "# storefront: catalog auctions on search and product pages only\n",
-      "client web placements=top_of_search,rest_of_search,product_page\n",
-      with_first_web_key ? absl::StrCat("key web ", Sha256Hex(kWebKey), "\n") : "",
-      "key web ", Sha256Hex(kWebRotatedKey), "\n",
-      "# a partner bringing its own candidates, for adv-sonic only\n",
-      "client dsp placements=* candidates=yes advertisers=adv-sonic\n",
-      "key dsp ", Sha256Hex(kDspKey), "\n",
-      "admin adv-sonic ", Sha256Hex(kSonicAdminKey), "\n");
+  return absl::StrCat("# storefront: catalog auctions on search and product pages only\n",
+                      "client web placements=top_of_search,rest_of_search,product_page\n",
+                      with_first_web_key ? absl::StrCat("key web ", Sha256Hex(kWebKey), "\n") : "",
+                      "key web ", Sha256Hex(kWebRotatedKey), "\n",
+                      "# a partner bringing its own candidates, for adv-sonic only\n",
+                      "client dsp placements=* candidates=yes advertisers=adv-sonic\n", "key dsp ",
+                      Sha256Hex(kDspKey), "\n", "admin adv-sonic ", Sha256Hex(kSonicAdminKey),
+                      "\n");
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -71,10 +70,10 @@ class AuthTest : public ::testing::Test {
     WriteFile(dir_ + "/clients.txt", ClientsFile(true));
     WriteFile(dir_ + "/admin_key", kOperatorKey);
     auto server = ServerProcess::Start(
-        "server/gavel_server", {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
-                                "--ledger_dir=" + dir_ + "/ledger",
-                                "--clients_file=" + dir_ + "/clients.txt",
-                                "--admin_api_key_file=" + dir_ + "/admin_key"});
+        "server/gavel_server",
+        {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+         "--ledger_dir=" + dir_ + "/ledger", "--clients_file=" + dir_ + "/clients.txt",
+         "--admin_api_key_file=" + dir_ + "/admin_key"});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
@@ -229,8 +228,7 @@ TEST_F(AuthTest, APlacementNotGrantedIsPermissionDenied) {
 
 TEST_F(AuthTest, CallerCandidatesNeedTheirGrantAndTheAdvertisers) {
   const int64_t aurel_spend = Spend("c-aurel-search");
-  grpc::Status st =
-      Auction(kWebKey, WithCandidates({{"adv-sonic", "c-sonic-search", 1'000'000}}));
+  grpc::Status st = Auction(kWebKey, WithCandidates({{"adv-sonic", "c-sonic-search", 1'000'000}}));
   EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(st.error_message(), "client web is not granted caller candidates (candidates=yes)");
 
@@ -277,8 +275,9 @@ TEST_F(AuthTest, ABidAboveTheCampaignsMaximumIsCappedAndChargedAtMostThat) {
   // Without a key, or with an unknown one, the real token charges nothing.
   EXPECT_EQ(Click("", resp.winners(0).click_token(), "capped-click", &clicked).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Click(kUnknownKey, resp.winners(0).click_token(), "capped-click", &clicked).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Click(kUnknownKey, resp.winners(0).click_token(), "capped-click", &clicked).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Spend("c-sonic-search"), before);
   // Any known client may report the click: the signed token says what is charged.
   st = Click(kWebKey, resp.winners(0).click_token(), "capped-click", &clicked);
@@ -290,12 +289,14 @@ TEST_F(AuthTest, ABidAboveTheCampaignsMaximumIsCappedAndChargedAtMostThat) {
 }
 
 TEST_F(AuthTest, AnAdvertisersAdminKeySeesAndEditsOnlyItsOwn) {
-  EXPECT_EQ(CampaignIds(kSonicAdminKey), (std::vector<std::string>{"c-sonic-auto", "c-sonic-search"}));
+  EXPECT_EQ(CampaignIds(kSonicAdminKey),
+            (std::vector<std::string>{"c-sonic-auto", "c-sonic-search"}));
   EXPECT_EQ(CampaignIds(kOperatorKey).size(), 7u);
 
   gavel::v1::ListAdvertisersResponse advertisers;
   ASSERT_TRUE(
-      admin_->ListAdvertisers(AdminCtx(kSonicAdminKey).get(), gavel::v1::ListRequest(), &advertisers)
+      admin_
+          ->ListAdvertisers(AdminCtx(kSonicAdminKey).get(), gavel::v1::ListRequest(), &advertisers)
           .ok());
   ASSERT_EQ(advertisers.advertisers_size(), 1);
   EXPECT_EQ(advertisers.advertisers(0).id(), "adv-sonic");

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <memory>
 #include <set>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -57,8 +57,10 @@ class ReplayTest : public ::testing::Test {
   // catalog campaigns, since a live auction takes caller candidates only for catalog campaigns.
   static gavel::v1::RunAuctionRequest Tied() {
     static const std::pair<const char*, const char*> kCampaigns[] = {
-        {"adv-sonic", "c-sonic-search"},    {"adv-aurel", "c-aurel-search"},
-        {"adv-nova", "c-nova-phones"},      {"adv-volt", "c-volt-accessories"},
+        {"adv-sonic", "c-sonic-search"},
+        {"adv-aurel", "c-aurel-search"},
+        {"adv-nova", "c-nova-phones"},
+        {"adv-volt", "c-volt-accessories"},
         {"adv-crema", "c-crema-coffee"}};
     gavel::v1::RunAuctionRequest req;
     req.set_placement(gavel::v1::PLACEMENT_REST_OF_SEARCH);

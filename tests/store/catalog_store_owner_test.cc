@@ -33,15 +33,16 @@ gavel::v1::Catalog TwoAdvertisers() {
 class CatalogStoreOwnerTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(store_.Init().ok()); }
-  CatalogStore store_{TwoAdvertisers(), [](const gavel::v1::Catalog&, int64_t) {
-                        return absl::OkStatus();
-                      }};
+  CatalogStore store_{TwoAdvertisers(),
+                      [](const gavel::v1::Catalog&, int64_t) { return absl::OkStatus(); }};
 };
 
 TEST_F(CatalogStoreOwnerTest, EveryEntityIsOwnedByTheAdvertiserAboveIt) {
   const std::pair<gavel::v1::EntityKind, const char*> kinds[] = {
-      {gavel::v1::ENTITY_KIND_ADVERTISER, "adv-"}, {gavel::v1::ENTITY_KIND_CAMPAIGN, "c-"},
-      {gavel::v1::ENTITY_KIND_AD_GROUP, "g-"},     {gavel::v1::ENTITY_KIND_PRODUCT_AD, "ad-"},
+      {gavel::v1::ENTITY_KIND_ADVERTISER, "adv-"},
+      {gavel::v1::ENTITY_KIND_CAMPAIGN, "c-"},
+      {gavel::v1::ENTITY_KIND_AD_GROUP, "g-"},
+      {gavel::v1::ENTITY_KIND_PRODUCT_AD, "ad-"},
       {gavel::v1::ENTITY_KIND_TARGET, "t-"}};
   for (const auto& [kind, prefix] : kinds) {
     absl::StatusOr<std::string> owner = store_.OwnerOf(kind, std::string(prefix) + "b");

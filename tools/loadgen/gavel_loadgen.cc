@@ -126,7 +126,8 @@ int Main() {
     return 0;
   }
   RequestSampler sampler(&*queries, mix);
-  absl::StatusOr<std::string> client_key = gavel::ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
+  absl::StatusOr<std::string> client_key =
+      gavel::ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
   if (!client_key.ok()) {
     std::fprintf(stderr, "gavel_loadgen: %s\n", client_key.status().ToString().c_str());
     return 2;
