@@ -38,7 +38,7 @@ ABSL_FLAG(std::string, admin_api_key_file, "",
 ABSL_FLAG(std::string, clients_file, "",
           "who may call AuctionService and EventService: client keys (as SHA-256 digests) and "
           "grants, one statement per line (docs/api.md, \"The clients file\"); re-read on "
-          "SIGHUP. Required unless --insecure_no_client_auth");
+          "SIGUSR1 (and SIGHUP). Required unless --insecure_no_client_auth");
 ABSL_FLAG(bool, insecure_no_client_auth, false,
           "serve AuctionService and EventService to anyone who can connect, with every grant: "
           "for a demo on 127.0.0.1 only (./run.sh); anyone reaching the port can spend any "
@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -201,7 +202,8 @@ int main(int argc, char** argv) {
     while (true) {
       int sig = 0;
       sigwait(&signals, &sig);
-      if (sig == SIGHUP) {
+      if (sig == SIGHUP || sig == SIGUSR1) {
+        // SIGUSR1 rotates keys without SIGHUP's catalog reload, which discards admin writes.
         auto keys = (*server)->ReloadClients();
         if (!keys.ok()) {
           std::fprintf(stderr,
@@ -212,6 +214,7 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "gavel_server: reloaded %s (%zu keys)\n",
                        config.clients_file.c_str(), *keys);
         }
+        if (sig == SIGUSR1) continue;
         auto reloaded = (*server)->Reload();
         if (reloaded.ok()) {
           std::fprintf(stderr, "gavel_server: reloaded catalog v%lld (%lld ads)\n",

@@ -1,7 +1,8 @@
 // Integration: callers' identities on the real gavel_server over a real channel (docs/api.md,
 // "Callers and grants"). Client keys and grants from --clients_file for AuctionService and
 // EventService; per-advertiser admin keys next to the operator's for CampaignService; keys
-// rotated and revoked by editing the file and sending SIGHUP; and no key ever in the log.
+// rotated and revoked by editing the file and sending SIGUSR1 (or SIGHUP); and no key ever in the
+// log.
 #include <signal.h>
 
 #include <chrono>
@@ -163,10 +164,10 @@ class AuthTest : public ::testing::Test {
     for (const auto& c : resp.campaigns()) ids.push_back(c.id());
     return ids;
   }
-  // Sends SIGHUP and waits for the server to say it re-read the clients file (or failed to).
-  static void ReloadClients(const std::string& expect_line) {
+  // Sends `signal` and waits for the server to say it re-read the clients file (or failed to).
+  static void ReloadClients(int signal, const std::string& expect_line) {
     const size_t before = server_->Output().size();
-    ASSERT_EQ(kill(server_->pid(), SIGHUP), 0);
+    ASSERT_EQ(kill(server_->pid(), signal), 0);
     const absl::Time deadline = absl::Now() + absl::Seconds(30);
     while (server_->Output().find(expect_line, before) == std::string::npos) {
       ASSERT_LT(absl::Now(), deadline) << "no \"" << expect_line << "\" in:\n" << server_->Output();
@@ -363,15 +364,29 @@ TEST_F(AuthTest, AnAdvertisersAdminKeySeesAndEditsOnlyItsOwn) {
 // Runs last in this file's order (gtest runs tests in the order they are defined): it rewrites
 // the clients file.
 TEST_F(AuthTest, ZRevokedKeyIsUnauthenticatedAfterReloadAndNoKeyIsEverLogged) {
+  // An admin write that SIGUSR1 must keep (SIGHUP's catalog reload would discard it).
+  gavel::v1::UpdateCampaignRequest update;
+  update.mutable_campaign()->set_id("c-crema-coffee");
+  update.mutable_campaign()->set_daily_budget_micros(31'000'000);
+  update.add_update_mask("daily_budget_micros");
+  gavel::v1::Campaign updated;
+  ASSERT_TRUE(admin_->UpdateCampaign(AdminCtx(kOperatorKey).get(), update, &updated).ok());
+
   WriteFile(dir_ + "/clients.txt", ClientsFile(/*with_first_web_key=*/false));
-  ReloadClients("gavel_server: reloaded " + dir_ + "/clients.txt (3 keys)");
+  ReloadClients(SIGUSR1, "gavel_server: reloaded " + dir_ + "/clients.txt (3 keys)");
   EXPECT_EQ(Auction(kWebKey, Search(gavel::v1::PLACEMENT_TOP_OF_SEARCH)).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Auction(kWebRotatedKey, Search(gavel::v1::PLACEMENT_TOP_OF_SEARCH)).ok());
+  gavel::v1::ListRequest list;
+  list.set_parent_id("adv-crema");
+  gavel::v1::ListCampaignsResponse crema;
+  ASSERT_TRUE(admin_->ListCampaigns(AdminCtx(kOperatorKey).get(), list, &crema).ok());
+  ASSERT_EQ(crema.campaigns_size(), 1);
+  EXPECT_EQ(crema.campaigns(0).daily_budget_micros(), 31'000'000);
 
   // A broken file (a key written in the clear) is refused and the old one keeps serving.
   WriteFile(dir_ + "/clients.txt", absl::StrCat("client web\nkey web ", kWebKey, "\n"));
-  ReloadClients("clients reload failed");
+  ReloadClients(SIGHUP, "clients reload failed");  // SIGHUP re-reads the clients file too
   EXPECT_TRUE(Auction(kWebRotatedKey, Search(gavel::v1::PLACEMENT_TOP_OF_SEARCH)).ok());
 
   const std::string log = server_->Output();
