@@ -7,8 +7,8 @@
 //
 // UNAUTHENTICATED when the key is missing or unknown (gRPC: no valid credentials); the grants
 // check then answers PERMISSION_DENIED for a known client that is not allowed. Messages never
-// contain the presented key. Replace swaps in a re-read file (SIGHUP) while calls run; a call
-// keeps the file it authenticated with alive through its Caller. Thread-safe.
+// contain the presented key. Replace swaps in a re-read file (SIGUSR1, SIGHUP) while calls run; a
+// call keeps the file it authenticated with alive through its Caller. Thread-safe.
 #ifndef GAVEL_SERVER_CALLER_AUTH_H_
 #define GAVEL_SERVER_CALLER_AUTH_H_
 
