@@ -6,7 +6,7 @@
 # CATALOG=bench/results/catalog_1000000.json to use another catalog; ROUNDS=N (default 2).
 run() {
   local bin=$1 dir=$(mktemp -d)
-  $bin --listen=127.0.0.1:0 --catalog=${CATALOG:-bench/results/catalog_100000.json} --ledger_dir=$dir/ledger > $dir/out 2>&1 &
+  $bin --listen=127.0.0.1:0 --insecure_no_client_auth --catalog=${CATALOG:-bench/results/catalog_100000.json} --ledger_dir=$dir/ledger > $dir/out 2>&1 &
   local pid=$!
   for i in $(seq 1 300); do grep -q listening $dir/out && break; sleep 1; done
   local addr=$(grep -o 'listening on .*' $dir/out | cut -d' ' -f3)

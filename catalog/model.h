@@ -55,6 +55,8 @@ struct Campaign {
   // Percent increase per Placement (index = static_cast<int>(placement)), 0-900.
   std::array<int32_t, kNumPlacements> placement_multiplier_percent{};
   int64_t default_bid_micros = 0;          // 0 = none
+  // Cap on caller-supplied candidates' bids for this campaign; 0 = they may not name it.
+  int64_t max_bid_micros = 0;
   std::vector<Keyword> negative_keywords;  // EXACT or PHRASE only
   Predicates predicates;
   bool pacing = true;

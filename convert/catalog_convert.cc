@@ -157,6 +157,7 @@ absl::Status CampaignFromProto(const v1::Campaign& p, cat::Campaign* out) {
   out->name = p.name();
   out->daily_budget_micros = p.daily_budget_micros();
   out->default_bid_micros = p.default_bid_micros();
+  out->max_bid_micros = p.max_bid_micros();
   out->pacing = p.has_pacing() ? p.pacing() : true;
   if (auto st = State(p.state(), where, &out->state); !st.ok()) return st;
   if (auto st = Enum(p.budget_policy(), 3, where + ".budget_policy", &out->budget_policy);
@@ -326,6 +327,7 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
       m->set_percent(a.placement_multiplier_percent[i]);
     }
     p->set_default_bid_micros(a.default_bid_micros);
+    p->set_max_bid_micros(a.max_bid_micros);
     ToNegativeKeywords(a.negative_keywords, p->mutable_negative_keywords());
     ToPredicates(a.predicates, p->mutable_predicates());
     p->set_pacing(a.pacing);

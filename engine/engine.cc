@@ -56,7 +56,8 @@ struct Scratch {
   // Caller candidates' string ids, interned for the auction's self-competition and
   // one-winner-per-product rules; the keys view into the request.
   absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
-  std::vector<size_t> losers;  // explain: auction losers, by score
+  std::vector<int64_t> caller_bids;  // caller candidates' bids after BindCallerCandidates
+  std::vector<size_t> losers;        // explain: auction losers, by score
 };
 
 Scratch& ThreadScratch() {
@@ -177,6 +178,24 @@ class AuctionPass {
     return absl::OkStatus();
   }
 
+  // The caller candidates' bids as the auction takes them: as sent, or (bind_caller_candidates)
+  // checked against the catalog and capped at their campaign's max_bid_micros. INVALID_ARGUMENT
+  // naming the candidate otherwise.
+  absl::Status BindCallerCandidates() {
+    sc_.caller_bids.clear();
+    for (size_t i = 0; i < request_.external.size(); ++i) {
+      const ExternalCandidate& e = request_.external[i];
+      int64_t bid = e.bid_micros;
+      if (request_.bind_caller_candidates) {
+        absl::StatusOr<int64_t> max_bid = CallerBidCap(i, e);
+        if (!max_bid.ok()) return max_bid.status();
+        bid = std::min(bid, *max_bid);
+      }
+      sc_.caller_bids.push_back(bid);
+    }
+    return absl::OkStatus();
+  }
+
   // Admits the caller's candidates, scoring those without a quality (kNeutralQuality).
   void CollectCallerCandidates() {
     sc_.advertisers.clear();
@@ -192,18 +211,20 @@ class AuctionPass {
     const auto viewed = [&](const ExternalCandidate& e) {
       return product_page && e.product_id == request_.targeting.viewed_product_id;
     };
-    for (const ExternalCandidate& e : request_.external) {
+    for (size_t i = 0; i < request_.external.size(); ++i) {
+      const ExternalCandidate& e = request_.external[i];
       if (viewed(e)) continue;
       int64_t& m = sc_.max_bid[intern(sc_.campaigns, e.campaign_id)];
-      m = std::max(m, e.bid_micros);
+      m = std::max(m, sc_.caller_bids[i]);
     }
-    for (const ExternalCandidate& e : request_.external) {
+    for (size_t i = 0; i < request_.external.size(); ++i) {
+      const ExternalCandidate& e = request_.external[i];
       AdOutcome row;
       row.ad_id = e.candidate_id;
       row.campaign_id = e.campaign_id;
       row.advertiser_id = e.advertiser_id;
       row.product_id = e.product_id;
-      row.bid_micros = e.bid_micros;
+      row.bid_micros = sc_.caller_bids[i];
       row.quality = e.quality > 0 ? e.quality : kNeutralQuality;
       if (e.quality == 0) row.predicted_ctr = catalog_.model().baseline_ctr();
       row.relevance = 1.0;
@@ -217,7 +238,7 @@ class AuctionPass {
           auction::Candidate{.advertiser_id = intern(sc_.advertisers, e.advertiser_id),
                              .campaign_id = intern(sc_.campaigns, e.campaign_id),
                              .product_id = intern(sc_.products, e.product_id),
-                             .bid_micros = e.bid_micros,
+                             .bid_micros = sc_.caller_bids[i],
                              .quality = quality});
     }
   }
@@ -317,6 +338,29 @@ class AuctionPass {
   // On a product page the viewed product itself is never advertised to its own viewer.
   static constexpr absl::string_view kViewedProduct = "the product this page shows";
 
+  // The most caller candidate `i` may bid: its catalog campaign's max_bid_micros, or its own bid
+  // in a dry run for a campaign the catalog does not have. A click token charges the campaign it
+  // names, so a live auction must not sign one for a campaign of another advertiser, one that does
+  // not exist, or above what the advertiser allowed.
+  absl::StatusOr<int64_t> CallerBidCap(size_t i, const ExternalCandidate& e) const {
+    const std::string at = absl::StrCat("candidates[", i, "].campaign_id \"", e.campaign_id, "\"");
+    const int32_t campaign = catalog_.FindCampaign(e.campaign_id);
+    if (campaign < 0) {
+      if (request_.dry_run) return e.bid_micros;
+      return absl::InvalidArgumentError(absl::StrCat(at, " is not in the catalog"));
+    }
+    const catalog::Campaign& c = catalog_.catalog().campaigns[campaign];
+    if (c.advertiser_id != e.advertiser_id) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, " belongs to advertiser \"", c.advertiser_id, "\", not \"", e.advertiser_id, "\""));
+    }
+    if (c.max_bid_micros == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, " takes no caller bids: its max_bid_micros is 0"));
+    }
+    return c.max_bid_micros;
+  }
+
   // Budget and pacing: one verdict per campaign per auction. `campaign_id()` gives the id for the
   // by-id path; catalog candidates pass a callable so the catalog's Campaign (a cache miss per
   // campaign at 1M ads) is read only on that path.
@@ -413,6 +457,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
   if (request.external.empty()) {
     if (absl::Status st = pass.CollectCatalogCandidates(); !st.ok()) return st;
   } else {
+    if (absl::Status st = pass.BindCallerCandidates(); !st.ok()) return st;
     pass.CollectCallerCandidates();
   }
   if (absl::Status st = pass.Auction(); !st.ok()) return st;

@@ -112,6 +112,12 @@ struct AuctionRequest {
   // they use with the same issuer: the simulator signs a click token for clicked winners only,
   // since signing every winner's pair would cost more than the rest of the auction.
   bool issue_tokens = true;
+  // Set by the server, whose callers are not trusted with the catalog's money: each caller
+  // candidate must name a catalog campaign of its own advertiser_id that accepts caller bids
+  // (max_bid_micros > 0), and a bid above that maximum is lowered to it (docs/api.md, "Caller
+  // candidates"). Only a dry run, which can charge nothing, may name campaigns the catalog does
+  // not have; they are priced as sent. False: trusted in-process callers (the simulator, tests).
+  bool bind_caller_candidates = false;
 };
 
 // Why a candidate did not win. Values match gavel.v1.LossReason.
@@ -177,7 +183,8 @@ class Engine {
   std::shared_ptr<const Serving> current() const;
 
   // Runs one auction. INVALID_ARGUMENT for a bad query (from the normaliser) or bad external
-  // candidates; FAILED_PRECONDITION before the first Publish; INTERNAL if a token cannot be signed.
+  // candidates (with bind_caller_candidates, naming the candidate: `candidates[3].campaign_id`);
+  // FAILED_PRECONDITION before the first Publish; INTERNAL if a token cannot be signed.
   absl::Status RunAuction(const AuctionRequest& request, absl::BitGenRef gen,
                           AuctionResult* result);
 

@@ -35,8 +35,8 @@ google::protobuf::Arena& ThreadArena() {
   return holder.arena;
 }
 
-absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
-                 const gavel::v1::RunAuctionRequest& request,
+absl::Status Run(engine::Engine* engine, const auth::Client& client,
+                 grpc::CallbackServerContext* ctx, const gavel::v1::RunAuctionRequest& request,
                  gavel::v1::RunAuctionResponse* response) {
   // An expired request does nothing at all: no pacing draws, no tokens.
   if (ctx->deadline() <= std::chrono::system_clock::now()) {
@@ -49,6 +49,9 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   thread_local absl::BitGen gen;
   st = convert::AuctionRequestFromProto(request, &domain_request);
   if (!st.ok()) return st;
+  st = auth::CheckAuction(client, domain_request);
+  if (!st.ok()) return st;
+  domain_request.bind_caller_candidates = true;
   st = engine->RunAuction(domain_request, gen, &result);
   if (!st.ok()) return st;
   convert::AuctionResultToProto(result, response);
@@ -56,14 +59,15 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   return absl::OkStatus();
 }
 
-grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
-                   const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
+grpc::Status Serve(engine::Engine* engine, const auth::Client& client,
+                   grpc::CallbackServerContext* ctx, const grpc::ByteBuffer& request_bytes,
+                   grpc::ByteBuffer* response_bytes) {
   google::protobuf::Arena& arena = ThreadArena();
   auto* request = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena);
   grpc::Status status = ParseRequest(request_bytes, request);
   if (status.ok()) {
     auto* response = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena);
-    status = ToGrpcStatus(Run(engine, ctx, *request, response));
+    status = ToGrpcStatus(Run(engine, client, ctx, *request, response));
     if (status.ok()) {
       bool own_buffer = false;
       status = grpc::GenericSerialize<grpc::ProtoBufferWriter, gavel::v1::RunAuctionResponse>(
@@ -76,8 +80,9 @@ grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
 
 }  // namespace
 
-AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight)
-    : engine_(engine), max_in_flight_(max_in_flight) {}
+AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, const CallerAuth* callers,
+                                       int max_in_flight)
+    : engine_(engine), callers_(callers), max_in_flight_(max_in_flight) {}
 
 AuctionServiceImpl::~AuctionServiceImpl() = default;
 
@@ -91,8 +96,11 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
     status = ToGrpcStatus(absl::ResourceExhaustedError(
         absl::StrCat("overloaded: the limit of ", max_in_flight_,
                      " auctions in flight is reached; retry with backoff")));
+  } else if (absl::StatusOr<Caller> caller = callers_->Authenticate(ctx->client_metadata());
+             !caller.ok()) {
+    status = ToGrpcStatus(caller.status());
   } else {
-    status = Serve(engine_, ctx, *request, response);
+    status = Serve(engine_, *caller->client, ctx, *request, response);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   reactor->Finish(status);

@@ -5,7 +5,12 @@
 // the request and response are parsed and built on a per-thread protobuf arena with a fixed first
 // block, serialized before Finish, and the arena is reset for the next call, so a call allocates
 // no arena memory after warm-up. Parsing here also names the field of an unparsable request (see
-// parse_errors.h) without a per-call interceptor. Does not own the engine. Thread-safe.
+// parse_errors.h) without a per-call interceptor.
+//
+// A call is authenticated first (caller_auth.h: UNAUTHENTICATED before the request is parsed),
+// then validated and converted, then checked against its client's grants (PERMISSION_DENIED), and
+// its caller candidates are bound to the catalog (engine::AuctionRequest::bind_caller_candidates).
+// Does not own the engine or `callers`. Thread-safe.
 #ifndef GAVEL_SERVER_AUCTION_SERVICE_H_
 #define GAVEL_SERVER_AUCTION_SERVICE_H_
 
@@ -13,6 +18,7 @@
 
 #include "engine/engine.h"
 #include "gavel/v1/auction.grpc.pb.h"
+#include "server/caller_auth.h"
 
 namespace gavel::server {
 
@@ -21,7 +27,7 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
   // than queued.
-  AuctionServiceImpl(engine::Engine* engine, int max_in_flight);
+  AuctionServiceImpl(engine::Engine* engine, const CallerAuth* callers, int max_in_flight);
   ~AuctionServiceImpl() override;
 
   grpc::ServerUnaryReactor* RunAuction(grpc::CallbackServerContext* ctx,
@@ -30,6 +36,7 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
 
  private:
   engine::Engine* const engine_;
+  const CallerAuth* const callers_;
   const int max_in_flight_;
   std::atomic<int> in_flight_{0};
 };

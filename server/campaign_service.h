@@ -1,7 +1,15 @@
-// CampaignService, the admin API over gRPC's callback API: authenticate, call the catalog store
-// (or the stats and reload hooks), convert, finish. The auction rules are the store's too: read
-// and updated there, returned with every default explicit (convert/rules_convert.h). Does not
-// own its collaborators; they must outlive the service. Thread-safe.
+// CampaignService, the admin API over gRPC's callback API: authenticate, authorize, call the
+// catalog store (or the stats and reload hooks), convert, finish. The auction rules are the
+// store's too: read and updated there, returned with every default explicit
+// (convert/rules_convert.h).
+//
+// The operator's key may do everything. An advertiser's admin key (admin_auth.h) sees in every
+// List only what its advertiser owns, and may update its advertiser, create and update its
+// campaigns, ad groups, product ads and targets, set their state, read their statistics and read
+// the auction rules. Anything else, including any entity of another advertiser (whether or not
+// it exists), CreateAdvertiser, ReloadCatalog and UpdateAuctionRules, is PERMISSION_DENIED.
+//
+// Does not own its collaborators; they must outlive the service. Thread-safe.
 #ifndef GAVEL_SERVER_CAMPAIGN_SERVICE_H_
 #define GAVEL_SERVER_CAMPAIGN_SERVICE_H_
 
@@ -87,7 +95,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
  private:
   // Authenticates, runs `body` and finishes the call with its status.
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx,
-                                   const std::function<absl::Status()>& body);
+                                   const std::function<absl::Status(const AdminCaller&)>& body);
   grpc::ServerUnaryReactor* DoCreate(grpc::CallbackServerContext* ctx, gavel::v1::EntityKind kind,
                                      const google::protobuf::Message& entity,
                                      google::protobuf::Message* resp);

@@ -22,8 +22,9 @@ absl::Status Expired(const grpc::CallbackServerContext& ctx) {
 
 }  // namespace
 
-EventServiceImpl::EventServiceImpl(billing::Billing* billing, int workers, int max_queued)
-    : billing_(billing), max_queued_(max_queued) {
+EventServiceImpl::EventServiceImpl(billing::Billing* billing, const CallerAuth* callers,
+                                   int workers, int max_queued)
+    : billing_(billing), callers_(callers), max_queued_(max_queued) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -40,7 +41,8 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
     grpc::CallbackServerContext* ctx, const gavel::v1::ReportEventsRequest* request,
     gavel::v1::ReportEventsResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::Status st = Expired(*ctx);
+  absl::Status st = callers_->Authenticate(ctx->client_metadata()).status();
+  if (st.ok()) st = Expired(*ctx);
   if (st.ok()) st = convert::ValidateReportEventsRequest(*request);
   if (st.ok()) {
     MutexLock lock(&mu_);

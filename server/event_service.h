@@ -7,7 +7,10 @@
 // durable when"). When `max_queued` calls already wait, new ones get RESOURCE_EXHAUSTED; a call
 // whose deadline passes while it waits is answered DEADLINE_EXCEEDED and has no effect.
 //
-// Does not own billing. Thread-safe. Destroy it only after the gRPC server has shut down.
+// Every call is authenticated first (caller_auth.h: UNAUTHENTICATED without a known client key);
+// any known client may report events, since the signed token, not the caller, names what is
+// charged. Does not own billing or `callers`. Thread-safe. Destroy it only after the gRPC server
+// has shut down.
 #ifndef GAVEL_SERVER_EVENT_SERVICE_H_
 #define GAVEL_SERVER_EVENT_SERVICE_H_
 
@@ -19,6 +22,7 @@
 #include "billing/billing.h"
 #include "common/sync.h"
 #include "gavel/v1/events.grpc.pb.h"
+#include "server/caller_auth.h"
 
 namespace gavel::server {
 
@@ -28,7 +32,8 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   static constexpr int kMaxMergedEvents = 8192;
 
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
-  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096);
+  EventServiceImpl(billing::Billing* billing, const CallerAuth* callers, int workers = 16,
+                   int max_queued = 4096);
   ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
@@ -46,6 +51,7 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   void Ingest(absl::Span<const Batch> calls);
 
   billing::Billing* const billing_;
+  const CallerAuth* const callers_;
   const int max_queued_;
   Mutex mu_;
   CondVar cv_;

@@ -33,7 +33,16 @@ ABSL_FLAG(
     "(ReloadCatalog and SIGHUP replace it with --catalog); empty = admin writes in memory only");
 ABSL_FLAG(std::string, model, "", "CTR model file (default: the built-in model)");
 ABSL_FLAG(std::string, admin_api_key_file, "",
-          "file holding the admin API key; without it the admin API answers UNAUTHENTICATED");
+          "file holding the operator's admin API key (sees and edits everything); advertisers' "
+          "admin keys are `admin` lines of --clients_file");
+ABSL_FLAG(std::string, clients_file, "",
+          "who may call AuctionService and EventService: client keys (as SHA-256 digests) and "
+          "grants, one statement per line (docs/api.md, \"The clients file\"); re-read on "
+          "SIGUSR1 (and SIGHUP). Required unless --insecure_no_client_auth");
+ABSL_FLAG(bool, insecure_no_client_auth, false,
+          "serve AuctionService and EventService to anyone who can connect, with every grant: "
+          "for a demo on 127.0.0.1 only (./run.sh); anyone reaching the port can spend any "
+          "advertiser's budget");
 ABSL_FLAG(std::string, token_key_file, "",
           "click-token signing keys, `key_id hex_secret` per line, current first (default: an "
           "insecure public dev key)");
@@ -129,6 +138,7 @@ int main(int argc, char** argv) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -165,6 +175,15 @@ int main(int argc, char** argv) {
     ss << in.rdbuf();
     config.admin_api_key = std::string(absl::StripAsciiWhitespace(ss.str()));
   }
+  config.clients_file = absl::GetFlag(FLAGS_clients_file);
+  config.insecure_no_client_auth = absl::GetFlag(FLAGS_insecure_no_client_auth);
+  if (config.insecure_no_client_auth) {
+    std::fprintf(stderr,
+                 "gavel_server: WARNING: --insecure_no_client_auth: anyone who can connect to %s "
+                 "may run auctions and report clicks as any client, for any advertiser. Use it "
+                 "only on 127.0.0.1; give --clients_file otherwise.\n",
+                 config.listen.c_str());
+  }
   if (config.token_key_file.empty()) {
     std::fprintf(stderr,
                  "gavel_server: WARNING: no --token_key_file; signing click tokens with the public "
@@ -186,7 +205,19 @@ int main(int argc, char** argv) {
     while (true) {
       int sig = 0;
       sigwait(&signals, &sig);
-      if (sig == SIGHUP) {
+      if (sig == SIGHUP || sig == SIGUSR1) {
+        // SIGUSR1 rotates keys without SIGHUP's catalog reload, which discards admin writes.
+        auto keys = (*server)->ReloadClients();
+        if (!keys.ok()) {
+          std::fprintf(stderr,
+                       "gavel_server: clients reload failed, still serving the old "
+                       "clients file: %s\n",
+                       std::string(keys.status().message()).c_str());
+        } else if (!config.clients_file.empty()) {
+          std::fprintf(stderr, "gavel_server: reloaded %s (%zu keys)\n",
+                       config.clients_file.c_str(), *keys);
+        }
+        if (sig == SIGUSR1) continue;
         auto reloaded = (*server)->Reload();
         if (reloaded.ok()) {
           std::fprintf(stderr, "gavel_server: reloaded catalog v%lld (%lld ads)\n",

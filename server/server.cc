@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "auth/clients.h"
 #include "billing/billing.h"
 #include "billing/postgres_store.h"
 #include "billing/token.h"
@@ -27,6 +28,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/auction_service.h"
+#include "server/caller_auth.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
 #include "server/parse_errors.h"
@@ -102,6 +104,7 @@ struct GavelServer::State {
   // With --store: the catalog replicas share. Declared after `store`, so it stops following (its
   // thread adopts into `store`) before `store` goes.
   std::unique_ptr<store::PostgresCatalog> shared_catalog;
+  std::unique_ptr<CallerAuth> callers;
   std::unique_ptr<AdminAuth> auth;
   std::unique_ptr<AuctionServiceImpl> auction_service;
   std::unique_ptr<EventServiceImpl> event_service;
@@ -222,6 +225,16 @@ const std::string& GavelServer::address() const { return state_->address; }
 
 absl::StatusOr<gavel::v1::ReloadCatalogResponse> GavelServer::Reload() { return state_->Reload(); }
 
+absl::StatusOr<size_t> GavelServer::ReloadClients() {
+  if (state_->callers->insecure()) return 0;
+  absl::StatusOr<std::shared_ptr<const auth::Clients>> clients =
+      auth::Clients::Load(state_->config.clients_file);
+  if (!clients.ok()) return clients.status();
+  const size_t keys = (*clients)->key_count();
+  state_->callers->Replace(*std::move(clients));
+  return keys;
+}
+
 void GavelServer::Shutdown() {
   state_->StopHealth();
   if (state_->server != nullptr) {
@@ -290,8 +303,25 @@ absl::Status ValidateConfig(const ServerConfig& config) {
                      config.max_in_flight, " and ", config.max_streams_per_connection));
   }
   if (absl::Status st = ValidateWindows(config.tokens, config.event_rules); !st.ok()) return st;
-
+  // Callers must be known unless the operator says, in so many words, that anyone may bid.
+  if (config.clients_file.empty() == !config.insecure_no_client_auth) {
+    return absl::InvalidArgumentError(
+        config.insecure_no_client_auth
+            ? "--clients_file and --insecure_no_client_auth exclude each other"
+            : "AuctionService and EventService need to know their callers: give --clients_file "
+              "(docs/api.md, \"The clients file\"), or --insecure_no_client_auth for a local "
+              "demo where anyone who can connect may spend any advertiser's budget");
+  }
   return absl::OkStatus();
+}
+
+// The callers of AuctionService and EventService, from --clients_file (or none: insecure).
+absl::StatusOr<std::unique_ptr<CallerAuth>> OpenCallerAuth(const ServerConfig& config) {
+  if (config.insecure_no_client_auth) return CallerAuth::Insecure();
+  absl::StatusOr<std::shared_ptr<const auth::Clients>> clients =
+      auth::Clients::Load(config.clients_file);
+  if (!clients.ok()) return clients.status();
+  return std::make_unique<CallerAuth>(*std::move(clients));
 }
 
 // Billing over the configured event store (the embedded ledger, or --store), and the engine.
@@ -412,9 +442,13 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (absl::Status st = OpenBilling(s.get()); !st.ok()) return st;
   if (absl::Status st = OpenCatalog(s.get()); !st.ok()) return st;
   State* state = s.get();
-  s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
-  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight);
-  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get());
+  absl::StatusOr<std::unique_ptr<CallerAuth>> callers = OpenCallerAuth(config);
+  if (!callers.ok()) return callers.status();
+  s->callers = *std::move(callers);
+  s->auth = std::make_unique<AdminAuth>(config.admin_api_key, s->callers.get());
+  s->auction_service =
+      std::make_unique<AuctionServiceImpl>(s->engine.get(), s->callers.get(), config.max_in_flight);
+  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), s->callers.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {

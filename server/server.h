@@ -30,7 +30,12 @@ struct ServerConfig {
   // writes live in memory only.
   std::string catalog_state_path;
   std::string model_path;                   // CTR model file; empty = the built-in default
-  std::string admin_api_key;                // empty disables the admin API
+  std::string admin_api_key;                // the operator's; empty: advertiser keys only
+  // Who may call AuctionService and EventService (docs/api.md, "The clients file"). Exactly one of
+  // the two must be given, or Start fails with INVALID_ARGUMENT: serving without client keys is a
+  // choice the operator makes explicitly.
+  std::string clients_file;
+  bool insecure_no_client_auth = false;
   std::string tls_cert_path, tls_key_path;  // both or neither (PEM)
   std::string token_key_file;               // empty = the insecure, public dev key
   std::string ledger_dir;                   // required without `store`
@@ -66,6 +71,9 @@ class GavelServer {
   const std::string& address() const;
   // Re-reads the catalog file and swaps it in; the old version keeps serving on failure.
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload();
+  // Re-reads --clients_file and serves it from the next call on; the old one keeps serving on
+  // failure (the file's error is returned). Returns the number of keys (0 in insecure mode).
+  absl::StatusOr<size_t> ReloadClients();
   // Stops accepting calls, finishes those in flight (up to `grace`), and returns.
   void Shutdown();
   // Blocks until Shutdown.

@@ -588,5 +588,94 @@ TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
   EXPECT_GT(winners, 3'000);
 }
 
+// The server's callers are bound to the catalog (AuctionRequest::bind_caller_candidates): a click
+// token charges the campaign a candidate names, so it must exist, be its advertiser's, and accept
+// caller bids, each capped at the campaign's max_bid_micros.
+class BoundCallerCandidatesTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    catalog::Catalog c = SmallCatalog();
+    c.campaigns[0].max_bid_micros = 1'500'000;  // c-a; c-b keeps 0: no caller bids
+    Publish(std::move(c), auction::Rules{.slots = 2, .increment_micros = 0});
+  }
+  static AuctionRequest Bound(std::vector<ExternalCandidate> candidates, bool dry_run = false) {
+    AuctionRequest req = Search("", 2);
+    req.bind_caller_candidates = true;
+    req.dry_run = dry_run;
+    req.external = std::move(candidates);
+    return req;
+  }
+  static ExternalCandidate Candidate(const std::string& id, const std::string& advertiser,
+                                     const std::string& campaign, int64_t bid) {
+    return {.candidate_id = id,
+            .advertiser_id = advertiser,
+            .campaign_id = campaign,
+            .product_id = "p-" + id,
+            .bid_micros = bid,
+            .quality = 1.0};
+  }
+};
+
+TEST_F(BoundCallerCandidatesTest, ABidAboveTheCampaignsMaximumIsLoweredToIt) {
+  AuctionResult result;
+  ASSERT_TRUE(
+      engine_.RunAuction(Bound({Candidate("x", "adv-a", "c-a", 5'000'000)}), gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].bid_micros, 1'500'000);
+  EXPECT_EQ(gate_.max_price["c-a"], 1'500'000);  // budgets see the capped bid too
+  EXPECT_FALSE(result.winners[0].click_token.empty());
+}
+
+TEST_F(BoundCallerCandidatesTest, ABidUnderTheMaximumIsKept) {
+  AuctionResult result;
+  ASSERT_TRUE(
+      engine_.RunAuction(Bound({Candidate("x", "adv-a", "c-a", 700'000)}), gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].bid_micros, 700'000);
+}
+
+TEST_F(BoundCallerCandidatesTest, AnUnknownCampaignIsInvalidArgumentNamingTheCandidate) {
+  AuctionResult result;
+  absl::Status st = engine_.RunAuction(
+      Bound({Candidate("x", "adv-a", "c-a", 1'000'000), Candidate("y", "adv-a", "c-nope", 1)}),
+      gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "candidates[1].campaign_id \"c-nope\" is not in the catalog");
+  EXPECT_EQ(gate_.checks, 0);  // refused before any budget was looked at
+}
+
+TEST_F(BoundCallerCandidatesTest, ACampaignOfAnotherAdvertiserIsInvalidArgument) {
+  AuctionResult result;
+  absl::Status st =
+      engine_.RunAuction(Bound({Candidate("x", "adv-b", "c-a", 1'000'000)}), gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(),
+            "candidates[0].campaign_id \"c-a\" belongs to advertiser \"adv-a\", not \"adv-b\"");
+}
+
+TEST_F(BoundCallerCandidatesTest, ACampaignWithoutAMaximumTakesNoCallerBids) {
+  AuctionResult result;
+  absl::Status st =
+      engine_.RunAuction(Bound({Candidate("x", "adv-b", "c-b", 1'000'000)}), gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(),
+            "candidates[0].campaign_id \"c-b\" takes no caller bids: its max_bid_micros is 0");
+}
+
+TEST_F(BoundCallerCandidatesTest, ADryRunMayPriceCampaignsTheCatalogDoesNotHave) {
+  AuctionResult result;
+  ASSERT_TRUE(engine_
+                  .RunAuction(Bound({Candidate("x", "adv-z", "c-what-if", 4'000'000),
+                                     Candidate("y", "adv-a", "c-a", 9'000'000)},
+                                    /*dry_run=*/true),
+                              gen_, &result)
+                  .ok());
+  ASSERT_EQ(result.winners.size(), 2u);
+  EXPECT_EQ(result.winners[0].ad_id, "x");
+  EXPECT_EQ(result.winners[0].bid_micros, 4'000'000);  // priced as sent
+  EXPECT_EQ(result.winners[1].bid_micros, 1'500'000);  // a catalog campaign is capped even here
+  EXPECT_TRUE(result.winners[0].click_token.empty());
+}
+
 }  // namespace
 }  // namespace gavel::engine

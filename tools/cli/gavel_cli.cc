@@ -26,6 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/client_key.h"
 #include "common/flags_help.h"
 #include "common/grpc_channel.h"
 #include "gavel/v1/auction.grpc.pb.h"
@@ -39,6 +40,10 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "Gavel server address host:port; or several comma-separated (replicas): calls go to "
           "them round robin, skipping any that is down");
 ABSL_FLAG(std::string, api_key, "", "Admin API key (default: $GAVEL_API_KEY)");
+ABSL_FLAG(std::string, client_key_file, "",
+          "auction/click/impression: file holding this client's key, sent as `authorization: "
+          "Bearer <key>` (default: $GAVEL_CLIENT_KEY; none for a server run with "
+          "--insecure_no_client_auth)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA to trust; empty = plaintext");
 ABSL_FLAG(int32_t, slots, 3, "auction: number of slots");
 ABSL_FLAG(std::string, placement, "top", "auction: top|rest|product|category|home|checkout");
@@ -75,6 +80,8 @@ Shopper-side:
                              and print its tie-break seed; --seed=SEED replays one as a dry run
   click TOKEN                report a click with a winner's click token
   impression TOKEN           report an impression with a winner's impression token
+Auctions and events need the client key (--client_key_file or $GAVEL_CLIENT_KEY) unless the
+server runs with --insecure_no_client_auth, as ./run.sh does.
 Admin (needs --api_key or $GAVEL_API_KEY):
   advertisers | campaigns | adgroups | productads | targets      list (--parent filters)
   create KIND JSON           create an advertiser|campaign|adgroup|productad|target from JSON
@@ -102,6 +109,14 @@ std::unique_ptr<grpc::ClientContext> Context(bool admin) {
     std::string key = absl::GetFlag(FLAGS_api_key);
     if (key.empty() && std::getenv("GAVEL_API_KEY") != nullptr) key = std::getenv("GAVEL_API_KEY");
     if (!key.empty()) ctx->AddMetadata("x-gavel-api-key", key);
+  } else {
+    static const absl::StatusOr<std::string> client_key =
+        gavel::ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
+    if (!client_key.ok()) {
+      std::fprintf(stderr, "error: %s\n", std::string(client_key.status().message()).c_str());
+      std::exit(2);
+    }
+    gavel::AddClientKey(*client_key, ctx.get());
   }
   return ctx;
 }
