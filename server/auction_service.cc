@@ -35,8 +35,20 @@ google::protobuf::Arena& ThreadArena() {
   return holder.arena;
 }
 
+// One thread's domain request and result, reused by every call on it.
+struct CallScratch {
+  engine::AuctionRequest request;
+  engine::AuctionResult result;
+  absl::BitGen gen;
+};
+
+CallScratch& ThreadCall() {
+  thread_local CallScratch call;
+  return call;
+}
+
 absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
-                 const gavel::v1::RunAuctionRequest& request,
+                 const gavel::v1::RunAuctionRequest& request, bool time_phases, CallScratch& call,
                  gavel::v1::RunAuctionResponse* response) {
   // An expired request does nothing at all: no pacing draws, no tokens.
   if (ctx->deadline() <= std::chrono::system_clock::now()) {
@@ -44,26 +56,49 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   }
   absl::Status st = convert::ValidateRunAuctionRequest(request);
   if (!st.ok()) return st;
-  thread_local engine::AuctionRequest domain_request;
-  thread_local engine::AuctionResult result;
-  thread_local absl::BitGen gen;
-  st = convert::AuctionRequestFromProto(request, &domain_request);
+  st = convert::AuctionRequestFromProto(request, &call.request);
   if (!st.ok()) return st;
-  st = engine->RunAuction(domain_request, gen, &result);
+  call.request.time_phases = time_phases;
+  st = engine->RunAuction(call.request, call.gen, &call.result);
   if (!st.ok()) return st;
-  convert::AuctionResultToProto(result, response);
-  result.serving.reset();  // Do not pin an old catalog between requests.
+  convert::AuctionResultToProto(call.result, response);
+  call.result.serving.reset();  // Do not pin an old catalog between requests.
   return absl::OkStatus();
 }
 
-grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
-                   const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
+// Records a finished call that started at `start` (metrics may be null).
+void Record(metrics::GavelMetrics* metrics, std::chrono::steady_clock::time_point start,
+            const grpc::Status& status, const CallScratch& call) {
+  if (metrics == nullptr) return;
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      metrics->RecordDeadlineExpired(metrics::Service::kAuction);
+    }
+    metrics->RecordAuctionError(static_cast<absl::StatusCode>(status.error_code()), nanos);
+    return;
+  }
+  metrics->RecordAuction({.placement = call.request.targeting.placement,
+                          .mechanism = call.result.mechanism,
+                          .slots = call.request.targeting.slots,
+                          .nanos = nanos},
+                         call.result);
+}
+
+grpc::Status Serve(engine::Engine* engine, metrics::GavelMetrics* metrics,
+                   grpc::CallbackServerContext* ctx, const grpc::ByteBuffer& request_bytes,
+                   grpc::ByteBuffer* response_bytes) {
+  const auto start = metrics != nullptr ? std::chrono::steady_clock::now()
+                                        : std::chrono::steady_clock::time_point();
   google::protobuf::Arena& arena = ThreadArena();
+  CallScratch& call = ThreadCall();
   auto* request = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena);
   grpc::Status status = ParseRequest(request_bytes, request);
   if (status.ok()) {
     auto* response = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena);
-    status = ToGrpcStatus(Run(engine, ctx, *request, response));
+    status = ToGrpcStatus(Run(engine, ctx, *request, metrics != nullptr, call, response));
     if (status.ok()) {
       bool own_buffer = false;
       status = grpc::GenericSerialize<grpc::ProtoBufferWriter, gavel::v1::RunAuctionResponse>(
@@ -71,13 +106,15 @@ grpc::Status Serve(engine::Engine* engine, grpc::CallbackServerContext* ctx,
     }
   }
   arena.Reset();  // the response is copied into gRPC's slices by now
+  Record(metrics, start, status, call);
   return status;
 }
 
 }  // namespace
 
-AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight)
-    : engine_(engine), max_in_flight_(max_in_flight) {}
+AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight,
+                                       metrics::GavelMetrics* metrics)
+    : engine_(engine), max_in_flight_(max_in_flight), metrics_(metrics) {}
 
 AuctionServiceImpl::~AuctionServiceImpl() = default;
 
@@ -88,11 +125,12 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
   const int in_flight = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
   grpc::Status status;
   if (in_flight > max_in_flight_) {
+    if (metrics_ != nullptr) metrics_->RecordShed(metrics::Service::kAuction);
     status = ToGrpcStatus(absl::ResourceExhaustedError(
         absl::StrCat("overloaded: the limit of ", max_in_flight_,
                      " auctions in flight is reached; retry with backoff")));
   } else {
-    status = Serve(engine_, ctx, *request, response);
+    status = Serve(engine_, metrics_, ctx, *request, response);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   reactor->Finish(status);

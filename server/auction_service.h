@@ -12,6 +12,7 @@
 #include <atomic>
 
 #include "engine/engine.h"
+#include "metrics/gavel_metrics.h"
 #include "gavel/v1/auction.grpc.pb.h"
 
 namespace gavel::server {
@@ -20,17 +21,23 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
                                      gavel::v1::AuctionService::Service> {
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
-  // than queued.
-  AuctionServiceImpl(engine::Engine* engine, int max_in_flight);
+  // than queued. `metrics` (may be null: no metrics, no phase timing) records every call; it
+  // must outlive this object.
+  AuctionServiceImpl(engine::Engine* engine, int max_in_flight,
+                     metrics::GavelMetrics* metrics = nullptr);
   ~AuctionServiceImpl() override;
 
   grpc::ServerUnaryReactor* RunAuction(grpc::CallbackServerContext* ctx,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
 
+  // Auctions being served now.
+  int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+
  private:
   engine::Engine* const engine_;
   const int max_in_flight_;
+  metrics::GavelMetrics* const metrics_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -18,6 +18,7 @@
 #include "absl/types/span.h"
 #include "billing/billing.h"
 #include "common/sync.h"
+#include "metrics/gavel_metrics.h"
 #include "gavel/v1/events.grpc.pb.h"
 
 namespace gavel::server {
@@ -28,7 +29,9 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   static constexpr int kMaxMergedEvents = 8192;
 
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
-  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096);
+  // `metrics` (may be null) records every ingest, shed and expired call; it must outlive this.
+  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096,
+                            metrics::GavelMetrics* metrics = nullptr);
   ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
@@ -47,6 +50,7 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
 
   billing::Billing* const billing_;
   const int max_queued_;
+  metrics::GavelMetrics* const metrics_;
   Mutex mu_;
   CondVar cv_;
   std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);

@@ -43,6 +43,9 @@ struct ServerConfig {
   // from the database for this long.
   absl::Duration max_spend_staleness = absl::Seconds(60);
   int max_in_flight = 512;  // auctions beyond this are shed
+  // host:port of the HTTP port serving /metrics (Prometheus) and / (the ad-operations page); port
+  // 0 picks a free one. Empty: no metrics are recorded and no HTTP port is opened.
+  std::string metrics_listen;
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;
@@ -64,6 +67,8 @@ class GavelServer {
 
   // The bound address, e.g. "127.0.0.1:43117".
   const std::string& address() const;
+  // The bound metrics address, e.g. "127.0.0.1:9464"; empty without metrics_listen.
+  const std::string& metrics_address() const;
   // Re-reads the catalog file and swaps it in; the old version keeps serving on failure.
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload();
   // Stops accepting calls, finishes those in flight (up to `grace`), and returns.
