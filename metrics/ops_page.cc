@@ -86,6 +86,9 @@ void FillDetails(const billing::Billing& billing, absl::Time now, CampaignRow* r
   row->invalid_clicks = t.counters.invalid_clicks;
   row->ctr = t.ctr;
   row->average_cpc_micros = t.average_cpc_micros;
+  // A click refused for budget today means the budget is spent, even if a remainder smaller than
+  // a click's price is left.
+  if (row->state == "serving" && t.counters.budget_exhausted_clicks > 0) row->state = "exhausted";
 }
 
 // Spend against budget: a bar for the spend, a line for the pacing target now.

@@ -45,7 +45,9 @@ OpsQuery ParseOpsQuery(const std::multimap<std::string, std::string>& params);
 
 struct CampaignRow {
   std::string id, name;
-  std::string state;  // "serving", "exhausted" (no budget left today), "paused", "archived"
+  // "serving"; "exhausted": nothing left of today's budget, or a click was refused for budget today
+  // (BUDGET_EXHAUSTED); "paused" or "archived" as the catalog says.
+  std::string state;
   int64_t daily_budget_micros = 0, spent_today_micros = 0, remaining_micros = 0;
   double day_fraction = 0;     // how much of the campaign's local day has passed, [0, 1]
   double target_fraction = 0;  // the pacing curve now: share of the budget due by now

@@ -8,13 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -22,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/http_util.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/traffic.h"
 
 namespace gavel {
 namespace {
@@ -31,64 +37,11 @@ using ::gavel::testing::MetricValue;
 using ::gavel::testing::Runfile;
 using ::gavel::testing::ServerProcess;
 using ::testing::HasSubstr;
-
-struct Server {
-  std::unique_ptr<ServerProcess> process;
-  std::shared_ptr<grpc::Channel> channel;
-  std::string metrics;  // HOST:PORT of the HTTP port
-};
-
-Server StartServer(const std::string& name) {
-  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-  ::mkdir(dir.c_str(), 0755);
-  auto process = ServerProcess::Start(
-      "server/gavel_server",
-      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
-       absl::StrCat("--ledger_dir=", dir, "/ledger"), "--metrics_listen=127.0.0.1:0",
-       "--nohuge_pages"});
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return {};
-  Server s;
-  s.process = *std::move(process);
-  s.channel = grpc::CreateChannel(s.process->address(), grpc::InsecureChannelCredentials());
-  s.metrics = testing::MetricsAddress(s.process->Output());
-  EXPECT_FALSE(s.metrics.empty()) << s.process->Output();
-  return s;
-}
-
-gavel::v1::RunAuctionRequest Search(const std::string& query, const std::string& user) {
-  gavel::v1::RunAuctionRequest r;
-  r.set_request_id("metrics-it");
-  r.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
-  r.set_slots(2);
-  r.set_query(query);
-  r.mutable_shopper()->set_user_id(user);
-  r.mutable_shopper()->set_device(gavel::v1::DEVICE_DESKTOP);
-  r.mutable_shopper()->set_local_hour(12);
-  return r;
-}
-
-grpc::Status Auction(const Server& s, const gavel::v1::RunAuctionRequest& r,
-                     gavel::v1::RunAuctionResponse* out, int deadline_seconds = 10) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(deadline_seconds));
-  return gavel::v1::AuctionService::NewStub(s.channel)->RunAuction(&ctx, r, out);
-}
-
-gavel::v1::EventOutcome Report(const Server& s, gavel::v1::EventType type, const std::string& id,
-                               const std::string& token) {
-  gavel::v1::ReportEventsRequest req;
-  auto* e = req.add_events();
-  e->set_client_event_id(id);
-  e->set_type(type);
-  e->set_token(token);
-  gavel::v1::ReportEventsResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Status st = gavel::v1::EventService::NewStub(s.channel)->ReportEvents(&ctx, req, &resp);
-  EXPECT_TRUE(st.ok()) << st.error_message();
-  return resp.results_size() == 1 ? resp.results(0).outcome() : gavel::v1::EVENT_OUTCOME_UNSPECIFIED;
-}
+using ::gavel::testing::Auction;
+using ::gavel::testing::Report;
+using ::gavel::testing::Search;
+using ::gavel::testing::Server;
+using ::gavel::testing::StartServer;
 
 std::string Scrape(const Server& s) {
   auto r = HttpGet(s.metrics, "/metrics");
@@ -284,6 +237,73 @@ TEST(Metrics, BadHttpRequestsGetErrorsAndDoNotAffectAuctions) {
   EXPECT_EQ(MetricValue(after->body, "gavel_auctions_total{placement=\"top_of_search\","
                                      "mechanism=\"gsp\",result=\"filled\"}"),
             20);
+}
+
+// `query` URL-encoded for Prometheus' HTTP API.
+std::string Encode(const std::string& query) {
+  std::string out;
+  for (unsigned char c : query) {
+    if (std::isalnum(c) || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += absl::StrFormat("%%%02X", c);
+    }
+  }
+  return out;
+}
+
+// The value of a one-sample instant vector, from Prometheus' /api/v1/query JSON; -1 if the
+// result is empty or the server is not answering.
+double PrometheusValue(const std::string& prometheus, const std::string& query) {
+  auto r = HttpGet(prometheus, absl::StrCat("/api/v1/query?query=", Encode(query)));
+  if (!r.ok() || r->status != 200) return -1;
+  // ..."value":[1733140000.123,"12"]...
+  const size_t at = r->body.find("\"value\":[");
+  if (at == std::string::npos) return -1;
+  const size_t open = r->body.find('"', r->body.find(',', at));
+  const size_t close = r->body.find('"', open + 1);
+  double v = -1;
+  if (!absl::SimpleAtod(r->body.substr(open + 1, close - open - 1), &v)) return -1;
+  return v;
+}
+
+TEST(Metrics, ARealPrometheusScrapesTheCountersTheTestSent) {
+  Server s = StartServer("prometheus");
+  ASSERT_TRUE(s.process != nullptr);
+  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/prometheus");
+  ::mkdir(dir.c_str(), 0755);
+  const std::string config = absl::StrCat(dir, "/prometheus.yml");
+  std::ofstream(config) << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                        << "scrape_configs:\n  - job_name: gavel\n    static_configs:\n"
+                        << "      - targets: ['" << s.metrics << "']\n";
+  const int port = testing::FreePort();
+  ASSERT_GT(port, 0);
+  const std::string web = absl::StrCat("127.0.0.1:", port);
+  auto prometheus = testing::ChildProcess::Start(
+      {"prometheus", absl::StrCat("--config.file=", config),
+       absl::StrCat("--storage.tsdb.path=", dir, "/data"),
+       absl::StrCat("--web.listen-address=", web)},
+      absl::StrCat(dir, "/prometheus.log"));
+  ASSERT_TRUE(prometheus.ok()) << prometheus.status();
+  const Sent sent = SendTraffic(s);
+
+  // Prometheus scrapes every second; wait (up to 60 s) for a scrape taken after the traffic.
+  const std::string charged_micros = "gavel_charged_micros_total{job=\"gavel\"}";
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (PrometheusValue(web, charged_micros) != sent.charged_micros && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  std::ifstream log(absl::StrCat(dir, "/prometheus.log"));
+  const std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(PrometheusValue(web, charged_micros), sent.charged_micros) << log_text;
+  EXPECT_EQ(PrometheusValue(web, "up{job=\"gavel\"}"), 1);
+  EXPECT_EQ(PrometheusValue(web, "sum(gavel_auctions_total{result=\"filled\"})"), sent.filled);
+  EXPECT_EQ(PrometheusValue(web, "sum(gavel_auctions_total{result=\"empty\"})"), sent.empty);
+  EXPECT_EQ(PrometheusValue(web, "gavel_events_total{type=\"click\",outcome=\"charged\"}"),
+            sent.charged);
+  EXPECT_EQ(PrometheusValue(web, "gavel_invalid_clicks_total{reason=\"forged\"}"), sent.forged);
+  EXPECT_EQ(PrometheusValue(web, "gavel_auction_errors_total{code=\"invalid_argument\"}"),
+            sent.invalid);
 }
 
 TEST(Metrics, WithoutMetricsListenThereIsNoHttpPort) {
