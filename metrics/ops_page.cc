@@ -136,15 +136,22 @@ void RenderRecent(const RecentTraffic& t, std::string* out) {
   int64_t total = 0;
   for (int64_t n : t.losses) total += n;
   *out += "<table id=\"losses\"><tr><th>losing candidates by reason</th><th>share</th></tr>";
-  for (engine::LossReason r : shown) {
-    const int64_t n = t.losses[static_cast<int>(r)];
+  int64_t other = total;
+  const auto share_row = [&](const std::string& label, int64_t n) {
     const double share = total > 0 ? static_cast<double>(n) / static_cast<double>(total) : 0;
     absl::StrAppendFormat(out,
                           "<tr data-reason=\"%s\"><td>%s</td><td>%.1f%% "
                           "<svg width=\"100\" height=\"10\"><rect width=\"%.1f\" height=\"10\" "
                           "fill=\"#7d3c98\"/></svg></td></tr>",
-                          LossReasonLabel(r), LossReasonLabel(r), 100 * share, 100 * share);
+                          label, label, 100 * share, 100 * share);
+  };
+  for (engine::LossReason r : shown) {
+    const int64_t n = t.losses[static_cast<int>(r)];
+    other -= n;
+    share_row(LossReasonLabel(r), n);
   }
+  // Duplicate product, the viewed product, spend unknown.
+  share_row("other", other);
   *out += "</table></section>";
 }
 
