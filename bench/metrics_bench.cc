@@ -8,8 +8,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "benchmark/benchmark.h"
 #include "bench/bench_util.h"
+#include "benchmark/benchmark.h"
 #include "billing/billing.h"
 #include "common/clock.h"
 #include "engine/billing_gate.h"
@@ -31,9 +31,8 @@ BENCHMARK(BM_CounterAdd)->Threads(1)->Threads(2);
 
 void BM_HistogramObserve(benchmark::State& state) {
   static metrics::Registry* const registry = new metrics::Registry;
-  static metrics::Histogram* const h =
-      registry->AddHistogram("h_seconds", "H.", {}, metrics::Buckets::kLatencyNanos,
-                             metrics::Histogram::kNanosToSeconds);
+  static metrics::Histogram* const h = registry->AddHistogram(
+      "h_seconds", "H.", {}, metrics::Buckets::kLatencyNanos, metrics::Histogram::kNanosPerSecond);
   int64_t v = 0;
   for (auto _ : state) {
     h->Observe(200'000 + (v++ & 0xffff));  // around 0.2 ms, a typical auction
@@ -53,9 +52,8 @@ void BM_RecordAuction(benchmark::State& state) {
   result.stats.losses[static_cast<int>(engine::LossReason::kOutranked)] = 30;
   result.stats.losses[static_cast<int>(engine::LossReason::kBelowReserve)] = 8;
   result.stats.phase_nanos = {90'000, 20'000, 15'000, 6'000};
-  const metrics::GavelMetrics::Call call{.placement = catalog::Placement::kTopOfSearch,
-                                         .slots = 4,
-                                         .nanos = 180'000};
+  const metrics::GavelMetrics::Call call{
+      .placement = catalog::Placement::kTopOfSearch, .slots = 4, .nanos = 180'000};
   for (auto _ : state) m->RecordAuction(call, result);
 }
 BENCHMARK(BM_RecordAuction)->Threads(1)->Threads(2);
@@ -86,10 +84,9 @@ OpsFixture& GetOps(int campaigns) {
       1);
   if (!snapshot.ok()) std::abort();
   f->snapshot = *std::move(snapshot);
-  billing::BillingConfig config{
-      .keyring = billing::Keyring::InsecureDevDefault(),
-      .ledger = {.dir = bench::BenchDir(absl::StrCat("ops_", campaigns)),
-                 .snapshot_every_records = 0}};
+  billing::BillingConfig config{.keyring = billing::Keyring::InsecureDevDefault(),
+                                .ledger = {.dir = bench::BenchDir(absl::StrCat("ops_", campaigns)),
+                                           .snapshot_every_records = 0}};
   f->billing = *billing::Billing::Open(config, &f->clock);
   if (!f->billing->UpsertCampaigns(engine::BudgetsFromCatalog(f->snapshot->catalog())).ok()) {
     std::abort();

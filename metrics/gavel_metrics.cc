@@ -87,18 +87,17 @@ GavelMetrics::GavelMetrics(Registry* r) {
   latency_ = r->AddHistogram("gavel_auction_duration_seconds",
                              "Server-side time of a RunAuction call, parse to serialize, every "
                              "result (shed calls excluded).",
-                             {}, Buckets::kLatencyNanos, Histogram::kNanosToSeconds);
+                             {}, Buckets::kLatencyNanos, Histogram::kNanosPerSecond);
   for (int p = 0; p < engine::kNumPhases; ++p) {
-    phases_[p] = r->AddHistogram("gavel_auction_phase_duration_seconds",
-                                 "Time of one phase of a successful auction.",
-                                 {{"phase", kPhaseNames[p]}}, Buckets::kLatencyNanos,
-                                 Histogram::kNanosToSeconds);
+    phases_[p] = r->AddHistogram(
+        "gavel_auction_phase_duration_seconds", "Time of one phase of a successful auction.",
+        {{"phase", kPhaseNames[p]}}, Buckets::kLatencyNanos, Histogram::kNanosPerSecond);
   }
   candidates_ = r->AddHistogram("gavel_auction_candidates",
                                 "Candidates an auction considered (retrieved or supplied).", {},
                                 Buckets::kCounts);
-  winners_ = r->AddHistogram("gavel_auction_winners", "Winners of an auction.", {},
-                             Buckets::kSmallCounts);
+  winners_ =
+      r->AddHistogram("gavel_auction_winners", "Winners of an auction.", {}, Buckets::kSmallCounts);
   cpc_ = r->AddHistogram("gavel_winner_cpc_micros",
                          "Cost per click of each winner, in micros of the catalog currency.", {},
                          Buckets::kMicros);
@@ -114,9 +113,9 @@ GavelMetrics::GavelMetrics(Registry* r) {
         reason == engine::LossReason::kOutOfSchedule) {
       continue;  // the retriever's rejections are not counted (engine::AuctionStats)
     }
-    losses_[l] = r->AddCounter("gavel_auction_losses_total",
-                               "Candidates that did not win, by reason.",
-                               {{"reason", LossReasonLabel(reason)}});
+    losses_[l] =
+        r->AddCounter("gavel_auction_losses_total", "Candidates that did not win, by reason.",
+                      {{"reason", LossReasonLabel(reason)}});
   }
   const char* services[] = {"auction", "events"};
   for (int s = 0; s < 2; ++s) {
@@ -135,7 +134,8 @@ GavelMetrics::GavelMetrics(Registry* r) {
     for (int o = 1; o < kOutcomes; ++o) {
       events_[t][o] = r->AddCounter(
           "gavel_events_total", "Events ingested, by type and outcome.",
-          {{"type", types[t]}, {"outcome", Lower(billing::OutcomeName(static_cast<billing::Outcome>(o)))}});
+          {{"type", types[t]},
+           {"outcome", Lower(billing::OutcomeName(static_cast<billing::Outcome>(o)))}});
     }
   }
   for (int i = 1; i < kInvalidReasons; ++i) {
@@ -151,10 +151,10 @@ GavelMetrics::GavelMetrics(Registry* r) {
                                   {}, Buckets::kCounts);
   ingest_ = r->AddHistogram("gavel_event_ingest_duration_seconds",
                             "Time of one ingest, durable (fsync or commit) included.", {},
-                            Buckets::kLatencyNanos, Histogram::kNanosToSeconds);
+                            Buckets::kLatencyNanos, Histogram::kNanosPerSecond);
   fsync_ = r->AddHistogram("gavel_ledger_fsync_duration_seconds",
                            "Time of one fdatasync of the embedded ledger.", {},
-                           Buckets::kLatencyNanos, Histogram::kNanosToSeconds);
+                           Buckets::kLatencyNanos, Histogram::kNanosPerSecond);
 }
 
 void GavelMetrics::RecordAuction(const Call& call, const engine::AuctionResult& result) {
@@ -172,7 +172,8 @@ void GavelMetrics::RecordAuction(const Call& call, const engine::AuctionResult& 
   slots_requested_->Add(call.slots);
   slots_filled_->Add(static_cast<int64_t>(result.winners.size()));
   for (int l = 0; l < engine::kNumLossReasons; ++l) {
-    if (result.stats.losses[l] != 0 && losses_[l] != nullptr) losses_[l]->Add(result.stats.losses[l]);
+    if (result.stats.losses[l] != 0 && losses_[l] != nullptr)
+      losses_[l]->Add(result.stats.losses[l]);
   }
 }
 
@@ -193,7 +194,8 @@ void GavelMetrics::RecordIngest(absl::Span<const billing::Event> events,
     if (o > 0 && o < kOutcomes) events_[t][o]->Add();
     if (r.outcome == billing::Outcome::kCharged) charged_micros_->Add(r.charged_micros);
     const int reason = static_cast<int>(r.reason);
-    if (t == 1 && r.outcome == billing::Outcome::kInvalid && reason > 0 && reason < kInvalidReasons) {
+    if (t == 1 && r.outcome == billing::Outcome::kInvalid && reason > 0 &&
+        reason < kInvalidReasons) {
       invalid_clicks_[reason]->Add();
     }
   }
@@ -201,7 +203,8 @@ void GavelMetrics::RecordIngest(absl::Span<const billing::Event> events,
 
 void GavelMetrics::RecordShed(Service s) {
   shed_[static_cast<int>(s)]->Add();
-  if (s == Service::kAuction) errors_[static_cast<int>(absl::StatusCode::kResourceExhausted)]->Add();
+  if (s == Service::kAuction)
+    errors_[static_cast<int>(absl::StatusCode::kResourceExhausted)]->Add();
 }
 
 int64_t GavelMetrics::LossesTotal(engine::LossReason r) const {

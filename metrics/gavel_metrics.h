@@ -45,7 +45,8 @@ class GavelMetrics {
   void RecordAuction(const Call& call, const engine::AuctionResult& result);
   // A failed auction: gavel_auction_errors_total{code} and the whole-call latency.
   void RecordAuctionError(absl::StatusCode code, int64_t nanos);
-  // A shed call; a shed auction also counts in gavel_auction_errors_total{code="resource_exhausted"}.
+  // A shed call; a shed auction also counts in
+  // gavel_auction_errors_total{code="resource_exhausted"}.
   void RecordShed(Service s);
   void RecordDeadlineExpired(Service s) { expired_[static_cast<int>(s)]->Add(); }
 
@@ -62,7 +63,7 @@ class GavelMetrics {
 
  private:
   static constexpr int kMechanisms = 3;
-  static constexpr int kCodes = 17;  // absl::StatusCode 0..16; 0 (OK) unused
+  static constexpr int kCodes = 17;    // absl::StatusCode 0..16; 0 (OK) unused
   static constexpr int kOutcomes = 6;  // billing::Outcome 1..5
   static constexpr int kInvalidReasons = 8;
 

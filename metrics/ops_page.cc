@@ -21,12 +21,23 @@ std::string Html(absl::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -74,7 +85,8 @@ void FillDetails(const billing::Billing& billing, absl::Time now, CampaignRow* r
     row->target_fraction = billing.pacer().TargetFraction(now, b.day_start, b.day_end);
     const absl::Duration hour = (b.day_end - b.day_start) / 24;
     for (int h = 0; h <= 24; ++h) {
-      row->curve[h] = billing.pacer().TargetFraction(b.day_start + h * hour, b.day_start, b.day_end);
+      row->curve[h] =
+          billing.pacer().TargetFraction(b.day_start + h * hour, b.day_start, b.day_end);
     }
   }
   const absl::CivilDay today = billing.Today(row->id);
@@ -129,10 +141,9 @@ void RenderRecent(const RecentTraffic& t, std::string* out) {
       "<span id=\"auctions-per-second\">%.1f</span> auctions/s &middot; "
       "p50 <span id=\"p50-ms\">%.2f</span> ms &middot; p99 <span id=\"p99-ms\">%.2f</span> ms</p>",
       t.window_seconds, t.auctions_per_second, t.p50_seconds * 1e3, t.p99_seconds * 1e3);
-  const engine::LossReason shown[] = {engine::LossReason::kBelowReserve,
-                                      engine::LossReason::kOutranked,
-                                      engine::LossReason::kBudgetExhausted,
-                                      engine::LossReason::kPacedOut};
+  const engine::LossReason shown[] = {
+      engine::LossReason::kBelowReserve, engine::LossReason::kOutranked,
+      engine::LossReason::kBudgetExhausted, engine::LossReason::kPacedOut};
   int64_t total = 0;
   for (int64_t n : t.losses) total += n;
   *out += "<table id=\"losses\"><tr><th>losing candidates by reason</th><th>share</th></tr>";
@@ -173,8 +184,10 @@ void RenderRow(const CampaignRow& r, std::string* out) {
 void RenderPager(const OpsView& v, std::string* out) {
   const std::string q = v.search.empty() ? "" : absl::StrCat("&amp;q=", UrlEncode(v.search));
   absl::StrAppendFormat(out, "<p id=\"pager\">page %d of %d", v.page, v.pages);
-  if (v.page > 1) absl::StrAppendFormat(out, " &middot; <a href=\"/?page=%d%s\">previous</a>", v.page - 1, q);
-  if (v.page < v.pages) absl::StrAppendFormat(out, " &middot; <a href=\"/?page=%d%s\">next</a>", v.page + 1, q);
+  if (v.page > 1)
+    absl::StrAppendFormat(out, " &middot; <a href=\"/?page=%d%s\">previous</a>", v.page - 1, q);
+  if (v.page < v.pages)
+    absl::StrAppendFormat(out, " &middot; <a href=\"/?page=%d%s\">next</a>", v.page + 1, q);
   *out += "</p>";
 }
 
@@ -252,8 +265,9 @@ std::string RenderOpsPage(const OpsView& v) {
                   "<meta http-equiv=\"refresh\" content=\"10\">"
                   "<title>Gavel ad operations</title><style>",
                   kStyle, "</style></head><body><h1>Gavel ad operations</h1>");
-  absl::StrAppendFormat(&out, "<p>catalog version <span id=\"catalog-version\">%d</span> &middot; "
-                              "<span id=\"campaign-count\">%d</span> campaigns</p>",
+  absl::StrAppendFormat(&out,
+                        "<p>catalog version <span id=\"catalog-version\">%d</span> &middot; "
+                        "<span id=\"campaign-count\">%d</span> campaigns</p>",
                         v.catalog_version, v.campaigns);
   RenderRecent(v.recent, &out);
   absl::StrAppendFormat(
@@ -307,12 +321,13 @@ RecentTraffic RecentWindow::Last(absl::Time now, const GavelMetrics& metrics) co
   if (base == nullptr && !points_.empty()) base = &points_.back();
   if (base == nullptr || now <= base->at) return t;
   const Histogram::Snapshot d = current.latency.Minus(base->latency);
-  const double scale = metrics.auction_latency().scale();
+  const double unit = metrics.auction_latency().unit();
   t.window_seconds = absl::ToDoubleSeconds(now - base->at);
   t.auctions_per_second = static_cast<double>(d.count) / t.window_seconds;
-  t.p50_seconds = d.Quantile(0.5) * scale;
-  t.p99_seconds = d.Quantile(0.99) * scale;
-  for (int r = 0; r < engine::kNumLossReasons; ++r) t.losses[r] = current.losses[r] - base->losses[r];
+  t.p50_seconds = d.Quantile(0.5) / unit;
+  t.p99_seconds = d.Quantile(0.99) / unit;
+  for (int r = 0; r < engine::kNumLossReasons; ++r)
+    t.losses[r] = current.losses[r] - base->losses[r];
   return t;
 }
 

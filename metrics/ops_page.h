@@ -4,11 +4,10 @@
 // losing candidates by reason. Plain HTML with inline SVG, no script, no external asset; it
 // reloads itself every 10 s. docs/api.md ("The ad-operations page") says what each figure means.
 //
-//   RecentWindow recent;                      // the server samples it every 5 s: recent.Sample(...)
-//   OpsQuery q = ParseOpsQuery(params);       // ?page=2&q=c-shoes
-//   OpsView view = CollectOps(*snapshot, billing, now, q);
-//   view.recent = recent.Last(now, metrics);
-//   std::string html = RenderOpsPage(view);
+//   RecentWindow recent;                      // the server samples it every 5 s:
+//   recent.Sample(...) OpsQuery q = ParseOpsQuery(params);       // ?page=2&q=c-shoes OpsView view
+//   = CollectOps(*snapshot, billing, now, q); view.recent = recent.Last(now, metrics); std::string
+//   html = RenderOpsPage(view);
 //
 // Large catalogs: CollectOps reads every campaign's spend (one lock-free budget read each) to
 // rank them by spend, and the daily statistics only of the page's rows, so a page costs
@@ -49,8 +48,8 @@ struct CampaignRow {
   // (BUDGET_EXHAUSTED); "paused" or "archived" as the catalog says.
   std::string state;
   int64_t daily_budget_micros = 0, spent_today_micros = 0, remaining_micros = 0;
-  double day_fraction = 0;     // how much of the campaign's local day has passed, [0, 1]
-  double target_fraction = 0;  // the pacing curve now: share of the budget due by now
+  double day_fraction = 0;         // how much of the campaign's local day has passed, [0, 1]
+  double target_fraction = 0;      // the pacing curve now: share of the budget due by now
   std::array<double, 25> curve{};  // the pacing curve at each local hour 0..24
   int64_t impressions = 0, clicks = 0, invalid_clicks = 0;
   double ctr = 0;

@@ -23,19 +23,19 @@ int64_t Counter::Value() const {
 }
 
 const std::vector<int64_t> Buckets::kLatencyNanos = {
-    50'000,      100'000,     200'000,     300'000,       500'000,       750'000,
-    1'000'000,   1'500'000,   2'000'000,   3'000'000,     5'000'000,     7'500'000,
-    10'000'000,  25'000'000,  50'000'000,  100'000'000,   250'000'000,   500'000'000,
+    50'000,        100'000,       200'000,       300'000,     500'000,     750'000,
+    1'000'000,     1'500'000,     2'000'000,     3'000'000,   5'000'000,   7'500'000,
+    10'000'000,    25'000'000,    50'000'000,    100'000'000, 250'000'000, 500'000'000,
     1'000'000'000, 2'500'000'000, 10'000'000'000};
 const std::vector<int64_t> Buckets::kCounts = {1,   2,   5,    10,   20,   50,   100,
                                                200, 500, 1000, 2000, 5000, 10000};
 const std::vector<int64_t> Buckets::kSmallCounts = {0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16};
-const std::vector<int64_t> Buckets::kMicros = {10'000,    20'000,    50'000,    100'000,
-                                               200'000,   500'000,   1'000'000, 2'000'000,
+const std::vector<int64_t> Buckets::kMicros = {10'000,    20'000,     50'000,    100'000,
+                                               200'000,   500'000,    1'000'000, 2'000'000,
                                                5'000'000, 10'000'000, 20'000'000};
 
-Histogram::Histogram(std::vector<int64_t> bounds, double scale)
-    : bounds_(std::move(bounds)), scale_(scale) {}
+Histogram::Histogram(std::vector<int64_t> bounds, double unit)
+    : bounds_(std::move(bounds)), unit_(unit) {}
 
 void Histogram::Observe(int64_t v) {
   // Linear search: at most kMaxBuckets compares of one cache line of bounds, and serving latencies
@@ -154,13 +154,14 @@ void RenderHistogram(const std::string& name, const Labels& labels, const Histog
   int64_t cumulative = 0;
   for (size_t i = 0; i < s.bounds.size(); ++i) {
     cumulative += s.counts[i];
-    absl::StrAppend(out, name, "_bucket",
-                    LabelText(labels, "le", FormatValue(static_cast<double>(s.bounds[i]) * h.scale())),
-                    " ", cumulative, "\n");
+    absl::StrAppend(
+        out, name, "_bucket",
+        LabelText(labels, "le", FormatValue(static_cast<double>(s.bounds[i]) / h.unit())), " ",
+        cumulative, "\n");
   }
   absl::StrAppend(out, name, "_bucket", LabelText(labels, "le", "+Inf"), " ", s.count, "\n");
   absl::StrAppend(out, name, "_sum", LabelText(labels), " ",
-                  FormatValue(static_cast<double>(s.sum) * h.scale()), "\n");
+                  FormatValue(static_cast<double>(s.sum) / h.unit()), "\n");
   absl::StrAppend(out, name, "_count", LabelText(labels), " ", s.count, "\n");
 }
 
@@ -226,7 +227,7 @@ void Registry::AddCallbackGauge(const std::string& name, const std::string& help
 }
 
 Histogram* Registry::AddHistogram(const std::string& name, const std::string& help, Labels labels,
-                                  const std::vector<int64_t>& bounds, double scale) {
+                                  const std::vector<int64_t>& bounds, double unit) {
   CheckNames(name, labels);
   for (const auto& [k, v] : labels) {
     if (k == "le") std::abort();  // reserved for buckets
@@ -241,7 +242,7 @@ Histogram* Registry::AddHistogram(const std::string& name, const std::string& he
   MutexLock lock(&mu_);
   Family& f = FamilyFor(name, help, "histogram");
   f.series.push_back({std::move(labels), nullptr, nullptr, nullptr,
-                      std::unique_ptr<Histogram>(new Histogram(bounds, scale))});
+                      std::unique_ptr<Histogram>(new Histogram(bounds, unit))});
   return f.series.back().histogram.get();
 }
 
@@ -256,9 +257,9 @@ std::string Registry::Render() const {
         RenderHistogram(f->name, s.labels, *s.histogram, &out);
         continue;
       }
-      const double v = s.counter   ? static_cast<double>(s.counter->Value())
-                       : s.gauge   ? static_cast<double>(s.gauge->Value())
-                                   : s.callback();
+      const double v = s.counter ? static_cast<double>(s.counter->Value())
+                       : s.gauge ? static_cast<double>(s.gauge->Value())
+                                 : s.callback();
       absl::StrAppend(&out, f->name, LabelText(s.labels), " ", FormatValue(v), "\n");
     }
   }

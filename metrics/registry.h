@@ -5,7 +5,7 @@
 //   Counter* auctions = registry.AddCounter("gavel_auctions_total", "Auctions run.",
 //                                           {{"result", "filled"}});
 //   Histogram* latency = registry.AddHistogram("gavel_auction_duration_seconds", "...", {},
-//                                              Buckets::kLatencyNanos, Histogram::kNanosToSeconds);
+//                                              Buckets::kLatencyNanos, Histogram::kNanosPerSecond);
 //   auctions->Add();  latency->Observe(elapsed_nanos);
 //   std::string text = registry.Render();   // what GET /metrics serves
 //
@@ -16,9 +16,11 @@
 // global instant (Prometheus tolerates this: counters only grow).
 //
 // Values are integers: a histogram observes int64 units (nanoseconds, micros, counts) and renders
-// them times a fixed scale (1e-9 for nanoseconds to seconds), so the hot path does no floating
-// point. Thread-safe. Registration (Add*) is for start-up: it takes a lock and allocates. Metrics
-// live as long as the registry; the pointers Add* returns are never null and never move.
+// them divided by a fixed unit (1e9 nanoseconds per second), so the hot path does no floating
+// point. (Dividing, not multiplying by 1e-9, renders 300,000 ns as 0.0003, not
+// 0.00030000000000000003.) Thread-safe. Registration (Add*) is for start-up: it takes a lock and
+// allocates. Metrics live as long as the registry; the pointers Add* returns are never null and
+// never move.
 #ifndef GAVEL_METRICS_REGISTRY_H_
 #define GAVEL_METRICS_REGISTRY_H_
 
@@ -45,9 +47,7 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Counter {
  public:
-  void Add(int64_t n = 1) {
-    cells_[ThisThreadShard()].v.fetch_add(n, std::memory_order_relaxed);
-  }
+  void Add(int64_t n = 1) { cells_[ThisThreadShard()].v.fetch_add(n, std::memory_order_relaxed); }
   int64_t Value() const;
 
  private:
@@ -82,7 +82,7 @@ struct Buckets {
 
 class Histogram {
  public:
-  static constexpr double kNanosToSeconds = 1e-9;
+  static constexpr double kNanosPerSecond = 1e9;
   static constexpr int kMaxBuckets = 31;  // upper bounds, +Inf excluded
 
   // Observes one value; values above the last bound count in +Inf only.
@@ -100,17 +100,18 @@ class Histogram {
     Snapshot Minus(const Snapshot& earlier) const;
   };
   Snapshot Read() const;
-  double scale() const { return scale_; }
+  // Observed units per rendered unit (kNanosPerSecond, or 1).
+  double unit() const { return unit_; }
 
  private:
   friend class Registry;
-  Histogram(std::vector<int64_t> bounds, double scale);
+  Histogram(std::vector<int64_t> bounds, double unit);
   struct alignas(64) Cell {
     std::array<std::atomic<int64_t>, kMaxBuckets + 1> counts{};
     std::atomic<int64_t> sum{0};
   };
   const std::vector<int64_t> bounds_;
-  const double scale_;
+  const double unit_;
   std::array<Cell, kShards> cells_;
 };
 
@@ -130,7 +131,7 @@ class Registry {
   void AddCallbackGauge(const std::string& name, const std::string& help, Labels labels,
                         std::function<double()> value);
   Histogram* AddHistogram(const std::string& name, const std::string& help, Labels labels,
-                          const std::vector<int64_t>& bounds, double scale = 1.0);
+                          const std::vector<int64_t>& bounds, double unit = 1.0);
 
   // The text exposition format: per metric name, # HELP and # TYPE, then its series in
   // registration order.

@@ -70,9 +70,9 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
 void Record(metrics::GavelMetrics* metrics, std::chrono::steady_clock::time_point start,
             const grpc::Status& status, const CallScratch& call) {
   if (metrics == nullptr) return;
-  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
+  const int64_t nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!status.ok()) {
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       metrics->RecordDeadlineExpired(metrics::Service::kAuction);

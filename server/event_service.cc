@@ -109,12 +109,12 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<billing::EventResult>> results = billing_->Ingest(events);
   if (metrics_ != nullptr) {
-    metrics_->RecordIngest(events,
-                           results.ok() ? absl::MakeConstSpan(*results)
-                                        : absl::Span<const billing::EventResult>(),
-                           std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::steady_clock::now() - start)
-                               .count());
+    metrics_->RecordIngest(
+        events,
+        results.ok() ? absl::MakeConstSpan(*results) : absl::Span<const billing::EventResult>(),
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                             start)
+            .count());
   }
   size_t offset = 0;
   for (const Batch* call : live) {

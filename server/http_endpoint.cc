@@ -59,9 +59,9 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(Options option
   int port = -1;
   if (colon == std::string::npos || !absl::SimpleAtoi(options.listen.substr(colon + 1), &port) ||
       port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--metrics_listen must be HOST:PORT with a port in [0, 65535], got \"", options.listen,
-        "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics_listen must be HOST:PORT with a port in [0, 65535], got \"",
+                     options.listen, "\""));
   }
   std::string host = options.listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

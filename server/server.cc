@@ -27,13 +27,13 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "metrics/gavel_metrics.h"
+#include "metrics/ops_page.h"
+#include "metrics/registry.h"
 #include "server/auction_service.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
 #include "server/http_endpoint.h"
-#include "metrics/gavel_metrics.h"
-#include "metrics/ops_page.h"
-#include "metrics/registry.h"
 #include "server/parse_errors.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
@@ -452,13 +452,11 @@ void RegisterProcessMetrics(GavelServer::State* s) {
                        auto serving = state->engine->current();
                        return serving ? static_cast<double>(serving->catalog->version()) : 0.0;
                      });
-  r.AddCallbackGauge("gavel_catalog_campaigns", "Campaigns in the catalog snapshot being served.",
-                     {}, [state] {
-                       auto serving = state->engine->current();
-                       return serving ? static_cast<double>(
-                                            serving->catalog->catalog().campaigns.size())
-                                      : 0.0;
-                     });
+  r.AddCallbackGauge(
+      "gavel_catalog_campaigns", "Campaigns in the catalog snapshot being served.", {}, [state] {
+        auto serving = state->engine->current();
+        return serving ? static_cast<double>(serving->catalog->catalog().campaigns.size()) : 0.0;
+      });
   r.AddCallbackGauge(
       "gavel_catalog_snapshot_age_seconds",
       "Seconds since the serving catalog snapshot was swapped in (start, reload or admin write).",
@@ -467,12 +465,11 @@ void RegisterProcessMetrics(GavelServer::State* s) {
             state->clock.Now() -
             absl::FromUnixNanos(state->published_unix_nanos.load(std::memory_order_relaxed)));
       });
-  r.AddCallbackGauge("gavel_spend_view_age_seconds",
-                     "Seconds since the event store's spend view was last known current.", {},
-                     [state] {
-                       return absl::ToDoubleSeconds(state->clock.Now() -
-                                                    state->billing->spend_view_at());
-                     });
+  r.AddCallbackGauge(
+      "gavel_spend_view_age_seconds",
+      "Seconds since the event store's spend view was last known current.", {}, [state] {
+        return absl::ToDoubleSeconds(state->clock.Now() - state->billing->spend_view_at());
+      });
   r.AddCallbackGauge("gavel_auctions_in_flight", "RunAuction calls being served now.", {},
                      [state] { return static_cast<double>(state->auction_service->in_flight()); });
   r.AddGauge("gavel_model_info", "Always 1; the CTR model being served.",
@@ -491,17 +488,18 @@ void RegisterProcessMetrics(GavelServer::State* s) {
 // The HTTP port: /metrics and the ad-operations page.
 absl::Status StartHttp(GavelServer::State* s) {
   GavelServer::State* state = s;
-  absl::StatusOr<std::unique_ptr<HttpEndpoint>> http = HttpEndpoint::Start(
-      {.listen = s->config.metrics_listen,
-       .metrics = [state] { return state->registry->Render(); },
-       .page = [state](const HttpEndpoint::Params& params) {
-         const absl::Time now = state->clock.Now();
-         metrics::OpsView view = metrics::CollectOps(*state->engine->current()->catalog,
-                                                     *state->billing, now,
-                                                     metrics::ParseOpsQuery(params));
-         view.recent = state->recent.Last(now, *state->metrics);
-         return metrics::RenderOpsPage(view);
-       }});
+  absl::StatusOr<std::unique_ptr<HttpEndpoint>> http =
+      HttpEndpoint::Start({.listen = s->config.metrics_listen,
+                           .metrics = [state] { return state->registry->Render(); },
+                           .page =
+                               [state](const HttpEndpoint::Params& params) {
+                                 const absl::Time now = state->clock.Now();
+                                 metrics::OpsView view = metrics::CollectOps(
+                                     *state->engine->current()->catalog, *state->billing, now,
+                                     metrics::ParseOpsQuery(params));
+                                 view.recent = state->recent.Last(now, *state->metrics);
+                                 return metrics::RenderOpsPage(view);
+                               }});
   if (!http.ok()) {
     return absl::Status(http.status().code(),
                         absl::StrCat("--metrics_listen: ", http.status().message()));
@@ -536,10 +534,10 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (absl::Status st = OpenCatalog(s.get()); !st.ok()) return st;
   State* state = s.get();
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
-  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight,
-                                                            s->metrics.get());
-  s->event_service = std::make_unique<EventServiceImpl>(
-      s->billing.get(), /*workers=*/16, /*max_queued=*/4096, s->metrics.get());
+  s->auction_service =
+      std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight, s->metrics.get());
+  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), /*workers=*/16,
+                                                        /*max_queued=*/4096, s->metrics.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {

@@ -32,16 +32,16 @@
 namespace gavel {
 namespace {
 
+using ::gavel::testing::Auction;
 using ::gavel::testing::HttpGet;
 using ::gavel::testing::MetricValue;
-using ::gavel::testing::Runfile;
-using ::gavel::testing::ServerProcess;
-using ::testing::HasSubstr;
-using ::gavel::testing::Auction;
 using ::gavel::testing::Report;
+using ::gavel::testing::Runfile;
 using ::gavel::testing::Search;
 using ::gavel::testing::Server;
+using ::gavel::testing::ServerProcess;
 using ::gavel::testing::StartServer;
+using ::testing::HasSubstr;
 
 std::string Scrape(const Server& s) {
   auto r = HttpGet(s.metrics, "/metrics");
@@ -91,9 +91,9 @@ Sent SendTraffic(const Server& s) {
     // The client may give up before sending: only a call the server saw counts.
   }
   for (size_t i = 0; i < winners.size(); ++i) {
-    EXPECT_EQ(Report(s, gavel::v1::EVENT_TYPE_CLICK, absl::StrCat("click-", i),
-                     winners[i].click_token()),
-              gavel::v1::EVENT_OUTCOME_CHARGED);
+    EXPECT_EQ(
+        Report(s, gavel::v1::EVENT_TYPE_CLICK, absl::StrCat("click-", i), winners[i].click_token()),
+        gavel::v1::EVENT_OUTCOME_CHARGED);
     ++sent.charged;
     sent.charged_micros += winners[i].cpc_micros();
   }
@@ -159,7 +159,8 @@ TEST(Metrics, PromtoolAcceptsTheExposition) {
   SendTraffic(s);
   const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/metrics.txt");
   std::ofstream(path) << Scrape(s);
-  const testing::CommandResult r = testing::RunCommand(absl::StrCat("promtool check metrics < ", path));
+  const testing::CommandResult r =
+      testing::RunCommand(absl::StrCat("promtool check metrics < ", path));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "") << "promtool's lint found problems";
 }
@@ -208,8 +209,8 @@ TEST(Metrics, BadHttpRequestsGetErrorsAndDoNotAffectAuctions) {
   EXPECT_EQ(RawRequest(s.metrics, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"),
             "HTTP/1.1 405 Method Not Allowed");
   // A 100 KB header line: refused or cut off, never served.
-  const std::string huge = absl::StrCat("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ",
-                                        std::string(100'000, 'a'), "\r\n\r\n");
+  const std::string huge = absl::StrCat(
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ", std::string(100'000, 'a'), "\r\n\r\n");
   EXPECT_THAT(RawRequest(s.metrics, huge), ::testing::Not(HasSubstr("200")));
 
   // Slowloris: 64 connections that never finish their request, held open during the auctions.
@@ -234,8 +235,9 @@ TEST(Metrics, BadHttpRequestsGetErrorsAndDoNotAffectAuctions) {
   auto after = HttpGet(s.metrics, "/metrics");
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->status, 200);
-  EXPECT_EQ(MetricValue(after->body, "gavel_auctions_total{placement=\"top_of_search\","
-                                     "mechanism=\"gsp\",result=\"filled\"}"),
+  EXPECT_EQ(MetricValue(after->body,
+                        "gavel_auctions_total{placement=\"top_of_search\","
+                        "mechanism=\"gsp\",result=\"filled\"}"),
             20);
 }
 
@@ -279,11 +281,11 @@ TEST(Metrics, ARealPrometheusScrapesTheCountersTheTestSent) {
   const int port = testing::FreePort();
   ASSERT_GT(port, 0);
   const std::string web = absl::StrCat("127.0.0.1:", port);
-  auto prometheus = testing::ChildProcess::Start(
-      {"prometheus", absl::StrCat("--config.file=", config),
-       absl::StrCat("--storage.tsdb.path=", dir, "/data"),
-       absl::StrCat("--web.listen-address=", web)},
-      absl::StrCat(dir, "/prometheus.log"));
+  auto prometheus =
+      testing::ChildProcess::Start({"prometheus", absl::StrCat("--config.file=", config),
+                                    absl::StrCat("--storage.tsdb.path=", dir, "/data"),
+                                    absl::StrCat("--web.listen-address=", web)},
+                                   absl::StrCat(dir, "/prometheus.log"));
   ASSERT_TRUE(prometheus.ok()) << prometheus.status();
   const Sent sent = SendTraffic(s);
 
@@ -294,7 +296,8 @@ TEST(Metrics, ARealPrometheusScrapesTheCountersTheTestSent) {
     absl::SleepFor(absl::Milliseconds(250));
   }
   std::ifstream log(absl::StrCat(dir, "/prometheus.log"));
-  const std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string log_text((std::istreambuf_iterator<char>(log)),
+                             std::istreambuf_iterator<char>());
   ASSERT_EQ(PrometheusValue(web, charged_micros), sent.charged_micros) << log_text;
   EXPECT_EQ(PrometheusValue(web, "up{job=\"gavel\"}"), 1);
   EXPECT_EQ(PrometheusValue(web, "sum(gavel_auctions_total{result=\"filled\"})"), sent.filled);

@@ -44,7 +44,8 @@ std::string SmallBudgetCatalog() {
   std::string json = ReadAll(Runfile("data/demo_catalog.json"));
   const std::string from = "\"dailyBudgetMicros\": \"30000000\"";
   EXPECT_THAT(json, HasSubstr(from));
-  json = absl::StrReplaceAll(json, {{from, "\"dailyBudgetMicros\": \"4000000\", \"pacing\": false"}});
+  json =
+      absl::StrReplaceAll(json, {{from, "\"dailyBudgetMicros\": \"4000000\", \"pacing\": false"}});
   const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/small_budget.json");
   std::ofstream(path) << json;
   return path;
@@ -102,7 +103,8 @@ TEST(OpsPage, ChromiumShowsSpendClicksAndTheExhaustedBudget) {
     campaign = resp.winners(0).campaign_id();
     cpc = resp.winners(0).cpc_micros();
   }
-  ASSERT_EQ(Report(s, gavel::v1::EVENT_TYPE_CLICK, "hp-1", first), gavel::v1::EVENT_OUTCOME_CHARGED);
+  ASSERT_EQ(Report(s, gavel::v1::EVENT_TYPE_CLICK, "hp-1", first),
+            gavel::v1::EVENT_OUTCOME_CHARGED);
   ASSERT_EQ(Report(s, gavel::v1::EVENT_TYPE_CLICK, "hp-2", second),
             gavel::v1::EVENT_OUTCOME_INVALID);
 
@@ -123,7 +125,8 @@ TEST(OpsPage, ChromiumShowsSpendClicksAndTheExhaustedBudget) {
   // The auctions above fall in the last minute's window.
   EXPECT_THAT(dom, Not(HasSubstr("<span id=\"auctions-per-second\">0.0</span>")));
   // Crema spent the most today: first row.
-  EXPECT_LT(dom.find("data-campaign=\"c-crema-coffee\""), dom.find(absl::StrCat("data-campaign=\"", campaign, "\"")));
+  EXPECT_LT(dom.find("data-campaign=\"c-crema-coffee\""),
+            dom.find(absl::StrCat("data-campaign=\"", campaign, "\"")));
 
   // The search box: campaign ids containing "CREMA", case-insensitively.
   const std::string found = Chromium("--dump-dom", absl::StrCat(url, "?q=CREMA"));
@@ -133,8 +136,8 @@ TEST(OpsPage, ChromiumShowsSpendClicksAndTheExhaustedBudget) {
 
   // The screenshot, kept as a test output.
   const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
-  const std::string png = absl::StrCat(outputs != nullptr ? outputs : std::getenv("TEST_TMPDIR"),
-                                       "/ops_page.png");
+  const std::string png =
+      absl::StrCat(outputs != nullptr ? outputs : std::getenv("TEST_TMPDIR"), "/ops_page.png");
   Chromium(absl::StrCat("--window-size=1400,900 --screenshot=", png), url);
   struct stat st {};
   ASSERT_EQ(::stat(png.c_str(), &st), 0) << "no screenshot at " << png;

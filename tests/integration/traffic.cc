@@ -59,7 +59,8 @@ gavel::v1::EventOutcome Report(const Server& s, gavel::v1::EventType type, const
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::Status st = gavel::v1::EventService::NewStub(s.channel)->ReportEvents(&ctx, req, &resp);
   EXPECT_TRUE(st.ok()) << st.error_message();
-  return resp.results_size() == 1 ? resp.results(0).outcome() : gavel::v1::EVENT_OUTCOME_UNSPECIFIED;
+  return resp.results_size() == 1 ? resp.results(0).outcome()
+                                  : gavel::v1::EVENT_OUTCOME_UNSPECIFIED;
 }
 
 }  // namespace gavel::testing

@@ -26,8 +26,8 @@ TEST(Registry, RendersCounterWithHelpTypeAndLabels) {
 
 TEST(Registry, RendersHistogramCumulativeBucketsInSeconds) {
   Registry r;
-  Histogram* h = r.AddHistogram("x_seconds", "X.", {}, {1'000'000, 10'000'000},
-                                Histogram::kNanosToSeconds);
+  Histogram* h =
+      r.AddHistogram("x_seconds", "X.", {}, {1'000'000, 10'000'000}, Histogram::kNanosPerSecond);
   h->Observe(500'000);     // 0.5 ms
   h->Observe(1'000'000);   // exactly on the first bound: counts in it (le is inclusive)
   h->Observe(5'000'000);   // 5 ms
@@ -95,7 +95,7 @@ TEST(Histogram, ConcurrentObservationsAreAllCounted) {
 
 TEST(HistogramSnapshot, QuantileInterpolatesWithinTheBucket) {
   Histogram::Snapshot s{.bounds = {10, 20, 40}, .counts = {0, 10, 10, 0}, .count = 20};
-  EXPECT_DOUBLE_EQ(s.Quantile(0.5), 20);  // the 10th of 20 is the top of (10, 20]
+  EXPECT_DOUBLE_EQ(s.Quantile(0.5), 20);   // the 10th of 20 is the top of (10, 20]
   EXPECT_DOUBLE_EQ(s.Quantile(0.75), 30);  // halfway into (20, 40]
   EXPECT_DOUBLE_EQ(Histogram::Snapshot{}.Quantile(0.5), 0);
 }
