@@ -100,10 +100,13 @@ void BM_OpsPage(benchmark::State& state, int campaigns, bool search) {
   OpsFixture& f = GetOps(campaigns);
   const metrics::OpsQuery query{.page = 3, .search = search ? "cmp-12" : ""};
   size_t bytes = 0;
+  int matching = 0;
   for (auto _ : state) {
     metrics::OpsView view = metrics::CollectOps(*f.snapshot, *f.billing, f.clock.Now(), query);
+    matching = view.matching;
     bytes = metrics::RenderOpsPage(view).size();
   }
+  state.counters["matching"] = matching;
   state.counters["campaigns"] = static_cast<double>(f.snapshot->catalog().campaigns.size());
   state.counters["html_bytes"] = static_cast<double>(bytes);
 }
