@@ -62,17 +62,22 @@ absl::Status Run(engine::Engine* engine, grpc::CallbackServerContext* ctx,
   st = engine->RunAuction(call.request, call.gen, &call.result);
   if (!st.ok()) return st;
   convert::AuctionResultToProto(call.result, response);
-  call.result.serving.reset();  // Do not pin an old catalog between requests.
   return absl::OkStatus();
 }
 
-// Records a finished call that started at `start` (metrics may be null).
-void Record(metrics::GavelMetrics* metrics, std::chrono::steady_clock::time_point start,
-            const grpc::Status& status, const CallScratch& call) {
-  if (metrics == nullptr) return;
+// Records a finished call that started at `start` in the metrics and the request log (either may
+// be null).
+void Record(metrics::GavelMetrics* metrics, metrics::RequestLog* log,
+            std::chrono::steady_clock::time_point start, const grpc::Status& status,
+            const CallScratch& call) {
+  if (metrics == nullptr && log == nullptr) return;
   const int64_t nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
+  if (log != nullptr && status.ok()) {
+    log->Append(metrics::AuctionLogLine(absl::Now(), nanos, call.result));
+  }
+  if (metrics == nullptr) return;
   if (!status.ok()) {
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       metrics->RecordDeadlineExpired(metrics::Service::kAuction);
@@ -87,11 +92,11 @@ void Record(metrics::GavelMetrics* metrics, std::chrono::steady_clock::time_poin
                          call.result);
 }
 
-grpc::Status Serve(engine::Engine* engine, metrics::GavelMetrics* metrics,
+grpc::Status Serve(engine::Engine* engine, metrics::GavelMetrics* metrics, metrics::RequestLog* log,
                    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer& request_bytes,
                    grpc::ByteBuffer* response_bytes) {
-  const auto start = metrics != nullptr ? std::chrono::steady_clock::now()
-                                        : std::chrono::steady_clock::time_point();
+  const auto start = metrics != nullptr || log != nullptr ? std::chrono::steady_clock::now()
+                                                          : std::chrono::steady_clock::time_point();
   google::protobuf::Arena& arena = ThreadArena();
   CallScratch& call = ThreadCall();
   auto* request = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionRequest>(&arena);
@@ -105,16 +110,21 @@ grpc::Status Serve(engine::Engine* engine, metrics::GavelMetrics* metrics,
           *response, response_bytes, &own_buffer);
     }
   }
-  arena.Reset();  // the response is copied into gRPC's slices by now
-  Record(metrics, start, status, call);
+  arena.Reset();                              // the response is copied into gRPC's slices by now
+  Record(metrics, log, start, status, call);  // reads the winners' ids in the snapshot
+  call.result.serving.reset();                // so only now: do not pin an old catalog
   return status;
 }
 
 }  // namespace
 
 AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, int max_in_flight,
-                                       metrics::GavelMetrics* metrics)
-    : engine_(engine), max_in_flight_(max_in_flight), metrics_(metrics) {}
+                                       metrics::GavelMetrics* metrics,
+                                       metrics::RequestLog* request_log)
+    : engine_(engine),
+      max_in_flight_(max_in_flight),
+      metrics_(metrics),
+      request_log_(request_log) {}
 
 AuctionServiceImpl::~AuctionServiceImpl() = default;
 
@@ -130,7 +140,7 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
         absl::StrCat("overloaded: the limit of ", max_in_flight_,
                      " auctions in flight is reached; retry with backoff")));
   } else {
-    status = Serve(engine_, metrics_, ctx, *request, response);
+    status = Serve(engine_, metrics_, request_log_, ctx, *request, response);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   reactor->Finish(status);

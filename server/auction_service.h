@@ -12,8 +12,9 @@
 #include <atomic>
 
 #include "engine/engine.h"
-#include "metrics/gavel_metrics.h"
 #include "gavel/v1/auction.grpc.pb.h"
+#include "metrics/gavel_metrics.h"
+#include "metrics/request_log.h"
 
 namespace gavel::server {
 
@@ -21,10 +22,11 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
                                      gavel::v1::AuctionService::Service> {
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
-  // than queued. `metrics` (may be null: no metrics, no phase timing) records every call; it
-  // must outlive this object.
+  // than queued. `metrics` (may be null: no metrics, no phase timing) records every call;
+  // `request_log` (may be null) gets a line per successful auction. Both must outlive this object.
   AuctionServiceImpl(engine::Engine* engine, int max_in_flight,
-                     metrics::GavelMetrics* metrics = nullptr);
+                     metrics::GavelMetrics* metrics = nullptr,
+                     metrics::RequestLog* request_log = nullptr);
   ~AuctionServiceImpl() override;
 
   grpc::ServerUnaryReactor* RunAuction(grpc::CallbackServerContext* ctx,
@@ -38,6 +40,7 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
   engine::Engine* const engine_;
   const int max_in_flight_;
   metrics::GavelMetrics* const metrics_;
+  metrics::RequestLog* const request_log_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -61,6 +61,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of an HTTP port serving /metrics (Prometheus text format) and / (the "
           "ad-operations page); port 0 = any free port; empty (default) = no metrics. Bind it to "
           "127.0.0.1 unless a firewall or proxy guards it: it has no authentication");
+ABSL_FLAG(std::string, request_log, "",
+          "file to append one JSON line per successful auction to (request id, auction id, "
+          "latency, winners and prices), for debugging; empty (default) = none");
 ABSL_FLAG(int32_t, max_streams_per_connection, 1024,
           "calls one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); "
           "further calls wait in the client, so no connection can queue without bound here");
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.request_log = absl::GetFlag(FLAGS_request_log);
   config.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
   config.tokens.ttl = absl::GetFlag(FLAGS_click_token_ttl);
   config.tokens.impression_ttl = absl::GetFlag(FLAGS_impression_token_ttl);

@@ -29,6 +29,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "metrics/gavel_metrics.h"
 #include "metrics/ops_page.h"
+#include "metrics/request_log.h"
 #include "metrics/registry.h"
 #include "server/auction_service.h"
 #include "server/campaign_service.h"
@@ -103,6 +104,7 @@ struct GavelServer::State {
   std::unique_ptr<metrics::Registry> registry;
   std::unique_ptr<metrics::GavelMetrics> metrics;
   metrics::RecentWindow recent;
+  std::unique_ptr<metrics::RequestLog> request_log;
   std::atomic<int64_t> published_unix_nanos{0};  // when the serving snapshot was swapped in
   std::shared_ptr<const targeting::CtrModel> model;
   std::string model_fingerprint;  // FNV-1a of the model file, or "builtin"
@@ -518,6 +520,12 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     s->registry = std::make_unique<metrics::Registry>();
     s->metrics = std::make_unique<metrics::GavelMetrics>(s->registry.get());
   }
+  if (!config.request_log.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::RequestLog>> log =
+        metrics::RequestLog::Open(config.request_log);
+    if (!log.ok()) return log.status();
+    s->request_log = *std::move(log);
+  }
   s->model = targeting::CtrModel::Default();
   s->model_fingerprint = "builtin";
   if (!config.model_path.empty()) {
@@ -535,7 +543,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   State* state = s.get();
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
   s->auction_service =
-      std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight, s->metrics.get());
+      std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight, s->metrics.get(), s->request_log.get());
   s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), /*workers=*/16,
                                                         /*max_queued=*/4096, s->metrics.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(

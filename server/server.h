@@ -46,6 +46,8 @@ struct ServerConfig {
   // host:port of the HTTP port serving /metrics (Prometheus) and / (the ad-operations page); port
   // 0 picks a free one. Empty: no metrics are recorded and no HTTP port is opened.
   std::string metrics_listen;
+  // A file that gets one JSON line per successful auction (docs/api.md, "Request log"); empty: none.
+  std::string request_log;
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;

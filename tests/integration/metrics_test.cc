@@ -309,6 +309,40 @@ TEST(Metrics, ARealPrometheusScrapesTheCountersTheTestSent) {
             sent.invalid);
 }
 
+TEST(RequestLog, OneJsonLinePerSuccessfulAuctionWithItsIdsAndPrices) {
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/requests.jsonl");
+  Server s = StartServer("request_log", "", {absl::StrCat("--request_log=", path)});
+  ASSERT_TRUE(s.process != nullptr);
+  std::vector<gavel::v1::RunAuctionResponse> sent(3);
+  for (auto& resp : sent) {
+    ASSERT_TRUE(Auction(s, Search("wireless headphones", "shopper-log"), &resp).ok());
+    ASSERT_GT(resp.winners_size(), 0);
+  }
+  gavel::v1::RunAuctionRequest bad = Search("headphones", "shopper-log");
+  bad.set_slots(0);
+  gavel::v1::RunAuctionResponse unused;
+  EXPECT_FALSE(Auction(s, bad, &unused).ok());  // failed calls are not logged
+  // The writer appends within about 100 ms; wait up to 10 s.
+  std::vector<std::string> lines;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (lines.size() < sent.size() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+    lines.clear();
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_THAT(lines[i], ::testing::StartsWith("{\"time\":\""));
+    EXPECT_THAT(lines[i], HasSubstr("\"request_id\":\"metrics-it\""));
+    EXPECT_THAT(lines[i], HasSubstr(absl::StrCat("\"auction_id\":\"", sent[i].auction_id(), "\"")));
+    EXPECT_THAT(lines[i], HasSubstr(absl::StrCat(
+                              "{\"slot\":1,\"ad_id\":\"", sent[i].winners(0).ad_id(),
+                              "\",\"campaign_id\":\"", sent[i].winners(0).campaign_id(),
+                              "\",\"cpc_micros\":", sent[i].winners(0).cpc_micros(), "}")));
+  }
+}
+
 TEST(Metrics, WithoutMetricsListenThereIsNoHttpPort) {
   auto process = ServerProcess::Start(
       "server/gavel_server",

@@ -10,14 +10,16 @@
 
 namespace gavel::testing {
 
-Server StartServer(const std::string& name, const std::string& catalog) {
+Server StartServer(const std::string& name, const std::string& catalog,
+                   const std::vector<std::string>& extra) {
   const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
   ::mkdir(dir.c_str(), 0755);
-  auto process = ServerProcess::Start(
-      "server/gavel_server",
-      {absl::StrCat("--catalog=", catalog.empty() ? Runfile("data/demo_catalog.json") : catalog),
-       absl::StrCat("--ledger_dir=", dir, "/ledger"), "--metrics_listen=127.0.0.1:0",
-       "--nohuge_pages"});
+  std::vector<std::string> args = {
+      absl::StrCat("--catalog=", catalog.empty() ? Runfile("data/demo_catalog.json") : catalog),
+      absl::StrCat("--ledger_dir=", dir, "/ledger"), "--metrics_listen=127.0.0.1:0",
+      "--nohuge_pages"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto process = ServerProcess::Start("server/gavel_server", args);
   EXPECT_TRUE(process.ok()) << process.status();
   if (!process.ok()) return {};
   Server s;

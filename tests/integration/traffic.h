@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -23,8 +24,10 @@ struct Server {
   std::string metrics;  // HOST:PORT of the HTTP port
 };
 
-// Starts gavel_server on `catalog` (empty: the demo catalog) with --metrics_listen=127.0.0.1:0.
-Server StartServer(const std::string& name, const std::string& catalog = "");
+// Starts gavel_server on `catalog` (empty: the demo catalog) with --metrics_listen=127.0.0.1:0 and
+// `extra` flags.
+Server StartServer(const std::string& name, const std::string& catalog = "",
+                   const std::vector<std::string>& extra = {});
 // A top-of-search request for `query`, 2 slots, desktop, noon, by `user`.
 gavel::v1::RunAuctionRequest Search(const std::string& query, const std::string& user);
 grpc::Status Auction(const Server& s, const gavel::v1::RunAuctionRequest& r,
