@@ -22,6 +22,9 @@ PACKAGES=(
   postgresql-15              # initdb and postgres: throwaway test servers (tests/pg, tools/pg_local.sh)
   gnuplot-nox                # simulator plots
   python3                    # test helpers and the benchmark report
+  libcpp-httplib-dev         # the --metrics_listen HTTP port (server/http_endpoint)
+  prometheus                 # promtool and a real Prometheus server for the metrics tests
+  chromium                   # headless Chromium loads the ad-operations page in a test
 )
 
 missing=()

@@ -102,7 +102,8 @@ void FillFromCandidate(const targeting::Candidate& c, AdOutcome* row) {
 class AuctionPass {
  public:
   AuctionPass(const AuctionRequest& request, absl::BitGenRef gen, const Serving& serving,
-              absl::Time now, ServingGate* gate, Scratch& sc, AuctionResult* result)
+              absl::Time now, ServingGate* gate, Scratch& sc, AuctionResult* result,
+              const gavel::Clock* clock)
       : request_(request),
         gen_(gen),
         serving_(serving),
@@ -113,7 +114,8 @@ class AuctionPass {
         // interned per request, so they are checked by id.
         by_index_(request.external.empty() ? serving.gate.get() : nullptr),
         sc_(sc),
-        result_(result) {}
+        result_(result),
+        clock_(clock) {}
 
   // This request's rules, empty scratch, and the result's header.
   void Prepare(std::string auction_id) {
@@ -139,6 +141,23 @@ class AuctionPass {
     result_->catalog_version = catalog_.version();
     result_->winners.clear();
     result_->explanations.clear();
+    result_->stats = AuctionStats{};
+    phase_start_ = now_;
+  }
+
+  // Ends phase `p` now (with AuctionRequest::time_phases) and starts the next.
+  void EndPhase(Phase p) {
+    if (!request_.time_phases) return;
+    const absl::Time now = clock_now();
+    result_->stats.phase_nanos[static_cast<int>(p)] = absl::ToInt64Nanoseconds(now - phase_start_);
+    phase_start_ = now;
+  }
+
+  // Counts the auction's losers by reason (AuctionStats::losses).
+  void CountLosses() {
+    for (const auction::Loser& l : sc_.outcome.losers) {
+      ++result_->stats.losses[static_cast<int>(FromAuction(l.reason))];
+    }
   }
 
   // Retrieves and scores the catalog's candidates, and admits them. INVALID_ARGUMENT from the
@@ -153,6 +172,8 @@ class AuctionPass {
     absl::Status st =
         sc_.retriever.Retrieve(catalog_, *query, now_, request_.explain, &sc_.retrieved);
     if (!st.ok()) return st;
+    EndPhase(Phase::kRetrieve);
+    result_->stats.candidates = static_cast<int32_t>(sc_.retrieved.candidates.size());
     for (const targeting::Candidate& c : sc_.retrieved.candidates) {
       int64_t& m = sc_.max_bid[catalog_.ad_campaign(c.ad)];
       m = std::max(m, c.bid_micros);
@@ -164,6 +185,7 @@ class AuctionPass {
       AdOutcome row;
       FillFromCandidate(c, &row);
       if (viewed >= 0 && catalog_.ad_product(c.ad) == viewed) {
+        ++result_->stats.losses[static_cast<int>(LossReason::kTargetingExcluded)];
         HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
         continue;
       }
@@ -175,6 +197,7 @@ class AuctionPass {
                              .bid_micros = c.bid_micros,
                              .quality = c.quality});
     }
+    EndPhase(Phase::kGate);
     return absl::OkStatus();
   }
 
@@ -207,6 +230,8 @@ class AuctionPass {
     };
     // Caller product ids are the caller's own: the viewed product is matched by id, whether or not
     // the catalog knows it. A held-back candidate's bid is no campaign's price in this auction.
+    EndPhase(Phase::kRetrieve);  // nothing to retrieve
+    result_->stats.candidates = static_cast<int32_t>(request_.external.size());
     const bool product_page = request_.targeting.placement == catalog::Placement::kProductPage;
     const auto viewed = [&](const ExternalCandidate& e) {
       return product_page && e.product_id == request_.targeting.viewed_product_id;
@@ -229,6 +254,7 @@ class AuctionPass {
       if (e.quality == 0) row.predicted_ctr = catalog_.model().baseline_ctr();
       row.relevance = 1.0;
       if (viewed(e)) {
+        ++result_->stats.losses[static_cast<int>(LossReason::kTargetingExcluded)];
         HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
         continue;
       }
@@ -241,6 +267,7 @@ class AuctionPass {
                              .bid_micros = sc_.caller_bids[i],
                              .quality = quality});
     }
+    EndPhase(Phase::kGate);
   }
 
   // Ranks and prices the admitted candidates (auction/). INVALID_ARGUMENT for bad rules or
@@ -377,6 +404,22 @@ class AuctionPass {
     return it->second;
   }
 
+  static LossReason HeldBackReason(ServeVerdict v) {
+    switch (v) {
+      case ServeVerdict::kBudgetExhausted:
+        return LossReason::kBudgetExhausted;
+      case ServeVerdict::kPacedOut:
+        return LossReason::kPacedOut;
+      case ServeVerdict::kSpendUnknown:
+        return LossReason::kSpendUnknown;
+      case ServeVerdict::kServe:
+        break;
+    }
+    return LossReason::kNone;
+  }
+
+  absl::Time clock_now() const { return clock_->Now(); }
+
   // Shows a row: fills a catalog ad's ids, once.
   void Show(AdOutcome& row) const {
     if (row.ad >= 0 && row.ad_id.empty()) FillIds(catalog_, row.ad, row.matched, &row);
@@ -396,6 +439,7 @@ class AuctionPass {
   template <typename CampaignId>
   void Admit(AdOutcome&& row, const CampaignId& campaign_id, auction::Candidate c) {
     const ServeVerdict v = Verdict(c.campaign_id, campaign_id);
+    if (v != ServeVerdict::kServe) ++result_->stats.losses[static_cast<int>(HeldBackReason(v))];
     if (v == ServeVerdict::kBudgetExhausted) {
       HoldBack(std::move(row), LossReason::kBudgetExhausted, "campaign budget spent");
       return;
@@ -423,6 +467,8 @@ class AuctionPass {
   const CatalogGate* const by_index_;
   Scratch& sc_;
   AuctionResult* const result_;
+  const gavel::Clock* const clock_;
+  absl::Time phase_start_;
 };
 
 }  // namespace
@@ -452,7 +498,7 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
                                 AuctionResult* result) {
   std::shared_ptr<const Serving> serving = current();
   if (serving == nullptr) return absl::FailedPreconditionError("no catalog is loaded yet");
-  AuctionPass pass(request, gen, *serving, clock_->Now(), gate_, ThreadScratch(), result);
+  AuctionPass pass(request, gen, *serving, clock_->Now(), gate_, ThreadScratch(), result, clock_);
   pass.Prepare(NextAuctionId());
   if (request.external.empty()) {
     if (absl::Status st = pass.CollectCatalogCandidates(); !st.ok()) return st;
@@ -461,7 +507,10 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     pass.CollectCallerCandidates();
   }
   if (absl::Status st = pass.Auction(); !st.ok()) return st;
+  pass.EndPhase(Phase::kAuction);
+  pass.CountLosses();
   if (absl::Status st = pass.SignWinners(issuer_); !st.ok()) return st;
+  pass.EndPhase(Phase::kSign);
   if (request.explain) pass.Explain();
   result->serving = std::move(serving);
   return absl::OkStatus();

@@ -14,6 +14,7 @@
 #ifndef GAVEL_ENGINE_ENGINE_H_
 #define GAVEL_ENGINE_ENGINE_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -118,6 +119,10 @@ struct AuctionRequest {
   // candidates"). Only a dry run, which can charge nothing, may name campaigns the catalog does
   // not have; they are priced as sent. False: trusted in-process callers (the simulator, tests).
   bool bind_caller_candidates = false;
+  // True: the result's stats.phase_nanos says how long each phase took, by the engine's clock
+  // (zeros on a simulated clock). Costs four clock reads; the server sets it when it exports
+  // metrics.
+  bool time_phases = false;
 };
 
 // Why a candidate did not win. Values match gavel.v1.LossReason.
@@ -133,6 +138,23 @@ enum class LossReason {
   kTargetingExcluded = 8,
   kOutOfSchedule = 9,
   kSpendUnknown = 10,
+};
+inline constexpr int kNumLossReasons = 11;
+
+// An auction's phases, in order (docs/architecture.md, "A request's path"). kGate covers admitting
+// the retrieved candidates, the budget and pacing checks included.
+enum class Phase { kRetrieve, kGate, kAuction, kSign };
+inline constexpr int kNumPhases = 4;
+
+// Counts every auction fills in, for metrics: cheap, whether or not it explains.
+struct AuctionStats {
+  int32_t candidates = 0;  // considered: retrieved from the catalog, or supplied by the caller
+  // Candidates that did not win, by LossReason: held back by budget, pacing or spend unknown
+  // (kBudgetExhausted, kPacedOut, kSpendUnknown), the viewed product (kTargetingExcluded), or lost
+  // in the auction (kBelowReserve, kOutranked, kDuplicateProduct). The retriever's own rejections
+  // (negative keywords, schedules, relevance) are not counted.
+  std::array<int32_t, kNumLossReasons> losses{};
+  std::array<int64_t, kNumPhases> phase_nanos{};  // with AuctionRequest::time_phases, else zeros
 };
 
 // One winner, or (explain) one considered candidate. The ids view into the catalog snapshot that
@@ -170,6 +192,7 @@ struct AuctionResult {
   std::shared_ptr<const Serving> serving;
   std::vector<AdOutcome> winners;       // slot order
   std::vector<AdOutcome> explanations;  // explain only: every considered candidate
+  AuctionStats stats;
 };
 
 class Engine {

@@ -18,6 +18,8 @@
 
 #include "engine/engine.h"
 #include "gavel/v1/auction.grpc.pb.h"
+#include "metrics/gavel_metrics.h"
+#include "metrics/request_log.h"
 #include "server/caller_auth.h"
 
 namespace gavel::server {
@@ -26,18 +28,26 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
                                      gavel::v1::AuctionService::Service> {
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
-  // than queued.
-  AuctionServiceImpl(engine::Engine* engine, const CallerAuth* callers, int max_in_flight);
+  // than queued. `metrics` (may be null: no metrics, no phase timing) records every call;
+  // `request_log` (may be null) gets a line per successful auction. Both must outlive this object.
+  AuctionServiceImpl(engine::Engine* engine, const CallerAuth* callers, int max_in_flight,
+                     metrics::GavelMetrics* metrics = nullptr,
+                     metrics::RequestLog* request_log = nullptr);
   ~AuctionServiceImpl() override;
 
   grpc::ServerUnaryReactor* RunAuction(grpc::CallbackServerContext* ctx,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
 
+  // Auctions being served now.
+  int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+
  private:
   engine::Engine* const engine_;
   const CallerAuth* const callers_;
   const int max_in_flight_;
+  metrics::GavelMetrics* const metrics_;
+  metrics::RequestLog* const request_log_;
   std::atomic<int> in_flight_{0};
 };
 

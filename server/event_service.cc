@@ -23,8 +23,8 @@ absl::Status Expired(const grpc::CallbackServerContext& ctx) {
 }  // namespace
 
 EventServiceImpl::EventServiceImpl(billing::Billing* billing, const CallerAuth* callers,
-                                   int workers, int max_queued)
-    : billing_(billing), callers_(callers), max_queued_(max_queued) {
+                                   int workers, int max_queued, metrics::GavelMetrics* metrics)
+    : billing_(billing), callers_(callers), max_queued_(max_queued), metrics_(metrics) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -47,6 +47,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
   if (st.ok()) {
     MutexLock lock(&mu_);
     if (static_cast<int>(queue_.size()) >= max_queued_) {
+      if (metrics_ != nullptr) metrics_->RecordShed(metrics::Service::kEvents);
       st = absl::ResourceExhaustedError(
           absl::StrCat("overloaded: ", max_queued_,
                        " event batches are waiting for the ledger; retry with backoff"));
@@ -55,6 +56,9 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
       cv_.Signal();
       return reactor;  // A worker finishes the call.
     }
+  }
+  if (metrics_ != nullptr && st.code() == absl::StatusCode::kDeadlineExceeded) {
+    metrics_->RecordDeadlineExpired(metrics::Service::kEvents);
   }
   reactor->Finish(ToGrpcStatus(st));
   return reactor;
@@ -93,6 +97,7 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
   for (const Batch& call : calls) {
     absl::Status st = Expired(*call.ctx);
     if (!st.ok()) {
+      if (metrics_ != nullptr) metrics_->RecordDeadlineExpired(metrics::Service::kEvents);
       call.reactor->Finish(ToGrpcStatus(st));
       continue;
     }
@@ -102,7 +107,16 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
                   std::make_move_iterator(mine.end()));
   }
   if (live.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<billing::EventResult>> results = billing_->Ingest(events);
+  if (metrics_ != nullptr) {
+    metrics_->RecordIngest(
+        events,
+        results.ok() ? absl::MakeConstSpan(*results) : absl::Span<const billing::EventResult>(),
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                             start)
+            .count());
+  }
   size_t offset = 0;
   for (const Batch* call : live) {
     const size_t n = static_cast<size_t>(call->request->events_size());

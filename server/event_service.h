@@ -21,6 +21,7 @@
 #include "absl/types/span.h"
 #include "billing/billing.h"
 #include "common/sync.h"
+#include "metrics/gavel_metrics.h"
 #include "gavel/v1/events.grpc.pb.h"
 #include "server/caller_auth.h"
 
@@ -32,8 +33,9 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   static constexpr int kMaxMergedEvents = 8192;
 
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
+  // `metrics` (may be null) records every ingest, shed and expired call; it must outlive this.
   EventServiceImpl(billing::Billing* billing, const CallerAuth* callers, int workers = 16,
-                   int max_queued = 4096);
+                   int max_queued = 4096, metrics::GavelMetrics* metrics = nullptr);
   ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
@@ -53,6 +55,7 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   billing::Billing* const billing_;
   const CallerAuth* const callers_;
   const int max_queued_;
+  metrics::GavelMetrics* const metrics_;
   Mutex mu_;
   CondVar cv_;
   std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);

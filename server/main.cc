@@ -66,6 +66,13 @@ ABSL_FLAG(bool, huge_pages, true,
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of an HTTP port serving /metrics (Prometheus text format) and / (the "
+          "ad-operations page); port 0 = any free port; empty (default) = no metrics. Bind it to "
+          "127.0.0.1 unless a firewall or proxy guards it: it has no authentication");
+ABSL_FLAG(std::string, request_log, "",
+          "file to append one JSON line per successful auction to (request id, auction id, "
+          "latency, winners and prices), for debugging; empty (default) = none");
 ABSL_FLAG(int32_t, max_streams_per_connection, 1024,
           "calls one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); "
           "further calls wait in the client, so no connection can queue without bound here");
@@ -157,6 +164,8 @@ int main(int argc, char** argv) {
   config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.request_log = absl::GetFlag(FLAGS_request_log);
   config.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
   config.tokens.ttl = absl::GetFlag(FLAGS_click_token_ttl);
   config.tokens.impression_ttl = absl::GetFlag(FLAGS_impression_token_ttl);
@@ -197,6 +206,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "gavel_server: %s%s\n", data_loss ? "DATA_LOSS: " : "",
                  std::string(server.status().message()).c_str());
     return 1;
+  }
+  if (!(*server)->metrics_address().empty()) {
+    std::printf("metrics and ad-operations page on http://%s/\n",
+                (*server)->metrics_address().c_str());
   }
   std::printf("listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);

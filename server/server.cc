@@ -12,10 +12,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "auth/clients.h"
 #include "billing/billing.h"
+#include "billing/ledger_fs.h"
 #include "billing/postgres_store.h"
 #include "billing/token.h"
 #include "common/clock.h"
@@ -27,10 +29,15 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "metrics/gavel_metrics.h"
+#include "metrics/ops_page.h"
+#include "metrics/request_log.h"
+#include "metrics/registry.h"
 #include "server/auction_service.h"
 #include "server/caller_auth.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
+#include "server/http_endpoint.h"
 #include "server/parse_errors.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
@@ -96,7 +103,15 @@ absl::Status ValidateWindows(const billing::TokenOptions& tokens,
 struct GavelServer::State {
   ServerConfig config;
   gavel::RealClock clock;
+  // With metrics_listen: declared first, so they outlive every service that records into them.
+  std::unique_ptr<metrics::Registry> registry;
+  std::unique_ptr<metrics::GavelMetrics> metrics;
+  metrics::RecentWindow recent;
+  std::unique_ptr<metrics::RequestLog> request_log;
+  std::atomic<int64_t> published_unix_nanos{0};  // when the serving snapshot was swapped in
   std::shared_ptr<const targeting::CtrModel> model;
+  std::string model_fingerprint;  // FNV-1a of the model file, or "builtin"
+  std::shared_ptr<const billing::Keyring> keyring;
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<engine::BillingGate> gate;
   std::unique_ptr<engine::Engine> engine;
@@ -111,6 +126,7 @@ struct GavelServer::State {
   std::unique_ptr<CampaignServiceImpl> campaign_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
+  std::unique_ptr<HttpEndpoint> http;  // stopped first: its handlers read the members above
   Mutex health_mu;
   CondVar health_cv;
   bool stopping ABSL_GUARDED_BY(health_mu) = false;
@@ -125,9 +141,15 @@ struct GavelServer::State {
     grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
     if (health == nullptr) return;
     MutexLock lock(&health_mu);
+    absl::Time sampled = absl::InfinitePast();
     while (!stopping) {
       health->SetServingStatus(kEventServiceName,
                                clock.Now() - billing->spend_view_at() <= kStoreHealthy);
+      // The ad-operations page's last minute is measured from these samples.
+      if (metrics != nullptr && clock.Now() - sampled >= kSampleEvery) {
+        sampled = clock.Now();
+        recent.Sample(sampled, *metrics);
+      }
       health_cv.WaitWithTimeout(&health_mu, absl::Milliseconds(500));
     }
   }
@@ -141,6 +163,7 @@ struct GavelServer::State {
   }
   static constexpr char kEventServiceName[] = "gavel.v1.EventService";
   static constexpr absl::Duration kStoreHealthy = absl::Seconds(2);
+  static constexpr absl::Duration kSampleEvery = absl::Seconds(5);
 
   // Builds a snapshot of `catalog`, registers its budgets with billing, and swaps it in.
   absl::Status Publish(const gavel::v1::Catalog& catalog, int64_t version) {
@@ -153,6 +176,7 @@ struct GavelServer::State {
     if (!st.ok()) return st;
     engine->Publish(std::make_shared<const engine::Serving>(
         engine::Serving{.catalog = *std::move(snapshot), .rules = *std::move(rules)}));
+    published_unix_nanos.store(absl::ToUnixNanos(clock.Now()), std::memory_order_relaxed);
     ReturnFreedMemory();
     return absl::OkStatus();
   }
@@ -222,6 +246,11 @@ GavelServer::GavelServer(std::unique_ptr<State> state) : state_(std::move(state)
 GavelServer::~GavelServer() { Shutdown(); }
 
 const std::string& GavelServer::address() const { return state_->address; }
+
+const std::string& GavelServer::metrics_address() const {
+  static const std::string kNone;
+  return state_->http != nullptr ? state_->http->address() : kNone;
+}
 
 absl::StatusOr<gavel::v1::ReloadCatalogResponse> GavelServer::Reload() { return state_->Reload(); }
 
@@ -336,11 +365,23 @@ absl::Status OpenBilling(GavelServer::State* s) {
     if (!k.ok()) return k.status();
     keyring = *std::move(k);
   }
+  s->keyring = keyring;
   billing::BillingConfig billing_config{.keyring = keyring,
                                         .tokens = config.tokens,
                                         .rules = config.event_rules,
                                         .ledger = {.dir = config.ledger_dir},
                                         .max_spend_staleness = config.max_spend_staleness};
+  if (s->metrics != nullptr) {
+    // The embedded ledger's fdatasync, timed (gavel_ledger_fsync_duration_seconds).
+    billing_config.ledger.fs = billing::LedgerFsWithSync([m = s->metrics.get()](int fd) {
+      const auto start = std::chrono::steady_clock::now();
+      const int rc = ::fdatasync(fd);
+      m->RecordFsync(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+      return rc;
+    });
+  }
   if (!config.store.empty()) {
     if (config.max_spend_staleness <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
@@ -425,14 +466,103 @@ absl::Status OpenCatalog(GavelServer::State* s) {
   return absl::OkStatus();
 }
 
+// The process-level series: build, start time, catalog, model, keys, in-flight calls.
+void RegisterProcessMetrics(GavelServer::State* s) {
+  metrics::Registry& r = *s->registry;
+  GavelServer::State* state = s;
+#ifdef NDEBUG
+  const char* mode = "opt";
+#else
+  const char* mode = "debug";
+#endif
+  r.AddGauge("gavel_build_info", "Always 1; the labels describe the binary.",
+             {{"compiler", __VERSION__}, {"mode", mode}})
+      ->Set(1);
+  r.AddGauge("process_start_time_seconds", "Start time of the process since the Unix epoch.")
+      ->Set(absl::ToUnixSeconds(s->clock.Now()));
+  r.AddCallbackGauge("gavel_catalog_version", "Version of the catalog snapshot being served.", {},
+                     [state] {
+                       auto serving = state->engine->current();
+                       return serving ? static_cast<double>(serving->catalog->version()) : 0.0;
+                     });
+  r.AddCallbackGauge(
+      "gavel_catalog_campaigns", "Campaigns in the catalog snapshot being served.", {}, [state] {
+        auto serving = state->engine->current();
+        return serving ? static_cast<double>(serving->catalog->catalog().campaigns.size()) : 0.0;
+      });
+  r.AddCallbackGauge(
+      "gavel_catalog_snapshot_age_seconds",
+      "Seconds since the serving catalog snapshot was swapped in (start, reload or admin write).",
+      {}, [state] {
+        return absl::ToDoubleSeconds(
+            state->clock.Now() -
+            absl::FromUnixNanos(state->published_unix_nanos.load(std::memory_order_relaxed)));
+      });
+  r.AddCallbackGauge(
+      "gavel_spend_view_age_seconds",
+      "Seconds since the event store's spend view was last known current.", {}, [state] {
+        return absl::ToDoubleSeconds(state->clock.Now() - state->billing->spend_view_at());
+      });
+  r.AddCallbackGauge("gavel_auctions_in_flight", "RunAuction calls being served now.", {},
+                     [state] { return static_cast<double>(state->auction_service->in_flight()); });
+  r.AddGauge("gavel_model_info", "Always 1; the CTR model being served.",
+             {{"model", s->config.model_path.empty() ? "builtin" : s->config.model_path},
+              {"fnv1a", s->model_fingerprint}})
+      ->Set(1);
+  const std::vector<std::string> keys = s->keyring->key_ids();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    r.AddGauge("gavel_token_key_info",
+               "Always 1; one series per click-token key id (current: signs; verify: accepted).",
+               {{"key_id", keys[i]}, {"role", i == 0 ? "current" : "verify"}})
+        ->Set(1);
+  }
+}
+
+// The HTTP port: /metrics and the ad-operations page.
+absl::Status StartHttp(GavelServer::State* s) {
+  GavelServer::State* state = s;
+  absl::StatusOr<std::unique_ptr<HttpEndpoint>> http =
+      HttpEndpoint::Start({.listen = s->config.metrics_listen,
+                           .metrics = [state] { return state->registry->Render(); },
+                           .page =
+                               [state](const HttpEndpoint::Params& params) {
+                                 const absl::Time now = state->clock.Now();
+                                 metrics::OpsView view = metrics::CollectOps(
+                                     *state->engine->current()->catalog, *state->billing, now,
+                                     metrics::ParseOpsQuery(params));
+                                 view.recent = state->recent.Last(now, *state->metrics);
+                                 return metrics::RenderOpsPage(view);
+                               }});
+  if (!http.ok()) {
+    return absl::Status(http.status().code(),
+                        absl::StrCat("--metrics_listen: ", http.status().message()));
+  }
+  s->http = *std::move(http);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
   auto s = std::make_unique<State>();
   s->config = config;
   if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
+  if (!config.metrics_listen.empty()) {
+    s->registry = std::make_unique<metrics::Registry>();
+    s->metrics = std::make_unique<metrics::GavelMetrics>(s->registry.get());
+  }
+  if (!config.request_log.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::RequestLog>> log =
+        metrics::RequestLog::Open(config.request_log);
+    if (!log.ok()) return log.status();
+    s->request_log = *std::move(log);
+  }
   s->model = targeting::CtrModel::Default();
+  s->model_fingerprint = "builtin";
   if (!config.model_path.empty()) {
+    absl::StatusOr<std::string> text = ReadFile(config.model_path, "--model");
+    if (!text.ok()) return text.status();
+    s->model_fingerprint = absl::StrFormat("%016x", targeting::CtrModel::Hash(*text));
     absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
         targeting::CtrModel::LoadFile(config.model_path);
     if (!model.ok()) return model.status();
@@ -446,9 +576,11 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (!callers.ok()) return callers.status();
   s->callers = *std::move(callers);
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key, s->callers.get());
-  s->auction_service =
-      std::make_unique<AuctionServiceImpl>(s->engine.get(), s->callers.get(), config.max_in_flight);
-  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), s->callers.get());
+  s->auction_service = std::make_unique<AuctionServiceImpl>(
+      s->engine.get(), s->callers.get(), config.max_in_flight, s->metrics.get(),
+      s->request_log.get());
+  s->event_service = std::make_unique<EventServiceImpl>(
+      s->billing.get(), s->callers.get(), /*workers=*/16, /*max_queued=*/4096, s->metrics.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {
@@ -483,6 +615,10 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   s->server = builder.BuildAndStart();
   if (s->server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  if (s->metrics != nullptr) {
+    RegisterProcessMetrics(s.get());
+    if (absl::Status st = StartHttp(s.get()); !st.ok()) return st;
   }
   s->health_thread = std::thread([state] { state->WatchHealth(); });
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));

@@ -48,6 +48,11 @@ struct ServerConfig {
   // from the database for this long.
   absl::Duration max_spend_staleness = absl::Seconds(60);
   int max_in_flight = 512;  // auctions beyond this are shed
+  // host:port of the HTTP port serving /metrics (Prometheus) and / (the ad-operations page); port
+  // 0 picks a free one. Empty: no metrics are recorded and no HTTP port is opened.
+  std::string metrics_listen;
+  // A file that gets one JSON line per successful auction (docs/api.md, "Request log"); empty: none.
+  std::string request_log;
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;
@@ -69,6 +74,8 @@ class GavelServer {
 
   // The bound address, e.g. "127.0.0.1:43117".
   const std::string& address() const;
+  // The bound metrics address, e.g. "127.0.0.1:9464"; empty without metrics_listen.
+  const std::string& metrics_address() const;
   // Re-reads the catalog file and swaps it in; the old version keeps serving on failure.
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload();
   // Re-reads --clients_file and serves it from the next call on; the old one keeps serving on

@@ -40,6 +40,8 @@ _GROUPS = {
     "benchmark": ["benchmark"],
     # PostgreSQL's C client library, under pg/ (the shared store of issue 12).
     "pq": ["libpq"],
+    # cpp-httplib: the metrics and ad-operations HTTP port (server/http_endpoint).
+    "httplib": ["cpp-httplib"],
 }
 
 # Libraries Debian ships without a .pc file of their own.

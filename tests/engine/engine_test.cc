@@ -677,5 +677,56 @@ TEST_F(BoundCallerCandidatesTest, ADryRunMayPriceCampaignsTheCatalogDoesNotHave)
   EXPECT_TRUE(result.winners[0].click_token.empty());
 }
 
+TEST_F(EngineTest, StatsCountCandidatesAndGateLossesWithoutExplain) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  gate_.verdicts["c-a"] = ServeVerdict::kBudgetExhausted;
+  gate_.verdicts["c-b"] = ServeVerdict::kPacedOut;
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
+  EXPECT_EQ(result.stats.candidates, 3);
+  EXPECT_EQ(result.stats.losses[static_cast<int>(LossReason::kBudgetExhausted)], 2);
+  EXPECT_EQ(result.stats.losses[static_cast<int>(LossReason::kPacedOut)], 1);
+  EXPECT_EQ(result.stats.phase_nanos, (std::array<int64_t, kNumPhases>{}));
+}
+
+TEST_F(EngineTest, StatsCountEveryAuctionLoserByReason) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 1), gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  int losses = 0;
+  for (int n : result.stats.losses) losses += n;
+  EXPECT_EQ(result.stats.candidates, 3);
+  EXPECT_EQ(losses, 2);  // every candidate but the winner, each with one reason
+  EXPECT_EQ(result.stats.losses[static_cast<int>(LossReason::kOutranked)], 2);
+}
+
+// Each Now() is 1 ms after the previous one.
+class TickingClock final : public gavel::Clock {
+ public:
+  absl::Time Now() const override { return t_ += absl::Milliseconds(1); }
+
+ private:
+  mutable absl::Time t_ = absl::FromUnixSeconds(1'790'000'000);
+};
+
+TEST_F(EngineTest, PhaseTimesAreReadFromTheEnginesClockOnlyWhenAsked) {
+  TickingClock ticking;
+  Engine engine(&gate_, &issuer_, &ticking);
+  auto snapshot = targeting::CatalogSnapshot::Build(SmallCatalog(), 7);
+  ASSERT_TRUE(snapshot.ok());
+  engine.Publish(std::make_shared<const Serving>(Serving{*snapshot, auction::Rules{.slots = 2}}));
+  AuctionRequest req = Search("wireless headphones", 2);
+  req.time_phases = true;
+  AuctionResult result;
+  ASSERT_TRUE(engine.RunAuction(req, gen_, &result).ok());
+  // One clock read at the start, then one at the end of each phase.
+  const int64_t ms = 1'000'000;
+  EXPECT_EQ(result.stats.phase_nanos, (std::array<int64_t, kNumPhases>{ms, ms, ms, ms}));
+  req.time_phases = false;
+  ASSERT_TRUE(engine.RunAuction(req, gen_, &result).ok());
+  EXPECT_EQ(result.stats.phase_nanos, (std::array<int64_t, kNumPhases>{}));
+}
+
 }  // namespace
 }  // namespace gavel::engine
