@@ -382,8 +382,11 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
       size_t distinct = 0;
       for (size_t i = 0; i < kw.size(); ++i) {
-        if (!Contains(id_set_, kw[i])) return;
-        distinct += std::find(kw.begin(), kw.begin() + i, kw[i]) == kw.begin() + i;
+        const int32_t stem = ix.token_stem[kw[i]];
+        if (!Contains(stem_set_, stem)) return;
+        bool seen = false;
+        for (size_t j = 0; j < i; ++j) seen = seen || ix.token_stem[kw[j]] == stem;
+        distinct += !seen;
       }
       m.target = p.id;
       m.match_type = MatchType::kBroad;
@@ -490,16 +493,35 @@ void Retriever::BoundCtr(Query& q) {
   }
 }
 
-// Query tokens as ids (-1 = in no keyword or title: it can match nothing), their CTR hashes, and
-// the sorted distinct known ids.
+// The id of a query token: the token itself (or an alias: a singular of a catalog plural), else
+// the first of its possible singulars the catalog has; -1 when none (it can match nothing).
+int32_t Retriever::QueryTokenId(const TargetIndex& ix, absl::string_view token) {
+  if (const int32_t id = ix.TokenId(token); id >= 0) return id;
+  PluralSingulars(token, &singulars_);
+  for (const std::string& singular : singulars_) {
+    if (const int32_t id = ix.TokenId(singular); id >= 0) return id;
+  }
+  return -1;
+}
+
+// Query tokens as ids (-1 = in no keyword or title), their CTR hashes, the sorted distinct known
+// ids, and the sorted distinct known stem ids (broad match; a token unknown to the catalog may
+// still share a stem with one: "running" meets "run").
 void Retriever::InternQueryTokens(const Query& q) {
   const TargetIndex& ix = q.s.index();
   const size_t n = text_.size();
   ids_.clear();
   token_hashes_.clear();
+  stem_set_.clear();
   for (size_t i = 0; i < n; ++i) {
-    ids_.push_back(ix.TokenId(text_.token(i)));
+    const int32_t id = QueryTokenId(ix, text_.token(i));
+    ids_.push_back(id);
     token_hashes_.push_back(CtrModel::Hash(text_.token(i)));
+    if (id >= 0) {
+      stem_set_.push_back(ix.token_stem[id]);
+    } else if (const int32_t stem = ix.StemId(stemmer_.Stem(text_.token(i))); stem >= 0) {
+      stem_set_.push_back(stem);
+    }
   }
   id_set_.clear();
   for (int32_t id : ids_) {
@@ -507,6 +529,8 @@ void Retriever::InternQueryTokens(const Query& q) {
   }
   std::sort(id_set_.begin(), id_set_.end());
   id_set_.erase(std::unique(id_set_.begin(), id_set_.end()), id_set_.end());
+  std::sort(stem_set_.begin(), stem_set_.end());
+  stem_set_.erase(std::unique(stem_set_.begin(), stem_set_.end()), stem_set_.end());
 }
 
 // The distinct negative phrases the query matches, sorted, in matched_negatives_. Their owners are
@@ -567,17 +591,17 @@ void Retriever::AddExactAndPhraseSources(const Query& q) {
   }
 }
 
-// Broad keywords: with few distinct query tokens, look up every subset of them (no false
-// candidates); otherwise read the lists anchored on the query's tokens and check each keyword.
+// Broad keywords, on stems: with few distinct query stems, look up every subset of them (no false
+// candidates); otherwise read the lists anchored on the query's stems and check each keyword.
 void Retriever::AddBroadSources(const Query& q) {
   const TargetIndex& ix = q.s.index();
   const size_t n = ids_.size();
-  if (id_set_.size() <= kMaxBroadSubsetTokens) {
-    const uint32_t m = static_cast<uint32_t>(id_set_.size());
+  if (stem_set_.size() <= kMaxBroadSubsetTokens) {
+    const uint32_t m = static_cast<uint32_t>(stem_set_.size());
     for (uint32_t mask = 1; mask < (1u << m); ++mask) {
       subset_.clear();
       for (uint32_t b = 0; b < m; ++b) {
-        if (mask & (1u << b)) subset_.push_back(id_set_[b]);
+        if (mask & (1u << b)) subset_.push_back(stem_set_[b]);
       }
       if (subset_.size() > kMaxKeywordTokens) continue;
       const double rel = BroadRelevance(subset_.size(), n);
@@ -585,7 +609,7 @@ void Retriever::AddBroadSources(const Query& q) {
                 SourceKind::kBroadSet, rel, rel);
     }
   } else {
-    for (int32_t tok : id_set_) AddSource(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
+    for (int32_t stem : stem_set_) AddSource(ix.broad.Get(stem), SourceKind::kBroad, 0.75, 0);
   }
 }
 

@@ -29,6 +29,7 @@
 #include "absl/types/span.h"
 #include "targeting/normalize.h"
 #include "targeting/snapshot.h"
+#include "targeting/variants.h"
 
 namespace gavel::targeting {
 
@@ -117,6 +118,7 @@ class Retriever {
   // The phases of Retrieve, in order (the rules of each are in docs/targeting.md).
   void ResolveShopper(Query& q);
   void BoundCtr(Query& q);
+  int32_t QueryTokenId(const TargetIndex& ix, absl::string_view token);
   void InternQueryTokens(const Query& q);
   void MatchNegatives(const Query& q);
   void AddSource(absl::Span<const Posting> list, SourceKind kind, double max_relevance,
@@ -146,7 +148,9 @@ class Retriever {
   const char* PredicateFailure(const Query& q, int32_t pred) const;
 
   TokenizedText text_;
-  std::vector<int32_t> ids_, id_set_, segments_, subset_;
+  Stemmer stemmer_{Stemmer::kDefaultLanguage};
+  std::vector<std::string> singulars_;
+  std::vector<int32_t> ids_, id_set_, stem_set_, segments_, subset_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
   std::vector<double> heap_;                // min-heap of the K best first scores of distinct ads
   std::vector<int32_t> matched_negatives_;  // sorted negative phrases the query matches

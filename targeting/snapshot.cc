@@ -8,6 +8,7 @@
 #include "catalog/limits.h"
 #include "catalog/validate.h"
 #include "targeting/normalize.h"
+#include "targeting/variants.h"
 
 namespace gavel::targeting {
 
@@ -245,10 +246,35 @@ class SnapshotBuilder {
     return absl::OkStatus();
   }
 
+  // The id of a normalised token. Plural variants share one id (docs/targeting.md, "Close
+  // variants"): a plural joins a singular the catalog already has, and a new word registers its
+  // possible singulars as aliases, so a singular seen later (or only in queries) joins it.
   int32_t InternToken(absl::string_view t) {
-    auto [it, inserted] =
-        ix_.tokens.emplace(std::string(t), static_cast<int32_t>(ix_.tokens.size()));
-    return it->second;
+    if (auto it = ix_.tokens.find(t); it != ix_.tokens.end()) return it->second;
+    PluralSingulars(t, &singulars_);
+    for (const std::string& singular : singulars_) {
+      if (auto it = ix_.tokens.find(singular); it != ix_.tokens.end()) {
+        const int32_t id = it->second;
+        ix_.tokens.emplace(std::string(t), id);
+        return id;
+      }
+    }
+    const auto id = static_cast<int32_t>(ix_.token_stem.size());
+    ix_.tokens.emplace(std::string(t), id);
+    for (const std::string& singular : singulars_) ix_.tokens.emplace(singular, id);
+    const auto stem = ix_.stems.emplace(std::string(stemmer_.Stem(t)),
+                                        static_cast<int32_t>(ix_.stems.size()));
+    ix_.token_stem.push_back(stem.first->second);
+    return id;
+  }
+
+  // Sorted distinct stem ids of keyword tokens: what broad match compares.
+  std::vector<int32_t> StemSet(absl::Span<const int32_t> token_ids) const {
+    std::vector<int32_t> stems;
+    for (int32_t id : token_ids) stems.push_back(ix_.token_stem[id]);
+    std::sort(stems.begin(), stems.end());
+    stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
+    return stems;
   }
 
   absl::Status Products() {
@@ -508,10 +534,9 @@ class SnapshotBuilder {
           if (mt == MatchType::kPhrase) phrase.emplace_back(h, posting);
           if (mt == MatchType::kBroad) {
             broad_pending.emplace_back(static_cast<int32_t>(broad_tokens.size()), posting);
-            std::sort(ids.begin(), ids.end());
-            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-            broad_sets.emplace_back(HashTokenIds(ids.data(), ids.size()), posting);
-            broad_tokens.push_back(std::move(ids));
+            std::vector<int32_t> stems = StemSet(ids);
+            broad_sets.emplace_back(HashTokenIds(stems.data(), stems.size()), posting);
+            broad_tokens.push_back(std::move(stems));
           }
           break;
         }
@@ -543,12 +568,9 @@ class SnapshotBuilder {
     // different keywords share one.
     auto key_tokens = [&](const HashedLists* lists, int32_t target) {
       absl::Span<const int32_t> t = ix_.target_tokens.Get(target);
-      std::vector<int32_t> ids(t.begin(), t.end());
-      if (lists == &ix_.broad_sets) {  // keyed by the sorted distinct token set
-        std::sort(ids.begin(), ids.end());
-        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      }
-      return ids;
+      // Broad sets are keyed by the sorted distinct stem set.
+      if (lists == &ix_.broad_sets) return StemSet(t);
+      return std::vector<int32_t>(t.begin(), t.end());
     };
     for (const HashedLists* lists : {&ix_.exact, &ix_.phrase, &ix_.broad_sets}) {
       for (const auto& [hash, range] : lists->ranges) {
@@ -563,8 +585,8 @@ class SnapshotBuilder {
         }
       }
     }
-    // Broad keywords hang off their rarest token, so a query scans few of them.
-    std::vector<int32_t> df(ix_.tokens.size(), 0);
+    // Broad keywords hang off their rarest stem, so a query scans few of them.
+    std::vector<int32_t> df(ix_.stems.size(), 0);
     for (const auto& ids : broad_tokens) {
       for (int32_t id : ids) ++df[id];
     }
@@ -576,7 +598,7 @@ class SnapshotBuilder {
                                                [&](int32_t a, int32_t b) { return df[a] < df[b]; });
       broad.emplace_back(anchor, posting);
     }
-    ix_.broad = MakeDense(ix_.tokens.size(), broad);
+    ix_.broad = MakeDense(ix_.stems.size(), broad);
     SortLists(&ix_.broad);
     ix_.product_targets = MakeDense(c_.products.size(), products);
     SortLists(&ix_.product_targets);
@@ -634,9 +656,9 @@ class SnapshotBuilder {
         }
       }
     }
-    ix_.auto_close = MakeDense(ix_.tokens.size(), close);
+    ix_.auto_close = MakeDense(ix_.token_stem.size(), close);
     SortLists(&ix_.auto_close);
-    ix_.auto_loose = MakeDense(ix_.tokens.size(), loose);
+    ix_.auto_loose = MakeDense(ix_.token_stem.size(), loose);
     SortLists(&ix_.auto_loose);
     ix_.substitutes = MakeDense(c_.categories.size(), substitutes);
     SortLists(&ix_.substitutes);
@@ -647,6 +669,8 @@ class SnapshotBuilder {
   CatalogSnapshot& s_;
   Catalog& c_;
   TargetIndex& ix_;
+  Stemmer stemmer_{Stemmer::kDefaultLanguage};
+  std::vector<std::string> singulars_;  // PluralSingulars scratch
   std::vector<bool> campaign_serving_, ad_group_serving_;
   std::vector<int32_t> ad_ad_group_, ad_product_, target_ad_group_;  // packed into *Info by Pack
   std::vector<double> campaign_factor_;
@@ -688,8 +712,10 @@ bool CatalogSnapshot::AutoEnabled(int32_t ad_group, AutoTargetGroup group) const
 }
 
 size_t TargetIndex::Bytes() const {
-  size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
+  size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1) +
+             stems.capacity() * (sizeof(std::string) + 4 + 1) + token_stem.capacity() * 4;
   for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
+  for (const auto& [t, id] : stems) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
   b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() + broad_sets.Bytes() +
        product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() +
        auto_loose.Bytes() + substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() +
