@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/legacy_normalize.h"
 #include "benchmark/benchmark.h"
+#include "targeting/normalize.h"
 #include "targeting/retrieve.h"
 #include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
@@ -86,6 +88,42 @@ void BM_RetrieveLatency(benchmark::State& state, int ads) {
   state.counters["max_us"] = us.back();
 }
 
+// The 8,192 synthetic queries (ASCII) and the same number drawn from mixed-script queries, for
+// the normaliser benchmarks.
+const std::vector<std::string>& NormalizeInputs(bool mixed_scripts) {
+  static const auto* const kInputs = [] {
+    auto* inputs = new std::vector<std::vector<std::string>>(2);
+    for (const Request& r : GetFixture(10'000).queries) (*inputs)[0].push_back(r.query);
+    const char* kMixed[] = {"Crème Brûlée Dish",    "МОСКВА сувенир магнит", "ΟΔΥΣΣΕΑΣ βιβλίο",
+                            "东京大学 T恤",         "Men's Running-Shoes",   "ｶﾞｰﾃﾞﾝ ホース 10m",
+                            "İstanbul çay bardağı", "usb-c cable 2m"};
+    for (size_t i = 0; i < (*inputs)[0].size(); ++i) (*inputs)[1].push_back(kMixed[i % 8]);
+    return inputs;
+  }();
+  return (*kInputs)[mixed_scripts ? 1 : 0];
+}
+
+// NormalizeText (ICU) on the benchmark's queries; BM_NormalizeLegacy times the hand-written
+// normaliser it replaced on the same inputs.
+void BM_Normalize(benchmark::State& state, bool mixed_scripts) {
+  const std::vector<std::string>& inputs = NormalizeInputs(mixed_scripts);
+  TokenizedText t;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(NormalizeText(inputs[i++ % inputs.size()], "query", {}, &t));
+  }
+}
+
+void BM_NormalizeLegacy(benchmark::State& state, bool mixed_scripts) {
+  const std::vector<std::string>& inputs = NormalizeInputs(mixed_scripts);
+  bench::legacy::TokenizedText t;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        bench::legacy::NormalizeText(inputs[i++ % inputs.size()], "query", {}, &t));
+  }
+}
+
 void BM_Build(benchmark::State& state, int ads) {
   double bytes_per_ad = 0;
   for (auto _ : state) {
@@ -109,6 +147,12 @@ void BM_Build(benchmark::State& state, int ads) {
 
 int main(int argc, char** argv) {
   using namespace gavel::targeting;  // NOLINT: benchmark registration only
+  for (bool mixed : {false, true}) {
+    const std::string inputs = mixed ? "/mixed_scripts" : "/synthetic";
+    benchmark::RegisterBenchmark(("BM_Normalize" + inputs).c_str(), BM_Normalize, mixed);
+    benchmark::RegisterBenchmark(("BM_NormalizeLegacy" + inputs).c_str(), BM_NormalizeLegacy,
+                                 mixed);
+  }
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--targeting_sizes", {10'000, 100'000})) {
     const std::string n = std::to_string(ads);
     benchmark::RegisterBenchmark(("BM_Retrieve/ads:" + n).c_str(), BM_Retrieve, ads)

@@ -99,6 +99,7 @@ struct TargetIndex {
     return it == stems.end() ? -1 : it->second;
   }
   std::vector<int32_t> token_stem;       // token id -> stem id
+  DenseLists<int32_t> synonyms;          // stem id -> the stems a query word also matches (broad)
   DenseLists<int32_t> target_tokens;     // keyword target -> its token ids, in order
   HashedLists exact, phrase;             // keyword token-sequence hash -> keyword targets
   HashedLists broad_sets;                // hash of sorted distinct stem ids -> broad keywords

@@ -1,12 +1,13 @@
 #include "targeting/normalize.h"
 
-#include <memory>
-
 #include <unicode/brkiter.h>
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
 #include <unicode/uniset.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
+
+#include <memory>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -145,8 +146,14 @@ class Normalizer {
 
   // NFKC_Casefold of ASCII is ASCII lowercasing, and the accent transform leaves ASCII alone.
   void FoldAscii(absl::string_view text) {
-    folded_.remove();
-    for (char c : text) folded_.append(static_cast<UChar>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    const auto n = static_cast<int32_t>(text.size());
+    UChar* out = folded_.getBuffer(n);
+    if (out == nullptr) return;  // out of memory: folded_ stays empty (no tokens), never a crash
+    for (int32_t i = 0; i < n; ++i) {
+      const char c = text[i];
+      out[i] = static_cast<UChar>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    folded_.releaseBuffer(n);
   }
 
   absl::Status FoldUnicode(absl::string_view text) {
@@ -156,18 +163,27 @@ class Normalizer {
     if (U_FAILURE(err)) return absl::InternalError(absl::StrCat("ICU: ", u_errorName(err)));
     const FoldTable& table = AccentFoldTable();
     folded_.remove();
+    bool latin_or_greek = false;  // whether the last base letter was
     for (int32_t i = 0; i < cased_.length();) {
       const UChar32 cp = cased_.char32At(i);
       i += U16_LENGTH(cp);
       if (cp < 0x80) {
         folded_.append(cp);
+        latin_or_greek = (cp >= 'a' && cp <= 'z');
         continue;
       }
+      // A mark NFKC_Casefold leaves apart from its Latin or Greek letter (İ -> i + U+0307, or a
+      // letter with no precomposed form) goes as the transform's NFD step would remove it.
+      if (latin_or_greek && u_charType(cp) == U_NON_SPACING_MARK) continue;
       auto it = table.find(cp);
       if (it == table.end()) {
         folded_.append(cp);
+        UErrorCode err = U_ZERO_ERROR;
+        const UScriptCode script = uscript_getScript(cp, &err);
+        latin_or_greek = script == USCRIPT_LATIN || script == USCRIPT_GREEK;
       } else {
         folded_.append(it->second);
+        latin_or_greek = true;
       }
     }
     return absl::OkStatus();

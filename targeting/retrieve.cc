@@ -510,6 +510,9 @@ int32_t Retriever::QueryTokenId(const TargetIndex& ix, absl::string_view token) 
 void Retriever::InternQueryTokens(const Query& q) {
   const TargetIndex& ix = q.s.index();
   const size_t n = text_.size();
+  if (stemmer_ == nullptr || stemmer_->language() != q.s.language()) {
+    stemmer_ = std::make_unique<Stemmer>(q.s.language());
+  }
   ids_.clear();
   token_hashes_.clear();
   stem_set_.clear();
@@ -519,9 +522,14 @@ void Retriever::InternQueryTokens(const Query& q) {
     token_hashes_.push_back(CtrModel::Hash(text_.token(i)));
     if (id >= 0) {
       stem_set_.push_back(ix.token_stem[id]);
-    } else if (const int32_t stem = ix.StemId(stemmer_.Stem(text_.token(i))); stem >= 0) {
+    } else if (const int32_t stem = ix.StemId(stemmer_->Stem(text_.token(i))); stem >= 0) {
       stem_set_.push_back(stem);
     }
+  }
+  // Synonyms (broad only): each query stem also stands for the stems the table gives it.
+  const size_t own_stems = stem_set_.size();
+  for (size_t i = 0; i < own_stems; ++i) {
+    for (int32_t synonym : ix.synonyms.Get(stem_set_[i])) stem_set_.push_back(synonym);
   }
   id_set_.clear();
   for (int32_t id : ids_) {

@@ -148,7 +148,7 @@ class Retriever {
   const char* PredicateFailure(const Query& q, int32_t pred) const;
 
   TokenizedText text_;
-  Stemmer stemmer_{Stemmer::kDefaultLanguage};
+  std::unique_ptr<Stemmer> stemmer_;  // for the last snapshot's language
   std::vector<std::string> singulars_;
   std::vector<int32_t> ids_, id_set_, stem_set_, segments_, subset_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;

@@ -26,6 +26,9 @@ using ::gavel::catalog::Keyword;
 using ::gavel::catalog::kMaxBidMicros;
 using ::gavel::catalog::kMaxKeywordBytes;
 using ::gavel::catalog::kMaxKeywordTokens;
+using ::gavel::catalog::kMaxSynonymBytes;
+using ::gavel::catalog::kMaxSynonymEntries;
+using ::gavel::catalog::kMaxSynonymsPerEntry;
 using ::gavel::catalog::kMaxTitleBytes;
 using ::gavel::catalog::kMaxTitleTokens;
 using ::gavel::catalog::kNumAutoTargetGroups;
@@ -38,6 +41,10 @@ using ::gavel::catalog::Target;
 using ::gavel::catalog::TargetKind;
 
 namespace {
+
+absl::string_view CatalogLanguage(const Catalog& c) {
+  return c.language.empty() ? Stemmer::kDefaultLanguage : absl::string_view(c.language);
+}
 
 absl::Status Invalid(const std::string& where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, what));
@@ -91,7 +98,8 @@ HashedLists MakeHashed(std::vector<std::pair<uint64_t, Posting>>& pairs) {
 
 class SnapshotBuilder {
  public:
-  explicit SnapshotBuilder(CatalogSnapshot* s) : s_(*s), c_(s->catalog_), ix_(s->index_) {}
+  explicit SnapshotBuilder(CatalogSnapshot* s)
+      : s_(*s), c_(s->catalog_), ix_(s->index_), stemmer_(CatalogLanguage(s->catalog_)) {}
 
   absl::Status Run() {
     // Drop the caller's growth slack first (before any id is viewed: shrinking moves strings).
@@ -102,6 +110,11 @@ class SnapshotBuilder {
     c_.targets.shrink_to_fit();
     c_.products.shrink_to_fit();
     c_.categories.shrink_to_fit();
+    if (!Stemmer::IsKnownLanguage(CatalogLanguage(c_))) {
+      return Invalid("language", absl::StrCat(" must be a Snowball stemmer name (english, french, "
+                                              "german, russian, ...), got \"",
+                                              c_.language, "\""));
+    }
     if (auto st = Ids(); !st.ok()) return st;
     if (auto st = Categories(); !st.ok()) return st;
     if (auto st = Products(); !st.ok()) return st;
@@ -110,6 +123,7 @@ class SnapshotBuilder {
     if (auto st = AdGroups(); !st.ok()) return st;
     if (auto st = Ads(); !st.ok()) return st;
     if (auto st = Targets(); !st.ok()) return st;
+    if (auto st = Synonyms(); !st.ok()) return st;
     if (auto st = catalog::ValidateServingRules(c_.rules); !st.ok()) return st;
     BuildAutoLists();
     for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
@@ -262,10 +276,62 @@ class SnapshotBuilder {
     const auto id = static_cast<int32_t>(ix_.token_stem.size());
     ix_.tokens.emplace(std::string(t), id);
     for (const std::string& singular : singulars_) ix_.tokens.emplace(singular, id);
-    const auto stem = ix_.stems.emplace(std::string(stemmer_.Stem(t)),
-                                        static_cast<int32_t>(ix_.stems.size()));
+    const auto stem =
+        ix_.stems.emplace(std::string(stemmer_.Stem(t)), static_cast<int32_t>(ix_.stems.size()));
     ix_.token_stem.push_back(stem.first->second);
     return id;
+  }
+
+  // The stem id of one synonym word (interned: a synonym may name a word no keyword has yet).
+  absl::Status SynonymStem(const std::string& word, const std::string& field, int32_t* stem) {
+    TokenizedText t;
+    if (auto st = NormalizeText(word, field, {kMaxSynonymBytes, kMaxKeywordTokens}, &t); !st.ok()) {
+      return st;
+    }
+    if (t.size() != 1) return Invalid(field, absl::StrCat(" must be one word, got ", t.size()));
+    const auto it = ix_.stems.emplace(std::string(stemmer_.Stem(t.token(0))),
+                                      static_cast<int32_t>(ix_.stems.size()));
+    *stem = it.first->second;
+    return absl::OkStatus();
+  }
+
+  // The synonyms table as stem -> synonym stems (docs/targeting.md, "Synonyms").
+  absl::Status Synonyms() {
+    if (c_.synonyms.size() > kMaxSynonymEntries) {
+      return Invalid("synonyms", absl::StrCat(" must have at most ", kMaxSynonymEntries,
+                                              " entries, got ", c_.synonyms.size()));
+    }
+    std::vector<std::pair<int32_t, int32_t>> pairs;
+    for (size_t i = 0; i < c_.synonyms.size(); ++i) {
+      const catalog::Synonym& e = c_.synonyms[i];
+      const std::string where = absl::StrCat("synonyms[", i, "]");
+      if (e.synonyms.empty() || e.synonyms.size() > kMaxSynonymsPerEntry) {
+        return Invalid(where, absl::StrCat(".synonyms must list 1-", kMaxSynonymsPerEntry,
+                                           " words, got ", e.synonyms.size()));
+      }
+      int32_t term;
+      if (auto st = SynonymStem(e.term, where + ".term", &term); !st.ok()) return st;
+      for (size_t k = 0; k < e.synonyms.size(); ++k) {
+        int32_t syn;
+        if (auto st = SynonymStem(e.synonyms[k], absl::StrCat(where, ".synonyms[", k, "]"), &syn);
+            !st.ok()) {
+          return st;
+        }
+        if (syn == term) continue;
+        pairs.emplace_back(term, syn);
+        if (e.two_way) pairs.emplace_back(syn, term);
+      }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    ix_.synonyms = MakeDense(ix_.stems.size(), pairs);
+    for (size_t stem = 0; stem + 1 < ix_.synonyms.offsets.size(); ++stem) {
+      if (ix_.synonyms.Get(static_cast<int32_t>(stem)).size() > kMaxSynonymsPerEntry) {
+        return Invalid("synonyms", absl::StrCat(": a word has more than ", kMaxSynonymsPerEntry,
+                                                " synonyms in all entries together"));
+      }
+    }
+    return absl::OkStatus();
   }
 
   // Sorted distinct stem ids of keyword tokens: what broad match compares.
@@ -669,7 +735,7 @@ class SnapshotBuilder {
   CatalogSnapshot& s_;
   Catalog& c_;
   TargetIndex& ix_;
-  Stemmer stemmer_{Stemmer::kDefaultLanguage};
+  Stemmer stemmer_;                     // the catalog's language
   std::vector<std::string> singulars_;  // PluralSingulars scratch
   std::vector<bool> campaign_serving_, ad_group_serving_;
   std::vector<int32_t> ad_ad_group_, ad_product_, target_ad_group_;  // packed into *Info by Pack
@@ -723,7 +789,7 @@ size_t TargetIndex::Bytes() const {
        campaign_negatives.Bytes() + ad_group_negatives.Bytes() + negative_exact.Bytes() +
        negative_phrase.Bytes() + predicates.capacity() * sizeof(CompiledPredicates) +
        campaign_predicates.capacity() * 4 + ad_group_predicates.capacity() * 4 +
-       category_hash.capacity() * 8 + campaign_hash.capacity() * 8;
+       category_hash.capacity() * 8 + campaign_hash.capacity() * 8 + synonyms.Bytes();
   return b;
 }
 

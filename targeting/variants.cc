@@ -12,8 +12,9 @@ namespace {
 // Words ending in -s that are not the plural of the word without it (or whose "singular" is a
 // different product). Kept short on purpose: every entry is an over-folding bug fixed.
 constexpr absl::string_view kInvariant[] = {
-    "news",   "series", "species", "lens",   "glasses", "shorts", "pants",   "means",
-    "physics", "electronics", "politics", "economics", "mathematics", "athletics", "gymnastics",
+    "news",     "series",    "species",     "lens",      "glasses",    "shorts",
+    "pants",    "means",     "goods",       "clothes",   "physics",    "electronics",
+    "politics", "economics", "mathematics", "athletics", "gymnastics",
 };
 
 bool AllAsciiLetters(absl::string_view t) {
@@ -50,7 +51,7 @@ void PluralSingulars(absl::string_view t, std::vector<std::string>* out) {
 }
 
 Stemmer::Stemmer(absl::string_view language)
-    : stemmer_(sb_stemmer_new(std::string(language).c_str(), nullptr)) {}
+    : language_(language), stemmer_(sb_stemmer_new(language_.c_str(), nullptr)) {}
 
 Stemmer::~Stemmer() { sb_stemmer_delete(stemmer_); }
 

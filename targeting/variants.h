@@ -30,8 +30,9 @@ namespace gavel::targeting {
 //   -ves -> -f, -fe           shelves -> shelf, knives -> knife
 //   -s   -> drop              shoes -> shoe, cookies -> cookie, houses -> house
 //   -es  -> drop              boxes -> box, lenses -> lens, watches -> watch
-// The index accepts a candidate only when the catalog has that word: candidates are never matched
-// against each other, so "houses" never meets "hous".
+// The index uses them in two ways: a plural joins a singular the catalog already has, and a word
+// the catalog has is also reached by each of its possible singulars (lens -> lenses). Two catalog
+// words merge only when one is a possible singular of the other.
 void PluralSingulars(absl::string_view token, std::vector<std::string>* out);
 
 // A Snowball stemmer for one language (a libstemmer algorithm name such as "english", "russian",
@@ -51,9 +52,12 @@ class Stemmer {
   // The stem of `token`; the view is valid until the next call.
   absl::string_view Stem(absl::string_view token);
 
+  const std::string& language() const { return language_; }
+
   static bool IsKnownLanguage(absl::string_view language);
 
  private:
+  std::string language_;
   sb_stemmer* stemmer_;  // owned; null for an unknown language
 };
 

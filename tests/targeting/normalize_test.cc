@@ -1,11 +1,11 @@
 #include "targeting/normalize.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <unicode/normalizer2.h>
-#include <unicode/translit.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -82,7 +82,8 @@ TEST(Normalize, CaseFoldsEveryScript) {
 TEST(Normalize, AppliesCompatibilityForms) {
   EXPECT_THAT(Tokens("ＳＨＯＥＳ ﬁlter ①"), ElementsAre("shoes", "filter", "1"));
   EXPECT_THAT(Tokens("ｶﾞｰﾃﾞﾝ"), ElementsAre("ガーデン"));  // half-width katakana
-  EXPECT_THAT(Tokens("cafe\u0301"), ElementsAre("cafe"));   // combining acute, not precomposed
+  EXPECT_THAT(Tokens("cafe\u0301"), ElementsAre("cafe"));  // combining acute, not precomposed
+  EXPECT_THAT(Tokens("İstanbul q\u0303"), ElementsAre("istanbul", "q"));  // marks left apart
 }
 
 TEST(Normalize, KeepsLettersThatAreNotAccentedVariants) {
@@ -90,6 +91,8 @@ TEST(Normalize, KeepsLettersThatAreNotAccentedVariants) {
   EXPECT_THAT(Tokens("йод иод"), ElementsAre("йод", "иод"));
   EXPECT_THAT(Tokens("が か"), ElementsAre("が", "か"));
   EXPECT_THAT(Tokens("कम काम"), ElementsAre("कम", "काम"));
+  EXPECT_THAT(Tokens("कुछ कछ"), ElementsAre("कुछ", "कछ"));  // U+0941 is a mark, not an accent
+  EXPECT_THAT(Tokens("ёлка елка"), ElementsAre("ёлка", "елка"));
 }
 
 TEST(Normalize, BreaksWordsWithIcu) {
