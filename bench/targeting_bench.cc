@@ -60,6 +60,42 @@ void BM_Retrieve(benchmark::State& state, int ads) {
   state.counters["considered"] = avg(considered);
 }
 
+// The benchmark's queries with one typo each: the longest word of 5+ letters gets its 2nd and 3rd
+// letters swapped (one edit), so every such query goes through the typo index.
+const std::vector<Request>& TypoQueries(int ads) {
+  static auto* const cache = new std::map<int, std::vector<Request>>();
+  auto& queries = (*cache)[ads];
+  if (queries.empty()) {
+    for (Request r : GetFixture(ads).queries) {
+      size_t best = std::string::npos, best_len = 4, start = 0;
+      for (size_t i = 0; i <= r.query.size(); ++i) {
+        if (i < r.query.size() && r.query[i] != ' ') continue;
+        if (i - start > best_len) best = start, best_len = i - start;
+        start = i + 1;
+      }
+      if (best != std::string::npos) std::swap(r.query[best + 1], r.query[best + 2]);
+      queries.push_back(std::move(r));
+    }
+  }
+  return queries;
+}
+
+// BM_Retrieve on TypoQueries: the cost of typo tolerance on the queries that need it.
+void BM_RetrieveTypos(benchmark::State& state, int ads) {
+  const Fixture& f = GetFixture(ads);
+  const std::vector<Request>& queries = TypoQueries(ads);
+  Retriever retriever;
+  Result result;
+  size_t i = 0, candidates = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        retriever.Retrieve(*f.snapshot, queries[i++ % queries.size()], kNow, false, &result));
+    candidates += result.candidates.size();
+  }
+  state.counters["candidates"] =
+      benchmark::Counter(static_cast<double>(candidates), benchmark::Counter::kAvgIterations);
+}
+
 // Thread CPU time in microseconds: on a shared machine, wall time would time the neighbours.
 double ThreadCpuMicros() {
   timespec ts;
@@ -156,6 +192,8 @@ int main(int argc, char** argv) {
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--targeting_sizes", {10'000, 100'000})) {
     const std::string n = std::to_string(ads);
     benchmark::RegisterBenchmark(("BM_Retrieve/ads:" + n).c_str(), BM_Retrieve, ads)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("BM_RetrieveTypos/ads:" + n).c_str(), BM_RetrieveTypos, ads)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_RetrieveLatency/ads:" + n).c_str(), BM_RetrieveLatency, ads)
         ->Unit(benchmark::kMillisecond)

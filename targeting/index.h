@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "targeting/variants.h"
 
 namespace gavel::targeting {
 
@@ -100,6 +101,7 @@ struct TargetIndex {
   }
   std::vector<int32_t> token_stem;       // token id -> stem id
   DenseLists<int32_t> synonyms;          // stem id -> the stems a query word also matches (broad)
+  TypoIndex typos;                       // positive keywords' words, for misspelt query tokens
   DenseLists<int32_t> target_tokens;     // keyword target -> its token ids, in order
   HashedLists exact, phrase;             // keyword token-sequence hash -> keyword targets
   HashedLists broad_sets;                // hash of sorted distinct stem ids -> broad keywords

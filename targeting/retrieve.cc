@@ -514,17 +514,21 @@ void Retriever::InternQueryTokens(const Query& q) {
     stemmer_ = std::make_unique<Stemmer>(q.s.language());
   }
   ids_.clear();
+  typed_ids_.clear();
   token_hashes_.clear();
   stem_set_.clear();
   for (size_t i = 0; i < n; ++i) {
-    const int32_t id = QueryTokenId(ix, text_.token(i));
-    ids_.push_back(id);
-    token_hashes_.push_back(CtrModel::Hash(text_.token(i)));
-    if (id >= 0) {
-      stem_set_.push_back(ix.token_stem[id]);
-    } else if (const int32_t stem = ix.StemId(stemmer_->Stem(text_.token(i))); stem >= 0) {
-      stem_set_.push_back(stem);
+    const absl::string_view token = text_.token(i);
+    int32_t id = QueryTokenId(ix, token);
+    typed_ids_.push_back(id);
+    int32_t stem = id >= 0 ? ix.token_stem[id] : ix.StemId(stemmer_->Stem(token));
+    if (id < 0 && stem < 0) {  // neither the word, a singular nor its stem: maybe a typo
+      id = ix.typos.Find(token, &typo_scratch_);
+      if (id >= 0) stem = ix.token_stem[id];
     }
+    ids_.push_back(id);
+    token_hashes_.push_back(CtrModel::Hash(token));
+    if (stem >= 0) stem_set_.push_back(stem);
   }
   // Synonyms (broad only): each query stem also stands for the stems the table gives it.
   const size_t own_stems = stem_set_.size();
@@ -543,21 +547,23 @@ void Retriever::InternQueryTokens(const Query& q) {
 
 // The distinct negative phrases the query matches, sorted, in matched_negatives_. Their owners are
 // checked per scored ad (Consider), so a common negative ("free") costs nothing per campaign that
-// lists it.
+// lists it. Negatives see the query as typed (typed_ids_: no typo correction), so they never
+// block more than the same keyword as an exact or phrase target without typos would match.
 void Retriever::MatchNegatives(const Query& q) {
   const TargetIndex& ix = q.s.index();
-  const size_t n = ids_.size();
+  const std::vector<int32_t>& ids = typed_ids_;
+  const size_t n = ids.size();
   auto window_matches = [&](absl::Span<const int32_t> tokens, size_t start) {
-    return std::equal(tokens.begin(), tokens.end(), ids_.begin() + start);
+    return std::equal(tokens.begin(), tokens.end(), ids.begin() + start);
   };
   auto block = [&](const Posting& p) { matched_negatives_.push_back(p.id); };
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
-      if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
-          ids_.begin() + start + len) {
+      if (std::find(ids.begin() + start, ids.begin() + start + len, -1) !=
+          ids.begin() + start + len) {
         continue;
       }
-      const uint64_t h = HashTokenIds(ids_.data() + start, len);
+      const uint64_t h = HashTokenIds(ids.data() + start, len);
       for (const Posting& p : ix.negative_phrase.Get(h)) {
         if (window_matches(ix.negative_tokens.Get(p.id), start)) block(p);
       }

@@ -150,7 +150,9 @@ class Retriever {
   TokenizedText text_;
   std::unique_ptr<Stemmer> stemmer_;  // for the last snapshot's language
   std::vector<std::string> singulars_;
-  std::vector<int32_t> ids_, id_set_, stem_set_, segments_, subset_;
+  // Query token ids with close variants (typos corrected), and as typed (for negatives).
+  std::vector<int32_t> ids_, typed_ids_, id_set_, stem_set_, segments_, subset_;
+  TypoIndex::Scratch typo_scratch_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
   std::vector<double> heap_;                // min-heap of the K best first scores of distinct ads
   std::vector<int32_t> matched_negatives_;  // sorted negative phrases the query matches

@@ -442,8 +442,10 @@ class SnapshotBuilder {
     return absl::OkStatus();
   }
 
+  // The token ids of a keyword; words of positive keywords (`typo_targets`) also go into the
+  // typo index.
   absl::Status KeywordTokens(const std::string& text, const std::string& field,
-                             std::vector<int32_t>* ids) {
+                             std::vector<int32_t>* ids, bool typo_targets = false) {
     if (text.size() > kMaxKeywordBytes) {
       return Invalid(
           field, absl::StrCat(" must be at most ", kMaxKeywordBytes, " bytes, got ", text.size()));
@@ -453,7 +455,10 @@ class SnapshotBuilder {
       return st;
     }
     if (t.empty()) return Invalid(field, " must have at least one token, got none");
-    for (size_t i = 0; i < t.size(); ++i) ids->push_back(InternToken(t.token(i)));
+    for (size_t i = 0; i < t.size(); ++i) {
+      ids->push_back(InternToken(t.token(i)));
+      if (typo_targets) ix_.typos.Add(t.token(i), ids->back());
+    }
     return absl::OkStatus();
   }
 
@@ -590,7 +595,8 @@ class SnapshotBuilder {
         case TargetKind::kKeyword: {
           const MatchType mt = t.keyword.match_type;
           std::vector<int32_t> ids;
-          if (auto st = KeywordTokens(t.keyword.text, where + ".keyword.text", &ids); !st.ok()) {
+          if (auto st = KeywordTokens(t.keyword.text, where + ".keyword.text", &ids, serving);
+              !st.ok()) {
             return st;
           }
           for (int32_t id : ids) tokens.emplace_back(i, id);
@@ -675,6 +681,7 @@ class SnapshotBuilder {
     ix_.ad_group_negatives = MakeDense(c_.ad_groups.size(), ad_group_negatives_);
     ix_.negative_exact = MakeHashed(neg_exact_);
     ix_.negative_phrase = MakeHashed(neg_phrase_);
+    ix_.typos.Finish();
     return absl::OkStatus();
   }
 
@@ -789,7 +796,8 @@ size_t TargetIndex::Bytes() const {
        campaign_negatives.Bytes() + ad_group_negatives.Bytes() + negative_exact.Bytes() +
        negative_phrase.Bytes() + predicates.capacity() * sizeof(CompiledPredicates) +
        campaign_predicates.capacity() * 4 + ad_group_predicates.capacity() * 4 +
-       category_hash.capacity() * 8 + campaign_hash.capacity() * 8 + synonyms.Bytes();
+       category_hash.capacity() * 8 + campaign_hash.capacity() * 8 + synonyms.Bytes() +
+       typos.Bytes();
   return b;
 }
 

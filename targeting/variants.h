@@ -13,9 +13,12 @@
 #ifndef GAVEL_TARGETING_VARIANTS_H_
 #define GAVEL_TARGETING_VARIANTS_H_
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 
 struct sb_stemmer;
@@ -59,6 +62,51 @@ class Stemmer {
  private:
   std::string language_;
   sb_stemmer* stemmer_;  // owned; null for an unknown language
+};
+
+// Typo tolerance: the catalog's keyword words in a deletion index (SymSpell: every word is stored
+// under the strings obtained by deleting up to k of its characters; a misspelling within k edits
+// shares one of them), so finding the words near a token costs a few hash lookups, not a scan.
+//
+//   TypoIndex typos;
+//   typos.Add("sneakers", 7);  ... typos.Finish();
+//   typos.Find("snaekers", &scratch);   // 7: one transposition
+//
+// Distance: optimal string alignment (insertion, deletion, substitution, adjacent transposition)
+// on code points. A word of 5-8 code points tolerates 1 edit, 9-24 tolerate 2 (AllowedEdits);
+// shorter or longer words, and tokens containing a digit (model numbers: ps4/ps5), are never
+// matched by typo. Thread safety: immutable after Finish; Find is const (scratch per thread).
+class TypoIndex {
+ public:
+  struct Scratch {
+    std::u32string token, edited;
+    std::vector<uint64_t> deletes;
+    std::vector<uint32_t> seen;
+    std::vector<int> row0, row1, row2;
+  };
+
+  // 0, 1 or 2: the edits a word of `chars` code points tolerates.
+  static int AllowedEdits(size_t chars) { return chars > 24 ? 0 : chars >= 9 ? 2 : chars >= 5; }
+
+  // Adds `word` (a normalised token) for `id`. Ineligible words are ignored; adding one word twice
+  // is allowed (the first id is kept).
+  void Add(absl::string_view word, int32_t id);
+  // Builds the lookup lists; call once after the last Add.
+  void Finish();
+
+  // The id of the nearest word within that word's allowed edits (ties: the lower id), or -1.
+  int32_t Find(absl::string_view token, Scratch* scratch) const;
+
+  size_t size() const { return words_.size(); }
+  size_t Bytes() const;
+
+ private:
+  std::vector<std::u32string> words_;
+  std::vector<int32_t> ids_;
+  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> ranges_;  // delete hash -> items
+  std::vector<uint32_t> items_;                                          // word positions
+  std::vector<std::pair<uint64_t, uint32_t>> pending_;                   // until Finish
+  absl::flat_hash_map<std::u32string, uint32_t> positions_;              // until Finish
 };
 
 }  // namespace gavel::targeting
