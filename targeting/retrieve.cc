@@ -33,6 +33,10 @@ double BroadRelevance(size_t k, size_t n) {
 }
 constexpr size_t kCandidatesPerSlot = 8;
 
+// Explain details of ads held back for the shopper's page or cart (docs/targeting.md).
+constexpr absl::string_view kCartProduct = "a product in the shopper's cart";
+constexpr absl::string_view kViewedProduct = "the product this page shows";
+
 // Names used in the CTR model file for placements, devices and match kinds.
 constexpr absl::string_view kPlacementNames[kNumPlacements] = {
     "unspecified",   "top_of_search", "rest_of_search", "product_page",
@@ -223,6 +227,12 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   ++out_->ads_considered;
   const CatalogSnapshot& s = q.s;
   const AdInfo& info = s.ad_info(ad);
+  // One rule for every target kind: what the shopper already has in the cart is not advertised.
+  if (!cart_products_.empty() && std::find(cart_products_.begin(), cart_products_.end(),
+                                           info.product) != cart_products_.end()) {
+    if (q.explain) Reject(q, ad, m, RejectReason::kTargetingExcluded, std::string(kCartProduct));
+    return;
+  }
   const int32_t g = info.ad_group;
   const int32_t c = info.campaign;
   const CampaignInfo& ci = s.campaign_info(c);
@@ -420,13 +430,14 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
     case SourceKind::kSubstitutes:
     case SourceKind::kComplements: {
       const AdInfo& info = s.ad_info(p.id);
-      if (std::find(page_products_.begin(), page_products_.end(), info.product) !=
-          page_products_.end()) {
-        return;
-      }
       m.kind = MatchKind::kAuto;
       m.auto_group = src.kind == SourceKind::kSubstitutes ? AutoTargetGroup::kSubstitutes
                                                           : AutoTargetGroup::kComplements;
+      if (info.product == q.viewed) {  // a product is not its own substitute or complement
+        if (q.explain)
+          Reject(q, p.id, m, RejectReason::kTargetingExcluded, std::string(kViewedProduct));
+        return;
+      }
       Consider(q, p.id, m, src.relevance, info.auto_bid[static_cast<int>(m.auto_group) - 1]);
       return;
     }
@@ -689,10 +700,7 @@ void Retriever::AddAutomaticSources(const Query& q) {
                   0.6 * kCloseMatchCoverage);
   page_products_.clear();
   if (q.viewed >= 0) page_products_.push_back(q.viewed);
-  for (const std::string& id : q.r.cart_product_ids) {
-    const int32_t p = s.FindProduct(id);
-    if (p >= 0) page_products_.push_back(p);
-  }
+  page_products_.insert(page_products_.end(), cart_products_.begin(), cart_products_.end());
   if (q.viewed >= 0) {
     AddSource(ix.substitutes.Get(s.product_category(q.viewed)), SourceKind::kSubstitutes, 0.6, 0.6);
   }
@@ -788,6 +796,10 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
                                     std::max<size_t>(kMinCandidates, kCandidatesPerSlot * r.slots));
   Query q{s, r, now, explain, k};
   q.viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
+  cart_products_.clear();
+  for (const std::string& id : r.cart_product_ids) {
+    if (const int32_t p = s.FindProduct(id); p >= 0) cart_products_.push_back(p);
+  }
   ResolveShopper(q);
   BoundCtr(q);
   InternQueryTokens(q);

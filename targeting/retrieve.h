@@ -160,8 +160,9 @@ class Retriever {
   absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
   absl::flat_hash_set<int32_t> close_seen_, loose_seen_;
   std::vector<Source> sources_;
-  std::vector<int> order_;  // heap of source indexes by next bound
-  std::vector<int32_t> page_products_;
+  std::vector<int> order_;              // heap of source indexes by next bound
+  std::vector<int32_t> page_products_;  // the viewed product, then cart_products_
+  std::vector<int32_t> cart_products_;
   std::vector<std::pair<size_t, std::pair<int32_t, size_t>>> rare_;  // list size, token, count
   double ctr_factor_[9] = {};  // per match kind: bound of quality / sqrt(relevance)
   double threshold_ = 0;       // K-th best score so far, once there are K candidates
