@@ -144,7 +144,7 @@ class AuctionPass {
   // retriever for a bad query.
   absl::Status CollectCatalogCandidates() {
     const targeting::Request* query = &request_.targeting;
-    if (query->shopper.local_hour < 0) {   // Dayparting needs an hour: take it from the time zone.
+    if (request_.hour_from_time_zone && query->shopper.local_hour < 0) {  // from the time zone
       sc_.with_hour = request_.targeting;  // assigned into per-thread scratch: no allocation
       sc_.with_hour.shopper.local_hour = absl::ToCivilHour(now_, request_.shopper_time_zone).hour();
       query = &sc_.with_hour;

@@ -513,6 +513,10 @@ TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
   ASSERT_TRUE(absl::LoadTimeZone("Asia/Tokyo", &tokyo));
   req.shopper_time_zone = tokyo;  // 18:00 in Tokyo
   EXPECT_FALSE(has_b(req));
+  // An hour the client says is unknown is not taken from the time zone: c-b's hour list excludes.
+  req.shopper_time_zone = absl::UTCTimeZone();
+  req.hour_from_time_zone = false;
+  EXPECT_FALSE(has_b(req));
 }
 
 TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShows) {
