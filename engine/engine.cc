@@ -309,6 +309,8 @@ class AuctionPass {
       FillIds(catalog_, r.ad, r.matched, &row);
       row.loss_reason = FromTargeting(r.reason);
       row.detail = r.detail;
+      row.bid_micros = r.base_bid_micros;  // before adjustments: no pCTR was predicted
+      row.relevance = r.relevance;
       result_->explanations.push_back(std::move(row));
     }
   }

@@ -177,11 +177,11 @@ struct Retriever::Query {
   double base_logit = 0;
 };
 
-void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
-                       std::string detail) {
+void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, int64_t base_bid,
+                       double relevance, RejectReason r, std::string detail) {
   if (!q.explain) return;
   if (!rejected_.emplace(ad, static_cast<int32_t>(out_->rejections.size())).second) return;
-  out_->rejections.push_back({ad, m, r, std::move(detail)});
+  out_->rejections.push_back({ad, m, r, std::move(detail), base_bid, relevance});
 }
 
 const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
@@ -230,7 +230,9 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   // One rule for every target kind: what the shopper already has in the cart is not advertised.
   if (!cart_products_.empty() && std::find(cart_products_.begin(), cart_products_.end(),
                                            info.product) != cart_products_.end()) {
-    if (q.explain) Reject(q, ad, m, RejectReason::kTargetingExcluded, std::string(kCartProduct));
+    if (q.explain)
+      Reject(q, ad, m, base_bid, relevance, RejectReason::kTargetingExcluded,
+             std::string(kCartProduct));
     return;
   }
   const int32_t g = info.ad_group;
@@ -244,7 +246,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   if (q.now < ci.start || q.now >= ci.end) {
     if (q.explain) {
       const Campaign& campaign = s.catalog().campaigns[c];
-      Reject(q, ad, m, RejectReason::kOutOfSchedule,
+      Reject(q, ad, m, base_bid, relevance, RejectReason::kOutOfSchedule,
              absl::StrCat("campaign ", campaign.id, " serves ",
                           campaign.start_date ? absl::FormatCivilTime(*campaign.start_date) : "",
                           "..", campaign.end_date ? absl::FormatCivilTime(*campaign.end_date) : "",
@@ -263,7 +265,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
           const Keyword& k = n.campaign_level
                                  ? s.catalog().campaigns[c].negative_keywords[n.ordinal]
                                  : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
-          Reject(q, ad, m, RejectReason::kNegativeKeyword,
+          Reject(q, ad, m, base_bid, relevance, RejectReason::kNegativeKeyword,
                  absl::StrCat(
                      "negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
                      " keyword \"", k.text, "\" on ", n.campaign_level ? "campaign " : "ad group ",
@@ -280,7 +282,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     if (q.explain) {
       const bool campaign_level = pred == ci.predicates;
       Reject(
-          q, ad, m, RejectReason::kTargetingExcluded,
+          q, ad, m, base_bid, relevance, RejectReason::kTargetingExcluded,
           absl::StrCat(campaign_level ? "campaign " : "ad group ",
                        campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id,
                        " ", why));
@@ -290,7 +292,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   if (relevance < s.rules().min_relevance) {
     if (q.explain) {
       Reject(
-          q, ad, m, RejectReason::kLowRelevance,
+          q, ad, m, base_bid, relevance, RejectReason::kLowRelevance,
           absl::StrCat("relevance ", relevance, " is below the minimum ", s.rules().min_relevance));
     }
     return;
@@ -435,7 +437,8 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
                                                           : AutoTargetGroup::kComplements;
       if (info.product == q.viewed) {  // a product is not its own substitute or complement
         if (q.explain)
-          Reject(q, p.id, m, RejectReason::kTargetingExcluded, std::string(kViewedProduct));
+          Reject(q, p.id, m, info.auto_bid[static_cast<int>(m.auto_group) - 1], src.relevance,
+                 RejectReason::kTargetingExcluded, std::string(kViewedProduct));
         return;
       }
       Consider(q, p.id, m, src.relevance, info.auto_bid[static_cast<int>(m.auto_group) - 1]);

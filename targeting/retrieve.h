@@ -81,6 +81,10 @@ struct Rejection {
   MatchedTarget matched;
   RejectReason reason;
   std::string detail;  // e.g. "negative phrase keyword \"used\" on campaign c-12"
+  // What was known when the ad was rejected, before pCTR and bid adjustments: the resolved bid
+  // (target -> ad group -> campaign) and the match's relevance.
+  int64_t base_bid_micros = 0;
+  double relevance = 0;
 };
 
 struct Result {
@@ -142,8 +146,8 @@ class Retriever {
                         double ctr_factor);
   static int SourceMatchIndex(SourceKind kind);
   void Compact(size_t k);
-  void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
-              std::string detail);
+  void Reject(const Query& q, int32_t ad, const MatchedTarget& m, int64_t base_bid,
+              double relevance, RejectReason r, std::string detail);
   // nullptr when the shopper passes; otherwise why not.
   const char* PredicateFailure(const Query& q, int32_t pred) const;
 

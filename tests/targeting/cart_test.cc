@@ -92,6 +92,9 @@ TEST(CartRule, HoldsBackCartProductsForEveryTargetKind) {
     EXPECT_EQ(held.rejections[0].ad, shown.candidates[0].ad) << c.name;
     EXPECT_EQ(held.rejections[0].reason, RejectReason::kTargetingExcluded) << c.name;
     EXPECT_EQ(held.rejections[0].detail, "a product in the shopper's cart") << c.name;
+    // What was known: the resolved bid (the ad group's default) and the match's relevance.
+    EXPECT_EQ(held.rejections[0].base_bid_micros, 1'000'000) << c.name;
+    EXPECT_DOUBLE_EQ(held.rejections[0].relevance, shown.candidates[0].relevance) << c.name;
     EXPECT_TRUE(MustRetrieve(*s, with_cart, /*explain=*/false).candidates.empty()) << c.name;
   }
 }
