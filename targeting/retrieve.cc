@@ -230,9 +230,10 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   // One rule for every target kind: what the shopper already has in the cart is not advertised.
   if (!cart_products_.empty() && std::find(cart_products_.begin(), cart_products_.end(),
                                            info.product) != cart_products_.end()) {
-    if (q.explain)
+    if (q.explain) {
       Reject(q, ad, m, base_bid, relevance, RejectReason::kTargetingExcluded,
              std::string(kCartProduct));
+    }
     return;
   }
   const int32_t g = info.ad_group;
@@ -436,9 +437,10 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       m.auto_group = src.kind == SourceKind::kSubstitutes ? AutoTargetGroup::kSubstitutes
                                                           : AutoTargetGroup::kComplements;
       if (info.product == q.viewed) {  // a product is not its own substitute or complement
-        if (q.explain)
+        if (q.explain) {
           Reject(q, p.id, m, info.auto_bid[static_cast<int>(m.auto_group) - 1], src.relevance,
                  RejectReason::kTargetingExcluded, std::string(kViewedProduct));
+        }
         return;
       }
       Consider(q, p.id, m, src.relevance, info.auto_bid[static_cast<int>(m.auto_group) - 1]);
