@@ -111,6 +111,14 @@ struct ServingRules {
   int max_candidates = 256;
 };
 
+// A query containing `term` also matches broad keywords containing one of `synonyms`; with
+// `two_way`, the reverse too. Single words (docs/targeting.md, "Synonyms").
+struct Synonym {
+  std::string term;
+  std::vector<std::string> synonyms;
+  bool two_way = false;
+};
+
 // The catalog as the caller gives it.
 struct Catalog {
   std::vector<Advertiser> advertisers;
@@ -121,6 +129,8 @@ struct Catalog {
   std::vector<Product> products;
   std::vector<Category> categories;
   ServingRules rules;
+  std::string language;  // Snowball stemmer name; empty = english
+  std::vector<Synonym> synonyms;
 };
 
 }  // namespace gavel::catalog

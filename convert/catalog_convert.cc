@@ -286,6 +286,11 @@ absl::StatusOr<cat::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   if (proto.auction_rules().has_min_relevance()) {
     c.rules.min_relevance = proto.auction_rules().min_relevance();
   }
+  c.language = proto.language();
+  c.synonyms.reserve(proto.synonyms_size());
+  for (const v1::Synonym& p : proto.synonyms()) {
+    c.synonyms.push_back({p.term(), {p.synonyms().begin(), p.synonyms().end()}, p.two_way()});
+  }
   return c;
 }
 
@@ -390,6 +395,13 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
     for (const auto& id : a.complement_category_ids) p->add_complement_category_ids(id);
   }
   out.mutable_auction_rules()->set_min_relevance(c.rules.min_relevance);
+  out.set_language(c.language);
+  for (const cat::Synonym& a : c.synonyms) {
+    v1::Synonym* p = out.add_synonyms();
+    p->set_term(a.term);
+    for (const auto& w : a.synonyms) p->add_synonyms(w);
+    p->set_two_way(a.two_way);
+  }
   return out;
 }
 

@@ -46,6 +46,7 @@ absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
   t.shopper.country = p.shopper().country();
   t.shopper.region = p.shopper().region();
   t.shopper.local_hour = p.shopper().has_local_hour() ? p.shopper().local_hour() : -1;
+  out->hour_from_time_zone = !p.shopper().has_local_hour();  // an explicit -1 stays unknown
   t.slots = p.slots();
   out->external.clear();
   for (const auto& c : p.candidates()) {

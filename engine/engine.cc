@@ -164,7 +164,7 @@ class AuctionPass {
   // retriever for a bad query.
   absl::Status CollectCatalogCandidates() {
     const targeting::Request* query = &request_.targeting;
-    if (query->shopper.local_hour < 0) {   // Dayparting needs an hour: take it from the time zone.
+    if (request_.hour_from_time_zone && query->shopper.local_hour < 0) {  // from the time zone
       sc_.with_hour = request_.targeting;  // assigned into per-thread scratch: no allocation
       sc_.with_hour.shopper.local_hour = absl::ToCivilHour(now_, request_.shopper_time_zone).hour();
       query = &sc_.with_hour;
@@ -357,6 +357,8 @@ class AuctionPass {
       FillIds(catalog_, r.ad, r.matched, &row);
       row.loss_reason = FromTargeting(r.reason);
       row.detail = r.detail;
+      row.bid_micros = r.base_bid_micros;  // before adjustments: no pCTR was predicted
+      row.relevance = r.relevance;
       result_->explanations.push_back(std::move(row));
     }
   }

@@ -99,8 +99,10 @@ inline constexpr double kNeutralQuality = 0.70710678118654752440;
 struct AuctionRequest {
   std::string request_id;
   targeting::Request targeting;  // placement, query, page, shopper, slots
-  // When targeting.shopper.local_hour is unknown (-1), the hour now in this zone is used.
+  // When targeting.shopper.local_hour is -1 and hour_from_time_zone is set, the hour now in this
+  // zone is used; with hour_from_time_zone false, -1 stays "unknown" (docs/targeting.md).
   absl::TimeZone shopper_time_zone = absl::UTCTimeZone();
+  bool hour_from_time_zone = true;
   std::vector<ExternalCandidate> external;      // when non-empty, the only candidates
   std::optional<auction::Mechanism> mechanism;  // overrides the published rules
   bool explain = false;

@@ -202,6 +202,9 @@ TEST_F(EngineTest, ExplainGivesEveryCandidateAReasonAndAMinimumBidPerSlot) {
     }
     if (e.ad_id == "ad-2") {
       EXPECT_EQ(e.loss_reason, LossReason::kNegativeKeyword) << e.detail;
+      // Rejected before scoring: the resolved bid (g-b's default) and the broad match relevance.
+      EXPECT_EQ(e.bid_micros, 2'000'000);
+      EXPECT_DOUBLE_EQ(e.relevance, 0.25 + 0.5 * 1 / 3.0);
       negative = true;
     }
     if (e.loss_reason == LossReason::kOutranked) {
@@ -512,6 +515,10 @@ TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
   absl::TimeZone tokyo;
   ASSERT_TRUE(absl::LoadTimeZone("Asia/Tokyo", &tokyo));
   req.shopper_time_zone = tokyo;  // 18:00 in Tokyo
+  EXPECT_FALSE(has_b(req));
+  // An hour the client says is unknown is not taken from the time zone: c-b's hour list excludes.
+  req.shopper_time_zone = absl::UTCTimeZone();
+  req.hour_from_time_zone = false;
   EXPECT_FALSE(has_b(req));
 }
 

@@ -53,6 +53,11 @@ ABSL_FLAG(std::string, user, "demo-user", "auction/click: shopper user id");
 ABSL_FLAG(std::string, segments, "", "auction: shopper segments, comma-separated");
 ABSL_FLAG(std::string, device, "desktop", "auction: desktop|mobile_web|mobile_app|tablet");
 ABSL_FLAG(std::string, country, "US", "auction: ISO country code");
+ABSL_FLAG(std::string, time_zone, "",
+          "auction: shopper's IANA time zone (dayparting when --local_hour is unset); empty = UTC");
+ABSL_FLAG(std::string, local_hour, "",
+          "auction: shopper's local hour 0-23, or -1 for unknown; empty = the hour now in "
+          "--time_zone");
 ABSL_FLAG(std::string, mechanism, "", "auction: override gsp|vcg|first_price");
 ABSL_FLAG(bool, explain, false, "auction: print every considered candidate and why it lost");
 ABSL_FLAG(bool, dry_run, false, "auction: price only: no budgets, pacing or tokens");
@@ -194,6 +199,15 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
   shopper->set_device(static_cast<gavel::v1::Device>(
       ParseEnum("DEVICE_", absl::GetFlag(FLAGS_device), gavel::v1::Device_descriptor)));
   shopper->set_country(absl::GetFlag(FLAGS_country));
+  shopper->set_time_zone(absl::GetFlag(FLAGS_time_zone));
+  if (const std::string hour = absl::GetFlag(FLAGS_local_hour); !hour.empty()) {
+    int32_t h;
+    if (!absl::SimpleAtoi(hour, &h)) {
+      std::fprintf(stderr, "--local_hour must be an integer, got \"%s\"\n", hour.c_str());
+      return 2;
+    }
+    shopper->set_local_hour(h);  // the server checks the range
+  }
   if (!absl::GetFlag(FLAGS_mechanism).empty()) {
     req.mutable_options()->set_mechanism(static_cast<gavel::v1::Mechanism>(
         ParseEnum("MECHANISM_", absl::GetFlag(FLAGS_mechanism), gavel::v1::Mechanism_descriptor)));
