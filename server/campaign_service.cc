@@ -141,6 +141,12 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStats(
   return Handle(ctx, [&] { return stats_(*req, resp); });
 }
 
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetSalesReport(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetSalesReportRequest* req,
+    gavel::v1::GetSalesReportResponse* resp) {
+  return Handle(ctx, [&] { return sales_(*req, resp); });
+}
+
 grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
     grpc::CallbackServerContext* ctx, const gavel::v1::ReloadCatalogRequest* /*req*/,
     gavel::v1::ReloadCatalogResponse* resp) {
