@@ -15,8 +15,9 @@ absl::Status Bad(absl::string_view field, absl::string_view rule) {
 }
 
 absl::Status CheckId(absl::string_view field, absl::string_view id) {
-  if (id.empty() || id.size() > kMaxIdBytes) {
-    return Bad(field, absl::StrCat("must be 1-", kMaxIdBytes, " bytes, got ", id.size()));
+  if (id.empty() || id.size() > catalog::kMaxIdBytes) {
+    return Bad(field,
+               absl::StrCat("must be 1-", catalog::kMaxIdBytes, " bytes, got ", id.size()));
   }
   return absl::OkStatus();
 }

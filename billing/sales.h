@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "catalog/limits.h"  // catalog::kMaxIdBytes bounds order_id, user_id and product_id
 
 namespace gavel::billing {
 
@@ -59,7 +60,6 @@ inline constexpr int kMaxPurchasesPerRequest = 100;
 inline constexpr int kMaxLinesPerPurchase = 100;
 inline constexpr int kMaxLinesPerRequest = 1'000;
 inline constexpr int kMaxLineNumber = 10'000;
-inline constexpr size_t kMaxIdBytes = 128;  // order_id, user_id, product_id
 inline constexpr int64_t kMaxQuantity = 10'000;
 inline constexpr int64_t kMaxUnitPriceMicros = 1'000'000'000'000;  // 1,000,000 currency units
 // A purchase may be reported up to this long after it happened, and no later than this ahead of
