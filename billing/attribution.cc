@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -87,8 +87,9 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
     report.days.push_back({.date = d.date, .delivery = d.counters});
   }
   const absl::CivilDay epoch(1970, 1, 1);
-  std::vector<std::set<std::string>> orders(report.days.size());
-  std::set<std::string> total_orders;
+  // Views of the lines' order ids, which outlive this function's use of them.
+  std::vector<absl::flat_hash_set<absl::string_view>> orders(report.days.size());
+  absl::flat_hash_set<absl::string_view> total_orders;
   for (const Attribution& a : attributions) {
     const AttributedClick& c = clicks[a.click];
     if (c.campaign_id != campaign_id) continue;

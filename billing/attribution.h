@@ -48,6 +48,14 @@ struct AttributedClick {
   int64_t day = 0;  // the campaign-local day the click counted for (DayIndex)
 };
 
+// The shoppers of a campaign's clicks over some days, and when the first and last of those clicks
+// were: what a report needs to know which history to read.
+struct ClickShoppers {
+  std::vector<uint64_t> users;  // sorted, distinct
+  absl::Time first = absl::InfiniteFuture();
+  absl::Time last = absl::InfinitePast();
+};
+
 // Whether `advertiser_id` advertises `product_id` (has a product ad for it): what makes a
 // purchase of another product a halo sale of that advertiser's click.
 using AdvertisesFn =

@@ -152,27 +152,18 @@ absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::
   absl::StatusOr<CampaignStats> stats = store_->Stats(campaign_id, from, to);
   if (!stats.ok()) return stats.status();
   const absl::CivilDay epoch(1970, 1, 1);
-  absl::StatusOr<std::vector<AttributedClick>> mine =
-      store_->CampaignClicks(campaign_id, from - epoch, to - epoch);
+  absl::StatusOr<ClickShoppers> mine =
+      store_->CampaignShoppers(campaign_id, from - epoch, to - epoch);
   if (!mine.ok()) return mine.status();
   const absl::Duration window = absl::Hours(24) * window_days;
   std::vector<AttributedClick> clicks;
   std::vector<PurchaseLine> lines;
-  if (!mine->empty()) {
+  if (!mine->users.empty()) {
     // Every line within the window of one of the campaign's clicks, and every click that could
     // compete for such a line: the shoppers' activity from a window before the first click to a
     // window after the last.
-    absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
-    std::vector<uint64_t> users;
-    for (const AttributedClick& c : *mine) {
-      first = std::min(first, c.time);
-      last = std::max(last, c.time);
-      users.push_back(c.user_hash);
-    }
-    std::sort(users.begin(), users.end());
-    users.erase(std::unique(users.begin(), users.end()), users.end());
-    absl::Status read =
-        store_->ShopperActivity(users, first - window, last + window, &clicks, &lines);
+    absl::Status read = store_->ShopperActivity(mine->users, mine->first - window,
+                                                mine->last + window, &clicks, &lines);
     if (!read.ok()) return read;
   }
   std::vector<Attribution> attributions = Attribute(clicks, lines, window, advertises);

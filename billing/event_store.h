@@ -61,12 +61,13 @@ class EventStore {
   // batch. kUnavailable as Ingest (nothing acknowledged; a retry is safe).
   virtual absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
       absl::Span<const PurchaseLine> lines) = 0;
-  // For attribution (billing/attribution.h): the campaign's charged clicks of known shoppers on
-  // its local days [from_day, to_day] (DayIndex), and every charged click of known shoppers and
-  // purchase line of `users` with time in [from, to), appended to `clicks` and `lines`.
-  // kUnavailable if the store cannot be read.
-  virtual absl::StatusOr<std::vector<AttributedClick>> CampaignClicks(
-      absl::string_view campaign_id, int64_t from_day, int64_t to_day) const = 0;
+  // For attribution (billing/attribution.h): the shoppers of the campaign's charged clicks of
+  // known shoppers on its local days [from_day, to_day] (DayIndex), and every charged click of
+  // known shoppers and purchase line of `users` with time in [from, to), appended to `clicks`
+  // and `lines`. kUnavailable if the store cannot be read.
+  virtual absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id,
+                                                         int64_t from_day,
+                                                         int64_t to_day) const = 0;
   virtual absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from,
                                        absl::Time to, std::vector<AttributedClick>* clicks,
                                        std::vector<PurchaseLine>* lines) const = 0;

@@ -111,9 +111,10 @@ absl::StatusOr<std::vector<PurchaseOutcome>> LedgerEventStore::IngestPurchases(
   return outcomes;
 }
 
-absl::StatusOr<std::vector<AttributedClick>> LedgerEventStore::CampaignClicks(
-    absl::string_view campaign_id, int64_t from_day, int64_t to_day) const {
-  return sales_.CampaignClicks(campaign_id, from_day, to_day);
+absl::StatusOr<ClickShoppers> LedgerEventStore::CampaignShoppers(absl::string_view campaign_id,
+                                                                 int64_t from_day,
+                                                                 int64_t to_day) const {
+  return sales_.CampaignShoppers(campaign_id, from_day, to_day);
 }
 
 absl::Status LedgerEventStore::ShopperActivity(absl::Span<const uint64_t> users, absl::Time from,

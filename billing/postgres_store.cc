@@ -680,17 +680,30 @@ absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases
   return outcomes;
 }
 
-absl::StatusOr<std::vector<AttributedClick>> PostgresEventStore::CampaignClicks(
-    absl::string_view campaign_id, int64_t from_day, int64_t to_day) const {
+absl::StatusOr<ClickShoppers> PostgresEventStore::CampaignShoppers(absl::string_view campaign_id,
+                                                                   int64_t from_day,
+                                                                   int64_t to_day) const {
   Pool::Lease conn = pool_->Acquire();
   if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
-  auto r = conn->ExecParams(absl::StrCat("SELECT ", kClickColumns, " FROM events WHERE ",
-                                         kChargedShopperClick,
-                                         " AND campaign_id = $1 AND day BETWEEN $2 AND $3"),
-                            {campaign_id, from_day, to_day});
+  auto r = conn->ExecParams(
+      absl::StrCat("SELECT user_hash, min(decided_at), max(decided_at) FROM events WHERE ",
+                   kChargedShopperClick,
+                   " AND campaign_id = $1 AND day BETWEEN $2 AND $3 GROUP BY user_hash"),
+      {campaign_id, from_day, to_day});
   if (!r.ok()) return Unreadable(r.status());
-  std::vector<AttributedClick> out;
-  if (absl::Status st = ReadClicks(*r, &out); !st.ok()) return Unreadable(st);
+  ClickShoppers out;
+  for (int i = 0; i < r->rows(); ++i) {
+    int64_t v[3];
+    for (int c = 0; c < 3; ++c) {
+      auto x = r->GetInt64(i, c);
+      if (!x.ok()) return Unreadable(x.status());
+      v[c] = *x;
+    }
+    out.users.push_back(FromBigint(v[0]));
+    out.first = std::min(out.first, FromMicros(v[1]));
+    out.last = std::max(out.last, FromMicros(v[2]));
+  }
+  std::sort(out.users.begin(), out.users.end());  // as unsigned hashes
   return out;
 }
 

@@ -64,9 +64,8 @@ class PostgresEventStore final : public EventStore {
   // One statement: INSERT ... ON CONFLICT DO NOTHING into purchase_lines.
   absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
       absl::Span<const PurchaseLine> lines) override;
-  absl::StatusOr<std::vector<AttributedClick>> CampaignClicks(absl::string_view campaign_id,
-                                                              int64_t from_day,
-                                                              int64_t to_day) const override;
+  absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
+                                                 int64_t to_day) const override;
   absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
                                std::vector<AttributedClick>* clicks,
                                std::vector<PurchaseLine>* lines) const override;

@@ -1,5 +1,6 @@
 #include "billing/sales_index.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace gavel::billing {
@@ -66,15 +67,21 @@ void SalesIndex::AddClick(AttributedClick click) {
   clicks_.push_back(std::move(click));
 }
 
-std::vector<AttributedClick> SalesIndex::CampaignClicks(absl::string_view campaign_id,
-                                                        int64_t from_day, int64_t to_day) const {
+ClickShoppers SalesIndex::CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
+                                           int64_t to_day) const {
   ReaderMutexLock lock(&mu_);
-  std::vector<AttributedClick> out;
+  ClickShoppers out;
   auto it = clicks_by_campaign_.find(campaign_id);
   if (it == clicks_by_campaign_.end()) return out;
   for (size_t i : it->second) {
-    if (clicks_[i].day >= from_day && clicks_[i].day <= to_day) out.push_back(clicks_[i]);
+    const AttributedClick& c = clicks_[i];
+    if (c.day < from_day || c.day > to_day) continue;
+    out.users.push_back(c.user_hash);
+    out.first = std::min(out.first, c.time);
+    out.last = std::max(out.last, c.time);
   }
+  std::sort(out.users.begin(), out.users.end());
+  out.users.erase(std::unique(out.users.begin(), out.users.end()), out.users.end());
   return out;
 }
 
@@ -82,6 +89,13 @@ void SalesIndex::ShopperActivity(absl::Span<const uint64_t> users, absl::Time fr
                                  std::vector<AttributedClick>* clicks,
                                  std::vector<PurchaseLine>* lines) const {
   ReaderMutexLock lock(&mu_);
+  size_t n_clicks = clicks->size(), n_lines = lines->size();
+  for (uint64_t u : users) {
+    if (auto c = clicks_by_user_.find(u); c != clicks_by_user_.end()) n_clicks += c->second.size();
+    if (auto l = lines_by_user_.find(u); l != lines_by_user_.end()) n_lines += l->second.size();
+  }
+  clicks->reserve(n_clicks);
+  lines->reserve(n_lines);
   for (uint64_t u : users) {
     if (auto c = clicks_by_user_.find(u); c != clicks_by_user_.end()) {
       for (size_t i : c->second) {

@@ -6,7 +6,7 @@
 //   SalesIndex index;
 //   if (index.AddLine(line)) { /* first time: record it */ }
 //   index.AddClick(click);
-//   std::vector<AttributedClick> c = index.CampaignClicks("c1", from_day, to_day);
+//   ClickShoppers s = index.CampaignShoppers("c1", from_day, to_day);
 //
 // Thread-safe (a reader-writer lock: reports never block each other).
 #ifndef GAVEL_BILLING_SALES_INDEX_H_
@@ -35,9 +35,9 @@ class SalesIndex {
   bool HasLine(absl::string_view order_id, int32_t line) const;
   void AddClick(AttributedClick click);
 
-  // The campaign's clicks on local days [from_day, to_day], in the order they were added.
-  std::vector<AttributedClick> CampaignClicks(absl::string_view campaign_id, int64_t from_day,
-                                              int64_t to_day) const;
+  // The shoppers of the campaign's clicks on local days [from_day, to_day].
+  ClickShoppers CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
+                                 int64_t to_day) const;
   // Clicks and lines of `users` with time in [from, to).
   void ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
                        std::vector<AttributedClick>* clicks,
