@@ -140,7 +140,7 @@ absl::StatusOr<PurchaseLine> DecodePurchaseRecord(absl::string_view payload) {
   if (!in.Byte(&tag) || tag != kPurchaseRecordTag || !in.Byte(&version) || version != 1 ||
       !in.Bytes(&l.order_id) || !in.Signed(&line) || !in.Fixed64(&l.user_hash) ||
       !in.Bytes(&l.product_id) || !in.Signed(&l.quantity) || !in.Signed(&l.price_micros) ||
-      !in.Signed(&time) || !in.empty()) {
+      !in.Signed(&time) || !in.empty() || line < 1 || line > kMaxLineNumber) {
     return absl::DataLossError("malformed purchase record in the ledger");
   }
   l.line = static_cast<int32_t>(line);
