@@ -213,6 +213,20 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStats(
   });
 }
 
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetSalesReport(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetSalesReportRequest* req,
+    gavel::v1::GetSalesReportResponse* resp) {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (!caller.is_operator()) {
+      absl::Status st =
+          Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
+               gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
+      if (!st.ok()) return st;
+    }
+    return sales_(*req, resp);
+  });
+}
+
 grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
     grpc::CallbackServerContext* ctx, const gavel::v1::ReloadCatalogRequest* /*req*/,
     gavel::v1::ReloadCatalogResponse* resp) {

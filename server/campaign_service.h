@@ -28,11 +28,17 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   using StatsFn = std::function<absl::Status(const gavel::v1::GetCampaignStatsRequest&,
                                              gavel::v1::GetCampaignStatsResponse*)>;
   // Re-reads the catalog file; returns the new version's response.
+  using SalesFn = std::function<absl::Status(const gavel::v1::GetSalesReportRequest&,
+                                             gavel::v1::GetSalesReportResponse*)>;
   using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
 
   CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats,
-                      ReloadFn reload)
-      : auth_(auth), store_(store), stats_(std::move(stats)), reload_(std::move(reload)) {}
+                      SalesFn sales, ReloadFn reload)
+      : auth_(auth),
+        store_(store),
+        stats_(std::move(stats)),
+        sales_(std::move(sales)),
+        reload_(std::move(reload)) {}
 
   grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,
                                              const gavel::v1::CreateAdvertiserRequest* req,
@@ -82,6 +88,9 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   grpc::ServerUnaryReactor* GetCampaignStats(grpc::CallbackServerContext* ctx,
                                              const gavel::v1::GetCampaignStatsRequest* req,
                                              gavel::v1::GetCampaignStatsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetSalesReport(grpc::CallbackServerContext* ctx,
+                                           const gavel::v1::GetSalesReportRequest* req,
+                                           gavel::v1::GetSalesReportResponse* resp) override;
   grpc::ServerUnaryReactor* ReloadCatalog(grpc::CallbackServerContext* ctx,
                                           const gavel::v1::ReloadCatalogRequest* req,
                                           gavel::v1::ReloadCatalogResponse* resp) override;
@@ -110,6 +119,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   const AdminAuth* const auth_;
   store::CatalogStore* const store_;
   const StatsFn stats_;
+  const SalesFn sales_;
   const ReloadFn reload_;
 };
 

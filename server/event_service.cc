@@ -64,6 +64,22 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* EventServiceImpl::ReportPurchases(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ReportPurchasesRequest* request,
+    gavel::v1::ReportPurchasesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Status st = callers_->Authenticate(ctx->client_metadata()).status();
+  if (st.ok()) st = Expired(*ctx);
+  if (st.ok()) {
+    absl::StatusOr<std::vector<billing::PurchaseOutcome>> outcomes =
+        billing_->IngestPurchases(convert::PurchasesFromProto(*request));
+    st = outcomes.status();
+    if (st.ok()) convert::PurchaseResultsToProto(*request, *outcomes, response);
+  }
+  reactor->Finish(ToGrpcStatus(st));
+  return reactor;
+}
+
 void EventServiceImpl::Work() {
   // Ingestion yields the CPU to auctions: gRPC's callback threads keep nice 0 (Linux applies nice
   // per thread). A busy ingest worker at nice 10 gets about a tenth of a core an auction thread

@@ -41,6 +41,10 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
                                          const gavel::v1::ReportEventsRequest* request,
                                          gavel::v1::ReportEventsResponse* response) override;
+  // Runs on the calling gRPC thread (purchases are few next to events): convert, record, answer.
+  grpc::ServerUnaryReactor* ReportPurchases(grpc::CallbackServerContext* ctx,
+                                            const gavel::v1::ReportPurchasesRequest* request,
+                                            gavel::v1::ReportPurchasesResponse* response) override;
 
  private:
   struct Batch {

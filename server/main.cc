@@ -58,6 +58,8 @@ ABSL_FLAG(int32_t, store_connections, 1,
 ABSL_FLAG(absl::Duration, max_spend_staleness, absl::Seconds(60),
           "with --store: campaigns sit out of auctions (SPEND_UNKNOWN) once the database has been "
           "unreachable this long");
+ABSL_FLAG(std::string, currency, "USD",
+          "the marketplace currency (ISO 4217): ReportPurchases refuses lines in any other");
 ABSL_FLAG(bool, migrate_only, false,
           "with --store: apply the database schema migrations, print how many, and exit");
 ABSL_FLAG(bool, huge_pages, true,
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
   config.store = absl::GetFlag(FLAGS_store);
   config.store_connections = absl::GetFlag(FLAGS_store_connections);
   config.max_spend_staleness = absl::GetFlag(FLAGS_max_spend_staleness);
+  config.currency = absl::GetFlag(FLAGS_currency);
   if (absl::GetFlag(FLAGS_migrate_only)) return MigrateOnly(config.store);
   config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);

@@ -6,10 +6,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -53,6 +57,23 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string&
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Whether an advertiser has a product ad (in any state) for a product in `catalog`: what makes a
+// purchase of another product a halo sale (billing/attribution.h). The (advertiser, product)
+// pairs are collected on the first question, in one pass over the ads, and only for that report.
+billing::AdvertisesFn AdvertisesIn(std::shared_ptr<const targeting::CatalogSnapshot> catalog) {
+  using Pairs = absl::flat_hash_set<std::pair<absl::string_view, absl::string_view>>;
+  auto pairs = std::make_shared<std::optional<Pairs>>();
+  return [catalog, pairs](absl::string_view advertiser, absl::string_view product) {
+    if (!pairs->has_value()) {
+      pairs->emplace();
+      for (int32_t ad = 0; ad < catalog->ad_count(); ++ad) {
+        (*pairs)->emplace(catalog->advertiser_id(ad), catalog->product_id(ad));
+      }
+    }
+    return (*pairs)->contains(std::make_pair(advertiser, product));
+  };
 }
 
 absl::StatusOr<absl::CivilDay> ParseDay(const std::string& field, const std::string& value) {
@@ -203,28 +224,55 @@ struct GavelServer::State {
   // with each of its first reloads (docs/performance.md, "Reloads").
   static void ReturnFreedMemory() { ::malloc_trim(0); }
 
-  absl::Status Stats(const gavel::v1::GetCampaignStatsRequest& req,
-                     gavel::v1::GetCampaignStatsResponse* resp) {
-    std::shared_ptr<const engine::Serving> serving = engine->current();
-    if (req.campaign_id().empty()) return absl::InvalidArgumentError("campaign_id is required");
-    if (serving->catalog->FindCampaign(req.campaign_id()) < 0) {
-      return absl::NotFoundError(absl::StrCat("campaign \"", req.campaign_id(), "\" not found"));
+  // A known campaign's report range: [start_date, end_date] in its local days, defaulting to the
+  // 30 days ending today. kInvalidArgument / kNotFound naming the field.
+  absl::StatusOr<std::pair<absl::CivilDay, absl::CivilDay>> ReportRange(
+      const engine::Serving& serving, const std::string& campaign_id,
+      const std::string& start_date, const std::string& end_date) const {
+    if (campaign_id.empty()) return absl::InvalidArgumentError("campaign_id is required");
+    if (serving.catalog->FindCampaign(campaign_id) < 0) {
+      return absl::NotFoundError(absl::StrCat("campaign \"", campaign_id, "\" not found"));
     }
-    absl::CivilDay to = billing->Today(req.campaign_id());
-    if (!req.end_date().empty()) {
-      absl::StatusOr<absl::CivilDay> d = ParseDay("end_date", req.end_date());
+    absl::CivilDay to = billing->Today(campaign_id);
+    if (!end_date.empty()) {
+      absl::StatusOr<absl::CivilDay> d = ParseDay("end_date", end_date);
       if (!d.ok()) return d.status();
       to = *d;
     }
     absl::CivilDay from = to - 29;
-    if (!req.start_date().empty()) {
-      absl::StatusOr<absl::CivilDay> d = ParseDay("start_date", req.start_date());
+    if (!start_date.empty()) {
+      absl::StatusOr<absl::CivilDay> d = ParseDay("start_date", start_date);
       if (!d.ok()) return d.status();
       from = *d;
     }
-    absl::StatusOr<billing::CampaignStats> stats = billing->Stats(req.campaign_id(), from, to);
+    return std::make_pair(from, to);
+  }
+
+  absl::Status Stats(const gavel::v1::GetCampaignStatsRequest& req,
+                     gavel::v1::GetCampaignStatsResponse* resp) {
+    std::shared_ptr<const engine::Serving> serving = engine->current();
+    auto range = ReportRange(*serving, req.campaign_id(), req.start_date(), req.end_date());
+    if (!range.ok()) return range.status();
+    absl::StatusOr<billing::CampaignStats> stats =
+        billing->Stats(req.campaign_id(), range->first, range->second);
     if (!stats.ok()) return stats.status();
     convert::StatsToProto(req.campaign_id(), *stats, resp);
+    return absl::OkStatus();
+  }
+
+  absl::Status Sales(const gavel::v1::GetSalesReportRequest& req,
+                     gavel::v1::GetSalesReportResponse* resp) {
+    std::shared_ptr<const engine::Serving> serving = engine->current();
+    auto range = ReportRange(*serving, req.campaign_id(), req.start_date(), req.end_date());
+    if (!range.ok()) return range.status();
+    const int window = req.attribution_window_days() == 0
+                           ? billing::kDefaultAttributionWindowDays
+                           : req.attribution_window_days();
+    absl::StatusOr<billing::SalesReport> report =
+        billing->Sales(req.campaign_id(), range->first, range->second, window,
+                       AdvertisesIn(serving->catalog));
+    if (!report.ok()) return report.status();
+    convert::SalesReportToProto(req.campaign_id(), window, *report, resp);
     return absl::OkStatus();
   }
 
@@ -323,6 +371,11 @@ absl::Status ValidateConfig(const ServerConfig& config) {
   if (config.ledger_dir.empty() && config.store.empty()) {
     return absl::InvalidArgumentError("--ledger_dir is required (or --store=postgresql://...)");
   }
+  if (config.currency.size() != 3 || !absl::c_all_of(config.currency, absl::ascii_isupper)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--currency must be an ISO 4217 code of three capital letters, got \"", config.currency,
+        "\""));
+  }
   if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -370,6 +423,7 @@ absl::Status OpenBilling(GavelServer::State* s) {
                                         .tokens = config.tokens,
                                         .rules = config.event_rules,
                                         .ledger = {.dir = config.ledger_dir},
+                                        .sales = {.currency = config.currency},
                                         .max_spend_staleness = config.max_spend_staleness};
   if (s->metrics != nullptr) {
     // The embedded ledger's fdatasync, timed (gavel_ledger_fsync_duration_seconds).
@@ -585,6 +639,9 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {
         return state->Stats(r, o);
+      },
+      [state](const gavel::v1::GetSalesReportRequest& r, gavel::v1::GetSalesReportResponse* o) {
+        return state->Sales(r, o);
       },
       [state] { return state->Reload(); });
 

@@ -61,6 +61,8 @@ struct ServerConfig {
   // positive and each event-id retention is at least its token's lifetime.
   billing::TokenOptions tokens;
   billing::EventRules event_rules;
+  // The marketplace currency (ISO 4217): purchase lines in any other are refused.
+  std::string currency = "USD";
 };
 
 // Whether --store holds a PostgreSQL connection string (a postgresql:// or postgres:// URI, or
