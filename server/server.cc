@@ -35,8 +35,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "metrics/gavel_metrics.h"
 #include "metrics/ops_page.h"
-#include "metrics/request_log.h"
 #include "metrics/registry.h"
+#include "metrics/request_log.h"
 #include "server/auction_service.h"
 #include "server/caller_auth.h"
 #include "server/campaign_service.h"
@@ -227,8 +227,8 @@ struct GavelServer::State {
   // A known campaign's report range: [start_date, end_date] in its local days, defaulting to the
   // 30 days ending today. kInvalidArgument / kNotFound naming the field.
   absl::StatusOr<std::pair<absl::CivilDay, absl::CivilDay>> ReportRange(
-      const engine::Serving& serving, const std::string& campaign_id,
-      const std::string& start_date, const std::string& end_date) const {
+      const engine::Serving& serving, const std::string& campaign_id, const std::string& start_date,
+      const std::string& end_date) const {
     if (campaign_id.empty()) return absl::InvalidArgumentError("campaign_id is required");
     if (serving.catalog->FindCampaign(campaign_id) < 0) {
       return absl::NotFoundError(absl::StrCat("campaign \"", campaign_id, "\" not found"));
@@ -265,12 +265,10 @@ struct GavelServer::State {
     std::shared_ptr<const engine::Serving> serving = engine->current();
     auto range = ReportRange(*serving, req.campaign_id(), req.start_date(), req.end_date());
     if (!range.ok()) return range.status();
-    const int window = req.attribution_window_days() == 0
-                           ? billing::kDefaultAttributionWindowDays
-                           : req.attribution_window_days();
-    absl::StatusOr<billing::SalesReport> report =
-        billing->Sales(req.campaign_id(), range->first, range->second, window,
-                       AdvertisesIn(serving->catalog));
+    const int window = req.attribution_window_days() == 0 ? billing::kDefaultAttributionWindowDays
+                                                          : req.attribution_window_days();
+    absl::StatusOr<billing::SalesReport> report = billing->Sales(
+        req.campaign_id(), range->first, range->second, window, AdvertisesIn(serving->catalog));
     if (!report.ok()) return report.status();
     convert::SalesReportToProto(req.campaign_id(), window, *report, resp);
     return absl::OkStatus();
@@ -372,9 +370,9 @@ absl::Status ValidateConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError("--ledger_dir is required (or --store=postgresql://...)");
   }
   if (config.currency.size() != 3 || !absl::c_all_of(config.currency, absl::ascii_isupper)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--currency must be an ISO 4217 code of three capital letters, got \"", config.currency,
-        "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--currency must be an ISO 4217 code of three capital letters, got \"",
+                     config.currency, "\""));
   }
   if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
@@ -630,9 +628,9 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (!callers.ok()) return callers.status();
   s->callers = *std::move(callers);
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key, s->callers.get());
-  s->auction_service = std::make_unique<AuctionServiceImpl>(
-      s->engine.get(), s->callers.get(), config.max_in_flight, s->metrics.get(),
-      s->request_log.get());
+  s->auction_service =
+      std::make_unique<AuctionServiceImpl>(s->engine.get(), s->callers.get(), config.max_in_flight,
+                                           s->metrics.get(), s->request_log.get());
   s->event_service = std::make_unique<EventServiceImpl>(
       s->billing.get(), s->callers.get(), /*workers=*/16, /*max_queued=*/4096, s->metrics.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
@@ -676,6 +674,14 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (s->metrics != nullptr) {
     RegisterProcessMetrics(s.get());
     if (absl::Status st = StartHttp(s.get()); !st.ok()) return st;
+  }
+  // Health by service name, as gRPC's health protocol allows: the auction and admin services
+  // serve whenever the server does; EventService follows the event store (WatchHealth).
+  if (grpc::HealthCheckServiceInterface* health = s->server->GetHealthCheckService()) {
+    for (const char* name : {"gavel.v1.AuctionService", "gavel.v1.CampaignService",
+                             GavelServer::State::kEventServiceName}) {
+      health->SetServingStatus(name, true);
+    }
   }
   s->health_thread = std::thread([state] { state->WatchHealth(); });
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
