@@ -20,13 +20,19 @@ cat <<MSG
 Gavel: starting on 127.0.0.1:50051 with data/demo_catalog.json
   try:  var/bin/gavel_cli auction "wireless headphones" --slots=3 --explain
   admin: export GAVEL_API_KEY=\$(cat var/admin_api_key); var/bin/gavel_cli campaigns
+  ad operations: http://127.0.0.1:9464/   metrics: http://127.0.0.1:9464/metrics
 MSG
+# A demo on 127.0.0.1 only: callers need no client key (--insecure_no_client_auth, announced at
+# start). Serving anything reachable from elsewhere needs --clients_file instead (README.md,
+# "Client keys").
 exec var/bin/gavel_server \
   --listen=127.0.0.1:50051 \
+  --insecure_no_client_auth \
   --catalog=data/demo_catalog.json \
   --catalog_state=var/catalog.json \
   --model=data/default_model.txt \
   --admin_api_key_file=var/admin_api_key \
   --token_key_file=var/token_keys \
   --ledger_dir=var/ledger \
+  --metrics_listen=127.0.0.1:9464 \
   "$@"

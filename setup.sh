@@ -20,8 +20,13 @@ PACKAGES=(
   libbenchmark-dev
   libpq-dev                  # PostgreSQL's C client (pg/), for the shared store of several replicas
   postgresql-15              # initdb and postgres: throwaway test servers (tests/pg, tools/pg_local.sh)
+  libicu-dev                 # Unicode case folding, normalisation, transforms and word breaking (targeting/normalize)
+  libstemmer-dev             # Snowball stemmers: broad-match stems (targeting/variants)
   gnuplot-nox                # simulator plots
   python3                    # test helpers and the benchmark report
+  libcpp-httplib-dev         # the --metrics_listen HTTP port (server/http_endpoint)
+  prometheus                 # promtool and a real Prometheus server for the metrics tests
+  chromium                   # headless Chromium loads the ad-operations page in a test
 )
 
 missing=()

@@ -4,9 +4,11 @@
 # Needs bench/results/catalog_100000.json (bench/run_serving_bench.sh --quick writes it) and
 # bazel build -c opt --config=opt //tools/loadgen:gavel_loadgen. Loopback only; bounded in time.
 # CATALOG=bench/results/catalog_1000000.json to use another catalog; ROUNDS=N (default 2).
+# OLD_ARGS / NEW_ARGS: extra server flags per side, e.g. one binary with metrics off and on:
+#   NEW_ARGS=--metrics_listen=127.0.0.1:0 bench/ab_serving.sh BIN BIN
 run() {
-  local bin=$1 dir=$(mktemp -d)
-  $bin --listen=127.0.0.1:0 --catalog=${CATALOG:-bench/results/catalog_100000.json} --ledger_dir=$dir/ledger > $dir/out 2>&1 &
+  local bin=$1 dir=$(mktemp -d) extra=$3
+  $bin $extra --listen=127.0.0.1:0 --insecure_no_client_auth --catalog=${CATALOG:-bench/results/catalog_100000.json} --ledger_dir=$dir/ledger > $dir/out 2>&1 &
   local pid=$!
   for i in $(seq 1 300); do grep -q listening $dir/out && break; sleep 1; done
   local addr=$(grep -o 'listening on .*' $dir/out | cut -d' ' -f3)
@@ -19,4 +21,4 @@ run() {
 cd "$(dirname "$0")/.."
 # The optimized build's output, wherever bazel-bin points after other builds.
 loadgen="$(bazel info -c opt --config=opt bazel-bin 2>/dev/null)/tools/loadgen/gavel_loadgen"
-for round in $(seq 1 "${ROUNDS:-2}"); do run "$1" old; run "$2" new; done
+for round in $(seq 1 "${ROUNDS:-2}"); do run "$1" old "${OLD_ARGS:-}"; run "$2" new "${NEW_ARGS:-}"; done

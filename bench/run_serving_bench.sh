@@ -234,7 +234,8 @@ if ((have_gavel)); then
   servers+=(gavel)
   read -r -a extra <<<"$gavel_args"
   rm -rf "$out/ledger"
-  ((aa)) || extra=(--catalog="$catalog" --ledger_dir="$out/ledger" "${extra[@]}")
+  # Loopback only, so no client keys (bench/auth_bench measures the key lookup on its own).
+  ((aa)) || extra=(--catalog="$catalog" --ledger_dir="$out/ledger" --insecure_no_client_auth "${extra[@]}")
   bench_server gavel "$gavel_bin" "${extra[@]}"
 fi
 

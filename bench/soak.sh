@@ -150,7 +150,7 @@ trap cleanup EXIT INT TERM
 # here).
 rm -rf "$out/ledger" "$out"/segment_*.json "$out"/segment_*.log
 : >"$out/server.stdout"
-"$server_bin" --listen=127.0.0.1:0 --catalog="$binpb" --ledger_dir="$out/ledger" \
+"$server_bin" --listen=127.0.0.1:0 --insecure_no_client_auth --catalog="$binpb" --ledger_dir="$out/ledger" \
   --click_token_ttl="$window" --impression_token_ttl="$window" --event_id_retention="$window" \
   --impression_event_id_retention="$window" --repeat_click_window="$window" \
   >"$out/server.stdout" 2> >(while IFS= read -r line; do echo "$EPOCHREALTIME $line"; done >"$out/server.stderr") &

@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/legacy_normalize.h"
 #include "benchmark/benchmark.h"
+#include "targeting/normalize.h"
 #include "targeting/retrieve.h"
 #include "targeting/snapshot.h"
 #include "targeting/synthetic.h"
@@ -58,6 +60,42 @@ void BM_Retrieve(benchmark::State& state, int ads) {
   state.counters["considered"] = avg(considered);
 }
 
+// The benchmark's queries with one typo each: the longest word of 5+ letters gets its 2nd and 3rd
+// letters swapped (one edit), so every such query goes through the typo index.
+const std::vector<Request>& TypoQueries(int ads) {
+  static auto* const cache = new std::map<int, std::vector<Request>>();
+  auto& queries = (*cache)[ads];
+  if (queries.empty()) {
+    for (Request r : GetFixture(ads).queries) {
+      size_t best = std::string::npos, best_len = 4, start = 0;
+      for (size_t i = 0; i <= r.query.size(); ++i) {
+        if (i < r.query.size() && r.query[i] != ' ') continue;
+        if (i - start > best_len) best = start, best_len = i - start;
+        start = i + 1;
+      }
+      if (best != std::string::npos) std::swap(r.query[best + 1], r.query[best + 2]);
+      queries.push_back(std::move(r));
+    }
+  }
+  return queries;
+}
+
+// BM_Retrieve on TypoQueries: the cost of typo tolerance on the queries that need it.
+void BM_RetrieveTypos(benchmark::State& state, int ads) {
+  const Fixture& f = GetFixture(ads);
+  const std::vector<Request>& queries = TypoQueries(ads);
+  Retriever retriever;
+  Result result;
+  size_t i = 0, candidates = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        retriever.Retrieve(*f.snapshot, queries[i++ % queries.size()], kNow, false, &result));
+    candidates += result.candidates.size();
+  }
+  state.counters["candidates"] =
+      benchmark::Counter(static_cast<double>(candidates), benchmark::Counter::kAvgIterations);
+}
+
 // Thread CPU time in microseconds: on a shared machine, wall time would time the neighbours.
 double ThreadCpuMicros() {
   timespec ts;
@@ -86,6 +124,42 @@ void BM_RetrieveLatency(benchmark::State& state, int ads) {
   state.counters["max_us"] = us.back();
 }
 
+// The 8,192 synthetic queries (ASCII) and the same number drawn from mixed-script queries, for
+// the normaliser benchmarks.
+const std::vector<std::string>& NormalizeInputs(bool mixed_scripts) {
+  static const auto* const kInputs = [] {
+    auto* inputs = new std::vector<std::vector<std::string>>(2);
+    for (const Request& r : GetFixture(10'000).queries) (*inputs)[0].push_back(r.query);
+    const char* kMixed[] = {"Crème Brûlée Dish",    "МОСКВА сувенир магнит", "ΟΔΥΣΣΕΑΣ βιβλίο",
+                            "东京大学 T恤",         "Men's Running-Shoes",   "ｶﾞｰﾃﾞﾝ ホース 10m",
+                            "İstanbul çay bardağı", "usb-c cable 2m"};
+    for (size_t i = 0; i < (*inputs)[0].size(); ++i) (*inputs)[1].push_back(kMixed[i % 8]);
+    return inputs;
+  }();
+  return (*kInputs)[mixed_scripts ? 1 : 0];
+}
+
+// NormalizeText (ICU) on the benchmark's queries; BM_NormalizeLegacy times the hand-written
+// normaliser it replaced on the same inputs.
+void BM_Normalize(benchmark::State& state, bool mixed_scripts) {
+  const std::vector<std::string>& inputs = NormalizeInputs(mixed_scripts);
+  TokenizedText t;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(NormalizeText(inputs[i++ % inputs.size()], "query", {}, &t));
+  }
+}
+
+void BM_NormalizeLegacy(benchmark::State& state, bool mixed_scripts) {
+  const std::vector<std::string>& inputs = NormalizeInputs(mixed_scripts);
+  bench::legacy::TokenizedText t;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        bench::legacy::NormalizeText(inputs[i++ % inputs.size()], "query", {}, &t));
+  }
+}
+
 void BM_Build(benchmark::State& state, int ads) {
   double bytes_per_ad = 0;
   for (auto _ : state) {
@@ -109,9 +183,17 @@ void BM_Build(benchmark::State& state, int ads) {
 
 int main(int argc, char** argv) {
   using namespace gavel::targeting;  // NOLINT: benchmark registration only
+  for (bool mixed : {false, true}) {
+    const std::string inputs = mixed ? "/mixed_scripts" : "/synthetic";
+    benchmark::RegisterBenchmark(("BM_Normalize" + inputs).c_str(), BM_Normalize, mixed);
+    benchmark::RegisterBenchmark(("BM_NormalizeLegacy" + inputs).c_str(), BM_NormalizeLegacy,
+                                 mixed);
+  }
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--targeting_sizes", {10'000, 100'000})) {
     const std::string n = std::to_string(ads);
     benchmark::RegisterBenchmark(("BM_Retrieve/ads:" + n).c_str(), BM_Retrieve, ads)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("BM_RetrieveTypos/ads:" + n).c_str(), BM_RetrieveTypos, ads)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_RetrieveLatency/ads:" + n).c_str(), BM_RetrieveLatency, ads)
         ->Unit(benchmark::kMillisecond)

@@ -132,6 +132,44 @@ absl::StatusOr<CampaignStats> Billing::Stats(absl::string_view campaign_id, absl
   return store_->Stats(campaign_id, from, to);
 }
 
+absl::StatusOr<std::vector<PurchaseOutcome>> Billing::IngestPurchases(
+    absl::Span<const Purchase> purchases) {
+  if (absl::Status st = ValidatePurchases(purchases, config_.sales, clock_->Now()); !st.ok()) {
+    return st;
+  }
+  const std::string& key = config_.keyring->current().id;
+  return store_->IngestPurchases(LinesOf(
+      purchases, [&](absl::string_view user) { return verifier_.UserHash(key, user); }));
+}
+
+absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::CivilDay from,
+                                           absl::CivilDay to, int window_days,
+                                           const AdvertisesFn& advertises) const {
+  if (absl::Status st = CheckAttributionWindow(window_days, "attribution_window_days");
+      !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<CampaignStats> stats = store_->Stats(campaign_id, from, to);
+  if (!stats.ok()) return stats.status();
+  const absl::CivilDay epoch(1970, 1, 1);
+  absl::StatusOr<ClickShoppers> mine =
+      store_->CampaignShoppers(campaign_id, from - epoch, to - epoch);
+  if (!mine.ok()) return mine.status();
+  const absl::Duration window = absl::Hours(24) * window_days;
+  std::vector<AttributedClick> clicks;
+  std::vector<PurchaseLine> lines;
+  if (!mine->users.empty()) {
+    // Every line within the window of one of the campaign's clicks, and every click that could
+    // compete for such a line: the shoppers' activity from a window before the first click to a
+    // window after the last.
+    absl::Status read = store_->ShopperActivity(mine->users, mine->first - window,
+                                                mine->last + window, &clicks, &lines);
+    if (!read.ok()) return read;
+  }
+  std::vector<Attribution> attributions = Attribute(clicks, lines, window, advertises);
+  return BuildSalesReport(campaign_id, *stats, clicks, lines, attributions);
+}
+
 DedupeState Billing::dedupe_state() const { return store_->dedupe_state(); }
 
 absl::Status Billing::Snapshot() { return store_->Snapshot(); }

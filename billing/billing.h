@@ -26,11 +26,13 @@
 #include "absl/random/bit_gen_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "billing/attribution.h"
 #include "billing/budget.h"
 #include "billing/event_store.h"
 #include "billing/ledger_store.h"
 #include "billing/pacing.h"
 #include "billing/rules.h"
+#include "billing/sales.h"
 #include "billing/stats.h"
 #include "billing/token.h"
 #include "common/clock.h"
@@ -45,6 +47,7 @@ struct BillingConfig {
   // Where event outcomes are kept. Unset: the embedded store (LedgerEventStore) in `ledger`.
   EventStoreFactory event_store;
   LedgerStoreOptions ledger;  // the embedded store's; ledger.dir required without event_store
+  SalesOptions sales;  // purchases: the accepted currency
   // Campaigns stop serving (kSpendUnknown) once the store's spend view is older than this.
   absl::Duration max_spend_staleness = absl::Seconds(60);
 };
@@ -103,6 +106,19 @@ class Billing {
   // Daily statistics over [from, to] in the campaign's local days; errors as StatsStore::Get.
   absl::StatusOr<CampaignStats> Stats(absl::string_view campaign_id, absl::CivilDay from,
                                       absl::CivilDay to) const;
+  // Records purchases (docs/billing.md, "Sales"): one outcome per line item, in order, once
+  // durable. kInvalidArgument naming the field (nothing recorded) as ValidatePurchases;
+  // kUnavailable if the store failed (nothing acknowledged; a retry is safe). The shopper's id is
+  // hashed with the current key, as new click tokens are.
+  absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(absl::Span<const Purchase> purchases);
+
+  // The campaign's delivery and attributed sales per local day over [from, to] with an
+  // attribution window of `window_days` (kAttributionWindowDays). kInvalidArgument for another
+  // window or a bad range (as Stats); kUnavailable if the store cannot be read.
+  absl::StatusOr<SalesReport> Sales(absl::string_view campaign_id, absl::CivilDay from,
+                                    absl::CivilDay to, int window_days,
+                                    const AdvertisesFn& advertises) const;
+
   // Today's local day for a campaign (UTC without settings), to default a stats range.
   absl::CivilDay Today(absl::string_view campaign_id) const;
 

@@ -20,8 +20,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/types/span.h"
+#include "billing/attribution.h"
 #include "billing/budget.h"
 #include "billing/rules.h"
+#include "billing/sales.h"
 #include "billing/stats.h"
 #include "billing/token.h"
 #include "common/clock.h"
@@ -53,6 +55,22 @@ class EventStore {
   // kUnavailable if the store cannot be read.
   virtual absl::StatusOr<CampaignStats> Stats(absl::string_view campaign_id, absl::CivilDay from,
                                               absl::CivilDay to) const = 0;
+
+  // Records purchase lines (validated) and returns one outcome per line, in order, once durable:
+  // kRecorded the first time an (order id, line) is seen, kDuplicate after, also within the
+  // batch. kUnavailable as Ingest (nothing acknowledged; a retry is safe).
+  virtual absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
+      absl::Span<const PurchaseLine> lines) = 0;
+  // For attribution (billing/attribution.h): the shoppers of the campaign's charged clicks of
+  // known shoppers on its local days [from_day, to_day] (DayIndex), and every charged click of
+  // known shoppers and purchase line of `users` with time in [from, to), appended to `clicks`
+  // and `lines`. kUnavailable if the store cannot be read.
+  virtual absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id,
+                                                         int64_t from_day,
+                                                         int64_t to_day) const = 0;
+  virtual absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from,
+                                       absl::Time to, std::vector<AttributedClick>* clicks,
+                                       std::vector<PurchaseLine>* lines) const = 0;
 
   // Compacts what recovery reads (the embedded store writes a snapshot); OK where nothing to do.
   virtual absl::Status Snapshot() { return absl::OkStatus(); }

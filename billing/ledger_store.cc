@@ -10,8 +10,9 @@
 namespace gavel::billing {
 namespace {
 
-// 2: the dedupe sets as (96-bit key, deadline in ms); 1 (still read): raw keys with times.
-constexpr uint8_t kStateVersion = 2;
+// 3: version 2 then the sales index (clicks and purchase lines); 2 (still read): the dedupe sets
+// as (96-bit key, deadline in ms); 1 (still read): raw keys with times.
+constexpr uint8_t kStateVersion = 3;
 
 }  // namespace
 
@@ -38,6 +39,18 @@ absl::StatusOr<std::unique_ptr<LedgerEventStore>> LedgerEventStore::Open(
   auto ledger = Ledger::Open(
       {.dir = options.dir, .fatal_handler = options.fatal_handler, .fs = options.fs}, after,
       [&](const LedgerRecord& rec) {
+        if (IsPurchaseRecord(rec.payload)) {
+          auto line = DecodePurchaseRecord(rec.payload);
+          if (!line.ok() && replay_status.ok()) {
+            replay_status = absl::DataLossError(
+                absl::StrCat("ledger record ", rec.lsn, ": ", line.status().message()));
+          }
+          if (!line.ok()) return;
+          MutexLock lock(&s->mu_);
+          s->sales_.AddLine(*line);
+          ++s->records_since_snapshot_;
+          return;
+        }
         auto r = DecodeEventRecord(rec.payload);
         if (!r.ok()) {
           if (replay_status.ok()) {
@@ -65,7 +78,50 @@ void LedgerEventStore::Apply(const EventRecord& r, bool replay) {
     context_.budgets->AddSpend(r.campaign_id, r.day, r.charged_micros);
   }
   if (!r.campaign_id.empty()) stats_.Add(r.campaign_id, r.day, CountersFor(r));
+  if (std::optional<AttributedClick> click = ClickOf(r)) sales_.AddClick(std::move(*click));
   ++records_since_snapshot_;
+}
+
+absl::StatusOr<std::vector<PurchaseOutcome>> LedgerEventStore::IngestPurchases(
+    absl::Span<const PurchaseLine> lines) {
+  std::vector<PurchaseOutcome> outcomes;
+  std::vector<std::string> payloads;
+  uint64_t wait_for = 0;
+  bool snapshot_due = false;
+  {
+    MutexLock lock(&mu_);
+    for (const PurchaseLine& line : lines) {
+      const bool fresh = sales_.AddLine(line);
+      outcomes.push_back(fresh ? PurchaseOutcome::kRecorded : PurchaseOutcome::kDuplicate);
+      if (!fresh) continue;
+      payloads.push_back(EncodePurchaseRecord(line));
+      ++records_since_snapshot_;
+    }
+    // As for clicks: a failed append stops the ledger and the process, so the lines added above
+    // are never acknowledged. A duplicate waits too: its original may still be on its way to disk.
+    auto last = ledger_->AppendBatch(payloads);
+    if (!last.ok()) return last.status();
+    wait_for = *last;
+    snapshot_due = options_.snapshot_every_records > 0 &&
+                   records_since_snapshot_ >= options_.snapshot_every_records;
+  }
+  absl::Status durable = ledger_->WaitDurable(wait_for);
+  if (!durable.ok()) return durable;
+  if (snapshot_due) SnapshotAfter(options_.snapshot_every_records).IgnoreError();
+  return outcomes;
+}
+
+absl::StatusOr<ClickShoppers> LedgerEventStore::CampaignShoppers(absl::string_view campaign_id,
+                                                                 int64_t from_day,
+                                                                 int64_t to_day) const {
+  return sales_.CampaignShoppers(campaign_id, from_day, to_day);
+}
+
+absl::Status LedgerEventStore::ShopperActivity(absl::Span<const uint64_t> users, absl::Time from,
+                                               absl::Time to, std::vector<AttributedClick>* clicks,
+                                               std::vector<PurchaseLine>* lines) const {
+  sales_.ShopperActivity(users, from, to, clicks, lines);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<EventResult>> LedgerEventStore::Ingest(
@@ -143,10 +199,11 @@ absl::Status LedgerEventStore::SnapshotAfter(uint64_t min_records) {
   return ledger_->WriteSnapshot(lsn, state);
 }
 
-// Layout, version 2 (all varints unless noted): version; spend rows (campaign, day, micros); the
+// Layout, version 3 (all varints unless noted): version; spend rows (campaign, day, micros); the
 // event-id, used-token and repeat-click sets, each as a count then (fixed64 key.hi, key.lo,
 // deadline in unix ms) per entry; per-user click times (fixed64 user, n, times); stats rows
-// (campaign, day, 5 counters). Entries past their window are pruned first.
+// (campaign, day, 5 counters); the sales index (SalesIndex::Serialize). Entries past their window
+// are pruned first.
 std::string LedgerEventStore::SerializeState(absl::Time now) {
   std::string out;
   out.push_back(static_cast<char>(kStateVersion));
@@ -169,6 +226,7 @@ std::string LedgerEventStore::SerializeState(absl::Time now) {
       internal::PutSigned(&out, v);
     }
   }
+  sales_.Serialize(&out);
   return out;
 }
 
@@ -177,7 +235,7 @@ absl::Status LedgerEventStore::RestoreState(absl::string_view state) {
   const absl::Status bad = absl::DataLossError("malformed billing snapshot");
   uint8_t version;
   uint64_t n;
-  if (!in.Byte(&version) || (version != kStateVersion && version != 1) || !in.Varint(&n)) {
+  if (!in.Byte(&version) || version < 1 || version > kStateVersion || !in.Varint(&n)) {
     return bad;
   }
   for (uint64_t i = 0; i < n; ++i) {
@@ -200,6 +258,7 @@ absl::Status LedgerEventStore::RestoreState(absl::string_view state) {
     }
     stats_.Add(s.campaign_id, s.day, c);
   }
+  if (version >= 3 && !sales_.Restore(&in)) return bad;
   return in.empty() ? absl::OkStatus() : bad;
 }
 

@@ -20,6 +20,7 @@
 #include "billing/event_store.h"
 #include "billing/ledger.h"
 #include "billing/rules.h"
+#include "billing/sales_index.h"
 #include "billing/stats.h"
 #include "common/sync.h"
 
@@ -50,6 +51,13 @@ class LedgerEventStore final : public EventStore {
   // Writes a snapshot now (the ledger is flushed and rotated first). Errors from the snapshot
   // write are returned; the log still recovers everything without it.
   absl::Status Snapshot() override;
+  absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
+      absl::Span<const PurchaseLine> lines) override;
+  absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
+                                                 int64_t to_day) const override;
+  absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
+                               std::vector<AttributedClick>* clicks,
+                               std::vector<PurchaseLine>* lines) const override;
   DedupeState dedupe_state() const override;
 
  private:
@@ -66,6 +74,7 @@ class LedgerEventStore final : public EventStore {
   const LedgerStoreOptions options_;
   const EventContext context_;
   StatsStore stats_;
+  SalesIndex sales_;  // its own lock; written under mu_ so it follows the ledger's order
   std::unique_ptr<Ledger> ledger_;
 
   Mutex snapshot_mu_;  // one snapshot at a time; taken before mu_

@@ -6,6 +6,7 @@
 
 #include "billing/ledger.h"
 #include "billing/records.h"
+#include "billing/sales.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -19,6 +20,17 @@ int main(int argc, char** argv) {
   }
   int64_t charged = 0, charged_micros = 0;
   for (const auto& rec : *records) {
+    if (gavel::billing::IsPurchaseRecord(rec.payload)) {
+      auto line = gavel::billing::DecodePurchaseRecord(rec.payload);
+      if (!line.ok()) {
+        std::fprintf(stderr, "lsn=%llu: %s\n", static_cast<unsigned long long>(rec.lsn),
+                     line.status().ToString().c_str());
+        return 1;
+      }
+      std::printf("lsn=%llu %s\n", static_cast<unsigned long long>(rec.lsn),
+                  gavel::billing::FormatPurchaseRecord(*line).c_str());
+      continue;
+    }
     auto r = gavel::billing::DecodeEventRecord(rec.payload);
     if (!r.ok()) {
       std::fprintf(stderr, "lsn=%llu: %s\n", static_cast<unsigned long long>(rec.lsn),

@@ -70,7 +70,7 @@ void AddReadSpend(const std::vector<std::string>& campaigns, absl::Time now, boo
 // Queues the insert of `records` into `events`, the ledger's rows: one array per column.
 void AddEventRows(const std::vector<EventRecord>& records, pg::Pipeline* writes) {
   if (records.empty()) return;
-  std::vector<std::string> cols[13];
+  std::vector<std::string> cols[16];
   for (const EventRecord& r : records) {
     cols[0].push_back(r.campaign_id);
     cols[1].push_back(r.client_event_id);
@@ -86,18 +86,77 @@ void AddEventRows(const std::vector<EventRecord>& records, pg::Pipeline* writes)
     cols[11].push_back(r.token_id.empty() ? std::string("NULL") : pg::EncodeBytea(r.token_id));
     cols[12].push_back(r.token_id.empty() ? std::string("NULL")
                                           : absl::StrCat(Micros(r.token_expires_at)));
+    cols[13].push_back(r.ad_group_id);
+    cols[14].push_back(r.product_id);
+    cols[15].push_back(r.advertiser_id);
   }
   writes->Add(
       "INSERT INTO events (campaign_id, client_event_id, event_type, outcome, reason, "
       "decided_at, day, ad_id, user_hash, price_micros, charged_micros, token_id, "
-      "token_expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], "
-      "$4::smallint[], $5::smallint[], $6::bigint[], $7::integer[], $8::text[], "
-      "$9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], $13::bigint[])",
+      "token_expires_at, ad_group_id, product_id, advertiser_id) SELECT * FROM unnest("
+      "$1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[], $6::bigint[], "
+      "$7::integer[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], "
+      "$13::bigint[], $14::text[], $15::text[], $16::text[])",
       {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
        pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
        pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8]),
        pg::TextArray(cols[9]), pg::TextArray(cols[10]), pg::TextArray(cols[11], true),
-       pg::TextArray(cols[12], true)});
+       pg::TextArray(cols[12], true), pg::TextArray(cols[13]), pg::TextArray(cols[14]),
+       pg::TextArray(cols[15])});
+}
+
+// The columns ClickRow reads, in order.
+constexpr absl::string_view kClickColumns =
+    "client_event_id, decided_at, user_hash, campaign_id, ad_group_id, ad_id, product_id, "
+    "advertiser_id, day";
+// Charged clicks of known shoppers (event_type 2 = click, outcome 1 = CHARGED).
+constexpr absl::string_view kChargedShopperClick =
+    "event_type = 2 AND outcome = 1 AND user_hash <> 0";
+
+absl::Status ReadClicks(const pg::Result& r, std::vector<AttributedClick>* out) {
+  for (int i = 0; i < r.rows(); ++i) {
+    auto time = r.GetInt64(i, 1);
+    auto user = r.GetInt64(i, 2);
+    auto day = r.GetInt64(i, 8);
+    if (!time.ok() || !user.ok() || !day.ok()) {
+      return !time.ok() ? time.status() : (!user.ok() ? user.status() : day.status());
+    }
+    out->push_back({.client_event_id = std::string(r.GetString(i, 0)),
+                    .time = FromMicros(*time),
+                    .user_hash = FromBigint(*user),
+                    .campaign_id = std::string(r.GetString(i, 3)),
+                    .ad_group_id = std::string(r.GetString(i, 4)),
+                    .ad_id = std::string(r.GetString(i, 5)),
+                    .product_id = std::string(r.GetString(i, 6)),
+                    .advertiser_id = std::string(r.GetString(i, 7)),
+                    .day = *day});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLines(const pg::Result& r, std::vector<PurchaseLine>* out) {
+  for (int i = 0; i < r.rows(); ++i) {
+    int64_t v[5];  // line, user_hash, quantity, price_micros, purchased_at
+    const int cols[5] = {1, 2, 4, 5, 6};
+    for (int c = 0; c < 5; ++c) {
+      auto x = r.GetInt64(i, cols[c]);
+      if (!x.ok()) return x.status();
+      v[c] = *x;
+    }
+    out->push_back({.order_id = std::string(r.GetString(i, 0)),
+                    .line = static_cast<int32_t>(v[0]),
+                    .user_hash = FromBigint(v[1]),
+                    .product_id = std::string(r.GetString(i, 3)),
+                    .quantity = v[2],
+                    .price_micros = v[3],
+                    .time = FromMicros(v[4])});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Unreadable(const absl::Status& cause) {
+  return absl::UnavailableError(
+      absl::StrCat("the event store (PostgreSQL) cannot be read: ", cause.message()));
 }
 
 }  // namespace
@@ -637,10 +696,7 @@ absl::StatusOr<CampaignStats> PostgresEventStore::Stats(absl::string_view campai
       "SELECT day, impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros "
       "FROM campaign_stats WHERE campaign_id = $1 AND day BETWEEN $2 AND $3",
       {campaign_id, static_cast<int64_t>(from - epoch), static_cast<int64_t>(to - epoch)});
-  if (!r.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the event store (PostgreSQL) cannot be read: ", r.status().message()));
-  }
+  if (!r.ok()) return Unreadable(r.status());
   for (int i = 0; i < r->rows(); ++i) {
     int64_t v[6];
     for (int c = 0; c < 6; ++c) {
@@ -656,6 +712,99 @@ absl::StatusOr<CampaignStats> PostgresEventStore::Stats(absl::string_view campai
               .spend_micros = v[5]});
   }
   return rows.Get(campaign_id, from, to);  // every day of the range, zeros included
+}
+
+absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases(
+    absl::Span<const PurchaseLine> lines) {
+  // A key repeated within the batch is DUPLICATE after its first line; the first lines go to the
+  // database in one statement, which records those it has not seen.
+  std::vector<PurchaseOutcome> outcomes(lines.size(), PurchaseOutcome::kDuplicate);
+  absl::flat_hash_map<std::string, size_t> first;  // line key -> index of its first line
+  std::vector<std::string> cols[8];
+  const std::string now = absl::StrCat(Micros(context_.clock->Now()));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const PurchaseLine& l = lines[i];
+    if (!first.emplace(LineKey(l.order_id, l.line), i).second) continue;
+    cols[0].push_back(l.order_id);
+    cols[1].push_back(absl::StrCat(l.line));
+    cols[2].push_back(absl::StrCat(ToBigint(l.user_hash)));
+    cols[3].push_back(l.product_id);
+    cols[4].push_back(absl::StrCat(l.quantity));
+    cols[5].push_back(absl::StrCat(l.price_micros));
+    cols[6].push_back(absl::StrCat(Micros(l.time)));
+    cols[7].push_back(now);
+  }
+  Pool::Lease conn = pool_->Acquire();
+  if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+  // One statement is one transaction, committed with synchronous_commit on before it returns.
+  auto r = conn->ExecParams(
+      "INSERT INTO purchase_lines (order_id, line, user_hash, product_id, quantity, price_micros, "
+      "purchased_at, recorded_at) SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], "
+      "$4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) "
+      "ON CONFLICT (order_id, line) DO NOTHING RETURNING order_id, line",
+      {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
+       pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
+       pg::TextArray(cols[6]), pg::TextArray(cols[7])});
+  if (!r.ok()) return Unavailable(r.status());
+  for (int i = 0; i < r->rows(); ++i) {
+    auto line = r->GetInt64(i, 1);
+    if (!line.ok()) return Unavailable(line.status());
+    auto it = first.find(LineKey(r->GetString(i, 0), static_cast<int32_t>(*line)));
+    if (it != first.end()) outcomes[it->second] = PurchaseOutcome::kRecorded;
+  }
+  return outcomes;
+}
+
+absl::StatusOr<ClickShoppers> PostgresEventStore::CampaignShoppers(absl::string_view campaign_id,
+                                                                   int64_t from_day,
+                                                                   int64_t to_day) const {
+  Pool::Lease conn = pool_->Acquire();
+  if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+  auto r = conn->ExecParams(
+      absl::StrCat("SELECT user_hash, min(decided_at), max(decided_at) FROM events WHERE ",
+                   kChargedShopperClick,
+                   " AND campaign_id = $1 AND day BETWEEN $2 AND $3 GROUP BY user_hash"),
+      {campaign_id, from_day, to_day});
+  if (!r.ok()) return Unreadable(r.status());
+  ClickShoppers out;
+  for (int i = 0; i < r->rows(); ++i) {
+    int64_t v[3];
+    for (int c = 0; c < 3; ++c) {
+      auto x = r->GetInt64(i, c);
+      if (!x.ok()) return Unreadable(x.status());
+      v[c] = *x;
+    }
+    out.users.push_back(FromBigint(v[0]));
+    out.first = std::min(out.first, FromMicros(v[1]));
+    out.last = std::max(out.last, FromMicros(v[2]));
+  }
+  std::sort(out.users.begin(), out.users.end());  // as unsigned hashes
+  return out;
+}
+
+absl::Status PostgresEventStore::ShopperActivity(absl::Span<const uint64_t> users,
+                                                 absl::Time from, absl::Time to,
+                                                 std::vector<AttributedClick>* clicks,
+                                                 std::vector<PurchaseLine>* lines) const {
+  std::vector<int64_t> ids;
+  for (uint64_t u : users) ids.push_back(ToBigint(u));
+  const std::string id_array = pg::Int64ArrayLiteral(ids);
+  Pool::Lease conn = pool_->Acquire();
+  if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+  auto c = conn->ExecParams(
+      absl::StrCat("SELECT ", kClickColumns, " FROM events WHERE ", kChargedShopperClick,
+                   " AND user_hash = ANY($1::bigint[]) AND decided_at >= $2 AND decided_at < $3"),
+      {id_array, Micros(from), Micros(to)});
+  if (!c.ok()) return Unreadable(c.status());
+  if (absl::Status st = ReadClicks(*c, clicks); !st.ok()) return Unreadable(st);
+  auto l = conn->ExecParams(
+      "SELECT order_id, line, user_hash, product_id, quantity, price_micros, purchased_at "
+      "FROM purchase_lines WHERE user_hash = ANY($1::bigint[]) AND purchased_at >= $2 AND "
+      "purchased_at < $3",
+      {id_array, Micros(from), Micros(to)});
+  if (!l.ok()) return Unreadable(l.status());
+  if (absl::Status st = ReadLines(*l, lines); !st.ok()) return Unreadable(st);
+  return absl::OkStatus();
 }
 
 absl::Status PostgresEventStore::LoadSpend(pg::Connection& conn) {

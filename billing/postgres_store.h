@@ -62,6 +62,14 @@ class PostgresEventStore final : public EventStore {
                                                   absl::Span<const VerifyResult> verified) override;
   absl::StatusOr<CampaignStats> Stats(absl::string_view campaign_id, absl::CivilDay from,
                                       absl::CivilDay to) const override;
+  // One statement: INSERT ... ON CONFLICT DO NOTHING into purchase_lines.
+  absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
+      absl::Span<const PurchaseLine> lines) override;
+  absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
+                                                 int64_t to_day) const override;
+  absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
+                               std::vector<AttributedClick>* clicks,
+                               std::vector<PurchaseLine>* lines) const override;
 
   // When the spend view was last known current: the listener's last turn while connected (it
   // wakes at least every 100 ms), or its last reload. It stays put while the database is

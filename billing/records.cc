@@ -7,7 +7,7 @@
 
 namespace gavel::billing {
 namespace {
-constexpr uint8_t kRecordVersion = 1;
+constexpr uint8_t kRecordVersion = 2;  // 1 (still read): without ad group, product, advertiser
 }  // namespace
 
 absl::string_view OutcomeName(Outcome o) {
@@ -65,6 +65,9 @@ std::string EncodeEventRecord(const EventRecord& r) {
   internal::PutBytes(&out, r.token_id);
   internal::PutSigned(&out, absl::ToUnixMicros(r.token_expires_at));
   internal::PutSigned(&out, r.day);
+  internal::PutBytes(&out, r.ad_group_id);
+  internal::PutBytes(&out, r.product_id);
+  internal::PutBytes(&out, r.advertiser_id);
   return out;
 }
 
@@ -73,12 +76,15 @@ absl::StatusOr<EventRecord> DecodeEventRecord(absl::string_view payload) {
   EventRecord r;
   uint8_t version, type, outcome, reason;
   int64_t time, expires;
-  if (!in.Byte(&version) || version != kRecordVersion || !in.Byte(&type) || type < 1 || type > 2 ||
+  if (!in.Byte(&version) || version < 1 || version > kRecordVersion || !in.Byte(&type) || type < 1 || type > 2 ||
       !in.Byte(&outcome) || outcome < 1 || outcome > 5 || !in.Byte(&reason) || reason > 7 ||
       !in.Bytes(&r.client_event_id) || !in.Signed(&time) || !in.Signed(&r.charged_micros) ||
       !in.Signed(&r.price_micros) || !in.Bytes(&r.campaign_id) || !in.Bytes(&r.ad_id) ||
       !in.Fixed64(&r.user_hash) || !in.Bytes(&r.token_id) || !in.Signed(&expires) ||
-      !in.Signed(&r.day) || !in.empty()) {
+      !in.Signed(&r.day) ||
+      (version >= 2 &&
+       (!in.Bytes(&r.ad_group_id) || !in.Bytes(&r.product_id) || !in.Bytes(&r.advertiser_id))) ||
+      !in.empty()) {
     return absl::DataLossError("malformed billing record in the ledger");
   }
   r.type = static_cast<TokenType>(type);
@@ -92,11 +98,11 @@ absl::StatusOr<EventRecord> DecodeEventRecord(absl::string_view payload) {
 std::string FormatEventRecord(const EventRecord& r) {
   return absl::StrFormat(
       "time=%s event_id=%s type=%s outcome=%s reason=%s charged_micros=%d price_micros=%d "
-      "campaign=%s ad=%s user_hash=%016x token_id=%s day=%d",
+      "campaign=%s ad=%s product=%s user_hash=%016x token_id=%s day=%d",
       absl::FormatTime(absl::RFC3339_full, r.time, absl::UTCTimeZone()), r.client_event_id,
       r.type == TokenType::kClick ? "CLICK" : "IMPRESSION", OutcomeName(r.outcome),
       InvalidReasonName(r.reason), r.charged_micros, r.price_micros, r.campaign_id, r.ad_id,
-      r.user_hash, absl::BytesToHexString(r.token_id), r.day);
+      r.product_id, r.user_hash, absl::BytesToHexString(r.token_id), r.day);
 }
 
 }  // namespace gavel::billing

@@ -51,14 +51,19 @@ struct EventRecord {
   int64_t price_micros = 0;    // the token's price, when its signature verified
   std::string campaign_id;     // empty when the token did not verify (unattributable)
   std::string ad_id;
+  // From the token, for click attribution (billing/attribution.h); empty in version-1 records.
+  std::string ad_group_id;
+  std::string product_id;
+  std::string advertiser_id;
   uint64_t user_hash = 0;
   std::string token_id;         // set when this event consumed the token
   absl::Time token_expires_at;  // with token_id
   int64_t day = 0;              // campaign-local day (DayIndex) the event counts for
 };
 
+// Writes version 2 (version 1 plus ad group, product and advertiser).
 std::string EncodeEventRecord(const EventRecord& r);
-// kDataLoss if `payload` is not a well-formed record.
+// Reads versions 1 and 2. kDataLoss if `payload` is not a well-formed record.
 absl::StatusOr<EventRecord> DecodeEventRecord(absl::string_view payload);
 // One line of text, for ledger_tool and logs.
 std::string FormatEventRecord(const EventRecord& r);

@@ -82,6 +82,9 @@ std::optional<EventRecord> RuleState::Decide(const Event& e, const VerifyResult&
   if (signed_ok) {
     r.campaign_id = v.claims.campaign_id;
     r.ad_id = v.claims.ad_id;
+    r.ad_group_id = v.claims.ad_group_id;
+    r.product_id = v.claims.product_id;
+    r.advertiser_id = v.claims.advertiser_id;
     r.price_micros = v.claims.price_micros;
     r.user_hash = v.claims.user_hash;
   }

@@ -51,6 +51,12 @@ class Keyring {
   static std::shared_ptr<const Keyring> InsecureDevDefault();
 
   const Key& current() const { return keys_.front(); }
+  // Every key's id, current first (for metrics: which keys are in use; never the secrets).
+  std::vector<std::string> key_ids() const {
+    std::vector<std::string> ids;
+    for (const Key& k : keys_) ids.push_back(k.id);
+    return ids;
+  }
   // Null if `id` is unknown.
   const Key* Find(absl::string_view id) const;
   // The MAC of `key`, which must be one of this ring's keys (current() or a Find result).

@@ -19,6 +19,10 @@ inline constexpr size_t kMaxKeywordTokens = 10;
 // A product title.
 inline constexpr size_t kMaxTitleBytes = 512;
 inline constexpr size_t kMaxTitleTokens = 256;
+// The synonyms table: entries, synonyms per entry, bytes per word.
+inline constexpr size_t kMaxSynonymEntries = 10'000;
+inline constexpr size_t kMaxSynonymsPerEntry = 16;
+inline constexpr size_t kMaxSynonymBytes = 64;
 
 }  // namespace gavel::catalog
 

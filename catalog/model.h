@@ -55,6 +55,8 @@ struct Campaign {
   // Percent increase per Placement (index = static_cast<int>(placement)), 0-900.
   std::array<int32_t, kNumPlacements> placement_multiplier_percent{};
   int64_t default_bid_micros = 0;          // 0 = none
+  // Cap on caller-supplied candidates' bids for this campaign; 0 = they may not name it.
+  int64_t max_bid_micros = 0;
   std::vector<Keyword> negative_keywords;  // EXACT or PHRASE only
   Predicates predicates;
   bool pacing = true;
@@ -109,6 +111,14 @@ struct ServingRules {
   int max_candidates = 256;
 };
 
+// A query containing `term` also matches broad keywords containing one of `synonyms`; with
+// `two_way`, the reverse too. Single words (docs/targeting.md, "Synonyms").
+struct Synonym {
+  std::string term;
+  std::vector<std::string> synonyms;
+  bool two_way = false;
+};
+
 // The catalog as the caller gives it.
 struct Catalog {
   std::vector<Advertiser> advertisers;
@@ -119,6 +129,8 @@ struct Catalog {
   std::vector<Product> products;
   std::vector<Category> categories;
   ServingRules rules;
+  std::string language;  // Snowball stemmer name; empty = english
+  std::vector<Synonym> synonyms;
 };
 
 }  // namespace gavel::catalog

@@ -129,6 +129,7 @@ absl::Status ValidateCampaign(const Campaign& c) {
     }
   }
   if (auto st = ValidateBid(c.default_bid_micros, where, "default_bid_micros"); !st.ok()) return st;
+  if (auto st = ValidateBid(c.max_bid_micros, where, "max_bid_micros"); !st.ok()) return st;
   if (auto st = NegativeMatchTypes(c.negative_keywords, where); !st.ok()) return st;
   return ValidatePredicates(c.predicates, where);
 }

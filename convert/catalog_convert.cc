@@ -157,6 +157,7 @@ absl::Status CampaignFromProto(const v1::Campaign& p, cat::Campaign* out) {
   out->name = p.name();
   out->daily_budget_micros = p.daily_budget_micros();
   out->default_bid_micros = p.default_bid_micros();
+  out->max_bid_micros = p.max_bid_micros();
   out->pacing = p.has_pacing() ? p.pacing() : true;
   if (auto st = State(p.state(), where, &out->state); !st.ok()) return st;
   if (auto st = Enum(p.budget_policy(), 3, where + ".budget_policy", &out->budget_policy);
@@ -285,6 +286,11 @@ absl::StatusOr<cat::Catalog> CatalogModelFromProto(const v1::Catalog& proto) {
   if (proto.auction_rules().has_min_relevance()) {
     c.rules.min_relevance = proto.auction_rules().min_relevance();
   }
+  c.language = proto.language();
+  c.synonyms.reserve(proto.synonyms_size());
+  for (const v1::Synonym& p : proto.synonyms()) {
+    c.synonyms.push_back({p.term(), {p.synonyms().begin(), p.synonyms().end()}, p.two_way()});
+  }
   return c;
 }
 
@@ -326,6 +332,7 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
       m->set_percent(a.placement_multiplier_percent[i]);
     }
     p->set_default_bid_micros(a.default_bid_micros);
+    p->set_max_bid_micros(a.max_bid_micros);
     ToNegativeKeywords(a.negative_keywords, p->mutable_negative_keywords());
     ToPredicates(a.predicates, p->mutable_predicates());
     p->set_pacing(a.pacing);
@@ -388,6 +395,13 @@ v1::Catalog CatalogModelToProto(const cat::Catalog& c) {
     for (const auto& id : a.complement_category_ids) p->add_complement_category_ids(id);
   }
   out.mutable_auction_rules()->set_min_relevance(c.rules.min_relevance);
+  out.set_language(c.language);
+  for (const cat::Synonym& a : c.synonyms) {
+    v1::Synonym* p = out.add_synonyms();
+    p->set_term(a.term);
+    for (const auto& w : a.synonyms) p->add_synonyms(w);
+    p->set_two_way(a.two_way);
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "auction/types.h"
+#include "billing/sales.h"
 #include "billing/token.h"
 #include "catalog/limits.h"
 
@@ -15,6 +16,15 @@ namespace gavel::convert {
 // Limits whose home is a core module, named here so this file lists every request limit.
 using ::gavel::auction::kMaxSlots;       // 40
 using ::gavel::billing::kMaxTokenBytes;  // 1,024
+// ReportPurchases (billing/sales.h, which validates them).
+using ::gavel::billing::kMaxLineNumber;           // 10,000
+using ::gavel::billing::kMaxLinesPerPurchase;     // 100
+using ::gavel::billing::kMaxLinesPerRequest;      // 1,000
+using ::gavel::billing::kMaxPurchaseAge;          // 400 days
+using ::gavel::billing::kMaxPurchaseSkew;         // 5 minutes
+using ::gavel::billing::kMaxPurchasesPerRequest;  // 100
+using ::gavel::billing::kMaxQuantity;             // 10,000 (and -10,000 in a refund)
+using ::gavel::billing::kMaxUnitPriceMicros;      // 10^12
 using ::gavel::catalog::kMaxBidMicros;   // 1,000 currency units per click
 using ::gavel::catalog::kMaxIdBytes;     // every id, request_id and client_event_id: 128 bytes
 

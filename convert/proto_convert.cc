@@ -46,6 +46,7 @@ absl::Status AuctionRequestFromProto(const gavel::v1::RunAuctionRequest& p,
   t.shopper.country = p.shopper().country();
   t.shopper.region = p.shopper().region();
   t.shopper.local_hour = p.shopper().has_local_hour() ? p.shopper().local_hour() : -1;
+  out->hour_from_time_zone = !p.shopper().has_local_hour();  // an explicit -1 stays unknown
   t.slots = p.slots();
   out->external.clear();
   for (const auto& c : p.candidates()) {
@@ -168,6 +169,73 @@ void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& 
   out->set_campaign_id(campaign_id);
   for (const billing::DailyStats& d : stats.days) DayToProto(d, out->add_days());
   DayToProto(stats.total, out->mutable_total());
+}
+
+std::vector<billing::Purchase> PurchasesFromProto(
+    const gavel::v1::ReportPurchasesRequest& request) {
+  std::vector<billing::Purchase> out;
+  out.reserve(request.purchases_size());
+  for (const gavel::v1::Purchase& p : request.purchases()) {
+    billing::Purchase& b = out.emplace_back();
+    b.kind = p.kind() == gavel::v1::PURCHASE_KIND_REFUND ? billing::PurchaseKind::kRefund
+                                                          : billing::PurchaseKind::kSale;
+    b.order_id = p.order_id();
+    b.user_id = p.user_id();
+    b.time = absl::FromUnixMicros(p.purchase_time_unix_micros());
+    for (const gavel::v1::PurchaseLineItem& item : p.line_items()) {
+      b.line_items.push_back({.line = item.line(),
+                              .product_id = item.product_id(),
+                              .quantity = item.quantity(),
+                              .price_micros = item.price_micros(),
+                              .currency = item.currency()});
+    }
+  }
+  return out;
+}
+
+void PurchaseResultsToProto(const gavel::v1::ReportPurchasesRequest& request,
+                            absl::Span<const billing::PurchaseOutcome> outcomes,
+                            gavel::v1::ReportPurchasesResponse* out) {
+  size_t i = 0;
+  for (const gavel::v1::Purchase& p : request.purchases()) {
+    for (const gavel::v1::PurchaseLineItem& item : p.line_items()) {
+      gavel::v1::PurchaseLineResult* r = out->add_results();
+      r->set_order_id(p.order_id());
+      r->set_line(item.line());
+      r->set_outcome(outcomes[i++] == billing::PurchaseOutcome::kRecorded
+                         ? gavel::v1::PURCHASE_OUTCOME_RECORDED
+                         : gavel::v1::PURCHASE_OUTCOME_DUPLICATE);
+    }
+  }
+}
+
+namespace {
+
+void SalesRowToProto(const billing::SalesDay& row, gavel::v1::SalesReportRow* out) {
+  out->set_date(absl::FormatCivilTime(row.date));
+  out->set_impressions(row.delivery.impressions);
+  out->set_clicks(row.delivery.clicks);
+  out->set_spend_micros(row.delivery.spend_micros);
+  out->set_orders(row.sales.orders);
+  out->set_same_product_sales_micros(row.sales.same_product_sales_micros);
+  out->set_halo_sales_micros(row.sales.halo_sales_micros);
+  out->set_sales_micros(row.sales.sales_micros());
+  const billing::SalesMetrics m = billing::MetricsOf(row);
+  if (m.acos.has_value()) out->set_acos(*m.acos);
+  if (m.roas.has_value()) out->set_roas(*m.roas);
+  out->set_ctr(m.ctr);
+  out->set_cvr(m.cvr);
+  out->set_average_cpc_micros(m.average_cpc_micros);
+}
+
+}  // namespace
+
+void SalesReportToProto(const std::string& campaign_id, int window_days,
+                        const billing::SalesReport& report, gavel::v1::GetSalesReportResponse* out) {
+  out->set_campaign_id(campaign_id);
+  out->set_attribution_window_days(window_days);
+  for (const billing::SalesDay& d : report.days) SalesRowToProto(d, out->add_days());
+  SalesRowToProto(report.total, out->mutable_total());
 }
 
 }  // namespace gavel::convert

@@ -38,6 +38,18 @@ void EventResultsToProto(const gavel::v1::ReportEventsRequest& request,
 void StatsToProto(const std::string& campaign_id, const billing::CampaignStats& stats,
                   gavel::v1::GetCampaignStatsResponse* out);
 
+// The purchases of a request as billing validates and records them (billing::ValidatePurchases
+// checks them; nothing is checked here). UNSPECIFIED kind is a sale.
+std::vector<billing::Purchase> PurchasesFromProto(const gavel::v1::ReportPurchasesRequest& request);
+
+// One result per line item, purchase by purchase, in request order.
+void PurchaseResultsToProto(const gavel::v1::ReportPurchasesRequest& request,
+                            absl::Span<const billing::PurchaseOutcome> outcomes,
+                            gavel::v1::ReportPurchasesResponse* out);
+
+void SalesReportToProto(const std::string& campaign_id, int window_days,
+                        const billing::SalesReport& report, gavel::v1::GetSalesReportResponse* out);
+
 }  // namespace gavel::convert
 
 #endif  // GAVEL_CONVERT_PROTO_CONVERT_H_

@@ -55,8 +55,9 @@ absl::Status ValidateShopper(const gavel::v1::ShopperSignals& s) {
   if (!st.ok()) return st;
   st = CheckLength("shopper.time_zone", s.time_zone(), 64);
   if (!st.ok()) return st;
-  if (s.has_local_hour() && (s.local_hour() < 0 || s.local_hour() > 23)) {
-    return Invalid(absl::StrCat("shopper.local_hour must be in [0, 23], got ", s.local_hour()));
+  if (s.has_local_hour() && (s.local_hour() < -1 || s.local_hour() > 23)) {
+    return Invalid(
+        absl::StrCat("shopper.local_hour must be in [0, 23] or -1, got ", s.local_hour()));
   }
   return absl::OkStatus();
 }

@@ -56,7 +56,8 @@ struct Scratch {
   // Caller candidates' string ids, interned for the auction's self-competition and
   // one-winner-per-product rules; the keys view into the request.
   absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
-  std::vector<size_t> losers;  // explain: auction losers, by score
+  std::vector<int64_t> caller_bids;  // caller candidates' bids after BindCallerCandidates
+  std::vector<size_t> losers;        // explain: auction losers, by score
 };
 
 Scratch& ThreadScratch() {
@@ -101,7 +102,8 @@ void FillFromCandidate(const targeting::Candidate& c, AdOutcome* row) {
 class AuctionPass {
  public:
   AuctionPass(const AuctionRequest& request, absl::BitGenRef gen, const Serving& serving,
-              absl::Time now, ServingGate* gate, Scratch& sc, AuctionResult* result)
+              absl::Time now, ServingGate* gate, Scratch& sc, AuctionResult* result,
+              const gavel::Clock* clock)
       : request_(request),
         gen_(gen),
         serving_(serving),
@@ -112,7 +114,8 @@ class AuctionPass {
         // interned per request, so they are checked by id.
         by_index_(request.external.empty() ? serving.gate.get() : nullptr),
         sc_(sc),
-        result_(result) {}
+        result_(result),
+        clock_(clock) {}
 
   // This request's rules, empty scratch, and the result's header.
   void Prepare(std::string auction_id) {
@@ -138,13 +141,30 @@ class AuctionPass {
     result_->catalog_version = catalog_.version();
     result_->winners.clear();
     result_->explanations.clear();
+    result_->stats = AuctionStats{};
+    phase_start_ = now_;
+  }
+
+  // Ends phase `p` now (with AuctionRequest::time_phases) and starts the next.
+  void EndPhase(Phase p) {
+    if (!request_.time_phases) return;
+    const absl::Time now = clock_now();
+    result_->stats.phase_nanos[static_cast<int>(p)] = absl::ToInt64Nanoseconds(now - phase_start_);
+    phase_start_ = now;
+  }
+
+  // Counts the auction's losers by reason (AuctionStats::losses).
+  void CountLosses() {
+    for (const auction::Loser& l : sc_.outcome.losers) {
+      ++result_->stats.losses[static_cast<int>(FromAuction(l.reason))];
+    }
   }
 
   // Retrieves and scores the catalog's candidates, and admits them. INVALID_ARGUMENT from the
   // retriever for a bad query.
   absl::Status CollectCatalogCandidates() {
     const targeting::Request* query = &request_.targeting;
-    if (query->shopper.local_hour < 0) {   // Dayparting needs an hour: take it from the time zone.
+    if (request_.hour_from_time_zone && query->shopper.local_hour < 0) {  // from the time zone
       sc_.with_hour = request_.targeting;  // assigned into per-thread scratch: no allocation
       sc_.with_hour.shopper.local_hour = absl::ToCivilHour(now_, request_.shopper_time_zone).hour();
       query = &sc_.with_hour;
@@ -152,6 +172,8 @@ class AuctionPass {
     absl::Status st =
         sc_.retriever.Retrieve(catalog_, *query, now_, request_.explain, &sc_.retrieved);
     if (!st.ok()) return st;
+    EndPhase(Phase::kRetrieve);
+    result_->stats.candidates = static_cast<int32_t>(sc_.retrieved.candidates.size());
     for (const targeting::Candidate& c : sc_.retrieved.candidates) {
       int64_t& m = sc_.max_bid[catalog_.ad_campaign(c.ad)];
       m = std::max(m, c.bid_micros);
@@ -163,6 +185,7 @@ class AuctionPass {
       AdOutcome row;
       FillFromCandidate(c, &row);
       if (viewed >= 0 && catalog_.ad_product(c.ad) == viewed) {
+        ++result_->stats.losses[static_cast<int>(LossReason::kTargetingExcluded)];
         HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
         continue;
       }
@@ -173,6 +196,25 @@ class AuctionPass {
                              .product_id = catalog_.ad_product(c.ad),
                              .bid_micros = c.bid_micros,
                              .quality = c.quality});
+    }
+    EndPhase(Phase::kGate);
+    return absl::OkStatus();
+  }
+
+  // The caller candidates' bids as the auction takes them: as sent, or (bind_caller_candidates)
+  // checked against the catalog and capped at their campaign's max_bid_micros. INVALID_ARGUMENT
+  // naming the candidate otherwise.
+  absl::Status BindCallerCandidates() {
+    sc_.caller_bids.clear();
+    for (size_t i = 0; i < request_.external.size(); ++i) {
+      const ExternalCandidate& e = request_.external[i];
+      int64_t bid = e.bid_micros;
+      if (request_.bind_caller_candidates) {
+        absl::StatusOr<int64_t> max_bid = CallerBidCap(i, e);
+        if (!max_bid.ok()) return max_bid.status();
+        bid = std::min(bid, *max_bid);
+      }
+      sc_.caller_bids.push_back(bid);
     }
     return absl::OkStatus();
   }
@@ -188,26 +230,31 @@ class AuctionPass {
     };
     // Caller product ids are the caller's own: the viewed product is matched by id, whether or not
     // the catalog knows it. A held-back candidate's bid is no campaign's price in this auction.
+    EndPhase(Phase::kRetrieve);  // nothing to retrieve
+    result_->stats.candidates = static_cast<int32_t>(request_.external.size());
     const bool product_page = request_.targeting.placement == catalog::Placement::kProductPage;
     const auto viewed = [&](const ExternalCandidate& e) {
       return product_page && e.product_id == request_.targeting.viewed_product_id;
     };
-    for (const ExternalCandidate& e : request_.external) {
+    for (size_t i = 0; i < request_.external.size(); ++i) {
+      const ExternalCandidate& e = request_.external[i];
       if (viewed(e)) continue;
       int64_t& m = sc_.max_bid[intern(sc_.campaigns, e.campaign_id)];
-      m = std::max(m, e.bid_micros);
+      m = std::max(m, sc_.caller_bids[i]);
     }
-    for (const ExternalCandidate& e : request_.external) {
+    for (size_t i = 0; i < request_.external.size(); ++i) {
+      const ExternalCandidate& e = request_.external[i];
       AdOutcome row;
       row.ad_id = e.candidate_id;
       row.campaign_id = e.campaign_id;
       row.advertiser_id = e.advertiser_id;
       row.product_id = e.product_id;
-      row.bid_micros = e.bid_micros;
+      row.bid_micros = sc_.caller_bids[i];
       row.quality = e.quality > 0 ? e.quality : kNeutralQuality;
       if (e.quality == 0) row.predicted_ctr = catalog_.model().baseline_ctr();
       row.relevance = 1.0;
       if (viewed(e)) {
+        ++result_->stats.losses[static_cast<int>(LossReason::kTargetingExcluded)];
         HoldBack(std::move(row), LossReason::kTargetingExcluded, kViewedProduct);
         continue;
       }
@@ -217,9 +264,10 @@ class AuctionPass {
           auction::Candidate{.advertiser_id = intern(sc_.advertisers, e.advertiser_id),
                              .campaign_id = intern(sc_.campaigns, e.campaign_id),
                              .product_id = intern(sc_.products, e.product_id),
-                             .bid_micros = e.bid_micros,
+                             .bid_micros = sc_.caller_bids[i],
                              .quality = quality});
     }
+    EndPhase(Phase::kGate);
   }
 
   // Ranks and prices the admitted candidates (auction/). INVALID_ARGUMENT for bad rules or
@@ -309,6 +357,8 @@ class AuctionPass {
       FillIds(catalog_, r.ad, r.matched, &row);
       row.loss_reason = FromTargeting(r.reason);
       row.detail = r.detail;
+      row.bid_micros = r.base_bid_micros;  // before adjustments: no pCTR was predicted
+      row.relevance = r.relevance;
       result_->explanations.push_back(std::move(row));
     }
   }
@@ -316,6 +366,29 @@ class AuctionPass {
  private:
   // On a product page the viewed product itself is never advertised to its own viewer.
   static constexpr absl::string_view kViewedProduct = "the product this page shows";
+
+  // The most caller candidate `i` may bid: its catalog campaign's max_bid_micros, or its own bid
+  // in a dry run for a campaign the catalog does not have. A click token charges the campaign it
+  // names, so a live auction must not sign one for a campaign of another advertiser, one that does
+  // not exist, or above what the advertiser allowed.
+  absl::StatusOr<int64_t> CallerBidCap(size_t i, const ExternalCandidate& e) const {
+    const std::string at = absl::StrCat("candidates[", i, "].campaign_id \"", e.campaign_id, "\"");
+    const int32_t campaign = catalog_.FindCampaign(e.campaign_id);
+    if (campaign < 0) {
+      if (request_.dry_run) return e.bid_micros;
+      return absl::InvalidArgumentError(absl::StrCat(at, " is not in the catalog"));
+    }
+    const catalog::Campaign& c = catalog_.catalog().campaigns[campaign];
+    if (c.advertiser_id != e.advertiser_id) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, " belongs to advertiser \"", c.advertiser_id, "\", not \"", e.advertiser_id, "\""));
+    }
+    if (c.max_bid_micros == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, " takes no caller bids: its max_bid_micros is 0"));
+    }
+    return c.max_bid_micros;
+  }
 
   // Budget and pacing: one verdict per campaign per auction. `campaign_id()` gives the id for the
   // by-id path; catalog candidates pass a callable so the catalog's Campaign (a cache miss per
@@ -332,6 +405,22 @@ class AuctionPass {
     }
     return it->second;
   }
+
+  static LossReason HeldBackReason(ServeVerdict v) {
+    switch (v) {
+      case ServeVerdict::kBudgetExhausted:
+        return LossReason::kBudgetExhausted;
+      case ServeVerdict::kPacedOut:
+        return LossReason::kPacedOut;
+      case ServeVerdict::kSpendUnknown:
+        return LossReason::kSpendUnknown;
+      case ServeVerdict::kServe:
+        break;
+    }
+    return LossReason::kNone;
+  }
+
+  absl::Time clock_now() const { return clock_->Now(); }
 
   // Shows a row: fills a catalog ad's ids, once.
   void Show(AdOutcome& row) const {
@@ -352,6 +441,7 @@ class AuctionPass {
   template <typename CampaignId>
   void Admit(AdOutcome&& row, const CampaignId& campaign_id, auction::Candidate c) {
     const ServeVerdict v = Verdict(c.campaign_id, campaign_id);
+    if (v != ServeVerdict::kServe) ++result_->stats.losses[static_cast<int>(HeldBackReason(v))];
     if (v == ServeVerdict::kBudgetExhausted) {
       HoldBack(std::move(row), LossReason::kBudgetExhausted, "campaign budget spent");
       return;
@@ -379,6 +469,8 @@ class AuctionPass {
   const CatalogGate* const by_index_;
   Scratch& sc_;
   AuctionResult* const result_;
+  const gavel::Clock* const clock_;
+  absl::Time phase_start_;
 };
 
 }  // namespace
@@ -408,15 +500,19 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
                                 AuctionResult* result) {
   std::shared_ptr<const Serving> serving = current();
   if (serving == nullptr) return absl::FailedPreconditionError("no catalog is loaded yet");
-  AuctionPass pass(request, gen, *serving, clock_->Now(), gate_, ThreadScratch(), result);
+  AuctionPass pass(request, gen, *serving, clock_->Now(), gate_, ThreadScratch(), result, clock_);
   pass.Prepare(NextAuctionId());
   if (request.external.empty()) {
     if (absl::Status st = pass.CollectCatalogCandidates(); !st.ok()) return st;
   } else {
+    if (absl::Status st = pass.BindCallerCandidates(); !st.ok()) return st;
     pass.CollectCallerCandidates();
   }
   if (absl::Status st = pass.Auction(); !st.ok()) return st;
+  pass.EndPhase(Phase::kAuction);
+  pass.CountLosses();
   if (absl::Status st = pass.SignWinners(issuer_); !st.ok()) return st;
+  pass.EndPhase(Phase::kSign);
   if (request.explain) pass.Explain();
   result->serving = std::move(serving);
   return absl::OkStatus();

@@ -14,6 +14,7 @@
 #ifndef GAVEL_ENGINE_ENGINE_H_
 #define GAVEL_ENGINE_ENGINE_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -98,8 +99,10 @@ inline constexpr double kNeutralQuality = 0.70710678118654752440;
 struct AuctionRequest {
   std::string request_id;
   targeting::Request targeting;  // placement, query, page, shopper, slots
-  // When targeting.shopper.local_hour is unknown (-1), the hour now in this zone is used.
+  // When targeting.shopper.local_hour is -1 and hour_from_time_zone is set, the hour now in this
+  // zone is used; with hour_from_time_zone false, -1 stays "unknown" (docs/targeting.md).
   absl::TimeZone shopper_time_zone = absl::UTCTimeZone();
+  bool hour_from_time_zone = true;
   std::vector<ExternalCandidate> external;      // when non-empty, the only candidates
   std::optional<auction::Mechanism> mechanism;  // overrides the published rules
   bool explain = false;
@@ -112,6 +115,16 @@ struct AuctionRequest {
   // they use with the same issuer: the simulator signs a click token for clicked winners only,
   // since signing every winner's pair would cost more than the rest of the auction.
   bool issue_tokens = true;
+  // Set by the server, whose callers are not trusted with the catalog's money: each caller
+  // candidate must name a catalog campaign of its own advertiser_id that accepts caller bids
+  // (max_bid_micros > 0), and a bid above that maximum is lowered to it (docs/api.md, "Caller
+  // candidates"). Only a dry run, which can charge nothing, may name campaigns the catalog does
+  // not have; they are priced as sent. False: trusted in-process callers (the simulator, tests).
+  bool bind_caller_candidates = false;
+  // True: the result's stats.phase_nanos says how long each phase took, by the engine's clock
+  // (zeros on a simulated clock). Costs four clock reads; the server sets it when it exports
+  // metrics.
+  bool time_phases = false;
 };
 
 // Why a candidate did not win. Values match gavel.v1.LossReason.
@@ -127,6 +140,23 @@ enum class LossReason {
   kTargetingExcluded = 8,
   kOutOfSchedule = 9,
   kSpendUnknown = 10,
+};
+inline constexpr int kNumLossReasons = 11;
+
+// An auction's phases, in order (docs/architecture.md, "A request's path"). kGate covers admitting
+// the retrieved candidates, the budget and pacing checks included.
+enum class Phase { kRetrieve, kGate, kAuction, kSign };
+inline constexpr int kNumPhases = 4;
+
+// Counts every auction fills in, for metrics: cheap, whether or not it explains.
+struct AuctionStats {
+  int32_t candidates = 0;  // considered: retrieved from the catalog, or supplied by the caller
+  // Candidates that did not win, by LossReason: held back by budget, pacing or spend unknown
+  // (kBudgetExhausted, kPacedOut, kSpendUnknown), the viewed product (kTargetingExcluded), or lost
+  // in the auction (kBelowReserve, kOutranked, kDuplicateProduct). The retriever's own rejections
+  // (negative keywords, schedules, relevance) are not counted.
+  std::array<int32_t, kNumLossReasons> losses{};
+  std::array<int64_t, kNumPhases> phase_nanos{};  // with AuctionRequest::time_phases, else zeros
 };
 
 // One winner, or (explain) one considered candidate. The ids view into the catalog snapshot that
@@ -164,6 +194,7 @@ struct AuctionResult {
   std::shared_ptr<const Serving> serving;
   std::vector<AdOutcome> winners;       // slot order
   std::vector<AdOutcome> explanations;  // explain only: every considered candidate
+  AuctionStats stats;
 };
 
 class Engine {
@@ -177,7 +208,8 @@ class Engine {
   std::shared_ptr<const Serving> current() const;
 
   // Runs one auction. INVALID_ARGUMENT for a bad query (from the normaliser) or bad external
-  // candidates; FAILED_PRECONDITION before the first Publish; INTERNAL if a token cannot be signed.
+  // candidates (with bind_caller_candidates, naming the candidate: `candidates[3].campaign_id`);
+  // FAILED_PRECONDITION before the first Publish; INTERNAL if a token cannot be signed.
   absl::Status RunAuction(const AuctionRequest& request, absl::BitGenRef gen,
                           AuctionResult* result);
 

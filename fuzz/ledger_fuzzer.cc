@@ -1,7 +1,8 @@
 // The billing ledger's decoders on arbitrary bytes: what a crash, a bad disk or an operator's
 // copy can leave in a ledger directory. The first byte picks the case:
-//   0: one record payload (billing/records.h DecodeEventRecord); what decodes must re-encode to
-//      bytes that decode to the same encoding;
+//   0: one record payload (billing/records.h DecodeEventRecord, or billing/sales.h
+//      DecodePurchaseRecord for a purchase record); what decodes must re-encode to bytes that
+//      decode to the same encoding;
 //   1: the bytes as a log segment (wal-1.log), recovered by Ledger::Open; recovery must either
 //      fail or keep exactly the records Ledger::ReadAll reads back;
 //   2: the bytes as the state of a snapshot file with a valid header and checksum, opened by
@@ -27,6 +28,7 @@
 #include "billing/bytes.h"
 #include "billing/ledger.h"
 #include "billing/records.h"
+#include "billing/sales.h"
 #include "common/clock.h"
 #include "fuzz/fuzz_input.h"
 
@@ -110,6 +112,14 @@ void OpenBilling() {
 }
 
 void Reencode(absl::string_view payload) {
+  if (billing::IsPurchaseRecord(payload)) {
+    auto line = billing::DecodePurchaseRecord(payload);
+    if (!line.ok()) return;
+    const std::string once = billing::EncodePurchaseRecord(*line);
+    auto back = billing::DecodePurchaseRecord(once);
+    if (!back.ok() || billing::EncodePurchaseRecord(*back) != once) std::abort();
+    return;
+  }
   auto r = billing::DecodeEventRecord(payload);
   if (!r.ok()) return;
   const std::string once = billing::EncodeEventRecord(*r);

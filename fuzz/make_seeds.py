@@ -165,6 +165,19 @@ def main():
     with open(os.path.join(ROOT, "sim", "scenarios", "quick.json"), "rb") as f:
         write("scenario_fuzzer", "quick_json", b"\x01" + f.read())
 
+    digest = lambda key: "sha256:" + hashlib.sha256(key).hexdigest()
+    write("clients_fuzzer", "clients_file", (
+        "# The storefront, rotating its key.\n"
+        "client web placements=top_of_search,rest_of_search,product_page\n"
+        f"key web {digest(b'web-key-0123456789abcdef')}\n"
+        f"key web {digest(b'web-key-next-0123456789ab')}\n"
+        "client dsp placements=* candidates=yes advertisers=adv-sonic,adv-aurel\n"
+        f"key dsp {digest(b'dsp-key-0123456789abcdef')}   # trailing comment\n"
+        "\n"
+        f"admin adv-sonic\t{digest(b'sonic-admin-0123456789ab')}\n").encode())
+    write("clients_fuzzer", "one_client", (
+        f"client a\nkey a {digest(b'a' * 16)}\n").encode())
+
 
 if __name__ == "__main__":
     main()

@@ -28,7 +28,7 @@ for arg in "$@"; do
 done
 if ((${#targets[@]} == 0)); then
   targets=(token_fuzzer events_request_fuzzer auction_request_fuzzer catalog_fuzzer ledger_fuzzer
-           scenario_fuzzer)
+           scenario_fuzzer clients_fuzzer)
 fi
 [[ -n $out ]] || out=$(mktemp -d /tmp/gavel-fuzz.XXXXXX)
 mkdir -p "$out"

@@ -4,9 +4,10 @@
 
 namespace gavel::server {
 
-absl::Status AdminAuth::Check(
-    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
-  if (api_key_.empty()) {
+absl::StatusOr<AdminCaller> AdminAuth::Check(const Metadata& metadata) const {
+  std::shared_ptr<const auth::Clients> clients =
+      callers_ == nullptr ? nullptr : callers_->clients();
+  if (api_key_.empty() && clients == nullptr) {
     return absl::UnauthenticatedError(
         "the admin API is disabled: start gavel_server with --admin_api_key_file");
   }
@@ -16,11 +17,16 @@ absl::Status AdminAuth::Check(
         "missing admin API key: send it in the x-gavel-api-key metadata entry");
   }
   const grpc::string_ref& presented = it->second;
-  if (presented.size() != api_key_.size() ||
-      CRYPTO_memcmp(presented.data(), api_key_.data(), api_key_.size()) != 0) {
-    return absl::PermissionDeniedError("wrong admin API key");
+  if (!api_key_.empty() && presented.size() == api_key_.size() &&
+      CRYPTO_memcmp(presented.data(), api_key_.data(), api_key_.size()) == 0) {
+    return AdminCaller{};
   }
-  return absl::OkStatus();
+  if (clients != nullptr) {
+    const std::string* advertiser =
+        clients->FindAdvertiserAdmin(absl::string_view(presented.data(), presented.size()));
+    if (advertiser != nullptr) return AdminCaller{.advertiser = *advertiser};
+  }
+  return absl::UnauthenticatedError("wrong admin API key");
 }
 
 }  // namespace gavel::server

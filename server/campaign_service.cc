@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "convert/rules_convert.h"
 #include "server/status.h"
 
@@ -10,11 +11,55 @@ namespace gavel::server {
 
 using gavel::v1::EntityKind;
 
-grpc::ServerUnaryReactor* CampaignServiceImpl::Handle(grpc::CallbackServerContext* ctx,
-                                                      const std::function<absl::Status()>& body) {
+namespace {
+
+const char* KindName(EntityKind kind) {
+  switch (kind) {
+    case gavel::v1::ENTITY_KIND_ADVERTISER:
+      return "advertiser";
+    case gavel::v1::ENTITY_KIND_CAMPAIGN:
+      return "campaign";
+    case gavel::v1::ENTITY_KIND_AD_GROUP:
+      return "ad group";
+    case gavel::v1::ENTITY_KIND_PRODUCT_AD:
+      return "product ad";
+    case gavel::v1::ENTITY_KIND_TARGET:
+      return "target";
+    default:
+      return "entity";
+  }
+}
+
+// An advertiser's key reaches only what its advertiser owns. PERMISSION_DENIED otherwise, whether
+// or not the entity exists (as Google's AIP-211 asks), so that a key cannot probe another
+// advertiser's ids; the operator's key reaches everything.
+absl::Status Owns(const AdminCaller& caller, const absl::StatusOr<std::string>& owner,
+                  EntityKind kind, absl::string_view id) {
+  if (caller.is_operator()) return absl::OkStatus();
+  if (owner.ok() && *owner == caller.advertiser) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("the admin key of advertiser ", caller.advertiser,
+                                                  " may not access ", KindName(kind), " \"", id,
+                                                  "\""));
+}
+
+absl::Status OperatorOnly(const AdminCaller& caller, absl::string_view what) {
+  if (caller.is_operator()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      what, " needs the operator's admin key, not advertiser ", caller.advertiser, "'s"));
+}
+
+std::string IdOf(const google::protobuf::Message& m) {
+  const google::protobuf::FieldDescriptor* f = m.GetDescriptor()->FindFieldByName("id");
+  return f == nullptr ? "" : m.GetReflection()->GetString(m, f);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::Handle(
+    grpc::CallbackServerContext* ctx, const std::function<absl::Status(const AdminCaller&)>& body) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::Status st = auth_->Check(ctx->client_metadata());
-  if (st.ok()) st = body();
+  absl::StatusOr<AdminCaller> caller = auth_->Check(ctx->client_metadata());
+  absl::Status st = caller.ok() ? body(*caller) : caller.status();
   reactor->Finish(ToGrpcStatus(st));
   return reactor;
 }
@@ -23,7 +68,15 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::DoCreate(grpc::CallbackServerCont
                                                         EntityKind kind,
                                                         const google::protobuf::Message& entity,
                                                         google::protobuf::Message* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (kind == gavel::v1::ENTITY_KIND_ADVERTISER) {
+      if (absl::Status st = OperatorOnly(caller, "creating an advertiser"); !st.ok()) return st;
+    } else if (!caller.is_operator()) {
+      if (absl::Status st = Owns(caller, store_->OwnerOfNew(kind, entity), kind, IdOf(entity));
+          !st.ok()) {
+        return st;
+      }
+    }
     auto created = store_->Create(kind, entity);
     if (!created.ok()) return created.status();
     resp->CopyFrom(**created);
@@ -34,7 +87,11 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::DoCreate(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* CampaignServiceImpl::DoUpdate(
     grpc::CallbackServerContext* ctx, EntityKind kind, const google::protobuf::Message& entity,
     const google::protobuf::RepeatedPtrField<std::string>& mask, google::protobuf::Message* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    const std::string id = IdOf(entity);
+    if (!caller.is_operator()) {
+      if (absl::Status st = Owns(caller, store_->OwnerOf(kind, id), kind, id); !st.ok()) return st;
+    }
     auto updated = store_->Update(kind, entity, std::vector<std::string>(mask.begin(), mask.end()));
     if (!updated.ok()) return updated.status();
     resp->CopyFrom(**updated);
@@ -46,7 +103,9 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::DoList(grpc::CallbackServerContex
                                                       EntityKind kind,
                                                       const gavel::v1::ListRequest& req,
                                                       google::protobuf::Message* resp) {
-  return Handle(ctx, [&] { return store_->List(kind, req, resp); });
+  return Handle(ctx, [&](const AdminCaller& caller) {
+    return store_->List(kind, req, resp, caller.advertiser);
+  });
 }
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::CreateAdvertiser(
@@ -124,7 +183,12 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::ListTargets(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CampaignServiceImpl::SetState(grpc::CallbackServerContext* ctx,
                                                         const gavel::v1::SetStateRequest* req,
                                                         gavel::v1::SetStateResponse* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (!caller.is_operator()) {
+      absl::Status st =
+          Owns(caller, store_->OwnerOf(req->kind(), req->id()), req->kind(), req->id());
+      if (!st.ok()) return st;
+    }
     absl::StatusOr<int64_t> version = store_->SetState(req->kind(), req->id(), req->state());
     if (!version.ok()) return version.status();
     resp->set_kind(req->kind());
@@ -138,13 +202,36 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::SetState(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStats(
     grpc::CallbackServerContext* ctx, const gavel::v1::GetCampaignStatsRequest* req,
     gavel::v1::GetCampaignStatsResponse* resp) {
-  return Handle(ctx, [&] { return stats_(*req, resp); });
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (!caller.is_operator()) {
+      absl::Status st =
+          Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
+               gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
+      if (!st.ok()) return st;
+    }
+    return stats_(*req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetSalesReport(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetSalesReportRequest* req,
+    gavel::v1::GetSalesReportResponse* resp) {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (!caller.is_operator()) {
+      absl::Status st =
+          Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
+               gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
+      if (!st.ok()) return st;
+    }
+    return sales_(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
     grpc::CallbackServerContext* ctx, const gavel::v1::ReloadCatalogRequest* /*req*/,
     gavel::v1::ReloadCatalogResponse* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (absl::Status st = OperatorOnly(caller, "ReloadCatalog"); !st.ok()) return st;
     auto reloaded = reload_();
     if (!reloaded.ok()) return reloaded.status();
     *resp = *reloaded;
@@ -155,7 +242,8 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
 grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadModel(
     grpc::CallbackServerContext* ctx, const gavel::v1::ReloadModelRequest* /*req*/,
     gavel::v1::ReloadModelResponse* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (absl::Status st = OperatorOnly(caller, "ReloadModel"); !st.ok()) return st;
     auto reloaded = reload_model_();
     if (!reloaded.ok()) return reloaded.status();
     *resp = *reloaded;
@@ -166,7 +254,7 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadModel(
 grpc::ServerUnaryReactor* CampaignServiceImpl::GetAuctionRules(
     grpc::CallbackServerContext* ctx, const gavel::v1::GetAuctionRulesRequest* /*req*/,
     gavel::v1::GetAuctionRulesResponse* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller&) -> absl::Status {
     const store::CatalogStore::VersionedRules current = store_->auction_rules();
     absl::StatusOr<gavel::v1::AuctionRules> effective = convert::EffectiveRules(current.rules);
     if (!effective.ok()) return effective.status();
@@ -179,7 +267,8 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetAuctionRules(
 grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateAuctionRules(
     grpc::CallbackServerContext* ctx, const gavel::v1::UpdateAuctionRulesRequest* req,
     gavel::v1::UpdateAuctionRulesResponse* resp) {
-  return Handle(ctx, [&]() -> absl::Status {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (absl::Status st = OperatorOnly(caller, "UpdateAuctionRules"); !st.ok()) return st;
     absl::StatusOr<store::CatalogStore::VersionedRules> updated = store_->UpdateAuctionRules(
         req->auction_rules(),
         std::vector<std::string>(req->update_mask().begin(), req->update_mask().end()));

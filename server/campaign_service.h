@@ -1,7 +1,15 @@
-// CampaignService, the admin API over gRPC's callback API: authenticate, call the catalog store
-// (or the stats and reload hooks), convert, finish. The auction rules are the store's too: read
-// and updated there, returned with every default explicit (convert/rules_convert.h). Does not
-// own its collaborators; they must outlive the service. Thread-safe.
+// CampaignService, the admin API over gRPC's callback API: authenticate, authorize, call the
+// catalog store (or the stats and reload hooks), convert, finish. The auction rules are the
+// store's too: read and updated there, returned with every default explicit
+// (convert/rules_convert.h).
+//
+// The operator's key may do everything. An advertiser's admin key (admin_auth.h) sees in every
+// List only what its advertiser owns, and may update its advertiser, create and update its
+// campaigns, ad groups, product ads and targets, set their state, read their statistics and read
+// the auction rules. Anything else, including any entity of another advertiser (whether or not
+// it exists), CreateAdvertiser, ReloadCatalog and UpdateAuctionRules, is PERMISSION_DENIED.
+//
+// Does not own its collaborators; they must outlive the service. Thread-safe.
 #ifndef GAVEL_SERVER_CAMPAIGN_SERVICE_H_
 #define GAVEL_SERVER_CAMPAIGN_SERVICE_H_
 
@@ -20,16 +28,19 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   using StatsFn = std::function<absl::Status(const gavel::v1::GetCampaignStatsRequest&,
                                              gavel::v1::GetCampaignStatsResponse*)>;
   // Re-reads the catalog file; returns the new version's response.
+  using SalesFn = std::function<absl::Status(const gavel::v1::GetSalesReportRequest&,
+                                             gavel::v1::GetSalesReportResponse*)>;
   using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
 
   // Re-reads the model file; returns the new model's response.
   using ReloadModelFn = std::function<absl::StatusOr<gavel::v1::ReloadModelResponse>()>;
 
   CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats,
-                      ReloadFn reload, ReloadModelFn reload_model)
+                      SalesFn sales, ReloadFn reload, ReloadModelFn reload_model)
       : auth_(auth),
         store_(store),
         stats_(std::move(stats)),
+        sales_(std::move(sales)),
         reload_(std::move(reload)),
         reload_model_(std::move(reload_model)) {}
 
@@ -81,6 +92,9 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   grpc::ServerUnaryReactor* GetCampaignStats(grpc::CallbackServerContext* ctx,
                                              const gavel::v1::GetCampaignStatsRequest* req,
                                              gavel::v1::GetCampaignStatsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetSalesReport(grpc::CallbackServerContext* ctx,
+                                           const gavel::v1::GetSalesReportRequest* req,
+                                           gavel::v1::GetSalesReportResponse* resp) override;
   grpc::ServerUnaryReactor* ReloadCatalog(grpc::CallbackServerContext* ctx,
                                           const gavel::v1::ReloadCatalogRequest* req,
                                           gavel::v1::ReloadCatalogResponse* resp) override;
@@ -97,7 +111,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
  private:
   // Authenticates, runs `body` and finishes the call with its status.
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx,
-                                   const std::function<absl::Status()>& body);
+                                   const std::function<absl::Status(const AdminCaller&)>& body);
   grpc::ServerUnaryReactor* DoCreate(grpc::CallbackServerContext* ctx, gavel::v1::EntityKind kind,
                                      const google::protobuf::Message& entity,
                                      google::protobuf::Message* resp);
@@ -112,6 +126,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   const AdminAuth* const auth_;
   store::CatalogStore* const store_;
   const StatsFn stats_;
+  const SalesFn sales_;
   const ReloadFn reload_;
   const ReloadModelFn reload_model_;
 };

@@ -22,9 +22,14 @@ absl::Status Expired(const grpc::CallbackServerContext& ctx) {
 
 }  // namespace
 
-EventServiceImpl::EventServiceImpl(billing::Billing* billing, int workers, int max_queued,
+EventServiceImpl::EventServiceImpl(billing::Billing* billing, const CallerAuth* callers,
+                                   int workers, int max_queued, metrics::GavelMetrics* metrics,
                                    TrainingLogger* training)
-    : billing_(billing), training_(training), max_queued_(max_queued) {
+    : billing_(billing),
+      callers_(callers),
+      training_(training),
+      max_queued_(max_queued),
+      metrics_(metrics) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -41,11 +46,13 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
     grpc::CallbackServerContext* ctx, const gavel::v1::ReportEventsRequest* request,
     gavel::v1::ReportEventsResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::Status st = Expired(*ctx);
+  absl::Status st = callers_->Authenticate(ctx->client_metadata()).status();
+  if (st.ok()) st = Expired(*ctx);
   if (st.ok()) st = convert::ValidateReportEventsRequest(*request);
   if (st.ok()) {
     MutexLock lock(&mu_);
     if (static_cast<int>(queue_.size()) >= max_queued_) {
+      if (metrics_ != nullptr) metrics_->RecordShed(metrics::Service::kEvents);
       st = absl::ResourceExhaustedError(
           absl::StrCat("overloaded: ", max_queued_,
                        " event batches are waiting for the ledger; retry with backoff"));
@@ -54,6 +61,25 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReportEvents(
       cv_.Signal();
       return reactor;  // A worker finishes the call.
     }
+  }
+  if (metrics_ != nullptr && st.code() == absl::StatusCode::kDeadlineExceeded) {
+    metrics_->RecordDeadlineExpired(metrics::Service::kEvents);
+  }
+  reactor->Finish(ToGrpcStatus(st));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ReportPurchases(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ReportPurchasesRequest* request,
+    gavel::v1::ReportPurchasesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Status st = callers_->Authenticate(ctx->client_metadata()).status();
+  if (st.ok()) st = Expired(*ctx);
+  if (st.ok()) {
+    absl::StatusOr<std::vector<billing::PurchaseOutcome>> outcomes =
+        billing_->IngestPurchases(convert::PurchasesFromProto(*request));
+    st = outcomes.status();
+    if (st.ok()) convert::PurchaseResultsToProto(*request, *outcomes, response);
   }
   reactor->Finish(ToGrpcStatus(st));
   return reactor;
@@ -92,6 +118,7 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
   for (const Batch& call : calls) {
     absl::Status st = Expired(*call.ctx);
     if (!st.ok()) {
+      if (metrics_ != nullptr) metrics_->RecordDeadlineExpired(metrics::Service::kEvents);
       call.reactor->Finish(ToGrpcStatus(st));
       continue;
     }
@@ -101,7 +128,16 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
                   std::make_move_iterator(mine.end()));
   }
   if (live.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<billing::EventResult>> results = billing_->Ingest(events);
+  if (metrics_ != nullptr) {
+    metrics_->RecordIngest(
+        events,
+        results.ok() ? absl::MakeConstSpan(*results) : absl::Span<const billing::EventResult>(),
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                             start)
+            .count());
+  }
   if (training_ != nullptr && results.ok()) training_->Clicks(events, *results, absl::Now());
   size_t offset = 0;
   for (const Batch* call : live) {

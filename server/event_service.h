@@ -7,7 +7,10 @@
 // durable when"). When `max_queued` calls already wait, new ones get RESOURCE_EXHAUSTED; a call
 // whose deadline passes while it waits is answered DEADLINE_EXCEEDED and has no effect.
 //
-// Does not own billing. Thread-safe. Destroy it only after the gRPC server has shut down.
+// Every call is authenticated first (caller_auth.h: UNAUTHENTICATED without a known client key);
+// any known client may report events, since the signed token, not the caller, names what is
+// charged. Does not own billing or `callers`. Thread-safe. Destroy it only after the gRPC server
+// has shut down.
 #ifndef GAVEL_SERVER_EVENT_SERVICE_H_
 #define GAVEL_SERVER_EVENT_SERVICE_H_
 
@@ -18,7 +21,9 @@
 #include "absl/types/span.h"
 #include "billing/billing.h"
 #include "common/sync.h"
+#include "metrics/gavel_metrics.h"
 #include "gavel/v1/events.grpc.pb.h"
+#include "server/caller_auth.h"
 #include "server/training_logger.h"
 
 namespace gavel::server {
@@ -29,14 +34,20 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   static constexpr int kMaxMergedEvents = 8192;
 
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
-  // With a `training` logger (not owned; may be null), accepted clicks are logged for training.
-  explicit EventServiceImpl(billing::Billing* billing, int workers = 16, int max_queued = 4096,
-                            TrainingLogger* training = nullptr);
+  // `metrics` (may be null) records every ingest, shed and expired call; with a `training` logger
+  // (may be null), accepted clicks are logged for training. Both must outlive this.
+  EventServiceImpl(billing::Billing* billing, const CallerAuth* callers, int workers = 16,
+                   int max_queued = 4096, metrics::GavelMetrics* metrics = nullptr,
+                   TrainingLogger* training = nullptr);
   ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
                                          const gavel::v1::ReportEventsRequest* request,
                                          gavel::v1::ReportEventsResponse* response) override;
+  // Runs on the calling gRPC thread (purchases are few next to events): convert, record, answer.
+  grpc::ServerUnaryReactor* ReportPurchases(grpc::CallbackServerContext* ctx,
+                                            const gavel::v1::ReportPurchasesRequest* request,
+                                            gavel::v1::ReportPurchasesResponse* response) override;
 
  private:
   struct Batch {
@@ -49,8 +60,10 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   void Ingest(absl::Span<const Batch> calls);
 
   billing::Billing* const billing_;
+  const CallerAuth* const callers_;
   TrainingLogger* const training_;
   const int max_queued_;
+  metrics::GavelMetrics* const metrics_;
   Mutex mu_;
   CondVar cv_;
   std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);

@@ -40,7 +40,16 @@ ABSL_FLAG(int64_t, training_log_max_file_bytes, int64_t{64} << 20,
 ABSL_FLAG(absl::Duration, training_log_max_file_age, absl::Hours(1),
           "Start a new training log file when the current one is this old");
 ABSL_FLAG(std::string, admin_api_key_file, "",
-          "file holding the admin API key; without it the admin API answers UNAUTHENTICATED");
+          "file holding the operator's admin API key (sees and edits everything); advertisers' "
+          "admin keys are `admin` lines of --clients_file");
+ABSL_FLAG(std::string, clients_file, "",
+          "who may call AuctionService and EventService: client keys (as SHA-256 digests) and "
+          "grants, one statement per line (docs/api.md, \"The clients file\"); re-read on "
+          "SIGUSR1 (and SIGHUP). Required unless --insecure_no_client_auth");
+ABSL_FLAG(bool, insecure_no_client_auth, false,
+          "serve AuctionService and EventService to anyone who can connect, with every grant: "
+          "for a demo on 127.0.0.1 only (./run.sh); anyone reaching the port can spend any "
+          "advertiser's budget");
 ABSL_FLAG(std::string, token_key_file, "",
           "click-token signing keys, `key_id hex_secret` per line, current first (default: an "
           "insecure public dev key)");
@@ -56,6 +65,8 @@ ABSL_FLAG(int32_t, store_connections, 1,
 ABSL_FLAG(absl::Duration, max_spend_staleness, absl::Seconds(60),
           "with --store: campaigns sit out of auctions (SPEND_UNKNOWN) once the database has been "
           "unreachable this long");
+ABSL_FLAG(std::string, currency, "USD",
+          "the marketplace currency (ISO 4217): ReportPurchases refuses lines in any other");
 ABSL_FLAG(bool, migrate_only, false,
           "with --store: apply the database schema migrations, print how many, and exit");
 ABSL_FLAG(bool, huge_pages, true,
@@ -64,6 +75,13 @@ ABSL_FLAG(bool, huge_pages, true,
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of an HTTP port serving /metrics (Prometheus text format) and / (the "
+          "ad-operations page); port 0 = any free port; empty (default) = no metrics. Bind it to "
+          "127.0.0.1 unless a firewall or proxy guards it: it has no authentication");
+ABSL_FLAG(std::string, request_log, "",
+          "file to append one JSON line per successful auction to (request id, auction id, "
+          "latency, winners and prices), for debugging; empty (default) = none");
 ABSL_FLAG(int32_t, max_streams_per_connection, 1024,
           "calls one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); "
           "further calls wait in the client, so no connection can queue without bound here");
@@ -136,6 +154,7 @@ int main(int argc, char** argv) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -153,10 +172,13 @@ int main(int argc, char** argv) {
   config.store = absl::GetFlag(FLAGS_store);
   config.store_connections = absl::GetFlag(FLAGS_store_connections);
   config.max_spend_staleness = absl::GetFlag(FLAGS_max_spend_staleness);
+  config.currency = absl::GetFlag(FLAGS_currency);
   if (absl::GetFlag(FLAGS_migrate_only)) return MigrateOnly(config.store);
   config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.request_log = absl::GetFlag(FLAGS_request_log);
   config.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
   config.tokens.ttl = absl::GetFlag(FLAGS_click_token_ttl);
   config.tokens.impression_ttl = absl::GetFlag(FLAGS_impression_token_ttl);
@@ -175,6 +197,15 @@ int main(int argc, char** argv) {
     ss << in.rdbuf();
     config.admin_api_key = std::string(absl::StripAsciiWhitespace(ss.str()));
   }
+  config.clients_file = absl::GetFlag(FLAGS_clients_file);
+  config.insecure_no_client_auth = absl::GetFlag(FLAGS_insecure_no_client_auth);
+  if (config.insecure_no_client_auth) {
+    std::fprintf(stderr,
+                 "gavel_server: WARNING: --insecure_no_client_auth: anyone who can connect to %s "
+                 "may run auctions and report clicks as any client, for any advertiser. Use it "
+                 "only on 127.0.0.1; give --clients_file otherwise.\n",
+                 config.listen.c_str());
+  }
   if (config.token_key_file.empty()) {
     std::fprintf(stderr,
                  "gavel_server: WARNING: no --token_key_file; signing click tokens with the public "
@@ -189,6 +220,10 @@ int main(int argc, char** argv) {
                  std::string(server.status().message()).c_str());
     return 1;
   }
+  if (!(*server)->metrics_address().empty()) {
+    std::printf("metrics and ad-operations page on http://%s/\n",
+                (*server)->metrics_address().c_str());
+  }
   std::printf("listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
 
@@ -196,7 +231,19 @@ int main(int argc, char** argv) {
     while (true) {
       int sig = 0;
       sigwait(&signals, &sig);
-      if (sig == SIGHUP) {
+      if (sig == SIGHUP || sig == SIGUSR1) {
+        // SIGUSR1 rotates keys without SIGHUP's catalog reload, which discards admin writes.
+        auto keys = (*server)->ReloadClients();
+        if (!keys.ok()) {
+          std::fprintf(stderr,
+                       "gavel_server: clients reload failed, still serving the old "
+                       "clients file: %s\n",
+                       std::string(keys.status().message()).c_str());
+        } else if (!config.clients_file.empty()) {
+          std::fprintf(stderr, "gavel_server: reloaded %s (%zu keys)\n",
+                       config.clients_file.c_str(), *keys);
+        }
+        if (sig == SIGUSR1) continue;
         if (!config.model_path.empty()) {
           auto model = (*server)->ReloadModel();
           if (model.ok()) {

@@ -7,15 +7,22 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "auth/clients.h"
 #include "billing/billing.h"
+#include "billing/ledger_fs.h"
 #include "billing/postgres_store.h"
 #include "billing/token.h"
 #include "common/clock.h"
@@ -27,10 +34,16 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "metrics/gavel_metrics.h"
+#include "metrics/ops_page.h"
+#include "metrics/registry.h"
+#include "metrics/request_log.h"
 #include "learning/training_log.h"
 #include "server/auction_service.h"
+#include "server/caller_auth.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
+#include "server/http_endpoint.h"
 #include "server/parse_errors.h"
 #include "server/training_logger.h"
 #include "store/catalog_file.h"
@@ -47,6 +60,23 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string&
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Whether an advertiser has a product ad (in any state) for a product in `catalog`: what makes a
+// purchase of another product a halo sale (billing/attribution.h). The (advertiser, product)
+// pairs are collected on the first question, in one pass over the ads, and only for that report.
+billing::AdvertisesFn AdvertisesIn(std::shared_ptr<const targeting::CatalogSnapshot> catalog) {
+  using Pairs = absl::flat_hash_set<std::pair<absl::string_view, absl::string_view>>;
+  auto pairs = std::make_shared<std::optional<Pairs>>();
+  return [catalog, pairs](absl::string_view advertiser, absl::string_view product) {
+    if (!pairs->has_value()) {
+      pairs->emplace();
+      for (int32_t ad = 0; ad < catalog->ad_count(); ++ad) {
+        (*pairs)->emplace(catalog->advertiser_id(ad), catalog->product_id(ad));
+      }
+    }
+    return (*pairs)->contains(std::make_pair(advertiser, product));
+  };
 }
 
 absl::StatusOr<absl::CivilDay> ParseDay(const std::string& field, const std::string& value) {
@@ -97,6 +127,14 @@ absl::Status ValidateWindows(const billing::TokenOptions& tokens,
 struct GavelServer::State {
   ServerConfig config;
   gavel::RealClock clock;
+  // With metrics_listen: declared first, so they outlive every service that records into them.
+  std::unique_ptr<metrics::Registry> registry;
+  std::unique_ptr<metrics::GavelMetrics> metrics;
+  metrics::RecentWindow recent;
+  std::unique_ptr<metrics::RequestLog> request_log;
+  std::atomic<int64_t> published_unix_nanos{0};  // when the serving snapshot was swapped in
+  std::string model_fingerprint;  // FNV-1a of the model file, or "builtin"
+  std::shared_ptr<const billing::Keyring> keyring;
   // The click model new snapshots are built with; replaced by ReloadModel.
   Mutex model_mu;
   std::shared_ptr<const targeting::CtrModel> model ABSL_GUARDED_BY(model_mu);
@@ -115,7 +153,7 @@ struct GavelServer::State {
   // With --store: the catalog replicas share. Declared after `store`, so it stops following (its
   // thread adopts into `store`) before `store` goes.
   std::unique_ptr<store::PostgresCatalog> shared_catalog;
-  std::shared_ptr<const billing::Keyring> keyring;
+  std::unique_ptr<CallerAuth> callers;
   // With --training_log_dir. Declared before the services that use them, so it goes after them.
   std::unique_ptr<learning::TrainingLog> training_log;
   std::unique_ptr<TrainingLogger> training_logger;
@@ -125,6 +163,7 @@ struct GavelServer::State {
   std::unique_ptr<CampaignServiceImpl> campaign_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
+  std::unique_ptr<HttpEndpoint> http;  // stopped first: its handlers read the members above
   Mutex health_mu;
   CondVar health_cv;
   bool stopping ABSL_GUARDED_BY(health_mu) = false;
@@ -154,9 +193,15 @@ struct GavelServer::State {
     grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
     if (health == nullptr) return;
     MutexLock lock(&health_mu);
+    absl::Time sampled = absl::InfinitePast();
     while (!stopping) {
       health->SetServingStatus(kEventServiceName,
                                clock.Now() - billing->spend_view_at() <= kStoreHealthy);
+      // The ad-operations page's last minute is measured from these samples.
+      if (metrics != nullptr && clock.Now() - sampled >= kSampleEvery) {
+        sampled = clock.Now();
+        recent.Sample(sampled, *metrics);
+      }
       health_cv.WaitWithTimeout(&health_mu, absl::Milliseconds(500));
     }
   }
@@ -170,6 +215,7 @@ struct GavelServer::State {
   }
   static constexpr char kEventServiceName[] = "gavel.v1.EventService";
   static constexpr absl::Duration kStoreHealthy = absl::Seconds(2);
+  static constexpr absl::Duration kSampleEvery = absl::Seconds(5);
 
   // Builds a snapshot of `catalog`, registers its budgets with billing, and swaps it in.
   absl::Status Publish(const gavel::v1::Catalog& catalog, int64_t version) {
@@ -182,6 +228,7 @@ struct GavelServer::State {
     if (!st.ok()) return st;
     engine->Publish(std::make_shared<const engine::Serving>(
         engine::Serving{.catalog = *std::move(snapshot), .rules = *std::move(rules)}));
+    published_unix_nanos.store(absl::ToUnixNanos(clock.Now()), std::memory_order_relaxed);
     ReturnFreedMemory();
     return absl::OkStatus();
   }
@@ -209,31 +256,55 @@ struct GavelServer::State {
   // with each of its first reloads (docs/performance.md, "Reloads").
   static void ReturnFreedMemory() { ::malloc_trim(0); }
 
-  absl::Status Stats(const gavel::v1::GetCampaignStatsRequest& req,
-                     gavel::v1::GetCampaignStatsResponse* resp) {
-    std::shared_ptr<const engine::Serving> serving = engine->current();
-    if (req.campaign_id().empty()) return absl::InvalidArgumentError("campaign_id is required");
-    if (serving->catalog->FindCampaign(req.campaign_id()) < 0) {
-      return absl::NotFoundError(absl::StrCat("campaign \"", req.campaign_id(), "\" not found"));
+  // A known campaign's report range: [start_date, end_date] in its local days, defaulting to the
+  // 30 days ending today. kInvalidArgument / kNotFound naming the field.
+  absl::StatusOr<std::pair<absl::CivilDay, absl::CivilDay>> ReportRange(
+      const engine::Serving& serving, const std::string& campaign_id, const std::string& start_date,
+      const std::string& end_date) const {
+    if (campaign_id.empty()) return absl::InvalidArgumentError("campaign_id is required");
+    if (serving.catalog->FindCampaign(campaign_id) < 0) {
+      return absl::NotFoundError(absl::StrCat("campaign \"", campaign_id, "\" not found"));
     }
-    absl::CivilDay to = billing->Today(req.campaign_id());
-    if (!req.end_date().empty()) {
-      absl::StatusOr<absl::CivilDay> d = ParseDay("end_date", req.end_date());
+    absl::CivilDay to = billing->Today(campaign_id);
+    if (!end_date.empty()) {
+      absl::StatusOr<absl::CivilDay> d = ParseDay("end_date", end_date);
       if (!d.ok()) return d.status();
       to = *d;
     }
     absl::CivilDay from = to - 29;
-    if (!req.start_date().empty()) {
-      absl::StatusOr<absl::CivilDay> d = ParseDay("start_date", req.start_date());
+    if (!start_date.empty()) {
+      absl::StatusOr<absl::CivilDay> d = ParseDay("start_date", start_date);
       if (!d.ok()) return d.status();
       from = *d;
     }
-    absl::StatusOr<billing::CampaignStats> stats = billing->Stats(req.campaign_id(), from, to);
+    return std::make_pair(from, to);
+  }
+
+  absl::Status Stats(const gavel::v1::GetCampaignStatsRequest& req,
+                     gavel::v1::GetCampaignStatsResponse* resp) {
+    std::shared_ptr<const engine::Serving> serving = engine->current();
+    auto range = ReportRange(*serving, req.campaign_id(), req.start_date(), req.end_date());
+    if (!range.ok()) return range.status();
+    absl::StatusOr<billing::CampaignStats> stats =
+        billing->Stats(req.campaign_id(), range->first, range->second);
     if (!stats.ok()) return stats.status();
     convert::StatsToProto(req.campaign_id(), *stats, resp);
     return absl::OkStatus();
   }
 
+  absl::Status Sales(const gavel::v1::GetSalesReportRequest& req,
+                     gavel::v1::GetSalesReportResponse* resp) {
+    std::shared_ptr<const engine::Serving> serving = engine->current();
+    auto range = ReportRange(*serving, req.campaign_id(), req.start_date(), req.end_date());
+    if (!range.ok()) return range.status();
+    const int window = req.attribution_window_days() == 0 ? billing::kDefaultAttributionWindowDays
+                                                          : req.attribution_window_days();
+    absl::StatusOr<billing::SalesReport> report = billing->Sales(
+        req.campaign_id(), range->first, range->second, window, AdvertisesIn(serving->catalog));
+    if (!report.ok()) return report.status();
+    convert::SalesReportToProto(req.campaign_id(), window, *report, resp);
+    return absl::OkStatus();
+  }
   // Re-reads --model and serves it from a new catalog version. On any error the old model stays.
   absl::StatusOr<gavel::v1::ReloadModelResponse> ReloadModel() {
     if (config.model_path.empty()) {
@@ -278,7 +349,22 @@ GavelServer::~GavelServer() { Shutdown(); }
 
 const std::string& GavelServer::address() const { return state_->address; }
 
+const std::string& GavelServer::metrics_address() const {
+  static const std::string kNone;
+  return state_->http != nullptr ? state_->http->address() : kNone;
+}
+
 absl::StatusOr<gavel::v1::ReloadCatalogResponse> GavelServer::Reload() { return state_->Reload(); }
+
+absl::StatusOr<size_t> GavelServer::ReloadClients() {
+  if (state_->callers->insecure()) return 0;
+  absl::StatusOr<std::shared_ptr<const auth::Clients>> clients =
+      auth::Clients::Load(state_->config.clients_file);
+  if (!clients.ok()) return clients.status();
+  const size_t keys = (*clients)->key_count();
+  state_->callers->Replace(*std::move(clients));
+  return keys;
+}
 
 absl::StatusOr<gavel::v1::ReloadModelResponse> GavelServer::ReloadModel() {
   return state_->ReloadModel();
@@ -343,6 +429,11 @@ absl::Status ValidateConfig(const ServerConfig& config) {
   if (config.ledger_dir.empty() && config.store.empty()) {
     return absl::InvalidArgumentError("--ledger_dir is required (or --store=postgresql://...)");
   }
+  if (config.currency.size() != 3 || !absl::c_all_of(config.currency, absl::ascii_isupper)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--currency must be an ISO 4217 code of three capital letters, got \"",
+                     config.currency, "\""));
+  }
   if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -352,8 +443,25 @@ absl::Status ValidateConfig(const ServerConfig& config) {
                      config.max_in_flight, " and ", config.max_streams_per_connection));
   }
   if (absl::Status st = ValidateWindows(config.tokens, config.event_rules); !st.ok()) return st;
-
+  // Callers must be known unless the operator says, in so many words, that anyone may bid.
+  if (config.clients_file.empty() == !config.insecure_no_client_auth) {
+    return absl::InvalidArgumentError(
+        config.insecure_no_client_auth
+            ? "--clients_file and --insecure_no_client_auth exclude each other"
+            : "AuctionService and EventService need to know their callers: give --clients_file "
+              "(docs/api.md, \"The clients file\"), or --insecure_no_client_auth for a local "
+              "demo where anyone who can connect may spend any advertiser's budget");
+  }
   return absl::OkStatus();
+}
+
+// The callers of AuctionService and EventService, from --clients_file (or none: insecure).
+absl::StatusOr<std::unique_ptr<CallerAuth>> OpenCallerAuth(const ServerConfig& config) {
+  if (config.insecure_no_client_auth) return CallerAuth::Insecure();
+  absl::StatusOr<std::shared_ptr<const auth::Clients>> clients =
+      auth::Clients::Load(config.clients_file);
+  if (!clients.ok()) return clients.status();
+  return std::make_unique<CallerAuth>(*std::move(clients));
 }
 
 // Billing over the configured event store (the embedded ledger, or --store), and the engine.
@@ -368,11 +476,24 @@ absl::Status OpenBilling(GavelServer::State* s) {
     if (!k.ok()) return k.status();
     keyring = *std::move(k);
   }
+  s->keyring = keyring;
   billing::BillingConfig billing_config{.keyring = keyring,
                                         .tokens = config.tokens,
                                         .rules = config.event_rules,
                                         .ledger = {.dir = config.ledger_dir},
+                                        .sales = {.currency = config.currency},
                                         .max_spend_staleness = config.max_spend_staleness};
+  if (s->metrics != nullptr) {
+    // The embedded ledger's fdatasync, timed (gavel_ledger_fsync_duration_seconds).
+    billing_config.ledger.fs = billing::LedgerFsWithSync([m = s->metrics.get()](int fd) {
+      const auto start = std::chrono::steady_clock::now();
+      const int rc = ::fdatasync(fd);
+      m->RecordFsync(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+      return rc;
+    });
+  }
   if (!config.store.empty()) {
     if (config.max_spend_staleness <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
@@ -387,7 +508,6 @@ absl::Status OpenBilling(GavelServer::State* s) {
       billing::Billing::Open(std::move(billing_config), &s->clock);
   if (!billing.ok()) return config.store.empty() ? billing.status() : StoreError(billing.status());
   s->billing = *std::move(billing);
-  s->keyring = keyring;
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
 
@@ -458,6 +578,81 @@ absl::Status OpenCatalog(GavelServer::State* s) {
   return absl::OkStatus();
 }
 
+// The process-level series: build, start time, catalog, model, keys, in-flight calls.
+void RegisterProcessMetrics(GavelServer::State* s) {
+  metrics::Registry& r = *s->registry;
+  GavelServer::State* state = s;
+#ifdef NDEBUG
+  const char* mode = "opt";
+#else
+  const char* mode = "debug";
+#endif
+  r.AddGauge("gavel_build_info", "Always 1; the labels describe the binary.",
+             {{"compiler", __VERSION__}, {"mode", mode}})
+      ->Set(1);
+  r.AddGauge("process_start_time_seconds", "Start time of the process since the Unix epoch.")
+      ->Set(absl::ToUnixSeconds(s->clock.Now()));
+  r.AddCallbackGauge("gavel_catalog_version", "Version of the catalog snapshot being served.", {},
+                     [state] {
+                       auto serving = state->engine->current();
+                       return serving ? static_cast<double>(serving->catalog->version()) : 0.0;
+                     });
+  r.AddCallbackGauge(
+      "gavel_catalog_campaigns", "Campaigns in the catalog snapshot being served.", {}, [state] {
+        auto serving = state->engine->current();
+        return serving ? static_cast<double>(serving->catalog->catalog().campaigns.size()) : 0.0;
+      });
+  r.AddCallbackGauge(
+      "gavel_catalog_snapshot_age_seconds",
+      "Seconds since the serving catalog snapshot was swapped in (start, reload or admin write).",
+      {}, [state] {
+        return absl::ToDoubleSeconds(
+            state->clock.Now() -
+            absl::FromUnixNanos(state->published_unix_nanos.load(std::memory_order_relaxed)));
+      });
+  r.AddCallbackGauge(
+      "gavel_spend_view_age_seconds",
+      "Seconds since the event store's spend view was last known current.", {}, [state] {
+        return absl::ToDoubleSeconds(state->clock.Now() - state->billing->spend_view_at());
+      });
+  r.AddCallbackGauge("gavel_auctions_in_flight", "RunAuction calls being served now.", {},
+                     [state] { return static_cast<double>(state->auction_service->in_flight()); });
+  r.AddGauge("gavel_model_info", "Always 1; the CTR model being served.",
+             {{"model", s->config.model_path.empty() ? "builtin" : s->config.model_path},
+              {"fnv1a", s->model_fingerprint}})
+      ->Set(1);
+  const std::vector<std::string> keys = s->keyring->key_ids();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    r.AddGauge("gavel_token_key_info",
+               "Always 1; one series per click-token key id (current: signs; verify: accepted).",
+               {{"key_id", keys[i]}, {"role", i == 0 ? "current" : "verify"}})
+        ->Set(1);
+  }
+}
+
+// The HTTP port: /metrics and the ad-operations page.
+absl::Status StartHttp(GavelServer::State* s) {
+  GavelServer::State* state = s;
+  absl::StatusOr<std::unique_ptr<HttpEndpoint>> http =
+      HttpEndpoint::Start({.listen = s->config.metrics_listen,
+                           .metrics = [state] { return state->registry->Render(); },
+                           .page =
+                               [state](const HttpEndpoint::Params& params) {
+                                 const absl::Time now = state->clock.Now();
+                                 metrics::OpsView view = metrics::CollectOps(
+                                     *state->engine->current()->catalog, *state->billing, now,
+                                     metrics::ParseOpsQuery(params));
+                                 view.recent = state->recent.Last(now, *state->metrics);
+                                 return metrics::RenderOpsPage(view);
+                               }});
+  if (!http.ok()) {
+    return absl::Status(http.status().code(),
+                        absl::StrCat("--metrics_listen: ", http.status().message()));
+  }
+  s->http = *std::move(http);
+  return absl::OkStatus();
+}
+
 // The training log and its feeder, with --training_log_dir.
 absl::Status OpenTrainingLog(GavelServer::State* s) {
   const ServerConfig& config = s->config;
@@ -491,8 +686,22 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   auto s = std::make_unique<State>();
   s->config = config;
   if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
+  if (!config.metrics_listen.empty()) {
+    s->registry = std::make_unique<metrics::Registry>();
+    s->metrics = std::make_unique<metrics::GavelMetrics>(s->registry.get());
+  }
+  if (!config.request_log.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::RequestLog>> log =
+        metrics::RequestLog::Open(config.request_log);
+    if (!log.ok()) return log.status();
+    s->request_log = *std::move(log);
+  }
   s->SetModel(targeting::CtrModel::Default());
+  s->model_fingerprint = "builtin";
   if (!config.model_path.empty()) {
+    absl::StatusOr<std::string> text = ReadFile(config.model_path, "--model");
+    if (!text.ok()) return text.status();
+    s->model_fingerprint = absl::StrFormat("%016x", targeting::CtrModel::Hash(*text));
     absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
         targeting::CtrModel::LoadFile(config.model_path);
     if (!model.ok()) return model.status();
@@ -503,15 +712,23 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   if (absl::Status st = OpenCatalog(s.get()); !st.ok()) return st;
   if (absl::Status st = OpenTrainingLog(s.get()); !st.ok()) return st;
   State* state = s.get();
-  s->auth = std::make_unique<AdminAuth>(config.admin_api_key);
-  s->auction_service = std::make_unique<AuctionServiceImpl>(s->engine.get(), config.max_in_flight,
-                                                            s->training_logger.get());
-  s->event_service = std::make_unique<EventServiceImpl>(
-      s->billing.get(), /*workers=*/16, /*max_queued=*/4096, s->training_logger.get());
+  absl::StatusOr<std::unique_ptr<CallerAuth>> callers = OpenCallerAuth(config);
+  if (!callers.ok()) return callers.status();
+  s->callers = *std::move(callers);
+  s->auth = std::make_unique<AdminAuth>(config.admin_api_key, s->callers.get());
+  s->auction_service = std::make_unique<AuctionServiceImpl>(
+      s->engine.get(), s->callers.get(), config.max_in_flight, s->metrics.get(),
+      s->request_log.get(), s->training_logger.get());
+  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), s->callers.get(),
+                                                        /*workers=*/16, /*max_queued=*/4096,
+                                                        s->metrics.get(), s->training_logger.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {
         return state->Stats(r, o);
+      },
+      [state](const gavel::v1::GetSalesReportRequest& r, gavel::v1::GetSalesReportResponse* o) {
+        return state->Sales(r, o);
       },
       [state] { return state->Reload(); }, [state] { return state->ReloadModel(); });
 
@@ -542,6 +759,18 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
   s->server = builder.BuildAndStart();
   if (s->server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  if (s->metrics != nullptr) {
+    RegisterProcessMetrics(s.get());
+    if (absl::Status st = StartHttp(s.get()); !st.ok()) return st;
+  }
+  // Health by service name, as gRPC's health protocol allows: the auction and admin services
+  // serve whenever the server does; EventService follows the event store (WatchHealth).
+  if (grpc::HealthCheckServiceInterface* health = s->server->GetHealthCheckService()) {
+    for (const char* name : {"gavel.v1.AuctionService", "gavel.v1.CampaignService",
+                             GavelServer::State::kEventServiceName}) {
+      health->SetServingStatus(name, true);
+    }
   }
   s->health_thread = std::thread([state] { state->WatchHealth(); });
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));

@@ -30,7 +30,12 @@ struct ServerConfig {
   // writes live in memory only.
   std::string catalog_state_path;
   std::string model_path;                   // CTR model file; empty = the built-in default
-  std::string admin_api_key;                // empty disables the admin API
+  std::string admin_api_key;                // the operator's; empty: advertiser keys only
+  // Who may call AuctionService and EventService (docs/api.md, "The clients file"). Exactly one of
+  // the two must be given, or Start fails with INVALID_ARGUMENT: serving without client keys is a
+  // choice the operator makes explicitly.
+  std::string clients_file;
+  bool insecure_no_client_auth = false;
   std::string tls_cert_path, tls_key_path;  // both or neither (PEM)
   std::string token_key_file;               // empty = the insecure, public dev key
   std::string ledger_dir;                   // required without `store`
@@ -43,6 +48,11 @@ struct ServerConfig {
   // from the database for this long.
   absl::Duration max_spend_staleness = absl::Seconds(60);
   int max_in_flight = 512;  // auctions beyond this are shed
+  // host:port of the HTTP port serving /metrics (Prometheus) and / (the ad-operations page); port
+  // 0 picks a free one. Empty: no metrics are recorded and no HTTP port is opened.
+  std::string metrics_listen;
+  // A file that gets one JSON line per successful auction (docs/api.md, "Request log"); empty: none.
+  std::string request_log;
   // HTTP/2 streams (calls) one client connection may have open at once; more wait in the client.
   // Bounds what a connection can queue inside the server (docs/api.md, "Limits").
   int max_streams_per_connection = 1024;
@@ -51,6 +61,8 @@ struct ServerConfig {
   // positive and each event-id retention is at least its token's lifetime.
   billing::TokenOptions tokens;
   billing::EventRules event_rules;
+  // The marketplace currency (ISO 4217): purchase lines in any other are refused.
+  std::string currency = "USD";
   // Where the training log goes (docs/learning.md, "Training log"); empty = no log. The directory
   // must exist. A file is closed and a new one started at this size or age.
   std::string training_log_dir;
@@ -69,8 +81,13 @@ class GavelServer {
 
   // The bound address, e.g. "127.0.0.1:43117".
   const std::string& address() const;
+  // The bound metrics address, e.g. "127.0.0.1:9464"; empty without metrics_listen.
+  const std::string& metrics_address() const;
   // Re-reads the catalog file and swaps it in; the old version keeps serving on failure.
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload();
+  // Re-reads --clients_file and serves it from the next call on; the old one keeps serving on
+  // failure (the file's error is returned). Returns the number of keys (0 in insecure mode).
+  absl::StatusOr<size_t> ReloadClients();
   // Re-reads the --model file and serves it from a new catalog version; the old model keeps
   // serving on failure (FAILED_PRECONDITION without --model, the file's error otherwise).
   absl::StatusOr<gavel::v1::ReloadModelResponse> ReloadModel();

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/client_key.h"
 #include "common/flags_help.h"
 #include "common/sync.h"
 #include "sim/catalog_export.h"
@@ -39,6 +40,9 @@ ABSL_FLAG(std::string, write_catalog, "",
 ABSL_FLAG(std::string, target, "",
           "host:port of a running gavel_server: run against it over gRPC; several comma-separated "
           "(replicas): calls spread over them round robin");
+ABSL_FLAG(std::string, client_key_file, "",
+          "--target only: file holding the client key sent with every call (default: "
+          "$GAVEL_CLIENT_KEY; none for a server run with --insecure_no_client_auth)");
 ABSL_FLAG(int64_t, queries, 0,
           "--target only: searches to send (0 = the scenario's queries_per_day)");
 ABSL_FLAG(std::string, progress, "auto", "progress bar on stderr: auto (if a terminal), on, off");
@@ -136,15 +140,21 @@ int Main() {
                     progress_flag == "on" || (progress_flag == "auto" && isatty(STDERR_FILENO)));
 
   const std::string target = absl::GetFlag(FLAGS_target);
+  const absl::StatusOr<std::string> client_key =
+      target.empty() ? std::string() : ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
+  if (!client_key.ok()) {
+    std::cerr << "gavel_sim: " << client_key.status().message() << "\n";
+    return 2;
+  }
   std::vector<absl::Status> errors(scenarios.size());
   auto run_one = [&](size_t i) {
     auto cb = [&progress, i](double f) { progress.Update(static_cast<int>(i), f); };
     absl::StatusOr<RunMetrics> m =
-        target.empty()
-            ? Simulate(scenarios[i], {.work_dir = out, .progress = cb})
-            : SimulateRemote(
-                  scenarios[i],
-                  {.target = target, .queries = absl::GetFlag(FLAGS_queries), .progress = cb});
+        target.empty() ? Simulate(scenarios[i], {.work_dir = out, .progress = cb})
+                       : SimulateRemote(scenarios[i], {.target = target,
+                                                       .queries = absl::GetFlag(FLAGS_queries),
+                                                       .progress = cb,
+                                                       .client_key = *client_key});
     if (!m.ok()) {
       errors[i] = m.status();
       return;

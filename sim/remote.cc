@@ -9,6 +9,7 @@
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/client_key.h"
 #include "common/grpc_channel.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
@@ -84,6 +85,7 @@ absl::Status RemoteRun::Flush() {
   if (batch_.events().empty()) return absl::OkStatus();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  AddClientKey(o_.client_key, &ctx);
   gavel::v1::ReportEventsResponse resp;
   grpc::Status st = events_->ReportEvents(&ctx, batch_, &resp);
   if (!st.ok()) return FromGrpc(st, "ReportEvents");
@@ -120,6 +122,7 @@ absl::Status RemoteRun::Search(int hour, int bucket) {
     ToProto(request_, absl::StrCat("sim-", nonce_, "-q", ++counter_), &req);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    AddClientKey(o_.client_key, &ctx);
     const auto start = std::chrono::steady_clock::now();
     grpc::Status st = auctions_->RunAuction(&ctx, req, &resp);
     const double us =

@@ -28,6 +28,9 @@ struct RemoteOptions {
   std::string target;   // host:port, or several comma-separated (round robin over replicas)
   int64_t queries = 0;  // searches to send; 0 = the scenario's queries_per_day
   std::function<void(double)> progress;
+  // Sent with every call as `authorization: Bearer <key>` when not empty (docs/api.md, "Callers
+  // and grants").
+  std::string client_key;
 };
 
 // INVALID_ARGUMENT for a malformed `target`; UNAVAILABLE (or the RPC's status) if the server

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -251,8 +252,61 @@ absl::StatusOr<int64_t> CatalogStore::SetState(gavel::v1::EntityKind kind, const
   return Commit(std::move(next));
 }
 
+absl::StatusOr<std::string> CatalogStore::OwnerOfLocked(gavel::v1::EntityKind kind,
+                                                        std::string id) const {
+  while (true) {
+    absl::StatusOr<KindInfo> info = Info(kind);
+    if (!info.ok()) return info.status();
+    const int index = Find(master_, *info, id);
+    if (index < 0) return absl::NotFoundError(absl::StrCat(info->name, " \"", id, "\" not found"));
+    if (kind == gavel::v1::ENTITY_KIND_ADVERTISER) return id;
+    id = GetString(master_.GetReflection()->GetRepeatedMessage(master_, CatalogField(*info), index),
+                   info->parent_field);
+    kind = info->parent_kind;
+  }
+}
+
+absl::StatusOr<std::string> CatalogStore::OwnerOf(gavel::v1::EntityKind kind,
+                                                  const std::string& id) const {
+  ReaderMutexLock lock(&mu_);
+  return OwnerOfLocked(kind, id);
+}
+
+absl::StatusOr<std::string> CatalogStore::OwnerOfNew(gavel::v1::EntityKind kind,
+                                                     const Message& entity) const {
+  absl::StatusOr<Target> target = TargetOf(kind, entity);
+  if (!target.ok()) return target.status();
+  if (kind == gavel::v1::ENTITY_KIND_ADVERTISER) return target->id;
+  const std::string parent = GetString(entity, target->info.parent_field);
+  if (kind == gavel::v1::ENTITY_KIND_CAMPAIGN) return parent;
+  ReaderMutexLock lock(&mu_);
+  return OwnerOfLocked(target->info.parent_kind, parent);
+}
+
+namespace {
+
+// The ids of the entities of `kind` that `advertiser` owns, top-down (one pass per level), so
+// that a scoped List costs a few passes over the catalog rather than a parent walk per entity.
+absl::flat_hash_set<std::string> OwnedIds(const gavel::v1::Catalog& catalog,
+                                          gavel::v1::EntityKind kind,
+                                          absl::string_view advertiser) {
+  if (kind == gavel::v1::ENTITY_KIND_ADVERTISER) return {std::string(advertiser)};
+  absl::StatusOr<KindInfo> info = Info(kind);
+  const absl::flat_hash_set<std::string> parents = OwnedIds(catalog, info->parent_kind, advertiser);
+  absl::flat_hash_set<std::string> owned;
+  const FieldDescriptor* field = CatalogField(*info);
+  const Reflection* r = catalog.GetReflection();
+  for (int i = 0, n = r->FieldSize(catalog, field); i < n; ++i) {
+    const Message& m = r->GetRepeatedMessage(catalog, field, i);
+    if (parents.contains(GetString(m, info->parent_field))) owned.insert(GetString(m, "id"));
+  }
+  return owned;
+}
+
+}  // namespace
+
 absl::Status CatalogStore::List(gavel::v1::EntityKind kind, const gavel::v1::ListRequest& request,
-                                Message* out) const {
+                                Message* out, absl::string_view advertiser) const {
   absl::StatusOr<KindInfo> info = Info(kind);
   if (!info.ok()) return info.status();
   int page_size = request.page_size() == 0 ? convert::kDefaultListPageSize : request.page_size();
@@ -266,9 +320,20 @@ absl::Status CatalogStore::List(gavel::v1::EntityKind kind, const gavel::v1::Lis
   ReaderMutexLock lock(&mu_);
   const FieldDescriptor* field = CatalogField(*info);
   const Reflection* r = master_.GetReflection();
+  // Scoped to an advertiser: an entity is listed when its parent is the advertiser's.
+  const bool scoped = !advertiser.empty();
+  const absl::flat_hash_set<std::string> owned_parents =
+      scoped && kind != gavel::v1::ENTITY_KIND_ADVERTISER
+          ? OwnedIds(master_, info->parent_kind, advertiser)
+          : absl::flat_hash_set<std::string>();
   std::vector<const Message*> selected;
   for (int i = 0, n = r->FieldSize(master_, field); i < n; ++i) {
     const Message& m = r->GetRepeatedMessage(master_, field, i);
+    if (scoped && (kind == gavel::v1::ENTITY_KIND_ADVERTISER
+                       ? GetString(m, "id") != advertiser
+                       : !owned_parents.contains(GetString(m, info->parent_field)))) {
+      continue;
+    }
     if (!request.parent_id().empty() && (info->parent_field[0] == '\0' ||
                                          GetString(m, info->parent_field) != request.parent_id())) {
       continue;

@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/sync.h"
 #include "gavel/v1/campaigns.pb.h"
 #include "gavel/v1/types.pb.h"
@@ -67,9 +68,18 @@ class CatalogStore {
                                    gavel::v1::EntityState state);
 
   // Appends to `out` (a List*Response) the entities of `kind` under `parent_id` (all when empty),
-  // in id order, after `page_token`; sets next_page_token when more remain.
+  // in id order, after `page_token`; sets next_page_token when more remain. With `advertiser`,
+  // only the entities that advertiser owns are listed (and paged).
   absl::Status List(gavel::v1::EntityKind kind, const gavel::v1::ListRequest& request,
-                    google::protobuf::Message* out) const;
+                    google::protobuf::Message* out, absl::string_view advertiser = {}) const;
+
+  // The advertiser that owns stored entity `id` of `kind` (the advertiser itself for one):
+  // NOT_FOUND when there is no such entity. Parent ids never change, so neither does an owner.
+  absl::StatusOr<std::string> OwnerOf(gavel::v1::EntityKind kind, const std::string& id) const;
+  // The advertiser that would own `entity` once created: its advertiser's id for an advertiser or
+  // campaign, the owner of its parent otherwise (NOT_FOUND for an unknown parent).
+  absl::StatusOr<std::string> OwnerOfNew(gavel::v1::EntityKind kind,
+                                         const google::protobuf::Message& entity) const;
 
   // The catalog's auction rules as stored (unset fields mean their defaults), and the version they
   // were published with.
@@ -106,6 +116,8 @@ class CatalogStore {
 
  private:
   absl::StatusOr<int64_t> Commit(gavel::v1::Catalog next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> OwnerOfLocked(gavel::v1::EntityKind kind, std::string id) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const Publisher publish_;
   const Persister persist_;

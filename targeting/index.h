@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "targeting/variants.h"
 
 namespace gavel::targeting {
 
@@ -86,15 +87,25 @@ struct NegativeRef {
 };
 
 struct TargetIndex {
-  absl::flat_hash_map<std::string, int32_t> tokens;  // normalised token -> id
+  // Normalised token -> id. Plural variants share an id; a word's possible singulars are aliases
+  // of it (docs/targeting.md, "Close variants"). Ids are dense: [0, token_stem.size()).
+  absl::flat_hash_map<std::string, int32_t> tokens;
   int32_t TokenId(absl::string_view token) const {
     auto it = tokens.find(token);
     return it == tokens.end() ? -1 : it->second;
   }
+  absl::flat_hash_map<std::string, int32_t> stems;  // Snowball stem -> stem id (broad match)
+  int32_t StemId(absl::string_view stem) const {
+    auto it = stems.find(stem);
+    return it == stems.end() ? -1 : it->second;
+  }
+  std::vector<int32_t> token_stem;       // token id -> stem id
+  DenseLists<int32_t> synonyms;          // stem id -> the stems a query word also matches (broad)
+  TypoIndex typos;                       // positive keywords' words, for misspelt query tokens
   DenseLists<int32_t> target_tokens;     // keyword target -> its token ids, in order
   HashedLists exact, phrase;             // keyword token-sequence hash -> keyword targets
-  HashedLists broad_sets;                // hash of sorted distinct token ids -> broad keywords
-  DenseLists<Posting> broad;             // rarest keyword token -> broad keywords (long queries)
+  HashedLists broad_sets;                // hash of sorted distinct stem ids -> broad keywords
+  DenseLists<Posting> broad;             // rarest keyword stem -> broad keywords (long queries)
   DenseLists<Posting> product_targets;   // product index -> product targets
   DenseLists<Posting> category_targets;  // category index -> category targets
   DenseLists<Posting> auto_close;        // title token -> ads with close match on

@@ -3,15 +3,16 @@
 //
 //   TokenizedText t;
 //   absl::Status s = NormalizeText("Men's Running-Shoes", "query", {}, &t);
-//   // t.size() == 3: "men", "running", "shoe"
+//   // t.size() == 3: "mens", "running", "shoes"
 //
-// Rules (docs/targeting.md, "Normalisation"): strict UTF-8 decoding; lowercasing and accent folding
-// for ASCII, Latin-1 Supplement and Latin Extended-A (é->e, ß->ss, æ->ae, ł->l); apostrophes
-// dropped inside words; every other ASCII/Latin-1/General-Punctuation symbol, whitespace and
-// control character splits tokens; other scripts pass through unchanged (no case folding: out of
-// scope); then FoldPlural on every token.
+// Rules (docs/targeting.md, "Normalisation"), all on ICU: strict UTF-8 decoding; Unicode
+// NFKC_Casefold (every script); the accent-folding transform kAccentFoldTransform on Latin and
+// Greek letters; ICU word breaking (UAX #29 plus ICU's dictionaries for CJK and Thai), keeping the
+// segments that are words; apostrophes dropped inside words. Plurals, stems and typos are not
+// folded here: they are close variants the index resolves per match type (targeting/variants.h).
 //
-// Thread safety: pure functions.
+// Thread safety: NormalizeText may be called from any number of threads; each thread keeps its own
+// ICU word-break iterator (created on first use).
 #ifndef GAVEL_TARGETING_NORMALIZE_H_
 #define GAVEL_TARGETING_NORMALIZE_H_
 
@@ -25,6 +26,13 @@
 #include "absl/strings/string_view.h"
 
 namespace gavel::targeting {
+
+// The ICU transform (a Transliterator ID) that folds accents. Its global filter limits it to Latin
+// and Greek letters, so Cyrillic й/и, Japanese が/か or Devanagari vowel signs stay distinct.
+// NormalizeText applies it through a per-code-point table computed from this very transform once
+// per process (the transform itself costs ~8 us per call; the table a lookup).
+inline constexpr char kAccentFoldTransform[] =
+    "[[:Latin:][:Greek:]]; NFD; [:Nonspacing Mark:] Remove; NFC; Latin-ASCII";
 
 struct NormalizeLimits {
   size_t max_bytes = 512;  // of the raw input
@@ -47,8 +55,7 @@ class TokenizedText {
   }
 
  private:
-  friend absl::Status NormalizeText(absl::string_view, absl::string_view, const NormalizeLimits&,
-                                    TokenizedText*);
+  friend class Normalizer;
   std::string buf_;
   std::vector<std::pair<uint32_t, uint32_t>> spans_;  // offset, length
 };
@@ -60,15 +67,6 @@ class TokenizedText {
 //   "<field> must have at most 32 tokens, got 33"
 absl::Status NormalizeText(absl::string_view text, absl::string_view field,
                            const NormalizeLimits& limits, TokenizedText* out);
-
-// The close-variant plural rule, applied to one lowercased token, once (not to a fixed point).
-// Tokens shorter than 4 bytes or containing a digit are kept. Otherwise, first rule that applies:
-//   -ies  -> -y    when the token has >= 5 bytes   (batteries -> battery; ties -> tie by rule 4)
-//   -sses -> -ss                                   (dresses -> dress)
-//   -xes, -zes, -ches, -shes -> drop "es"          (boxes -> box, watches -> watch)
-//   -s    -> drop, unless the token ends in -ss, -us or -is   (shoes -> shoe; glass, cactus kept)
-// Returns the folded token (a prefix of `token`, or a new string for -ies).
-std::string FoldPlural(absl::string_view token);
 
 }  // namespace gavel::targeting
 

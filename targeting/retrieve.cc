@@ -33,6 +33,10 @@ double BroadRelevance(size_t k, size_t n) {
 }
 constexpr size_t kCandidatesPerSlot = 8;
 
+// Explain details of ads held back for the shopper's page or cart (docs/targeting.md).
+constexpr absl::string_view kCartProduct = "a product in the shopper's cart";
+constexpr absl::string_view kViewedProduct = "the product this page shows";
+
 // Names used in the CTR model file for placements, devices and match kinds.
 constexpr absl::string_view kPlacementNames[kNumPlacements] = {
     "unspecified",   "top_of_search", "rest_of_search", "product_page",
@@ -173,11 +177,11 @@ struct Retriever::Query {
   double base_logit = 0;
 };
 
-void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
-                       std::string detail) {
+void Retriever::Reject(const Query& q, int32_t ad, const MatchedTarget& m, int64_t base_bid,
+                       double relevance, RejectReason r, std::string detail) {
   if (!q.explain) return;
   if (!rejected_.emplace(ad, static_cast<int32_t>(out_->rejections.size())).second) return;
-  out_->rejections.push_back({ad, m, r, std::move(detail)});
+  out_->rejections.push_back({ad, m, r, std::move(detail), base_bid, relevance});
 }
 
 const char* Retriever::PredicateFailure(const Query& q, int32_t pred) const {
@@ -223,6 +227,15 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   ++out_->ads_considered;
   const CatalogSnapshot& s = q.s;
   const AdInfo& info = s.ad_info(ad);
+  // One rule for every target kind: what the shopper already has in the cart is not advertised.
+  if (!cart_products_.empty() && std::find(cart_products_.begin(), cart_products_.end(),
+                                           info.product) != cart_products_.end()) {
+    if (q.explain) {
+      Reject(q, ad, m, base_bid, relevance, RejectReason::kTargetingExcluded,
+             std::string(kCartProduct));
+    }
+    return;
+  }
   const int32_t g = info.ad_group;
   const int32_t c = info.campaign;
   const CampaignInfo& ci = s.campaign_info(c);
@@ -234,7 +247,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   if (q.now < ci.start || q.now >= ci.end) {
     if (q.explain) {
       const Campaign& campaign = s.catalog().campaigns[c];
-      Reject(q, ad, m, RejectReason::kOutOfSchedule,
+      Reject(q, ad, m, base_bid, relevance, RejectReason::kOutOfSchedule,
              absl::StrCat("campaign ", campaign.id, " serves ",
                           campaign.start_date ? absl::FormatCivilTime(*campaign.start_date) : "",
                           "..", campaign.end_date ? absl::FormatCivilTime(*campaign.end_date) : "",
@@ -253,7 +266,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
           const Keyword& k = n.campaign_level
                                  ? s.catalog().campaigns[c].negative_keywords[n.ordinal]
                                  : s.catalog().ad_groups[g].negative_keywords[n.ordinal];
-          Reject(q, ad, m, RejectReason::kNegativeKeyword,
+          Reject(q, ad, m, base_bid, relevance, RejectReason::kNegativeKeyword,
                  absl::StrCat(
                      "negative ", k.match_type == MatchType::kExact ? "exact" : "phrase",
                      " keyword \"", k.text, "\" on ", n.campaign_level ? "campaign " : "ad group ",
@@ -270,7 +283,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
     if (q.explain) {
       const bool campaign_level = pred == ci.predicates;
       Reject(
-          q, ad, m, RejectReason::kTargetingExcluded,
+          q, ad, m, base_bid, relevance, RejectReason::kTargetingExcluded,
           absl::StrCat(campaign_level ? "campaign " : "ad group ",
                        campaign_level ? s.catalog().campaigns[c].id : s.catalog().ad_groups[g].id,
                        " ", why));
@@ -280,7 +293,7 @@ void Retriever::Consider(const Query& q, int32_t ad, const MatchedTarget& m, dou
   if (relevance < s.rules().min_relevance) {
     if (q.explain) {
       Reject(
-          q, ad, m, RejectReason::kLowRelevance,
+          q, ad, m, base_bid, relevance, RejectReason::kLowRelevance,
           absl::StrCat("relevance ", relevance, " is below the minimum ", s.rules().min_relevance));
     }
     return;
@@ -382,8 +395,11 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
       absl::Span<const int32_t> kw = ix.target_tokens.Get(p.id);
       size_t distinct = 0;
       for (size_t i = 0; i < kw.size(); ++i) {
-        if (!Contains(id_set_, kw[i])) return;
-        distinct += std::find(kw.begin(), kw.begin() + i, kw[i]) == kw.begin() + i;
+        const int32_t stem = ix.token_stem[kw[i]];
+        if (!Contains(stem_set_, stem)) return;
+        bool seen = false;
+        for (size_t j = 0; j < i; ++j) seen = seen || ix.token_stem[kw[j]] == stem;
+        distinct += !seen;
       }
       m.target = p.id;
       m.match_type = MatchType::kBroad;
@@ -417,13 +433,16 @@ void Retriever::ReadPosting(const Query& q, const Source& src, const Posting& p)
     case SourceKind::kSubstitutes:
     case SourceKind::kComplements: {
       const AdInfo& info = s.ad_info(p.id);
-      if (std::find(page_products_.begin(), page_products_.end(), info.product) !=
-          page_products_.end()) {
-        return;
-      }
       m.kind = MatchKind::kAuto;
       m.auto_group = src.kind == SourceKind::kSubstitutes ? AutoTargetGroup::kSubstitutes
                                                           : AutoTargetGroup::kComplements;
+      if (info.product == q.viewed) {  // a product is not its own substitute or complement
+        if (q.explain) {
+          Reject(q, p.id, m, info.auto_bid[static_cast<int>(m.auto_group) - 1], src.relevance,
+                 RejectReason::kTargetingExcluded, std::string(kViewedProduct));
+        }
+        return;
+      }
       Consider(q, p.id, m, src.relevance, info.auto_bid[static_cast<int>(m.auto_group) - 1]);
       return;
     }
@@ -490,16 +509,47 @@ void Retriever::BoundCtr(Query& q) {
   }
 }
 
-// Query tokens as ids (-1 = in no keyword or title: it can match nothing), their CTR hashes, and
-// the sorted distinct known ids.
+// The id of a query token: the token itself (or an alias: a singular of a catalog plural), else
+// the first of its possible singulars the catalog has; -1 when none (it can match nothing).
+int32_t Retriever::QueryTokenId(const TargetIndex& ix, absl::string_view token) {
+  if (const int32_t id = ix.TokenId(token); id >= 0) return id;
+  PluralSingulars(token, &singulars_);
+  for (const std::string& singular : singulars_) {
+    if (const int32_t id = ix.TokenId(singular); id >= 0) return id;
+  }
+  return -1;
+}
+
+// Query tokens as ids (-1 = in no keyword or title), their CTR hashes, the sorted distinct known
+// ids, and the sorted distinct known stem ids (broad match; a token unknown to the catalog may
+// still share a stem with one: "running" meets "run").
 void Retriever::InternQueryTokens(const Query& q) {
   const TargetIndex& ix = q.s.index();
   const size_t n = text_.size();
+  if (stemmer_ == nullptr || stemmer_->language() != q.s.language()) {
+    stemmer_ = std::make_unique<Stemmer>(q.s.language());
+  }
   ids_.clear();
+  typed_ids_.clear();
   token_hashes_.clear();
+  stem_set_.clear();
   for (size_t i = 0; i < n; ++i) {
-    ids_.push_back(ix.TokenId(text_.token(i)));
-    token_hashes_.push_back(CtrModel::Hash(text_.token(i)));
+    const absl::string_view token = text_.token(i);
+    int32_t id = QueryTokenId(ix, token);
+    typed_ids_.push_back(id);
+    int32_t stem = id >= 0 ? ix.token_stem[id] : ix.StemId(stemmer_->Stem(token));
+    if (id < 0 && stem < 0) {  // neither the word, a singular nor its stem: maybe a typo
+      id = ix.typos.Find(token, &typo_scratch_);
+      if (id >= 0) stem = ix.token_stem[id];
+    }
+    ids_.push_back(id);
+    token_hashes_.push_back(CtrModel::Hash(token));
+    if (stem >= 0) stem_set_.push_back(stem);
+  }
+  // Synonyms (broad only): each query stem also stands for the stems the table gives it.
+  const size_t own_stems = stem_set_.size();
+  for (size_t i = 0; i < own_stems; ++i) {
+    for (int32_t synonym : ix.synonyms.Get(stem_set_[i])) stem_set_.push_back(synonym);
   }
   id_set_.clear();
   for (int32_t id : ids_) {
@@ -507,25 +557,29 @@ void Retriever::InternQueryTokens(const Query& q) {
   }
   std::sort(id_set_.begin(), id_set_.end());
   id_set_.erase(std::unique(id_set_.begin(), id_set_.end()), id_set_.end());
+  std::sort(stem_set_.begin(), stem_set_.end());
+  stem_set_.erase(std::unique(stem_set_.begin(), stem_set_.end()), stem_set_.end());
 }
 
 // The distinct negative phrases the query matches, sorted, in matched_negatives_. Their owners are
 // checked per scored ad (Consider), so a common negative ("free") costs nothing per campaign that
-// lists it.
+// lists it. Negatives see the query as typed (typed_ids_: no typo correction), so they never
+// block more than the same keyword as an exact or phrase target without typos would match.
 void Retriever::MatchNegatives(const Query& q) {
   const TargetIndex& ix = q.s.index();
-  const size_t n = ids_.size();
+  const std::vector<int32_t>& ids = typed_ids_;
+  const size_t n = ids.size();
   auto window_matches = [&](absl::Span<const int32_t> tokens, size_t start) {
-    return std::equal(tokens.begin(), tokens.end(), ids_.begin() + start);
+    return std::equal(tokens.begin(), tokens.end(), ids.begin() + start);
   };
   auto block = [&](const Posting& p) { matched_negatives_.push_back(p.id); };
   for (size_t len = 1; len <= std::min(n, kMaxKeywordTokens); ++len) {
     for (size_t start = 0; start + len <= n; ++start) {
-      if (std::find(ids_.begin() + start, ids_.begin() + start + len, -1) !=
-          ids_.begin() + start + len) {
+      if (std::find(ids.begin() + start, ids.begin() + start + len, -1) !=
+          ids.begin() + start + len) {
         continue;
       }
-      const uint64_t h = HashTokenIds(ids_.data() + start, len);
+      const uint64_t h = HashTokenIds(ids.data() + start, len);
       for (const Posting& p : ix.negative_phrase.Get(h)) {
         if (window_matches(ix.negative_tokens.Get(p.id), start)) block(p);
       }
@@ -567,17 +621,17 @@ void Retriever::AddExactAndPhraseSources(const Query& q) {
   }
 }
 
-// Broad keywords: with few distinct query tokens, look up every subset of them (no false
-// candidates); otherwise read the lists anchored on the query's tokens and check each keyword.
+// Broad keywords, on stems: with few distinct query stems, look up every subset of them (no false
+// candidates); otherwise read the lists anchored on the query's stems and check each keyword.
 void Retriever::AddBroadSources(const Query& q) {
   const TargetIndex& ix = q.s.index();
   const size_t n = ids_.size();
-  if (id_set_.size() <= kMaxBroadSubsetTokens) {
-    const uint32_t m = static_cast<uint32_t>(id_set_.size());
+  if (stem_set_.size() <= kMaxBroadSubsetTokens) {
+    const uint32_t m = static_cast<uint32_t>(stem_set_.size());
     for (uint32_t mask = 1; mask < (1u << m); ++mask) {
       subset_.clear();
       for (uint32_t b = 0; b < m; ++b) {
-        if (mask & (1u << b)) subset_.push_back(id_set_[b]);
+        if (mask & (1u << b)) subset_.push_back(stem_set_[b]);
       }
       if (subset_.size() > kMaxKeywordTokens) continue;
       const double rel = BroadRelevance(subset_.size(), n);
@@ -585,7 +639,7 @@ void Retriever::AddBroadSources(const Query& q) {
                 SourceKind::kBroadSet, rel, rel);
     }
   } else {
-    for (int32_t tok : id_set_) AddSource(ix.broad.Get(tok), SourceKind::kBroad, 0.75, 0);
+    for (int32_t stem : stem_set_) AddSource(ix.broad.Get(stem), SourceKind::kBroad, 0.75, 0);
   }
 }
 
@@ -651,10 +705,7 @@ void Retriever::AddAutomaticSources(const Query& q) {
                   0.6 * kCloseMatchCoverage);
   page_products_.clear();
   if (q.viewed >= 0) page_products_.push_back(q.viewed);
-  for (const std::string& id : q.r.cart_product_ids) {
-    const int32_t p = s.FindProduct(id);
-    if (p >= 0) page_products_.push_back(p);
-  }
+  page_products_.insert(page_products_.end(), cart_products_.begin(), cart_products_.end());
   if (q.viewed >= 0) {
     AddSource(ix.substitutes.Get(s.product_category(q.viewed)), SourceKind::kSubstitutes, 0.6, 0.6);
   }
@@ -750,6 +801,10 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
                                     std::max<size_t>(kMinCandidates, kCandidatesPerSlot * r.slots));
   Query q{s, r, now, explain, k};
   q.viewed = r.viewed_product_id.empty() ? -1 : s.FindProduct(r.viewed_product_id);
+  cart_products_.clear();
+  for (const std::string& id : r.cart_product_ids) {
+    if (const int32_t p = s.FindProduct(id); p >= 0) cart_products_.push_back(p);
+  }
   ResolveShopper(q);
   BoundCtr(q);
   InternQueryTokens(q);

@@ -29,6 +29,7 @@
 #include "absl/types/span.h"
 #include "targeting/normalize.h"
 #include "targeting/snapshot.h"
+#include "targeting/variants.h"
 
 namespace gavel::targeting {
 
@@ -80,6 +81,10 @@ struct Rejection {
   MatchedTarget matched;
   RejectReason reason;
   std::string detail;  // e.g. "negative phrase keyword \"used\" on campaign c-12"
+  // What was known when the ad was rejected, before pCTR and bid adjustments: the resolved bid
+  // (target -> ad group -> campaign) and the match's relevance.
+  int64_t base_bid_micros = 0;
+  double relevance = 0;
 };
 
 struct Result {
@@ -117,6 +122,7 @@ class Retriever {
   // The phases of Retrieve, in order (the rules of each are in docs/targeting.md).
   void ResolveShopper(Query& q);
   void BoundCtr(Query& q);
+  int32_t QueryTokenId(const TargetIndex& ix, absl::string_view token);
   void InternQueryTokens(const Query& q);
   void MatchNegatives(const Query& q);
   void AddSource(absl::Span<const Posting> list, SourceKind kind, double max_relevance,
@@ -140,13 +146,17 @@ class Retriever {
                         double ctr_factor);
   static int SourceMatchIndex(SourceKind kind);
   void Compact(size_t k);
-  void Reject(const Query& q, int32_t ad, const MatchedTarget& m, RejectReason r,
-              std::string detail);
+  void Reject(const Query& q, int32_t ad, const MatchedTarget& m, int64_t base_bid,
+              double relevance, RejectReason r, std::string detail);
   // nullptr when the shopper passes; otherwise why not.
   const char* PredicateFailure(const Query& q, int32_t pred) const;
 
   TokenizedText text_;
-  std::vector<int32_t> ids_, id_set_, segments_, subset_;
+  std::unique_ptr<Stemmer> stemmer_;  // for the last snapshot's language
+  std::vector<std::string> singulars_;
+  // Query token ids with close variants (typos corrected), and as typed (for negatives).
+  std::vector<int32_t> ids_, typed_ids_, id_set_, stem_set_, segments_, subset_;
+  TypoIndex::Scratch typo_scratch_;
   std::vector<uint64_t> token_hashes_, segment_hashes_;
   std::vector<double> heap_;                // min-heap of the K best first scores of distinct ads
   std::vector<int32_t> matched_negatives_;  // sorted negative phrases the query matches
@@ -154,8 +164,9 @@ class Retriever {
   absl::flat_hash_map<int32_t, int32_t> rejected_;  // ad -> index in rejections
   absl::flat_hash_set<int32_t> close_seen_, loose_seen_;
   std::vector<Source> sources_;
-  std::vector<int> order_;  // heap of source indexes by next bound
-  std::vector<int32_t> page_products_;
+  std::vector<int> order_;              // heap of source indexes by next bound
+  std::vector<int32_t> page_products_;  // the viewed product, then cart_products_
+  std::vector<int32_t> cart_products_;
   std::vector<std::pair<size_t, std::pair<int32_t, size_t>>> rare_;  // list size, token, count
   double ctr_factor_[9] = {};  // per match kind: bound of quality / sqrt(relevance)
   double threshold_ = 0;       // K-th best score so far, once there are K candidates

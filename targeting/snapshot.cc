@@ -8,6 +8,7 @@
 #include "catalog/limits.h"
 #include "catalog/validate.h"
 #include "targeting/normalize.h"
+#include "targeting/variants.h"
 
 namespace gavel::targeting {
 
@@ -25,6 +26,9 @@ using ::gavel::catalog::Keyword;
 using ::gavel::catalog::kMaxBidMicros;
 using ::gavel::catalog::kMaxKeywordBytes;
 using ::gavel::catalog::kMaxKeywordTokens;
+using ::gavel::catalog::kMaxSynonymBytes;
+using ::gavel::catalog::kMaxSynonymEntries;
+using ::gavel::catalog::kMaxSynonymsPerEntry;
 using ::gavel::catalog::kMaxTitleBytes;
 using ::gavel::catalog::kMaxTitleTokens;
 using ::gavel::catalog::kNumAutoTargetGroups;
@@ -37,6 +41,10 @@ using ::gavel::catalog::Target;
 using ::gavel::catalog::TargetKind;
 
 namespace {
+
+absl::string_view CatalogLanguage(const Catalog& c) {
+  return c.language.empty() ? Stemmer::kDefaultLanguage : absl::string_view(c.language);
+}
 
 absl::Status Invalid(const std::string& where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, what));
@@ -90,7 +98,8 @@ HashedLists MakeHashed(std::vector<std::pair<uint64_t, Posting>>& pairs) {
 
 class SnapshotBuilder {
  public:
-  explicit SnapshotBuilder(CatalogSnapshot* s) : s_(*s), c_(s->catalog_), ix_(s->index_) {}
+  explicit SnapshotBuilder(CatalogSnapshot* s)
+      : s_(*s), c_(s->catalog_), ix_(s->index_), stemmer_(CatalogLanguage(s->catalog_)) {}
 
   absl::Status Run() {
     // Drop the caller's growth slack first (before any id is viewed: shrinking moves strings).
@@ -101,6 +110,11 @@ class SnapshotBuilder {
     c_.targets.shrink_to_fit();
     c_.products.shrink_to_fit();
     c_.categories.shrink_to_fit();
+    if (!Stemmer::IsKnownLanguage(CatalogLanguage(c_))) {
+      return Invalid("language", absl::StrCat(" must be a Snowball stemmer name (english, french, "
+                                              "german, russian, ...), got \"",
+                                              c_.language, "\""));
+    }
     if (auto st = Ids(); !st.ok()) return st;
     if (auto st = Categories(); !st.ok()) return st;
     if (auto st = Products(); !st.ok()) return st;
@@ -109,6 +123,7 @@ class SnapshotBuilder {
     if (auto st = AdGroups(); !st.ok()) return st;
     if (auto st = Ads(); !st.ok()) return st;
     if (auto st = Targets(); !st.ok()) return st;
+    if (auto st = Synonyms(); !st.ok()) return st;
     if (auto st = catalog::ValidateServingRules(c_.rules); !st.ok()) return st;
     BuildAutoLists();
     for (const Category& c : c_.categories) ix_.category_hash.push_back(CtrModel::Hash(c.id));
@@ -245,10 +260,87 @@ class SnapshotBuilder {
     return absl::OkStatus();
   }
 
+  // The id of a normalised token. Plural variants share one id (docs/targeting.md, "Close
+  // variants"): a plural joins a singular the catalog already has, and a new word registers its
+  // possible singulars as aliases, so a singular seen later (or only in queries) joins it.
   int32_t InternToken(absl::string_view t) {
-    auto [it, inserted] =
-        ix_.tokens.emplace(std::string(t), static_cast<int32_t>(ix_.tokens.size()));
-    return it->second;
+    if (auto it = ix_.tokens.find(t); it != ix_.tokens.end()) return it->second;
+    PluralSingulars(t, &singulars_);
+    for (const std::string& singular : singulars_) {
+      if (auto it = ix_.tokens.find(singular); it != ix_.tokens.end()) {
+        const int32_t id = it->second;
+        ix_.tokens.emplace(std::string(t), id);
+        return id;
+      }
+    }
+    const auto id = static_cast<int32_t>(ix_.token_stem.size());
+    ix_.tokens.emplace(std::string(t), id);
+    for (const std::string& singular : singulars_) ix_.tokens.emplace(singular, id);
+    const auto stem =
+        ix_.stems.emplace(std::string(stemmer_.Stem(t)), static_cast<int32_t>(ix_.stems.size()));
+    ix_.token_stem.push_back(stem.first->second);
+    return id;
+  }
+
+  // The stem id of one synonym word (interned: a synonym may name a word no keyword has yet).
+  absl::Status SynonymStem(const std::string& word, const std::string& field, int32_t* stem) {
+    TokenizedText t;
+    if (auto st = NormalizeText(word, field, {kMaxSynonymBytes, kMaxKeywordTokens}, &t); !st.ok()) {
+      return st;
+    }
+    if (t.size() != 1) return Invalid(field, absl::StrCat(" must be one word, got ", t.size()));
+    const auto it = ix_.stems.emplace(std::string(stemmer_.Stem(t.token(0))),
+                                      static_cast<int32_t>(ix_.stems.size()));
+    *stem = it.first->second;
+    return absl::OkStatus();
+  }
+
+  // The synonyms table as stem -> synonym stems (docs/targeting.md, "Synonyms").
+  absl::Status Synonyms() {
+    if (c_.synonyms.size() > kMaxSynonymEntries) {
+      return Invalid("synonyms", absl::StrCat(" must have at most ", kMaxSynonymEntries,
+                                              " entries, got ", c_.synonyms.size()));
+    }
+    std::vector<std::pair<int32_t, int32_t>> pairs;
+    for (size_t i = 0; i < c_.synonyms.size(); ++i) {
+      const catalog::Synonym& e = c_.synonyms[i];
+      const std::string where = absl::StrCat("synonyms[", i, "]");
+      if (e.synonyms.empty() || e.synonyms.size() > kMaxSynonymsPerEntry) {
+        return Invalid(where, absl::StrCat(".synonyms must list 1-", kMaxSynonymsPerEntry,
+                                           " words, got ", e.synonyms.size()));
+      }
+      int32_t term;
+      if (auto st = SynonymStem(e.term, where + ".term", &term); !st.ok()) return st;
+      for (size_t k = 0; k < e.synonyms.size(); ++k) {
+        int32_t syn;
+        if (auto st = SynonymStem(e.synonyms[k], absl::StrCat(where, ".synonyms[", k, "]"), &syn);
+            !st.ok()) {
+          return st;
+        }
+        if (syn == term) continue;
+        pairs.emplace_back(term, syn);
+        if (e.two_way) pairs.emplace_back(syn, term);
+      }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    ix_.synonyms = MakeDense(ix_.stems.size(), pairs);
+    for (size_t stem = 0; stem + 1 < ix_.synonyms.offsets.size(); ++stem) {
+      if (ix_.synonyms.Get(static_cast<int32_t>(stem)).size() > kMaxSynonymsPerEntry) {
+        return Invalid("synonyms", absl::StrCat(": a word has more than ", kMaxSynonymsPerEntry,
+                                                " synonyms in all entries together"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Sorted distinct stem ids of keyword tokens: what broad match compares.
+  std::vector<int32_t> StemSet(absl::Span<const int32_t> token_ids) const {
+    std::vector<int32_t> stems;
+    for (int32_t id : token_ids) stems.push_back(ix_.token_stem[id]);
+    std::sort(stems.begin(), stems.end());
+    stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
+    return stems;
   }
 
   absl::Status Products() {
@@ -350,8 +442,10 @@ class SnapshotBuilder {
     return absl::OkStatus();
   }
 
+  // The token ids of a keyword; words of positive keywords (`typo_targets`) also go into the
+  // typo index.
   absl::Status KeywordTokens(const std::string& text, const std::string& field,
-                             std::vector<int32_t>* ids) {
+                             std::vector<int32_t>* ids, bool typo_targets = false) {
     if (text.size() > kMaxKeywordBytes) {
       return Invalid(
           field, absl::StrCat(" must be at most ", kMaxKeywordBytes, " bytes, got ", text.size()));
@@ -361,7 +455,10 @@ class SnapshotBuilder {
       return st;
     }
     if (t.empty()) return Invalid(field, " must have at least one token, got none");
-    for (size_t i = 0; i < t.size(); ++i) ids->push_back(InternToken(t.token(i)));
+    for (size_t i = 0; i < t.size(); ++i) {
+      ids->push_back(InternToken(t.token(i)));
+      if (typo_targets) ix_.typos.Add(t.token(i), ids->back());
+    }
     return absl::OkStatus();
   }
 
@@ -498,7 +595,8 @@ class SnapshotBuilder {
         case TargetKind::kKeyword: {
           const MatchType mt = t.keyword.match_type;
           std::vector<int32_t> ids;
-          if (auto st = KeywordTokens(t.keyword.text, where + ".keyword.text", &ids); !st.ok()) {
+          if (auto st = KeywordTokens(t.keyword.text, where + ".keyword.text", &ids, serving);
+              !st.ok()) {
             return st;
           }
           for (int32_t id : ids) tokens.emplace_back(i, id);
@@ -508,10 +606,9 @@ class SnapshotBuilder {
           if (mt == MatchType::kPhrase) phrase.emplace_back(h, posting);
           if (mt == MatchType::kBroad) {
             broad_pending.emplace_back(static_cast<int32_t>(broad_tokens.size()), posting);
-            std::sort(ids.begin(), ids.end());
-            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-            broad_sets.emplace_back(HashTokenIds(ids.data(), ids.size()), posting);
-            broad_tokens.push_back(std::move(ids));
+            std::vector<int32_t> stems = StemSet(ids);
+            broad_sets.emplace_back(HashTokenIds(stems.data(), stems.size()), posting);
+            broad_tokens.push_back(std::move(stems));
           }
           break;
         }
@@ -543,12 +640,9 @@ class SnapshotBuilder {
     // different keywords share one.
     auto key_tokens = [&](const HashedLists* lists, int32_t target) {
       absl::Span<const int32_t> t = ix_.target_tokens.Get(target);
-      std::vector<int32_t> ids(t.begin(), t.end());
-      if (lists == &ix_.broad_sets) {  // keyed by the sorted distinct token set
-        std::sort(ids.begin(), ids.end());
-        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      }
-      return ids;
+      // Broad sets are keyed by the sorted distinct stem set.
+      if (lists == &ix_.broad_sets) return StemSet(t);
+      return std::vector<int32_t>(t.begin(), t.end());
     };
     for (const HashedLists* lists : {&ix_.exact, &ix_.phrase, &ix_.broad_sets}) {
       for (const auto& [hash, range] : lists->ranges) {
@@ -563,8 +657,8 @@ class SnapshotBuilder {
         }
       }
     }
-    // Broad keywords hang off their rarest token, so a query scans few of them.
-    std::vector<int32_t> df(ix_.tokens.size(), 0);
+    // Broad keywords hang off their rarest stem, so a query scans few of them.
+    std::vector<int32_t> df(ix_.stems.size(), 0);
     for (const auto& ids : broad_tokens) {
       for (int32_t id : ids) ++df[id];
     }
@@ -576,7 +670,7 @@ class SnapshotBuilder {
                                                [&](int32_t a, int32_t b) { return df[a] < df[b]; });
       broad.emplace_back(anchor, posting);
     }
-    ix_.broad = MakeDense(ix_.tokens.size(), broad);
+    ix_.broad = MakeDense(ix_.stems.size(), broad);
     SortLists(&ix_.broad);
     ix_.product_targets = MakeDense(c_.products.size(), products);
     SortLists(&ix_.product_targets);
@@ -587,6 +681,7 @@ class SnapshotBuilder {
     ix_.ad_group_negatives = MakeDense(c_.ad_groups.size(), ad_group_negatives_);
     ix_.negative_exact = MakeHashed(neg_exact_);
     ix_.negative_phrase = MakeHashed(neg_phrase_);
+    ix_.typos.Finish();
     return absl::OkStatus();
   }
 
@@ -634,9 +729,9 @@ class SnapshotBuilder {
         }
       }
     }
-    ix_.auto_close = MakeDense(ix_.tokens.size(), close);
+    ix_.auto_close = MakeDense(ix_.token_stem.size(), close);
     SortLists(&ix_.auto_close);
-    ix_.auto_loose = MakeDense(ix_.tokens.size(), loose);
+    ix_.auto_loose = MakeDense(ix_.token_stem.size(), loose);
     SortLists(&ix_.auto_loose);
     ix_.substitutes = MakeDense(c_.categories.size(), substitutes);
     SortLists(&ix_.substitutes);
@@ -647,6 +742,8 @@ class SnapshotBuilder {
   CatalogSnapshot& s_;
   Catalog& c_;
   TargetIndex& ix_;
+  Stemmer stemmer_;                     // the catalog's language
+  std::vector<std::string> singulars_;  // PluralSingulars scratch
   std::vector<bool> campaign_serving_, ad_group_serving_;
   std::vector<int32_t> ad_ad_group_, ad_product_, target_ad_group_;  // packed into *Info by Pack
   std::vector<double> campaign_factor_;
@@ -688,8 +785,10 @@ bool CatalogSnapshot::AutoEnabled(int32_t ad_group, AutoTargetGroup group) const
 }
 
 size_t TargetIndex::Bytes() const {
-  size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1);
+  size_t b = tokens.capacity() * (sizeof(std::string) + 4 + 1) +
+             stems.capacity() * (sizeof(std::string) + 4 + 1) + token_stem.capacity() * 4;
   for (const auto& [t, id] : tokens) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
+  for (const auto& [t, id] : stems) b += t.capacity() > 15 ? t.capacity() + 1 : 0;
   b += target_tokens.Bytes() + exact.Bytes() + phrase.Bytes() + broad.Bytes() + broad_sets.Bytes() +
        product_targets.Bytes() + category_targets.Bytes() + auto_close.Bytes() +
        auto_loose.Bytes() + substitutes.Bytes() + complements.Bytes() + product_tokens.Bytes() +
@@ -697,7 +796,8 @@ size_t TargetIndex::Bytes() const {
        campaign_negatives.Bytes() + ad_group_negatives.Bytes() + negative_exact.Bytes() +
        negative_phrase.Bytes() + predicates.capacity() * sizeof(CompiledPredicates) +
        campaign_predicates.capacity() * 4 + ad_group_predicates.capacity() * 4 +
-       category_hash.capacity() * 8 + campaign_hash.capacity() * 8;
+       category_hash.capacity() * 8 + campaign_hash.capacity() * 8 + synonyms.Bytes() +
+       typos.Bytes();
   return b;
 }
 

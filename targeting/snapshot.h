@@ -65,6 +65,10 @@ class CatalogSnapshot {
   const catalog::Catalog& catalog() const { return catalog_; }
   const catalog::ServingRules& rules() const { return catalog_.rules; }
   const CtrModel& model() const { return *model_; }
+  // The Snowball stemmer name keywords are stemmed with (the catalog's language, or english).
+  absl::string_view language() const {
+    return catalog_.language.empty() ? absl::string_view("english") : catalog_.language;
+  }
   const TargetIndex& index() const { return index_; }
 
   // Dense-index accessors; every index must be in range.

@@ -40,6 +40,12 @@ _GROUPS = {
     "benchmark": ["benchmark"],
     # PostgreSQL's C client library, under pg/ (the shared store of issue 12).
     "pq": ["libpq"],
+    # cpp-httplib: the metrics and ad-operations HTTP port (server/http_endpoint).
+    "httplib": ["cpp-httplib"],
+    # ICU: NFKC case folding, the accent-folding transform and word breaking (targeting/normalize).
+    "icu": ["icu-uc", "icu-i18n"],
+    # Snowball stemmers (libstemmer-dev ships no .pc file: linked through _EXTRA_LINKOPTS).
+    "stemmer": [],
 }
 
 # Libraries Debian ships without a .pc file of their own.
@@ -47,6 +53,7 @@ _EXTRA_LINKOPTS = {
     # Server reflection registers itself from a static initialiser, so it must not be dropped.
     "grpc": ["-Wl,--no-as-needed", "-lgrpc++_reflection", "-Wl,--as-needed"],
     "benchmark": ["-lbenchmark_main", "-lpthread"],
+    "stemmer": ["-lstemmer"],
 }
 
 _DEPS = {
@@ -55,6 +62,8 @@ _DEPS = {
 }
 
 def _pkg_config(ctx, flag, modules):
+    if not modules:
+        return []
     result = ctx.execute(["pkg-config", flag] + modules)
     if result.return_code != 0:
         fail("pkg-config %s %s failed (run ./setup.sh to install the packages): %s" %

@@ -9,7 +9,8 @@
 #   tools/cluster.sh stop DIR        stop the replicas and PostgreSQL (the data stays in DIR)
 #   tools/cluster.sh status DIR      the replicas' addresses and whether each is running
 #
-# Extra gavel_server flags can be given in GAVEL_SERVER_FLAGS. DIR must be under /tmp (or another
+# Extra gavel_server flags can be given in GAVEL_SERVER_FLAGS; the replicas run with
+# --insecure_no_client_auth unless those name a --clients_file. DIR must be under /tmp (or another
 # directory an unprivileged user can reach) when run as root, since PostgreSQL runs as nobody.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,13 +49,17 @@ start() {
   # The schema once, before the replicas race to it (they would each apply it safely anyway).
   "$dir/bin/gavel_server" --store="$conninfo" --migrate_only >/dev/null
   local addresses=()
+  # Replicas listen on 127.0.0.1 only: without client keys, unless GAVEL_SERVER_FLAGS gives a
+  # --clients_file.
+  local auth_flag=--insecure_no_client_auth
+  [[ "${GAVEL_SERVER_FLAGS:-}" == *--clients_file* ]] && auth_flag=""
   for ((i = 1; i <= n; i++)); do
     local port
     port=$(free_port)
     # shellcheck disable=SC2086
     setsid "$dir/bin/gavel_server" --listen="127.0.0.1:$port" --catalog=data/demo_catalog.json \
       --model=data/default_model.txt --admin_api_key_file="$dir/admin_api_key" \
-      --token_key_file="$dir/token_keys" --store="$conninfo" ${GAVEL_SERVER_FLAGS:-} \
+      --token_key_file="$dir/token_keys" --store="$conninfo" $auth_flag ${GAVEL_SERVER_FLAGS:-} \
       >"$dir/replica$i.log" 2>&1 &
     echo $! >"$dir/replica$i.pid"
     addresses+=("127.0.0.1:$port")

@@ -29,6 +29,22 @@ TEST(AuctionRequestFromProto, ATieBreakSeedIsPassedOnAndItsAbsenceClearsAnOldOne
   EXPECT_FALSE(out.tie_break_seed.has_value());
 }
 
+TEST(AuctionRequestFromProto, AnUnsetHourComesFromTheTimeZoneAndMinusOneStaysUnknown) {
+  engine::AuctionRequest out;
+  gavel::v1::RunAuctionRequest r = DryRun();
+  ASSERT_TRUE(AuctionRequestFromProto(r, &out).ok());
+  EXPECT_EQ(out.targeting.shopper.local_hour, -1);
+  EXPECT_TRUE(out.hour_from_time_zone);
+  r.mutable_shopper()->set_local_hour(-1);
+  ASSERT_TRUE(AuctionRequestFromProto(r, &out).ok());
+  EXPECT_EQ(out.targeting.shopper.local_hour, -1);
+  EXPECT_FALSE(out.hour_from_time_zone);
+  r.mutable_shopper()->set_local_hour(7);
+  ASSERT_TRUE(AuctionRequestFromProto(r, &out).ok());
+  EXPECT_EQ(out.targeting.shopper.local_hour, 7);
+  EXPECT_FALSE(out.hour_from_time_zone);
+}
+
 TEST(AuctionResultToProto, ReturnsTheTieBreakSeed) {
   engine::AuctionResult result;
   result.tie_break_seed = 0xFFFFFFFFFFFFFFFFu;

@@ -87,7 +87,12 @@ TEST(ValidateRunAuctionRequest, RejectsTooManySegmentsAndBadHours) {
   r.mutable_shopper()->clear_segments();
   r.mutable_shopper()->set_local_hour(24);
   ExpectInvalid(convert::ValidateRunAuctionRequest(r),
-                "shopper.local_hour must be in [0, 23], got 24");
+                "shopper.local_hour must be in [0, 23] or -1, got 24");
+  r.mutable_shopper()->set_local_hour(-2);
+  ExpectInvalid(convert::ValidateRunAuctionRequest(r),
+                "shopper.local_hour must be in [0, 23] or -1, got -2");
+  r.mutable_shopper()->set_local_hour(-1);  // unknown
+  EXPECT_TRUE(convert::ValidateRunAuctionRequest(r).ok());
 }
 
 TEST(ValidateRunAuctionRequest, AcceptsATieBreakSeedOnlyOnADryRun) {

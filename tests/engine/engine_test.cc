@@ -202,6 +202,9 @@ TEST_F(EngineTest, ExplainGivesEveryCandidateAReasonAndAMinimumBidPerSlot) {
     }
     if (e.ad_id == "ad-2") {
       EXPECT_EQ(e.loss_reason, LossReason::kNegativeKeyword) << e.detail;
+      // Rejected before scoring: the resolved bid (g-b's default) and the broad match relevance.
+      EXPECT_EQ(e.bid_micros, 2'000'000);
+      EXPECT_DOUBLE_EQ(e.relevance, 0.25 + 0.5 * 1 / 3.0);
       negative = true;
     }
     if (e.loss_reason == LossReason::kOutranked) {
@@ -513,6 +516,10 @@ TEST_F(EngineTest, AnUnknownLocalHourComesFromTheShoppersTimeZone) {
   ASSERT_TRUE(absl::LoadTimeZone("Asia/Tokyo", &tokyo));
   req.shopper_time_zone = tokyo;  // 18:00 in Tokyo
   EXPECT_FALSE(has_b(req));
+  // An hour the client says is unknown is not taken from the time zone: c-b's hour list excludes.
+  req.shopper_time_zone = absl::UTCTimeZone();
+  req.hour_from_time_zone = false;
+  EXPECT_FALSE(has_b(req));
 }
 
 TEST_F(EngineTest, AProductPageNeverAdvertisesTheProductItShows) {
@@ -586,6 +593,146 @@ TEST(EngineProperty, EveryWinnerPaysBetweenItsFloorAndItsBid) {
     }
   }
   EXPECT_GT(winners, 3'000);
+}
+
+// The server's callers are bound to the catalog (AuctionRequest::bind_caller_candidates): a click
+// token charges the campaign a candidate names, so it must exist, be its advertiser's, and accept
+// caller bids, each capped at the campaign's max_bid_micros.
+class BoundCallerCandidatesTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    catalog::Catalog c = SmallCatalog();
+    c.campaigns[0].max_bid_micros = 1'500'000;  // c-a; c-b keeps 0: no caller bids
+    Publish(std::move(c), auction::Rules{.slots = 2, .increment_micros = 0});
+  }
+  static AuctionRequest Bound(std::vector<ExternalCandidate> candidates, bool dry_run = false) {
+    AuctionRequest req = Search("", 2);
+    req.bind_caller_candidates = true;
+    req.dry_run = dry_run;
+    req.external = std::move(candidates);
+    return req;
+  }
+  static ExternalCandidate Candidate(const std::string& id, const std::string& advertiser,
+                                     const std::string& campaign, int64_t bid) {
+    return {.candidate_id = id,
+            .advertiser_id = advertiser,
+            .campaign_id = campaign,
+            .product_id = "p-" + id,
+            .bid_micros = bid,
+            .quality = 1.0};
+  }
+};
+
+TEST_F(BoundCallerCandidatesTest, ABidAboveTheCampaignsMaximumIsLoweredToIt) {
+  AuctionResult result;
+  ASSERT_TRUE(
+      engine_.RunAuction(Bound({Candidate("x", "adv-a", "c-a", 5'000'000)}), gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].bid_micros, 1'500'000);
+  EXPECT_EQ(gate_.max_price["c-a"], 1'500'000);  // budgets see the capped bid too
+  EXPECT_FALSE(result.winners[0].click_token.empty());
+}
+
+TEST_F(BoundCallerCandidatesTest, ABidUnderTheMaximumIsKept) {
+  AuctionResult result;
+  ASSERT_TRUE(
+      engine_.RunAuction(Bound({Candidate("x", "adv-a", "c-a", 700'000)}), gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  EXPECT_EQ(result.winners[0].bid_micros, 700'000);
+}
+
+TEST_F(BoundCallerCandidatesTest, AnUnknownCampaignIsInvalidArgumentNamingTheCandidate) {
+  AuctionResult result;
+  absl::Status st = engine_.RunAuction(
+      Bound({Candidate("x", "adv-a", "c-a", 1'000'000), Candidate("y", "adv-a", "c-nope", 1)}),
+      gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "candidates[1].campaign_id \"c-nope\" is not in the catalog");
+  EXPECT_EQ(gate_.checks, 0);  // refused before any budget was looked at
+}
+
+TEST_F(BoundCallerCandidatesTest, ACampaignOfAnotherAdvertiserIsInvalidArgument) {
+  AuctionResult result;
+  absl::Status st =
+      engine_.RunAuction(Bound({Candidate("x", "adv-b", "c-a", 1'000'000)}), gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(),
+            "candidates[0].campaign_id \"c-a\" belongs to advertiser \"adv-a\", not \"adv-b\"");
+}
+
+TEST_F(BoundCallerCandidatesTest, ACampaignWithoutAMaximumTakesNoCallerBids) {
+  AuctionResult result;
+  absl::Status st =
+      engine_.RunAuction(Bound({Candidate("x", "adv-b", "c-b", 1'000'000)}), gen_, &result);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(),
+            "candidates[0].campaign_id \"c-b\" takes no caller bids: its max_bid_micros is 0");
+}
+
+TEST_F(BoundCallerCandidatesTest, ADryRunMayPriceCampaignsTheCatalogDoesNotHave) {
+  AuctionResult result;
+  ASSERT_TRUE(engine_
+                  .RunAuction(Bound({Candidate("x", "adv-z", "c-what-if", 4'000'000),
+                                     Candidate("y", "adv-a", "c-a", 9'000'000)},
+                                    /*dry_run=*/true),
+                              gen_, &result)
+                  .ok());
+  ASSERT_EQ(result.winners.size(), 2u);
+  EXPECT_EQ(result.winners[0].ad_id, "x");
+  EXPECT_EQ(result.winners[0].bid_micros, 4'000'000);  // priced as sent
+  EXPECT_EQ(result.winners[1].bid_micros, 1'500'000);  // a catalog campaign is capped even here
+  EXPECT_TRUE(result.winners[0].click_token.empty());
+}
+
+TEST_F(EngineTest, StatsCountCandidatesAndGateLossesWithoutExplain) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  gate_.verdicts["c-a"] = ServeVerdict::kBudgetExhausted;
+  gate_.verdicts["c-b"] = ServeVerdict::kPacedOut;
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
+  EXPECT_EQ(result.stats.candidates, 3);
+  EXPECT_EQ(result.stats.losses[static_cast<int>(LossReason::kBudgetExhausted)], 2);
+  EXPECT_EQ(result.stats.losses[static_cast<int>(LossReason::kPacedOut)], 1);
+  EXPECT_EQ(result.stats.phase_nanos, (std::array<int64_t, kNumPhases>{}));
+}
+
+TEST_F(EngineTest, StatsCountEveryAuctionLoserByReason) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 1});
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 1), gen_, &result).ok());
+  ASSERT_EQ(result.winners.size(), 1u);
+  int losses = 0;
+  for (int n : result.stats.losses) losses += n;
+  EXPECT_EQ(result.stats.candidates, 3);
+  EXPECT_EQ(losses, 2);  // every candidate but the winner, each with one reason
+  EXPECT_EQ(result.stats.losses[static_cast<int>(LossReason::kOutranked)], 2);
+}
+
+// Each Now() is 1 ms after the previous one.
+class TickingClock final : public gavel::Clock {
+ public:
+  absl::Time Now() const override { return t_ += absl::Milliseconds(1); }
+
+ private:
+  mutable absl::Time t_ = absl::FromUnixSeconds(1'790'000'000);
+};
+
+TEST_F(EngineTest, PhaseTimesAreReadFromTheEnginesClockOnlyWhenAsked) {
+  TickingClock ticking;
+  Engine engine(&gate_, &issuer_, &ticking);
+  auto snapshot = targeting::CatalogSnapshot::Build(SmallCatalog(), 7);
+  ASSERT_TRUE(snapshot.ok());
+  engine.Publish(std::make_shared<const Serving>(Serving{*snapshot, auction::Rules{.slots = 2}}));
+  AuctionRequest req = Search("wireless headphones", 2);
+  req.time_phases = true;
+  AuctionResult result;
+  ASSERT_TRUE(engine.RunAuction(req, gen_, &result).ok());
+  // One clock read at the start, then one at the end of each phase.
+  const int64_t ms = 1'000'000;
+  EXPECT_EQ(result.stats.phase_nanos, (std::array<int64_t, kNumPhases>{ms, ms, ms, ms}));
+  req.time_phases = false;
+  ASSERT_TRUE(engine.RunAuction(req, gen_, &result).ok());
+  EXPECT_EQ(result.stats.phase_nanos, (std::array<int64_t, kNumPhases>{}));
 }
 
 }  // namespace

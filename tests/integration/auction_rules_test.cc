@@ -269,7 +269,7 @@ TEST_F(AuctionRulesTest, ACallerWithoutTheAdminKeyIsRefused) {
   gavel::v1::UpdateAuctionRulesResponse resp;
   EXPECT_EQ(UpdateRules(change, {}, &resp, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(UpdateRules(change, {}, &resp, "not-the-key").error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::UNAUTHENTICATED);  // a wrong key is no valid credential
 
   gavel::v1::GetAuctionRulesResponse got;
   auto no_key = Ctx("");
@@ -279,7 +279,7 @@ TEST_F(AuctionRulesTest, ACallerWithoutTheAdminKeyIsRefused) {
   auto wrong_key = Ctx("not-the-key");
   EXPECT_EQ(admin_->GetAuctionRules(wrong_key.get(), gavel::v1::GetAuctionRulesRequest(), &got)
                 .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::UNAUTHENTICATED);
 
   const gavel::v1::GetAuctionRulesResponse after = GetRules();
   EXPECT_EQ(after.catalog_version(), before.catalog_version());

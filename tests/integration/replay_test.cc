@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -52,8 +53,15 @@ class ReplayTest : public ::testing::Test {
     return req;
   }
 
-  // Four caller candidates of four advertisers tied at $1 and quality 1, and one at $0.40.
+  // Four caller candidates of four advertisers tied at $1 and quality 1, and one at $0.40: demo
+  // catalog campaigns, since a live auction takes caller candidates only for catalog campaigns.
   static gavel::v1::RunAuctionRequest Tied() {
+    static const std::pair<const char*, const char*> kCampaigns[] = {
+        {"adv-sonic", "c-sonic-search"},
+        {"adv-aurel", "c-aurel-search"},
+        {"adv-nova", "c-nova-phones"},
+        {"adv-volt", "c-volt-accessories"},
+        {"adv-crema", "c-crema-coffee"}};
     gavel::v1::RunAuctionRequest req;
     req.set_placement(gavel::v1::PLACEMENT_REST_OF_SEARCH);
     req.set_slots(2);
@@ -61,8 +69,8 @@ class ReplayTest : public ::testing::Test {
     for (int i = 0; i < 5; ++i) {
       gavel::v1::CallerCandidate* c = req.add_candidates();
       c->set_candidate_id(absl::StrCat("ad-", i));
-      c->set_advertiser_id(absl::StrCat("adv-", i));
-      c->set_campaign_id(absl::StrCat("camp-", i));
+      c->set_advertiser_id(kCampaigns[i].first);
+      c->set_campaign_id(kCampaigns[i].second);
       c->set_product_id(absl::StrCat("prod-", i));
       c->set_bid_micros(i < 4 ? 1'000'000 : 400'000);
       c->set_quality(1.0);

@@ -352,9 +352,10 @@ TEST(StoreOutage, EventsAreRefusedAuctionsFailClosedAndEverythingRecovers) {
   EXPECT_EQ(health(), "SERVING");
 }
 
-// Runs gavel_server and returns its exit status and everything it printed.
+// Runs gavel_server (on 127.0.0.1 without client keys, as ServerProcess does) and returns its exit
+// status and everything it printed.
 std::pair<int, std::string> RunServer(const std::vector<std::string>& args) {
-  std::string cmd = Runfile("server/gavel_server");
+  std::string cmd = Runfile("server/gavel_server") + " --insecure_no_client_auth";
   for (const std::string& a : args) absl::StrAppend(&cmd, " '", a, "'");
   absl::StrAppend(&cmd, " 2>&1");
   FILE* p = ::popen(cmd.c_str(), "r");

@@ -24,6 +24,22 @@ std::string Runfile(const std::string& path) {
   return absl::StrCat(dir, "/", workspace == nullptr ? "gavel" : workspace, "/", path);
 }
 
+namespace {
+
+// gavel_server refuses to start without knowing its callers; tests that are not about
+// authentication run it on 127.0.0.1 as run.sh does, with --insecure_no_client_auth.
+bool NeedsInsecureClientAuth(const std::string& binary, const std::vector<std::string>& args) {
+  if (binary != "server/gavel_server") return false;
+  for (const std::string& a : args) {
+    if (a.rfind("--clients_file", 0) == 0 || a.rfind("--insecure_no_client_auth", 0) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const std::string& binary, const std::vector<std::string>& args,
     const std::vector<std::string>& env) {
@@ -31,6 +47,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   std::vector<std::string> argv_strings = {Runfile(binary), "--listen=127.0.0.1:0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  if (NeedsInsecureClientAuth(binary, args)) argv_strings.push_back("--insecure_no_client_auth");
   // Built before fork: the child may only make async-signal-safe calls.
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);

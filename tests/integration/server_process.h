@@ -30,8 +30,10 @@ namespace gavel::testing {
 class ServerProcess {
  public:
   // `binary` is a runfiles-relative path (e.g. "server/gavel_server") or an absolute one. The
-  // server is given --listen=127.0.0.1:0 before `args`. `env` adds "NAME=value" entries to the
-  // environment the child inherits (e.g. LD_PRELOAD of a fault-injecting library).
+  // server is given --listen=127.0.0.1:0 before `args`; "server/gavel_server" is also given
+  // --insecure_no_client_auth after them unless `args` has --clients_file (or that flag already).
+  // `env` adds "NAME=value" entries to the environment the child inherits (e.g. LD_PRELOAD of a
+  // fault-injecting library).
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::string& binary, const std::vector<std::string>& args,
       const std::vector<std::string>& env = {});

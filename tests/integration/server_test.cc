@@ -133,6 +133,22 @@ TEST_F(ServerTest, HealthCheckReportsServing) {
   EXPECT_EQ(response, std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
 }
 
+TEST_F(ServerTest, HealthCheckReportsServingPerServiceName) {
+  for (const std::string name :
+       {"gavel.v1.AuctionService", "gavel.v1.EventService", "gavel.v1.CampaignService"}) {
+    // HealthCheckRequest{service: name}: field 1, length-delimited.
+    const std::string request = std::string("\x0a", 1) + static_cast<char>(name.size()) + name;
+    std::string response;
+    grpc::Status st = RawUnary(channel_, "/grpc.health.v1.Health/Check", request, &response);
+    ASSERT_TRUE(st.ok()) << name << ": " << st.error_message();
+    EXPECT_EQ(response, std::string("\x08\x01", 2)) << name;
+  }
+  std::string response;
+  grpc::Status st = RawUnary(channel_, "/grpc.health.v1.Health/Check",
+                             std::string("\x0a\x07gavel.x", 9), &response);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);  // an unknown name, as gRPC defines
+}
+
 TEST_F(ServerTest, ReflectionListsTheGavelServices) {
   grpc::GenericStub stub(channel_);
   grpc::ClientContext ctx;
@@ -364,7 +380,7 @@ TEST_F(ServerTest, AdminCallsNeedTheApiKey) {
     auto ctx = Ctx();
     ctx->AddMetadata("x-gavel-api-key", "wrong");
     grpc::Status st = stub->ListCampaigns(ctx.get(), gavel::v1::ListRequest(), &resp);
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);  // no valid credential
   }
   auto ctx = Ctx(true);
   grpc::Status st = stub->ListCampaigns(ctx.get(), gavel::v1::ListRequest(), &resp);

@@ -118,8 +118,8 @@ class ServingTest : public ::testing::Test {
     }
     engine_->Publish(std::make_shared<const engine::Serving>(
         engine::Serving{.catalog = *snapshot, .rules = *rules}));
-    auction_ = std::make_unique<AuctionServiceImpl>(engine_.get(), max_in_flight);
-    events_ = std::make_unique<EventServiceImpl>(billing_.get());
+    auction_ = std::make_unique<AuctionServiceImpl>(engine_.get(), callers_.get(), max_in_flight);
+    events_ = std::make_unique<EventServiceImpl>(billing_.get(), callers_.get());
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -164,6 +164,7 @@ class ServingTest : public ::testing::Test {
   std::unique_ptr<billing::Billing> billing_;
   std::unique_ptr<engine::BillingGate> billing_gate_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<CallerAuth> callers_ = CallerAuth::Insecure();
   std::unique_ptr<AuctionServiceImpl> auction_;
   std::unique_ptr<EventServiceImpl> events_;
   Hold hold_;

@@ -26,6 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/client_key.h"
 #include "common/flags_help.h"
 #include "common/grpc_channel.h"
 #include "gavel/v1/auction.grpc.pb.h"
@@ -39,6 +40,10 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "Gavel server address host:port; or several comma-separated (replicas): calls go to "
           "them round robin, skipping any that is down");
 ABSL_FLAG(std::string, api_key, "", "Admin API key (default: $GAVEL_API_KEY)");
+ABSL_FLAG(std::string, client_key_file, "",
+          "auction/click/impression: file holding this client's key, sent as `authorization: "
+          "Bearer <key>` (default: $GAVEL_CLIENT_KEY; none for a server run with "
+          "--insecure_no_client_auth)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA to trust; empty = plaintext");
 ABSL_FLAG(int32_t, slots, 3, "auction: number of slots");
 ABSL_FLAG(std::string, placement, "top", "auction: top|rest|product|category|home|checkout");
@@ -48,6 +53,11 @@ ABSL_FLAG(std::string, user, "demo-user", "auction/click: shopper user id");
 ABSL_FLAG(std::string, segments, "", "auction: shopper segments, comma-separated");
 ABSL_FLAG(std::string, device, "desktop", "auction: desktop|mobile_web|mobile_app|tablet");
 ABSL_FLAG(std::string, country, "US", "auction: ISO country code");
+ABSL_FLAG(std::string, time_zone, "",
+          "auction: shopper's IANA time zone (dayparting when --local_hour is unset); empty = UTC");
+ABSL_FLAG(std::string, local_hour, "",
+          "auction: shopper's local hour 0-23, or -1 for unknown; empty = the hour now in "
+          "--time_zone");
 ABSL_FLAG(std::string, mechanism, "", "auction: override gsp|vcg|first_price");
 ABSL_FLAG(bool, explain, false, "auction: print every considered candidate and why it lost");
 ABSL_FLAG(bool, dry_run, false, "auction: price only: no budgets, pacing or tokens");
@@ -57,8 +67,10 @@ ABSL_FLAG(std::string, seed, "",
 ABSL_FLAG(bool, json, false, "print responses as JSON instead of tables");
 ABSL_FLAG(std::string, event_id, "", "click/impression: client event id (default: generated)");
 ABSL_FLAG(std::string, parent, "", "list commands: parent id filter");
-ABSL_FLAG(std::string, from, "", "stats: first day YYYY-MM-DD");
-ABSL_FLAG(std::string, to, "", "stats: last day YYYY-MM-DD");
+ABSL_FLAG(std::string, from, "", "stats, sales: first day YYYY-MM-DD");
+ABSL_FLAG(std::string, to, "", "stats, sales: last day YYYY-MM-DD");
+ABSL_FLAG(int32_t, window, 7, "sales: attribution window in days (1, 7, 14 or 30)");
+ABSL_FLAG(bool, csv, false, "sales: print CSV (every day of the range, then the total)");
 ABSL_FLAG(int32_t, deadline_ms, 5000, "RPC deadline in milliseconds");
 
 namespace {
@@ -74,13 +86,18 @@ Shopper-side:
                              --segments --device --country --mechanism --explain --dry_run)
                              and print its tie-break seed; --seed=SEED replays one as a dry run
   click TOKEN                report a click with a winner's click token
+  purchase JSON              report purchases: a ReportPurchasesRequest as JSON
   impression TOKEN           report an impression with a winner's impression token
+Auctions and events need the client key (--client_key_file or $GAVEL_CLIENT_KEY) unless the
+server runs with --insecure_no_client_auth, as ./run.sh does.
 Admin (needs --api_key or $GAVEL_API_KEY):
   advertisers | campaigns | adgroups | productads | targets      list (--parent filters)
   create KIND JSON           create an advertiser|campaign|adgroup|productad|target from JSON
   update KIND JSON [MASK]    update one (MASK: comma-separated field names)
   pause KIND ID | enable KIND ID | archive KIND ID
   stats CAMPAIGN_ID          daily statistics (--from --to)
+  sales CAMPAIGN_ID          daily delivery and attributed sales, ACOS, ROAS, CTR, CVR, avg CPC
+                             (--from --to --window --csv)
   reload                     re-read the server's catalog file (discards every admin write)
   rules [get]                the auction rules the server applies, every default explicit
   rules update JSON [MASK]   change them, e.g. '{"selfCompetition": "SELF_COMPETITION_OFF"}'
@@ -102,6 +119,14 @@ std::unique_ptr<grpc::ClientContext> Context(bool admin) {
     std::string key = absl::GetFlag(FLAGS_api_key);
     if (key.empty() && std::getenv("GAVEL_API_KEY") != nullptr) key = std::getenv("GAVEL_API_KEY");
     if (!key.empty()) ctx->AddMetadata("x-gavel-api-key", key);
+  } else {
+    static const absl::StatusOr<std::string> client_key =
+        gavel::ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
+    if (!client_key.ok()) {
+      std::fprintf(stderr, "error: %s\n", std::string(client_key.status().message()).c_str());
+      std::exit(2);
+    }
+    gavel::AddClientKey(*client_key, ctx.get());
   }
   return ctx;
 }
@@ -179,6 +204,15 @@ int RunAuction(const std::shared_ptr<grpc::Channel>& channel, const std::string&
   shopper->set_device(static_cast<gavel::v1::Device>(
       ParseEnum("DEVICE_", absl::GetFlag(FLAGS_device), gavel::v1::Device_descriptor)));
   shopper->set_country(absl::GetFlag(FLAGS_country));
+  shopper->set_time_zone(absl::GetFlag(FLAGS_time_zone));
+  if (const std::string hour = absl::GetFlag(FLAGS_local_hour); !hour.empty()) {
+    int32_t h;
+    if (!absl::SimpleAtoi(hour, &h)) {
+      std::fprintf(stderr, "--local_hour must be an integer, got \"%s\"\n", hour.c_str());
+      return 2;
+    }
+    shopper->set_local_hour(h);  // the server checks the range
+  }
   if (!absl::GetFlag(FLAGS_mechanism).empty()) {
     req.mutable_options()->set_mechanism(static_cast<gavel::v1::Mechanism>(
         ParseEnum("MECHANISM_", absl::GetFlag(FLAGS_mechanism), gavel::v1::Mechanism_descriptor)));
@@ -514,6 +548,83 @@ int Health(const std::shared_ptr<grpc::Channel>& channel) {
 
 }  // namespace
 
+std::string Ratio(bool set, double v) { return set ? absl::StrFormat("%.6f", v) : ""; }
+
+// CSV: money in micros, ratios with 6 decimals, an unset ACOS or ROAS as an empty cell.
+void SalesCsv(const gavel::v1::GetSalesReportResponse& resp) {
+  std::printf(
+      "date,impressions,clicks,spend_micros,orders,same_product_sales_micros,halo_sales_micros,"
+      "sales_micros,acos,roas,ctr,cvr,average_cpc_micros\n");
+  auto row = [](const std::string& date, const gavel::v1::SalesReportRow& r) {
+    std::printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%.6f,%.6f,%lld\n", date.c_str(),
+                static_cast<long long>(r.impressions()), static_cast<long long>(r.clicks()),
+                static_cast<long long>(r.spend_micros()), static_cast<long long>(r.orders()),
+                static_cast<long long>(r.same_product_sales_micros()),
+                static_cast<long long>(r.halo_sales_micros()),
+                static_cast<long long>(r.sales_micros()), Ratio(r.has_acos(), r.acos()).c_str(),
+                Ratio(r.has_roas(), r.roas()).c_str(), r.ctr(), r.cvr(),
+                static_cast<long long>(r.average_cpc_micros()));
+  };
+  for (const auto& d : resp.days()) row(d.date(), d);
+  row("total", resp.total());
+}
+
+int Sales(CampaignService::Stub* stub, const std::string& campaign) {
+  gavel::v1::GetSalesReportRequest req;
+  req.set_campaign_id(campaign);
+  req.set_start_date(absl::GetFlag(FLAGS_from));
+  req.set_end_date(absl::GetFlag(FLAGS_to));
+  req.set_attribution_window_days(absl::GetFlag(FLAGS_window));
+  gavel::v1::GetSalesReportResponse resp;
+  auto ctx = Context(true);
+  grpc::Status status = stub->GetSalesReport(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  if (absl::GetFlag(FLAGS_csv)) {
+    SalesCsv(resp);
+    return 0;
+  }
+  std::printf("%-10s %11s %7s %12s %6s %12s %12s %8s %7s %7s %6s\n", "date", "impressions",
+              "clicks", "spend", "orders", "sales", "halo", "acos", "roas", "ctr", "cvr");
+  auto row = [](const std::string& date, const gavel::v1::SalesReportRow& r) {
+    std::printf("%-10s %11lld %7lld %12s %6lld %12s %12s %8s %7s %6.2f%% %5.2f%%\n", date.c_str(),
+                static_cast<long long>(r.impressions()), static_cast<long long>(r.clicks()),
+                Money(r.spend_micros()).c_str(), static_cast<long long>(r.orders()),
+                Money(r.same_product_sales_micros()).c_str(),
+                Money(r.halo_sales_micros()).c_str(),
+                r.has_acos() ? absl::StrFormat("%.2f%%", 100 * r.acos()).c_str() : "-",
+                r.has_roas() ? absl::StrFormat("%.2f", r.roas()).c_str() : "-", 100 * r.ctr(),
+                100 * r.cvr());
+  };
+  for (const auto& d : resp.days()) {
+    if (d.impressions() || d.clicks() || d.sales_micros() || d.orders()) row(d.date(), d);
+  }
+  row("total", resp.total());
+  std::printf("attribution window: %d days\n", resp.attribution_window_days());
+  return 0;
+}
+
+int ReportPurchases(const std::shared_ptr<grpc::Channel>& channel, const std::string& json) {
+  gavel::v1::ReportPurchasesRequest req;
+  if (!ParseJson(json, &req)) return 2;
+  gavel::v1::ReportPurchasesResponse resp;
+  auto ctx = Context(false);
+  grpc::Status status = EventService::NewStub(channel)->ReportPurchases(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  for (const auto& r : resp.results()) {
+    std::printf("%s line %d: %s\n", r.order_id().c_str(), r.line(),
+                gavel::v1::PurchaseOutcome_Name(r.outcome()).c_str());
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   gavel::ListOwnFlagsInHelp();
@@ -553,6 +664,7 @@ int main(int argc, char** argv) {
   if (cmd == "click") return ReportEvent(channel, gavel::v1::EVENT_TYPE_CLICK, arg(2));
   if (cmd == "impression") return ReportEvent(channel, gavel::v1::EVENT_TYPE_IMPRESSION, arg(2));
   if (cmd == "health") return Health(channel);
+  if (cmd == "purchase") return ReportPurchases(channel, arg(2));
   if (cmd == "campaigns") return ListCampaigns(admin.get());
   auto stub = admin.get();
   if (cmd == "advertisers") {
@@ -579,6 +691,7 @@ int main(int argc, char** argv) {
   if (cmd == "enable") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ENABLED);
   if (cmd == "archive") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ARCHIVED);
   if (cmd == "stats") return Stats(stub, arg(2));
+  if (cmd == "sales") return Sales(stub, arg(2));
   if (cmd == "rules") return AuctionRules(stub, args);
   if (cmd == "reload") {
     gavel::v1::ReloadCatalogResponse resp;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/client_key.h"
 #include "common/flags_help.h"
 #include "tools/loadgen/report.h"
 #include "tools/loadgen/runner.h"
@@ -55,6 +56,9 @@ ABSL_FLAG(double, click_rate, 0, "Per winner, the chance of reporting a click.")
 ABSL_FLAG(bool, json, false,
           "Print the report as one JSON object on stdout (text goes to stderr).");
 ABSL_FLAG(bool, progress, true, "Print a progress line per second on stderr.");
+ABSL_FLAG(std::string, client_key_file, "",
+          "File holding the client key sent with every call (default: $GAVEL_CLIENT_KEY; none "
+          "for a server run with --insecure_no_client_auth).");
 
 namespace gavel::loadgen {
 namespace {
@@ -122,6 +126,12 @@ int Main() {
     return 0;
   }
   RequestSampler sampler(&*queries, mix);
+  absl::StatusOr<std::string> client_key =
+      gavel::ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
+  if (!client_key.ok()) {
+    std::fprintf(stderr, "gavel_loadgen: %s\n", client_key.status().ToString().c_str());
+    return 2;
+  }
 
   LoadConfig config{
       .target = absl::GetFlag(FLAGS_target),
@@ -137,6 +147,7 @@ int Main() {
       .impression_rate = absl::GetFlag(FLAGS_impression_rate),
       .click_rate = absl::GetFlag(FLAGS_click_rate),
       .progress = absl::GetFlag(FLAGS_progress),
+      .client_key = *client_key,
       .interrupt = &interrupted,
   };
   std::signal(SIGINT, OnInterrupt);

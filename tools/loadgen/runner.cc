@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/client_key.h"
 #include "common/grpc_channel.h"
 #include "common/sync.h"
 #include "gavel/v1/auction.grpc.pb.h"
@@ -266,6 +267,7 @@ void Worker::StartAuction(std::unique_ptr<AuctionCall> call, absl::Time intended
   MutexLock lock(&mu_);
   ++calls_in_flight_;
   raw->sent = MonoNow();
+  AddClientKey(run_->config().client_key, &raw->context);
   raw->reader = auction_stub_->PrepareAsyncRunAuction(&raw->context, raw->request, &cq_);
   raw->reader->StartCall();
   raw->reader->Finish(&raw->response, &raw->status, raw);
@@ -361,6 +363,7 @@ void Worker::MaybeReportEvents(const AuctionCall& auction) {
   MutexLock lock(&mu_);  // As in StartAuction, though events start on the worker's own thread.
   ++calls_in_flight_;
   raw->sent = MonoNow();
+  AddClientKey(run_->config().client_key, &raw->context);
   raw->reader = event_stub_->PrepareAsyncReportEvents(&raw->context, raw->request, &cq_);
   raw->reader->StartCall();
   raw->reader->Finish(&raw->response, &raw->status, raw);

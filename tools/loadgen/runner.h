@@ -50,6 +50,9 @@ struct LoadConfig {
   double click_rate = 0;
   // A progress line per second on stderr.
   bool progress = true;
+  // Sent with every call as `authorization: Bearer <key>` when not empty (docs/api.md, "Callers
+  // and grants").
+  std::string client_key;
   // When not null and it turns true (e.g. from a SIGINT handler), the run stops within ~100 ms:
   // no new calls, calls in flight drained, and the report covers the measured time actually run.
   // Not owned; must outlive RunLoad.

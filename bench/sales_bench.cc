@@ -1,0 +1,127 @@
+// Sales benchmarks: durable purchase ingestion on the embedded store (real ledger file, real
+// fdatasync), and a 30-day sales report for a campaign with 1M charged clicks of 200k shoppers
+// and 200k purchase lines (and with 1,000 clicks, the smoke test's size). Run: bazel run -c opt //bench:sales_bench
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
+#include "benchmark/benchmark.h"
+#include "billing/billing.h"
+
+namespace gavel::billing {
+namespace {
+
+using bench::BenchDir;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'780'000'000);
+
+std::unique_ptr<Billing> OpenBilling(const std::string& name, const Clock* clock) {
+  BillingConfig config;
+  config.ledger.dir = BenchDir(name);
+  config.keyring = Keyring::InsecureDevDefault();
+  config.ledger.snapshot_every_records = 0;
+  std::unique_ptr<Billing> b = std::move(*Billing::Open(config, clock));
+  (void)b->UpsertCampaign(
+      {.campaign_id = "c1", .daily_budget_micros = int64_t{1} << 50, .pacing = false});
+  return b;
+}
+
+// A request at the limit: 100 purchases of 10 lines (1,000 line items), every order new.
+std::vector<Purchase> Request(int64_t first_order, absl::Time at) {
+  std::vector<Purchase> out;
+  for (int p = 0; p < kMaxPurchasesPerRequest; ++p) {
+    Purchase& purchase = out.emplace_back();
+    purchase.order_id = absl::StrCat("order-", first_order + p);
+    purchase.user_id = absl::StrCat("user-", (first_order + p) % 200'000);
+    purchase.time = at;
+    for (int l = 1; l <= 10; ++l) {
+      purchase.line_items.push_back({.line = l,
+                                     .product_id = absl::StrCat("sku-", l),
+                                     .quantity = 1,
+                                     .price_micros = 19'990'000,
+                                     .currency = "USD"});
+    }
+  }
+  return out;
+}
+
+// Timed: validate + hash the shoppers + dedupe + durable append (one fsync per request).
+void BM_DurablePurchaseIngest(benchmark::State& state) {
+  SimulatedClock clock(kT0);
+  std::unique_ptr<Billing> billing = OpenBilling("purchases", &clock);
+  int64_t order = 0, lines = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<Purchase> request = Request(order, kT0);
+    order += kMaxPurchasesPerRequest;
+    state.ResumeTiming();
+    auto outcomes = billing->IngestPurchases(request);
+    if (!outcomes.ok()) {
+      state.SkipWithError(std::string(outcomes.status().message()).c_str());
+      break;
+    }
+    lines += static_cast<int64_t>(outcomes->size());
+  }
+  state.SetItemsProcessed(lines);
+}
+BENCHMARK(BM_DurablePurchaseIngest)->UseRealTime();
+
+// The report over 30 days of a campaign with state.range(0) charged clicks (every one of a known
+// shopper, so every one goes through attribution) from up to 200k shoppers, each of whom bought
+// once (one line) within the window of one of their clicks.
+void BM_SalesReport30Days(benchmark::State& state) {
+  const int kClicks = static_cast<int>(state.range(0));
+  const int kUsers = std::min(200'000, kClicks / 5), kBatch = 1'000;
+  SimulatedClock clock(kT0);
+  std::unique_ptr<Billing> billing = OpenBilling("report", &clock);
+  const absl::Duration step = absl::Hours(24 * 30) / kClicks;
+  for (int i = 0; i < kClicks; i += kBatch) {
+    clock.Set(kT0 + step * i);
+    std::vector<Event> batch;
+    for (int j = i; j < i + kBatch; ++j) {
+      WinnerInfo w{.auction_id = absl::StrCat("a", j),
+                   .ad_id = absl::StrCat("ad-", j % 997),
+                   .ad_group_id = "g1",
+                   .campaign_id = "c1",
+                   .advertiser_id = "adv1",
+                   .product_id = absl::StrCat("sku-", j % 10 + 1),
+                   .price_micros = 500'000,
+                   .user_id = absl::StrCat("user-", j % kUsers)};
+      batch.push_back({absl::StrCat("e", j), TokenType::kClick,
+                       billing->issuer().Issue(w)->click_token, ""});
+    }
+    (void)billing->Ingest(batch);
+  }
+  for (int i = 0; i + kMaxPurchasesPerRequest <= kUsers; i += kMaxPurchasesPerRequest) {
+    std::vector<Purchase> request = Request(i, kT0 + step * (i * 5 + 1));
+    for (Purchase& p : request) p.line_items.resize(1);
+    clock.Set(kT0 + step * kClicks);
+    (void)billing->IngestPurchases(request);
+  }
+  const absl::CivilDay from = absl::CivilDay(1970, 1, 1) + DayIndex(kT0, absl::UTCTimeZone());
+  int64_t orders = 0;
+  for (auto _ : state) {
+    auto report = billing->Sales("c1", from, from + 29, 7,
+                                 [](absl::string_view, absl::string_view) { return true; });
+    if (!report.ok()) {
+      state.SkipWithError(std::string(report.status().message()).c_str());
+      break;
+    }
+    orders = report->total.sales.orders;
+  }
+  state.counters["orders"] = static_cast<double>(orders);
+  state.counters["clicks"] = static_cast<double>(
+      billing->Stats("c1", from, from + 30)->total.counters.clicks);
+}
+BENCHMARK(BM_SalesReport30Days)
+    ->ArgName("clicks")
+    ->Arg(1'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+
+}  // namespace
+}  // namespace gavel::billing

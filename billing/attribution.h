@@ -1,0 +1,121 @@
+// Click attribution (docs/billing.md, "Sales"): which charged click, if any, each purchase line
+// is credited to, and the sales report built from that. Pure functions over clicks and lines the
+// event store returns, so both stores attribute with this one copy of the rule.
+//
+//   std::vector<Attribution> a = Attribute(clicks, lines, absl::Hours(7 * 24), advertises);
+//   SalesReport report = BuildSalesReport("c1", stats, clicks, lines, a);
+//   SalesMetrics m = MetricsOf(report.total);
+//
+// The rule, per line (product P, shopper U, time t), over U's charged clicks at c with
+// c <= t < c + window:
+//   1. the latest click on an ad for P itself (same-product);
+//   2. if there is none, the latest click on an ad for another product, of an advertiser that
+//      advertises P (halo);
+//   3. if there is none, the line is not attributed.
+// "Latest" orders clicks by (time, client_event_id). Each line goes to at most one click; a
+// refund line (negative quantity) is attributed by the same rule, at its own time.
+//
+// Stateless; thread-safe.
+#ifndef GAVEL_BILLING_ATTRIBUTION_H_
+#define GAVEL_BILLING_ATTRIBUTION_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "billing/sales.h"
+#include "billing/stats.h"
+
+namespace gavel::billing {
+
+// A charged click of a known shopper (user hash != 0), as the stores keep it for attribution.
+struct AttributedClick {
+  std::string client_event_id;
+  absl::Time time;
+  uint64_t user_hash = 0;
+  std::string campaign_id;
+  std::string ad_group_id;
+  std::string ad_id;
+  std::string product_id;
+  std::string advertiser_id;
+  int64_t day = 0;  // the campaign-local day the click counted for (DayIndex)
+};
+
+// The shoppers of a campaign's clicks over some days, and when the first and last of those clicks
+// were: what a report needs to know which history to read.
+struct ClickShoppers {
+  std::vector<uint64_t> users;  // sorted, distinct
+  absl::Time first = absl::InfiniteFuture();
+  absl::Time last = absl::InfinitePast();
+};
+
+// Whether `advertiser_id` advertises `product_id` (has a product ad for it): what makes a
+// purchase of another product a halo sale of that advertiser's click.
+using AdvertisesFn =
+    std::function<bool(absl::string_view advertiser_id, absl::string_view product_id)>;
+
+enum class SaleKind { kSameProduct, kHalo };
+
+struct Attribution {
+  size_t line = 0;   // index into the lines
+  size_t click = 0;  // index into the clicks
+  SaleKind kind = SaleKind::kSameProduct;
+};
+
+// The attribution windows a report may ask for, in days.
+inline constexpr int kAttributionWindowDays[] = {1, 7, 14, 30};
+inline constexpr int kDefaultAttributionWindowDays = 7;
+// OK for a window in kAttributionWindowDays; kInvalidArgument naming `field` otherwise.
+absl::Status CheckAttributionWindow(int days, absl::string_view field);
+
+// One Attribution per attributed line, in line order. Clicks and lines may mix shoppers.
+std::vector<Attribution> Attribute(absl::Span<const AttributedClick> clicks,
+                                   absl::Span<const PurchaseLine> lines, absl::Duration window,
+                                   const AdvertisesFn& advertises);
+
+struct SalesCounters {
+  // Orders with at least one line of positive quantity attributed to the row's clicks.
+  int64_t orders = 0;
+  int64_t same_product_sales_micros = 0;  // sum of quantity x price of same-product lines
+  int64_t halo_sales_micros = 0;          // the same for halo lines
+  int64_t sales_micros() const { return same_product_sales_micros + halo_sales_micros; }
+};
+
+struct SalesDay {
+  absl::CivilDay date;  // for a total, the first day of the range
+  StatsCounters delivery;
+  SalesCounters sales;
+};
+
+struct SalesReport {
+  std::vector<SalesDay> days;  // every day of the stats' range, oldest first
+  SalesDay total;
+};
+
+// The report of `campaign_id` over `stats`' days: delivery from `stats`, sales from the lines
+// attributed to the campaign's clicks, on the local day of the click.
+SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats& stats,
+                             absl::Span<const AttributedClick> clicks,
+                             absl::Span<const PurchaseLine> lines,
+                             absl::Span<const Attribution> attributions);
+
+// Ratios (docs/billing.md, "Sales"). ACOS = spend / sales, only when sales > 0; ROAS = sales /
+// spend, only when spend > 0; otherwise unset. CTR = clicks / impressions, CVR = orders /
+// clicks (0 without a denominator); average CPC = spend / clicks rounded down (0 without clicks).
+struct SalesMetrics {
+  std::optional<double> acos, roas;
+  double ctr = 0, cvr = 0;
+  int64_t average_cpc_micros = 0;
+};
+SalesMetrics MetricsOf(const SalesDay& row);
+
+}  // namespace gavel::billing
+
+#endif  // GAVEL_BILLING_ATTRIBUTION_H_

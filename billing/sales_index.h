@@ -1,0 +1,64 @@
+// The embedded store's attribution data in memory: every charged click of a known shopper and
+// every purchase line, indexed by shopper and by campaign, and the (order id, line) keys seen.
+// Rebuilt from the ledger (and snapshots) at start. Kept for the process's life: about 200 bytes
+// per click and per line (docs/billing.md, "Sales").
+//
+//   SalesIndex index;
+//   if (index.AddLine(line)) { /* first time: record it */ }
+//   index.AddClick(click);
+//   ClickShoppers s = index.CampaignShoppers("c1", from_day, to_day);
+//
+// Thread-safe (a reader-writer lock: reports never block each other).
+#ifndef GAVEL_BILLING_SALES_INDEX_H_
+#define GAVEL_BILLING_SALES_INDEX_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "billing/attribution.h"
+#include "billing/bytes.h"
+#include "billing/records.h"
+#include "billing/sales.h"
+#include "common/sync.h"
+
+namespace gavel::billing {
+
+// The attribution form of a record: a charged click of a known shopper, else nullopt.
+std::optional<AttributedClick> ClickOf(const EventRecord& r);
+
+class SalesIndex {
+ public:
+  // False (and nothing changes) if the line's (order id, line) is already here.
+  bool AddLine(const PurchaseLine& line);
+  bool HasLine(absl::string_view order_id, int32_t line) const;
+  void AddClick(AttributedClick click);
+
+  // The shoppers of the campaign's clicks on local days [from_day, to_day].
+  ClickShoppers CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
+                                 int64_t to_day) const;
+  // Clicks and lines of `users` with time in [from, to).
+  void ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
+                       std::vector<AttributedClick>* clicks,
+                       std::vector<PurchaseLine>* lines) const;
+
+  // Snapshot form: counts, then every click and every line.
+  void Serialize(std::string* out) const;
+  // False on malformed input.
+  bool Restore(internal::ByteReader* in);
+
+ private:
+  mutable Mutex mu_;
+  absl::flat_hash_set<std::string> line_keys_ ABSL_GUARDED_BY(mu_);
+  // Indices into clicks_ / lines_.
+  std::vector<AttributedClick> clicks_ ABSL_GUARDED_BY(mu_);
+  std::vector<PurchaseLine> lines_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<size_t>> clicks_by_campaign_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> clicks_by_user_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> lines_by_user_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gavel::billing
+
+#endif  // GAVEL_BILLING_SALES_INDEX_H_

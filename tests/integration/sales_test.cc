@@ -1,0 +1,181 @@
+// Integration: purchases and the sales report through a real gavel_server on a real port, and
+// gavel_cli's CSV export of that report.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gavel/v1/auction.grpc.pb.h"
+#include "gavel/v1/campaigns.grpc.pb.h"
+#include "gavel/v1/events.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/integration/server_process.h"
+
+namespace gavel {
+namespace {
+
+using ::gavel::testing::Runfile;
+using ::gavel::testing::ServerProcess;
+using ::testing::HasSubstr;
+
+constexpr char kAdminKey[] = "sales-test-admin-key";
+
+std::string WriteFile(const std::string& name, const std::string& contents) {
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+  std::ofstream(path) << contents;
+  return path;
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(bool admin = false) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (admin) ctx->AddMetadata("x-gavel-api-key", kAdminKey);
+  return ctx;
+}
+
+std::string RunTool(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  EXPECT_EQ(pclose(pipe), 0) << command << "\n" << out;
+  return out;
+}
+
+gavel::v1::Purchase MakePurchase(const std::string& order, const std::string& product,
+                                 int64_t quantity, const std::string& currency = "USD") {
+  gavel::v1::Purchase p;
+  p.set_order_id(order);
+  p.set_user_id("shopper-1");
+  p.set_purchase_time_unix_micros(absl::ToUnixMicros(absl::Now()));
+  auto* line = p.add_line_items();
+  line->set_line(1);
+  line->set_product_id(product);
+  line->set_quantity(quantity);
+  line->set_price_micros(25'000'000);
+  line->set_currency(currency);
+  return p;
+}
+
+TEST(SalesIntegration, ClickPurchaseReportCsvAndInvalidPurchases) {
+  auto started = ServerProcess::Start(
+      "server/gavel_server",
+      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+       absl::StrCat("--admin_api_key_file=", WriteFile("admin_key", kAdminKey)),
+       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger")});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<ServerProcess> server = *std::move(started);
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  auto events = gavel::v1::EventService::NewStub(channel);
+  auto admin = gavel::v1::CampaignService::NewStub(channel);
+
+  // A shopper's search, click on the first winner.
+  gavel::v1::RunAuctionRequest search;
+  search.set_request_id("sales-1");
+  search.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
+  search.set_slots(1);
+  search.set_query("wireless headphones");
+  search.mutable_shopper()->set_user_id("shopper-1");
+  gavel::v1::RunAuctionResponse auction;
+  ASSERT_TRUE(gavel::v1::AuctionService::NewStub(channel)
+                  ->RunAuction(Ctx().get(), search, &auction)
+                  .ok());
+  ASSERT_EQ(auction.winners_size(), 1);
+  const gavel::v1::Winner& w = auction.winners(0);
+  gavel::v1::ReportEventsRequest click;
+  click.add_events()->set_client_event_id("click-1");
+  click.mutable_events(0)->set_type(gavel::v1::EVENT_TYPE_CLICK);
+  click.mutable_events(0)->set_token(w.click_token());
+  gavel::v1::ReportEventsResponse clicked;
+  ASSERT_TRUE(events->ReportEvents(Ctx().get(), click, &clicked).ok());
+  ASSERT_EQ(clicked.results(0).outcome(), gavel::v1::EVENT_OUTCOME_CHARGED);
+
+  // The shopper buys two of the clicked product; a replay is DUPLICATE.
+  gavel::v1::ReportPurchasesRequest buy;
+  *buy.add_purchases() = MakePurchase("order-1", w.product_id(), 2);
+  for (auto want : {gavel::v1::PURCHASE_OUTCOME_RECORDED, gavel::v1::PURCHASE_OUTCOME_DUPLICATE}) {
+    gavel::v1::ReportPurchasesResponse bought;
+    grpc::Status st = events->ReportPurchases(Ctx().get(), buy, &bought);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    ASSERT_EQ(bought.results_size(), 1);
+    EXPECT_EQ(bought.results(0).order_id(), "order-1");
+    EXPECT_EQ(bought.results(0).outcome(), want);
+  }
+
+  // Invalid purchases: INVALID_ARGUMENT naming the field.
+  struct Bad {
+    gavel::v1::ReportPurchasesRequest request;
+    std::string message;
+  };
+  std::vector<Bad> bad(3);
+  *bad[0].request.add_purchases() = MakePurchase("order-2", w.product_id(), -1);
+  bad[0].message = "purchases[0].line_items[0].quantity must be in [1, 10000] in a sale, got -1";
+  *bad[1].request.add_purchases() = MakePurchase("order-2", w.product_id(), 1, "EUR");
+  bad[1].message = "purchases[0].line_items[0].currency must be the marketplace currency";
+  for (int i = 0; i < 101; ++i) *bad[2].request.add_purchases() = MakePurchase("o", "p", 1);
+  bad[2].message = "purchases must hold 1-100 purchases, got 101";
+  for (const Bad& b : bad) {
+    gavel::v1::ReportPurchasesResponse ignored;
+    grpc::Status st = events->ReportPurchases(Ctx().get(), b.request, &ignored);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(st.error_message(), HasSubstr(b.message));
+  }
+
+  // The report: one order, 50 units of same-product sales, delivery equal to GetCampaignStats.
+  gavel::v1::GetSalesReportRequest req;
+  req.set_campaign_id(w.campaign_id());
+  gavel::v1::GetSalesReportResponse report;
+  grpc::Status st = admin->GetSalesReport(Ctx(true).get(), req, &report);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(report.attribution_window_days(), 7);
+  EXPECT_EQ(report.days_size(), 30);
+  const gavel::v1::SalesReportRow& total = report.total();
+  EXPECT_EQ(total.orders(), 1);
+  EXPECT_EQ(total.same_product_sales_micros(), 50'000'000);
+  EXPECT_EQ(total.sales_micros(), 50'000'000);
+  EXPECT_EQ(total.spend_micros(), w.cpc_micros());
+  ASSERT_TRUE(total.has_acos());
+  EXPECT_DOUBLE_EQ(total.acos(), static_cast<double>(w.cpc_micros()) / 50'000'000);
+  EXPECT_DOUBLE_EQ(total.cvr(), 1.0);
+  gavel::v1::GetCampaignStatsRequest stats_req;
+  stats_req.set_campaign_id(w.campaign_id());
+  gavel::v1::GetCampaignStatsResponse stats;
+  ASSERT_TRUE(admin->GetCampaignStats(Ctx(true).get(), stats_req, &stats).ok());
+  EXPECT_EQ(total.clicks(), stats.total().clicks());
+  EXPECT_EQ(total.impressions(), stats.total().impressions());
+
+  req.set_attribution_window_days(3);
+  st = admin->GetSalesReport(Ctx(true).get(), req, &report);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(), "attribution_window_days must be one of 1, 7, 14, 30, got 3");
+
+  // gavel_cli's CSV: a header, every day, then the total row.
+  const std::string csv = RunTool(absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=",
+                                               server->address(), " --api_key=", kAdminKey,
+                                               " sales ", w.campaign_id(), " --csv --window=14"));
+  std::vector<std::string> rows = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(rows.size(), 32u) << csv;
+  EXPECT_EQ(rows[0],
+            "date,impressions,clicks,spend_micros,orders,same_product_sales_micros,"
+            "halo_sales_micros,sales_micros,acos,roas,ctr,cvr,average_cpc_micros");
+  EXPECT_EQ(rows[31], absl::StrFormat("total,0,1,%d,1,50000000,0,50000000,%.6f,%.6f,0.000000,"
+                                      "1.000000,%d",
+                                      w.cpc_micros(), w.cpc_micros() / 50e6,
+                                      50e6 / w.cpc_micros(), w.cpc_micros()));
+}
+
+}  // namespace
+}  // namespace gavel
