@@ -27,7 +27,7 @@ slot 1 0.125
 match phrase 0.75
 category shoes 0.3
 query_token_x_category running shoes 0.6
-query_token_x_category shoe shoes 0.2
+query_token_x_category shoes shoes 0.2
 segment_x_campaign runners c-1 0.9
 )");
 }
@@ -54,7 +54,7 @@ TEST(CtrFeatures, NameWhatRetrieveScoredAtTheReferenceSlot) {
       {"category", "shoes", ""},
       {"query_token_x_category", "trail", "shoes"},
       {"query_token_x_category", "running", "shoes"},
-      {"query_token_x_category", "shoe", "shoes"},  // normalised as the matcher does
+      {"query_token_x_category", "shoes", "shoes"},  // the query's word before plural merging
       {"segment_x_campaign", "runners", "c-1"},
       {"segment_x_campaign", "cyclists", "c-1"},
   };
