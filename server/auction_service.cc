@@ -47,7 +47,7 @@ CallScratch& ThreadCall() {
   return call;
 }
 
-absl::Status Run(engine::Engine* engine, const auth::Client& client,
+absl::Status Run(engine::Engine* engine, const auth::Client& client, TrainingLogger* training,
                  grpc::CallbackServerContext* ctx, const gavel::v1::RunAuctionRequest& request,
                  bool time_phases, CallScratch& call,
                  gavel::v1::RunAuctionResponse* response) {
@@ -65,7 +65,11 @@ absl::Status Run(engine::Engine* engine, const auth::Client& client,
   call.request.time_phases = time_phases;
   st = engine->RunAuction(call.request, call.gen, &call.result);
   if (!st.ok()) return st;
+  if (training != nullptr) training->Impressions(call.request, call.result, absl::Now());
   convert::AuctionResultToProto(call.result, response);
+  if (call.request.explain) {
+    response->set_model_version(call.result.serving->catalog->model().version());
+  }
   return absl::OkStatus();
 }
 
@@ -96,7 +100,7 @@ void Record(metrics::GavelMetrics* metrics, metrics::RequestLog* log,
                          call.result);
 }
 
-grpc::Status Serve(engine::Engine* engine, const auth::Client& client,
+grpc::Status Serve(engine::Engine* engine, const auth::Client& client, TrainingLogger* training,
                    metrics::GavelMetrics* metrics, metrics::RequestLog* log,
                    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer& request_bytes,
                    grpc::ByteBuffer* response_bytes) {
@@ -108,7 +112,7 @@ grpc::Status Serve(engine::Engine* engine, const auth::Client& client,
   grpc::Status status = ParseRequest(request_bytes, request);
   if (status.ok()) {
     auto* response = google::protobuf::Arena::CreateMessage<gavel::v1::RunAuctionResponse>(&arena);
-    status = ToGrpcStatus(Run(engine, client, ctx, *request, metrics != nullptr, call, response));
+    status = ToGrpcStatus(Run(engine, client, training, ctx, *request, metrics != nullptr, call, response));
     if (status.ok()) {
       bool own_buffer = false;
       status = grpc::GenericSerialize<grpc::ProtoBufferWriter, gavel::v1::RunAuctionResponse>(
@@ -125,9 +129,10 @@ grpc::Status Serve(engine::Engine* engine, const auth::Client& client,
 
 AuctionServiceImpl::AuctionServiceImpl(engine::Engine* engine, const CallerAuth* callers,
                                        int max_in_flight, metrics::GavelMetrics* metrics,
-                                       metrics::RequestLog* request_log)
+                                       metrics::RequestLog* request_log, TrainingLogger* training)
     : engine_(engine),
       callers_(callers),
+      training_(training),
       max_in_flight_(max_in_flight),
       metrics_(metrics),
       request_log_(request_log) {}
@@ -149,7 +154,7 @@ grpc::ServerUnaryReactor* AuctionServiceImpl::RunAuction(grpc::CallbackServerCon
              !caller.ok()) {
     status = ToGrpcStatus(caller.status());
   } else {
-    status = Serve(engine_, *caller->client, metrics_, request_log_, ctx, *request, response);
+    status = Serve(engine_, *caller->client, training_, metrics_, request_log_, ctx, *request, response);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   reactor->Finish(status);

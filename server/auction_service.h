@@ -17,6 +17,7 @@
 #include <atomic>
 
 #include "engine/engine.h"
+#include "server/training_logger.h"
 #include "gavel/v1/auction.grpc.pb.h"
 #include "metrics/gavel_metrics.h"
 #include "metrics/request_log.h"
@@ -29,10 +30,12 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
  public:
   // Beyond `max_in_flight` concurrent auctions, new ones are shed with RESOURCE_EXHAUSTED rather
   // than queued. `metrics` (may be null: no metrics, no phase timing) records every call;
-  // `request_log` (may be null) gets a line per successful auction. Both must outlive this object.
+  // `request_log` (may be null) gets a line per successful auction; with a `training` logger (may
+  // be null), every auction's impressions are logged for training. All must outlive this object.
   AuctionServiceImpl(engine::Engine* engine, const CallerAuth* callers, int max_in_flight,
                      metrics::GavelMetrics* metrics = nullptr,
-                     metrics::RequestLog* request_log = nullptr);
+                     metrics::RequestLog* request_log = nullptr,
+                     TrainingLogger* training = nullptr);
   ~AuctionServiceImpl() override;
 
   grpc::ServerUnaryReactor* RunAuction(grpc::CallbackServerContext* ctx,
@@ -45,6 +48,7 @@ class AuctionServiceImpl final : public gavel::v1::AuctionService::WithRawCallba
  private:
   engine::Engine* const engine_;
   const CallerAuth* const callers_;
+  TrainingLogger* const training_;
   const int max_in_flight_;
   metrics::GavelMetrics* const metrics_;
   metrics::RequestLog* const request_log_;

@@ -239,6 +239,18 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadCatalog(
   });
 }
 
+grpc::ServerUnaryReactor* CampaignServiceImpl::ReloadModel(
+    grpc::CallbackServerContext* ctx, const gavel::v1::ReloadModelRequest* /*req*/,
+    gavel::v1::ReloadModelResponse* resp) {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (absl::Status st = OperatorOnly(caller, "ReloadModel"); !st.ok()) return st;
+    auto reloaded = reload_model_();
+    if (!reloaded.ok()) return reloaded.status();
+    *resp = *reloaded;
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* CampaignServiceImpl::GetAuctionRules(
     grpc::CallbackServerContext* ctx, const gavel::v1::GetAuctionRulesRequest* /*req*/,
     gavel::v1::GetAuctionRulesResponse* resp) {

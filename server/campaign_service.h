@@ -32,13 +32,17 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
                                              gavel::v1::GetSalesReportResponse*)>;
   using ReloadFn = std::function<absl::StatusOr<gavel::v1::ReloadCatalogResponse>()>;
 
+  // Re-reads the model file; returns the new model's response.
+  using ReloadModelFn = std::function<absl::StatusOr<gavel::v1::ReloadModelResponse>()>;
+
   CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats,
-                      SalesFn sales, ReloadFn reload)
+                      SalesFn sales, ReloadFn reload, ReloadModelFn reload_model)
       : auth_(auth),
         store_(store),
         stats_(std::move(stats)),
         sales_(std::move(sales)),
-        reload_(std::move(reload)) {}
+        reload_(std::move(reload)),
+        reload_model_(std::move(reload_model)) {}
 
   grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,
                                              const gavel::v1::CreateAdvertiserRequest* req,
@@ -94,6 +98,9 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   grpc::ServerUnaryReactor* ReloadCatalog(grpc::CallbackServerContext* ctx,
                                           const gavel::v1::ReloadCatalogRequest* req,
                                           gavel::v1::ReloadCatalogResponse* resp) override;
+  grpc::ServerUnaryReactor* ReloadModel(grpc::CallbackServerContext* ctx,
+                                        const gavel::v1::ReloadModelRequest* req,
+                                        gavel::v1::ReloadModelResponse* resp) override;
   grpc::ServerUnaryReactor* GetAuctionRules(grpc::CallbackServerContext* ctx,
                                             const gavel::v1::GetAuctionRulesRequest* req,
                                             gavel::v1::GetAuctionRulesResponse* resp) override;
@@ -121,6 +128,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   const StatsFn stats_;
   const SalesFn sales_;
   const ReloadFn reload_;
+  const ReloadModelFn reload_model_;
 };
 
 }  // namespace gavel::server

@@ -23,8 +23,13 @@ absl::Status Expired(const grpc::CallbackServerContext& ctx) {
 }  // namespace
 
 EventServiceImpl::EventServiceImpl(billing::Billing* billing, const CallerAuth* callers,
-                                   int workers, int max_queued, metrics::GavelMetrics* metrics)
-    : billing_(billing), callers_(callers), max_queued_(max_queued), metrics_(metrics) {
+                                   int workers, int max_queued, metrics::GavelMetrics* metrics,
+                                   TrainingLogger* training)
+    : billing_(billing),
+      callers_(callers),
+      training_(training),
+      max_queued_(max_queued),
+      metrics_(metrics) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -133,6 +138,7 @@ void EventServiceImpl::Ingest(absl::Span<const Batch> calls) {
                                                              start)
             .count());
   }
+  if (training_ != nullptr && results.ok()) training_->Clicks(events, *results, absl::Now());
   size_t offset = 0;
   for (const Batch* call : live) {
     const size_t n = static_cast<size_t>(call->request->events_size());

@@ -24,6 +24,7 @@
 #include "metrics/gavel_metrics.h"
 #include "gavel/v1/events.grpc.pb.h"
 #include "server/caller_auth.h"
+#include "server/training_logger.h"
 
 namespace gavel::server {
 
@@ -33,9 +34,11 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
   static constexpr int kMaxMergedEvents = 8192;
 
   // `workers` threads ingest concurrently, so their batches share the ledger's group commit.
-  // `metrics` (may be null) records every ingest, shed and expired call; it must outlive this.
+  // `metrics` (may be null) records every ingest, shed and expired call; with a `training` logger
+  // (may be null), accepted clicks are logged for training. Both must outlive this.
   EventServiceImpl(billing::Billing* billing, const CallerAuth* callers, int workers = 16,
-                   int max_queued = 4096, metrics::GavelMetrics* metrics = nullptr);
+                   int max_queued = 4096, metrics::GavelMetrics* metrics = nullptr,
+                   TrainingLogger* training = nullptr);
   ~EventServiceImpl() override;
 
   grpc::ServerUnaryReactor* ReportEvents(grpc::CallbackServerContext* ctx,
@@ -58,6 +61,7 @@ class EventServiceImpl final : public gavel::v1::EventService::CallbackService {
 
   billing::Billing* const billing_;
   const CallerAuth* const callers_;
+  TrainingLogger* const training_;
   const int max_queued_;
   metrics::GavelMetrics* const metrics_;
   Mutex mu_;

@@ -32,6 +32,13 @@ ABSL_FLAG(
     "served instead of --catalog when it exists "
     "(ReloadCatalog and SIGHUP replace it with --catalog); empty = admin writes in memory only");
 ABSL_FLAG(std::string, model, "", "CTR model file (default: the built-in model)");
+ABSL_FLAG(std::string, training_log_dir, "",
+          "Directory (must exist) for the training log of impressions and clicks "
+          "(docs/learning.md); empty = no log");
+ABSL_FLAG(int64_t, training_log_max_file_bytes, int64_t{64} << 20,
+          "Start a new training log file at this size (>= 4096)");
+ABSL_FLAG(absl::Duration, training_log_max_file_age, absl::Hours(1),
+          "Start a new training log file when the current one is this old");
 ABSL_FLAG(std::string, admin_api_key_file, "",
           "file holding the operator's admin API key (sees and edits everything); advertisers' "
           "admin keys are `admin` lines of --clients_file");
@@ -157,6 +164,9 @@ int main(int argc, char** argv) {
   config.catalog_path = absl::GetFlag(FLAGS_catalog);
   config.catalog_state_path = absl::GetFlag(FLAGS_catalog_state);
   config.model_path = absl::GetFlag(FLAGS_model);
+  config.training_log_dir = absl::GetFlag(FLAGS_training_log_dir);
+  config.training_log_max_file_bytes = absl::GetFlag(FLAGS_training_log_max_file_bytes);
+  config.training_log_max_file_age = absl::GetFlag(FLAGS_training_log_max_file_age);
   config.token_key_file = absl::GetFlag(FLAGS_token_key_file);
   config.ledger_dir = absl::GetFlag(FLAGS_ledger_dir);
   config.store = absl::GetFlag(FLAGS_store);
@@ -234,6 +244,17 @@ int main(int argc, char** argv) {
                        config.clients_file.c_str(), *keys);
         }
         if (sig == SIGUSR1) continue;
+        if (!config.model_path.empty()) {
+          auto model = (*server)->ReloadModel();
+          if (model.ok()) {
+            std::fprintf(stderr, "gavel_server: reloaded model %s (catalog v%lld)\n",
+                         model->model_version().c_str(),
+                         static_cast<long long>(model->catalog_version()));
+          } else {
+            std::fprintf(stderr, "gavel_server: model reload failed, still serving the old model: %s\n",
+                         std::string(model.status().message()).c_str());
+          }
+        }
         auto reloaded = (*server)->Reload();
         if (reloaded.ok()) {
           std::fprintf(stderr, "gavel_server: reloaded catalog v%lld (%lld ads)\n",

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -37,12 +38,14 @@
 #include "metrics/ops_page.h"
 #include "metrics/registry.h"
 #include "metrics/request_log.h"
+#include "learning/training_log.h"
 #include "server/auction_service.h"
 #include "server/caller_auth.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
 #include "server/http_endpoint.h"
 #include "server/parse_errors.h"
+#include "server/training_logger.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
 #include "store/pg_catalog.h"
@@ -130,9 +133,19 @@ struct GavelServer::State {
   metrics::RecentWindow recent;
   std::unique_ptr<metrics::RequestLog> request_log;
   std::atomic<int64_t> published_unix_nanos{0};  // when the serving snapshot was swapped in
-  std::shared_ptr<const targeting::CtrModel> model;
   std::string model_fingerprint;  // FNV-1a of the model file, or "builtin"
   std::shared_ptr<const billing::Keyring> keyring;
+  // The click model new snapshots are built with; replaced by ReloadModel.
+  Mutex model_mu;
+  std::shared_ptr<const targeting::CtrModel> model ABSL_GUARDED_BY(model_mu);
+  std::shared_ptr<const targeting::CtrModel> Model() {
+    MutexLock lock(&model_mu);
+    return model;
+  }
+  void SetModel(std::shared_ptr<const targeting::CtrModel> m) {
+    MutexLock lock(&model_mu);
+    model = std::move(m);
+  }
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<engine::BillingGate> gate;
   std::unique_ptr<engine::Engine> engine;
@@ -141,6 +154,9 @@ struct GavelServer::State {
   // thread adopts into `store`) before `store` goes.
   std::unique_ptr<store::PostgresCatalog> shared_catalog;
   std::unique_ptr<CallerAuth> callers;
+  // With --training_log_dir. Declared before the services that use them, so it goes after them.
+  std::unique_ptr<learning::TrainingLog> training_log;
+  std::unique_ptr<TrainingLogger> training_logger;
   std::unique_ptr<AdminAuth> auth;
   std::unique_ptr<AuctionServiceImpl> auction_service;
   std::unique_ptr<EventServiceImpl> event_service;
@@ -153,7 +169,22 @@ struct GavelServer::State {
   bool stopping ABSL_GUARDED_BY(health_mu) = false;
   std::thread health_thread;
 
-  ~State() { StopHealth(); }
+  ~State() {
+    StopHealth();
+    ReportTrainingLog();
+  }
+
+  // On stderr at exit: what the training log wrote and dropped (docs/learning.md).
+  void ReportTrainingLog() {
+    if (training_log == nullptr) return;
+    training_log->Flush();
+    const learning::TrainingLogStats stats = training_log->stats();
+    std::fprintf(stderr,
+                 "gavel_server: training log: %lld records written to %lld files, %lld dropped%s%s\n",
+                 static_cast<long long>(stats.written), static_cast<long long>(stats.files),
+                 static_cast<long long>(stats.dropped), stats.error.empty() ? "" : "; ",
+                 stats.error.c_str());
+  }
 
   // Keeps gRPC health for "gavel.v1.EventService" in step with the event store: NOT_SERVING while
   // its spend view is older than kStoreHealthy (a PostgreSQL store it cannot reach: events would
@@ -210,9 +241,10 @@ struct GavelServer::State {
       const gavel::v1::Catalog& catalog, int64_t version) {
     absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
         absl::UnknownError("the snapshot was not built");
+    std::shared_ptr<const targeting::CtrModel> ctr_model = Model();
     std::thread builder([&] {
       ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kBuildNice);
-      snapshot = convert::CatalogFromProto(catalog, version, model);
+      snapshot = convert::CatalogFromProto(catalog, version, ctr_model);
     });
     builder.join();
     return snapshot;
@@ -273,6 +305,30 @@ struct GavelServer::State {
     convert::SalesReportToProto(req.campaign_id(), window, *report, resp);
     return absl::OkStatus();
   }
+  // Re-reads --model and serves it from a new catalog version. On any error the old model stays.
+  absl::StatusOr<gavel::v1::ReloadModelResponse> ReloadModel() {
+    if (config.model_path.empty()) {
+      return absl::FailedPreconditionError(
+          "the server was started without --model: there is no model file to reload");
+    }
+    absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> next =
+        targeting::CtrModel::LoadFile(config.model_path);
+    if (!next.ok()) return next.status();
+    MutexLock lock(&reload_model_mu);  // one model reload at a time: the old model is restored
+    std::shared_ptr<const targeting::CtrModel> previous = Model();
+    SetModel(*next);
+    absl::StatusOr<int64_t> version = store->Republish();
+    if (!version.ok()) {
+      SetModel(std::move(previous));
+      return version.status();
+    }
+    ReturnFreedMemory();
+    gavel::v1::ReloadModelResponse resp;
+    resp.set_model_version((*next)->version());
+    resp.set_catalog_version(*version);
+    return resp;
+  }
+  Mutex reload_model_mu;
 
   absl::StatusOr<gavel::v1::ReloadCatalogResponse> Reload() {
     absl::StatusOr<gavel::v1::Catalog> catalog = store::ReadCatalogFile(config.catalog_path);
@@ -308,6 +364,10 @@ absl::StatusOr<size_t> GavelServer::ReloadClients() {
   const size_t keys = (*clients)->key_count();
   state_->callers->Replace(*std::move(clients));
   return keys;
+}
+
+absl::StatusOr<gavel::v1::ReloadModelResponse> GavelServer::ReloadModel() {
+  return state_->ReloadModel();
 }
 
 void GavelServer::Shutdown() {
@@ -593,6 +653,33 @@ absl::Status StartHttp(GavelServer::State* s) {
   return absl::OkStatus();
 }
 
+// The training log and its feeder, with --training_log_dir.
+absl::Status OpenTrainingLog(GavelServer::State* s) {
+  const ServerConfig& config = s->config;
+  if (config.training_log_dir.empty()) return absl::OkStatus();
+  if (config.training_log_max_file_bytes < 4096) {
+    return absl::InvalidArgumentError(absl::StrCat("--training_log_max_file_bytes must be >= 4096, got ",
+                                                   config.training_log_max_file_bytes));
+  }
+  if (config.training_log_max_file_age <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--training_log_max_file_age must be positive, got ",
+                     absl::FormatDuration(config.training_log_max_file_age)));
+  }
+  absl::StatusOr<std::unique_ptr<learning::TrainingLog>> log =
+      learning::TrainingLog::Open({.dir = config.training_log_dir,
+                                   .max_file_bytes = config.training_log_max_file_bytes,
+                                   .max_file_age = config.training_log_max_file_age});
+  if (!log.ok()) {
+    return absl::Status(log.status().code(),
+                        absl::StrCat("--training_log_dir: ", log.status().message()));
+  }
+  s->training_log = *std::move(log);
+  s->training_logger = std::make_unique<TrainingLogger>(s->training_log.get(),
+                                                        &s->billing->issuer(), s->keyring);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConfig& config) {
@@ -609,7 +696,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     if (!log.ok()) return log.status();
     s->request_log = *std::move(log);
   }
-  s->model = targeting::CtrModel::Default();
+  s->SetModel(targeting::CtrModel::Default());
   s->model_fingerprint = "builtin";
   if (!config.model_path.empty()) {
     absl::StatusOr<std::string> text = ReadFile(config.model_path, "--model");
@@ -618,21 +705,23 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
         targeting::CtrModel::LoadFile(config.model_path);
     if (!model.ok()) return model.status();
-    s->model = *std::move(model);
+    s->SetModel(*std::move(model));
   }
 
   if (absl::Status st = OpenBilling(s.get()); !st.ok()) return st;
   if (absl::Status st = OpenCatalog(s.get()); !st.ok()) return st;
+  if (absl::Status st = OpenTrainingLog(s.get()); !st.ok()) return st;
   State* state = s.get();
   absl::StatusOr<std::unique_ptr<CallerAuth>> callers = OpenCallerAuth(config);
   if (!callers.ok()) return callers.status();
   s->callers = *std::move(callers);
   s->auth = std::make_unique<AdminAuth>(config.admin_api_key, s->callers.get());
-  s->auction_service =
-      std::make_unique<AuctionServiceImpl>(s->engine.get(), s->callers.get(), config.max_in_flight,
-                                           s->metrics.get(), s->request_log.get());
-  s->event_service = std::make_unique<EventServiceImpl>(
-      s->billing.get(), s->callers.get(), /*workers=*/16, /*max_queued=*/4096, s->metrics.get());
+  s->auction_service = std::make_unique<AuctionServiceImpl>(
+      s->engine.get(), s->callers.get(), config.max_in_flight, s->metrics.get(),
+      s->request_log.get(), s->training_logger.get());
+  s->event_service = std::make_unique<EventServiceImpl>(s->billing.get(), s->callers.get(),
+                                                        /*workers=*/16, /*max_queued=*/4096,
+                                                        s->metrics.get(), s->training_logger.get());
   s->campaign_service = std::make_unique<CampaignServiceImpl>(
       s->auth.get(), s->store.get(),
       [state](const gavel::v1::GetCampaignStatsRequest& r, gavel::v1::GetCampaignStatsResponse* o) {
@@ -641,7 +730,7 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
       [state](const gavel::v1::GetSalesReportRequest& r, gavel::v1::GetSalesReportResponse* o) {
         return state->Sales(r, o);
       },
-      [state] { return state->Reload(); });
+      [state] { return state->Reload(); }, [state] { return state->ReloadModel(); });
 
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!config.tls_cert_path.empty()) {

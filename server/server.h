@@ -63,6 +63,11 @@ struct ServerConfig {
   billing::EventRules event_rules;
   // The marketplace currency (ISO 4217): purchase lines in any other are refused.
   std::string currency = "USD";
+  // Where the training log goes (docs/learning.md, "Training log"); empty = no log. The directory
+  // must exist. A file is closed and a new one started at this size or age.
+  std::string training_log_dir;
+  int64_t training_log_max_file_bytes = int64_t{64} << 20;
+  absl::Duration training_log_max_file_age = absl::Hours(1);
 };
 
 // Whether --store holds a PostgreSQL connection string (a postgresql:// or postgres:// URI, or
@@ -83,6 +88,9 @@ class GavelServer {
   // Re-reads --clients_file and serves it from the next call on; the old one keeps serving on
   // failure (the file's error is returned). Returns the number of keys (0 in insecure mode).
   absl::StatusOr<size_t> ReloadClients();
+  // Re-reads the --model file and serves it from a new catalog version; the old model keeps
+  // serving on failure (FAILED_PRECONDITION without --model, the file's error otherwise).
+  absl::StatusOr<gavel::v1::ReloadModelResponse> ReloadModel();
   // Stops accepting calls, finishes those in flight (up to `grace`), and returns.
   void Shutdown();
   // Blocks until Shutdown.

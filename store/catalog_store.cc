@@ -379,6 +379,13 @@ absl::StatusOr<CatalogStore::VersionedRules> CatalogStore::UpdateAuctionRules(
   return VersionedRules{std::move(stored), *version};
 }
 
+absl::StatusOr<int64_t> CatalogStore::Republish() {
+  MutexLock lock(&mu_);
+  absl::Status st = publish_(master_, version_ + 1);
+  if (!st.ok()) return st;
+  return ++version_;
+}
+
 absl::StatusOr<int64_t> CatalogStore::Replace(gavel::v1::Catalog catalog) {
   MutexLock lock(&mu_);
   return Commit(std::move(catalog));

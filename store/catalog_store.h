@@ -105,6 +105,11 @@ class CatalogStore {
   // error (nothing changes) if it cannot serve.
   absl::StatusOr<int64_t> Adopt(gavel::v1::Catalog catalog);
 
+  // Publishes the master catalog again, unchanged, under a new version (the server's click model
+  // changed; docs/learning.md, "Model reload"): not persisted. Returns the new version; the
+  // publisher's error (nothing changes) if it cannot serve.
+  absl::StatusOr<int64_t> Republish();
+
   int64_t version() const;
   // A copy of the master catalog.
   gavel::v1::Catalog Snapshot() const;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -133,7 +134,30 @@ absl::StatusOr<std::shared_ptr<const CtrModel>> CtrModel::Parse(absl::string_vie
     model->baseline_ctr_ = baseline;
   }
   model->ComputeMaxWeights();
+  model->version_ = absl::StrFormat("%016x", Hash(text));
   return std::shared_ptr<const CtrModel>(std::move(model));
+}
+
+absl::StatusOr<CtrModel::Key> CtrModel::KeyOf(const NamedFeature& f) {
+  const Template* t = nullptr;
+  for (const Template& c : kFeatureTemplates) {
+    if (c.name == f.name) t = &c;
+  }
+  if (t == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown feature \"", f.name, "\""));
+  if ((t->arity == 2) != !f.value2.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(f.name, " takes ", t->arity, " value(s)"));
+  }
+  return Key{t->feature, Hash(f.value1), t->arity == 2 ? Hash(f.value2) : 0};
+}
+
+absl::StatusOr<double> CtrModel::Logit(absl::Span<const NamedFeature> features) const {
+  double logit = bias_;
+  for (const NamedFeature& f : features) {
+    absl::StatusOr<Key> key = KeyOf(f);
+    if (!key.ok()) return key.status();
+    logit += weights_[BucketOf(hash_bits_, *key)];
+  }
+  return logit;
 }
 
 void CtrModel::ComputeMaxWeights() {

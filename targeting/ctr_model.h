@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace gavel::targeting {
 
@@ -36,6 +37,15 @@ enum class CtrFeature : uint8_t {
   kSegmentXCampaign,     // segment_x_campaign <segment> <campaign id>
 };
 
+// A feature as the model file names it: template name ("placement", "query_token_x_category", ...)
+// and its one or two values (value2 empty for one-value templates).
+struct NamedFeature {
+  std::string name, value1, value2;
+  bool operator==(const NamedFeature& o) const {
+    return name == o.name && value1 == o.value1 && value2 == o.value2;
+  }
+};
+
 class CtrModel {
  public:
   // Parses the text format. INVALID_ARGUMENT naming the line: "model line 3: unknown feature
@@ -46,10 +56,34 @@ class CtrModel {
   // The built-in model (the same weights as data/default_model.txt's generic part).
   static std::shared_ptr<const CtrModel> Default();
 
+  // A named feature's template and value hashes, as the file and Weight() take them.
+  // INVALID_ARGUMENT for an unknown template name or the wrong number of values.
+  struct Key {
+    CtrFeature feature;
+    uint64_t h1, h2;
+  };
+  static absl::StatusOr<Key> KeyOf(const NamedFeature& f);
+  // The index a model of `hash_bits` stores `key`'s weight at, in [0, kTemplates << hash_bits):
+  // features with the same index share one weight (the hashing trick). For trainers.
+  static size_t BucketOf(int hash_bits, const Key& key) {
+    const uint64_t f = static_cast<uint64_t>(key.feature);
+    uint64_t h = (key.h1 ^ (f * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
+    h = (h ^ (h >> 29) ^ key.h2) * 0xC4CEB9FE1A85EC53ULL;
+    return (static_cast<size_t>(f) << hash_bits) | static_cast<size_t>(h >> (64 - hash_bits));
+  }
+  static constexpr int kTemplates = 8;  // CtrFeature values 1..7; table 0 unused
+
   // Stable 64-bit hash of a value (FNV-1a).
   static uint64_t Hash(absl::string_view value);
   static double Sigmoid(double logit) { return 1.0 / (1.0 + std::exp(-logit)); }
 
+  // bias + the weights of `features`, each looked up as the file's line for it would be stored.
+  // INVALID_ARGUMENT for an unknown template name or the wrong number of values.
+  absl::StatusOr<double> Logit(absl::Span<const NamedFeature> features) const;
+
+  // 16 hex digits naming the weights: the FNV-1a hash of the file's text (Default(): of the
+  // built-in text). Two files differing in any byte, comments included, get different versions.
+  const std::string& version() const { return version_; }
   double bias() const { return bias_; }
   // The CTR that dynamic bidding and quality compare against, in (0, 1).
   double baseline_ctr() const { return baseline_ctr_; }
@@ -62,17 +96,15 @@ class CtrModel {
   int hash_bits() const { return hash_bits_; }
 
  private:
-  static constexpr int kTemplates = 8;  // CtrFeature values 1..7; table 0 unused
   CtrModel(int hash_bits)
       : hash_bits_(hash_bits), weights_(size_t{kTemplates} << hash_bits), max_weight_{} {}
   size_t Bucket(CtrFeature f, uint64_t h1, uint64_t h2) const {
-    uint64_t h = (h1 ^ (static_cast<uint64_t>(f) * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
-    h = (h ^ (h >> 29) ^ h2) * 0xC4CEB9FE1A85EC53ULL;
-    return (static_cast<size_t>(f) << hash_bits_) | static_cast<size_t>(h >> (64 - hash_bits_));
+    return BucketOf(hash_bits_, {f, h1, h2});
   }
   void ComputeMaxWeights();
 
   int hash_bits_;
+  std::string version_;
   double bias_ = 0;
   double baseline_ctr_ = 0.02;
   std::vector<float> weights_;  // kTemplates tables of 2^hash_bits

@@ -45,13 +45,13 @@ constexpr absl::string_view kDeviceNames[5] = {"unspecified", "desktop", "mobile
                                                "tablet"};
 
 // CtrModel::Hash of every match name, indexed by MatchIndex.
+constexpr absl::string_view kMatchNames[9] = {"exact",       "phrase",      "broad",
+                                              "product",     "category",    "close_match",
+                                              "loose_match", "substitutes", "complements"};
 const std::array<uint64_t, 9>& MatchHashes() {
   static const std::array<uint64_t, 9> kHashes = [] {
     std::array<uint64_t, 9> h{};
-    constexpr absl::string_view kNames[9] = {"exact",       "phrase",      "broad",
-                                             "product",     "category",    "close_match",
-                                             "loose_match", "substitutes", "complements"};
-    for (int i = 0; i < 9; ++i) h[i] = CtrModel::Hash(kNames[i]);
+    for (int i = 0; i < 9; ++i) h[i] = CtrModel::Hash(kMatchNames[i]);
     return h;
   }();
   return kHashes;
@@ -820,6 +820,30 @@ absl::Status Retriever::Retrieve(const CatalogSnapshot& s, const Request& r, abs
   KeepBest(q);
   FinishExplain(q);
   out_ = nullptr;
+  return absl::OkStatus();
+}
+
+absl::Status CtrFeatures(const CatalogSnapshot& s, const Request& r, int32_t ad,
+                         const MatchedTarget& m, std::vector<NamedFeature>* out) {
+  out->clear();
+  TokenizedText text;
+  if (auto st = NormalizeText(r.query, "query", {}, &text); !st.ok()) return st;
+  const int device = static_cast<int>(r.shopper.device);
+  out->push_back({"placement",
+                  std::string(kPlacementNames[static_cast<int>(r.placement) % kNumPlacements])});
+  out->push_back({"device", std::string(kDeviceNames[device >= 0 && device < 5 ? device : 0])});
+  out->push_back({"match", std::string(kMatchNames[MatchIndex(m)])});
+  const AdInfo& info = s.ad_info(ad);
+  if (info.category >= 0) {
+    const std::string& category = s.catalog().categories[info.category].id;
+    out->push_back({"category", category});
+    for (size_t i = 0; i < text.size(); ++i) {
+      out->push_back({"query_token_x_category", std::string(text.token(i)), category});
+    }
+  }
+  for (const std::string& segment : r.shopper.segments) {
+    out->push_back({"segment_x_campaign", segment, s.catalog().campaigns[info.campaign].id});
+  }
   return absl::OkStatus();
 }
 

@@ -173,6 +173,15 @@ class Retriever {
   Result* out_ = nullptr;
 };
 
+// The click model's features of candidate `ad` matched by `matched` for `request`, named as the
+// model file names them and in the order Retrieve sums them into predicted_ctr: placement, device,
+// match, then (when the ad's product has a category) category and one query_token_x_category per
+// normalised query token, then one segment_x_campaign per shopper segment. The slot is not among
+// them: Retrieve scores every ad at slot 1, the reference slot (docs/learning.md). Fills `out`
+// (cleared first); INVALID_ARGUMENT as Retrieve for a query it would refuse.
+absl::Status CtrFeatures(const CatalogSnapshot& snapshot, const Request& request, int32_t ad,
+                         const MatchedTarget& matched, std::vector<NamedFeature>* out);
+
 // Convenience: a fresh Retriever per call (allocates scratch each time).
 absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
                       bool explain, Result* out);

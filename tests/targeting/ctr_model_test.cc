@@ -55,5 +55,30 @@ TEST(CtrModel, DefaultModelIsUsable) {
   EXPECT_LT(CtrModel::Sigmoid(m->bias()), 0.05);
 }
 
+TEST(CtrModel, LogitSumsBiasAndNamedFeatures) {
+  auto m = CtrModel::Parse(
+      "gavel-ctr-model v1\nhash_bits 12\nbias -3\nplacement top_of_search 0.5\n"
+      "query_token_x_category shoe shoes 1.25\n");
+  ASSERT_TRUE(m.ok()) << m.status();
+  auto logit = (*m)->Logit({{"placement", "top_of_search", ""},
+                            {"query_token_x_category", "shoe", "shoes"},
+                            {"device", "tablet", ""}});  // absent: weight 0
+  ASSERT_TRUE(logit.ok()) << logit.status();
+  EXPECT_DOUBLE_EQ(*logit, -3 + 0.5 + 1.25);
+  EXPECT_EQ((*m)->Logit({{"colour", "red", ""}}).status().message(), "unknown feature \"colour\"");
+  EXPECT_EQ((*m)->Logit({{"segment_x_campaign", "s", ""}}).status().message(),
+            "segment_x_campaign takes 2 value(s)");
+}
+
+TEST(CtrModel, VersionNamesTheFileText) {
+  auto a = CtrModel::Parse("gavel-ctr-model v1\nbias -3\n");
+  auto b = CtrModel::Parse("gavel-ctr-model v1\nbias -3\n# retrained\n");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*a)->version().size(), 16u);
+  EXPECT_NE((*a)->version(), (*b)->version());
+  EXPECT_EQ((*a)->version(), (*CtrModel::Parse("gavel-ctr-model v1\nbias -3\n"))->version());
+  EXPECT_EQ(CtrModel::Default()->version().size(), 16u);
+}
+
 }  // namespace
 }  // namespace gavel::targeting
