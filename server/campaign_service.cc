@@ -199,16 +199,18 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::SetState(grpc::CallbackServerCont
   });
 }
 
+absl::Status CampaignServiceImpl::OwnsCampaign(const AdminCaller& caller,
+                                               const std::string& id) const {
+  if (caller.is_operator()) return absl::OkStatus();  // no ownership lookup needed
+  return Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, id),
+              gavel::v1::ENTITY_KIND_CAMPAIGN, id);
+}
+
 grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStats(
     grpc::CallbackServerContext* ctx, const gavel::v1::GetCampaignStatsRequest* req,
     gavel::v1::GetCampaignStatsResponse* resp) {
   return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
-    if (!caller.is_operator()) {
-      absl::Status st =
-          Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
-               gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
-      if (!st.ok()) return st;
-    }
+    if (absl::Status st = OwnsCampaign(caller, req->campaign_id()); !st.ok()) return st;
     return stats_(*req, resp);
   });
 }
@@ -217,12 +219,7 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetSalesReport(
     grpc::CallbackServerContext* ctx, const gavel::v1::GetSalesReportRequest* req,
     gavel::v1::GetSalesReportResponse* resp) {
   return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
-    if (!caller.is_operator()) {
-      absl::Status st =
-          Owns(caller, store_->OwnerOf(gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id()),
-               gavel::v1::ENTITY_KIND_CAMPAIGN, req->campaign_id());
-      if (!st.ok()) return st;
-    }
+    if (absl::Status st = OwnsCampaign(caller, req->campaign_id()); !st.ok()) return st;
     return sales_(*req, resp);
   });
 }

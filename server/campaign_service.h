@@ -109,6 +109,8 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
       gavel::v1::UpdateAuctionRulesResponse* resp) override;
 
  private:
+  // OK for the operator or the advertiser owning campaign `id`; PERMISSION_DENIED otherwise.
+  absl::Status OwnsCampaign(const AdminCaller& caller, const std::string& id) const;
   // Authenticates, runs `body` and finishes the call with its status.
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx,
                                    const std::function<absl::Status(const AdminCaller&)>& body);
