@@ -214,7 +214,7 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   if (!snapshot.ok()) return snapshot.status();
   snapshot_ = *std::move(snapshot);
   traffic_ = std::make_unique<Traffic>(s_, snapshot_->catalog());
-  click_gen_.seed(DeriveSeed(s_.seed(), Stream::kClicks));
+  click_gen_.seed(DeriveSeed(TrafficSeed(s_), Stream::kClicks));
   nonce_ = absl::StrCat(absl::Hex(absl::GetCurrentTimeNanos()));
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       CreateClientChannel(o_.target, grpc::InsecureChannelCredentials());

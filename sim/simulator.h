@@ -23,7 +23,9 @@
 
 #include "absl/status/statusor.h"
 #include "billing/records.h"
+#include "learning/training_log.h"
 #include "sim/scenario.pb.h"
+#include "targeting/ctr_model.h"
 
 namespace gavel::sim {
 
@@ -103,6 +105,12 @@ struct SimOptions {
   std::string work_dir = "/tmp";
   // Called with the fraction done, about every 1% of the searches.
   std::function<void(double)> progress;
+  // The click model the engine scores with (quality, dynamic bids); null: the built-in default.
+  std::shared_ptr<const targeting::CtrModel> serving_model;
+  // Not null: the run writes the server's training log records to it (docs/learning.md): an
+  // impression per winner of every search, a click per click billing charged or refused for
+  // budget, as server/training_logger does. Not owned. Simulate fails (INTERNAL) if it drops a line.
+  learning::TrainingLog* training_log = nullptr;
 };
 
 // Runs `scenario` (must be valid). Errors: INTERNAL when billing cannot open its ledger or the
