@@ -260,6 +260,10 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   }
   absl::Status st = Flush();
   if (!st.ok()) return st;
+  // The server's budgets follow the scenario's pacing setting (catalog_export); when campaigns ran
+  // out is not observed over gRPC.
+  m_.pacing = s_.budgets().pacing();
+  m_.mean_exhaustion_hour = std::nan("");
   m_.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!latency_us_.empty()) {

@@ -13,6 +13,7 @@
 
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
 #include "common/clock.h"
@@ -73,6 +74,7 @@ class Run {
   std::unique_ptr<Traffic> traffic_;
   std::optional<TruthModel> truth_;
   std::vector<std::vector<targeting::NamedFeature>> features_;  // per winner
+  std::string log_auction_id_;  // the current auction's id in the training log
   std::mt19937_64 engine_gen_, click_gen_;
 
   engine::AuctionRequest request_;
@@ -168,7 +170,7 @@ absl::Status Run::SendClick(const engine::AuctionResult& r, const engine::AdOutc
                      .type = billing::TokenType::kClick,
                      .token = std::move(tokens->click_token),
                      .user_id = user});
-  meta.auction_id = absl::StrCat(r.auction_id, suffix);
+  meta.auction_id = absl::StrCat(log_auction_id_, suffix);
   meta.slot = w.slot;
   pending_.push_back(std::move(meta));
   return absl::OkStatus();
@@ -188,7 +190,7 @@ void Run::WinnerFeatures() {
 void Run::LogImpressions(absl::Time t) {
   learning::Impression record{
       .time_micros = absl::ToUnixMicros(t),
-      .auction_id = result_.auction_id,
+      .auction_id = log_auction_id_,
       .model_version = snapshot_->model().version(),
       .shopper_hash = billing_->issuer().HashUser(request_.targeting.shopper.user_id)};
   for (size_t i = 0; i < result_.winners.size(); ++i) {
@@ -215,7 +217,7 @@ void Run::TrackExhaustion(int32_t campaign, absl::Time t, bool rejected) {
 
 void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
                        int64_t charged_micros, int32_t advertiser, int bucket, bool bot,
-                       RunMetrics* m) {
+                       RunMetrics* m, bool repeat) {
   switch (outcome) {
     case billing::Outcome::kCharged: {
       AdvertiserMetrics& adv = m->advertisers[advertiser];
@@ -225,6 +227,8 @@ void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
       ++adv.charged_clicks;
       m->spend_by_bucket[bucket] += charged_micros;
       if (bot) ++m->bot_clicks_charged;
+      if (bot) ++adv.bot_charged_clicks;
+      if (repeat) ++adv.repeat_charged_clicks;
       break;
     }
     case billing::Outcome::kBudgetExhausted:
@@ -251,7 +255,7 @@ absl::Status Run::Flush() {
     const billing::EventResult& r = (*results)[i];
     const PendingClick& p = pending_[i];
     CountClickOutcome(r.outcome, r.reason, r.charged_micros, snapshot_->ad_advertiser(p.ad),
-                      p.bucket, p.bot, &m_);
+                      p.bucket, p.bot, &m_, p.repeat);
     const int32_t campaign = snapshot_->ad_campaign(p.ad);
     if (o_.training_log != nullptr && (r.outcome == billing::Outcome::kCharged ||
                                        r.outcome == billing::Outcome::kBudgetExhausted)) {
@@ -299,7 +303,12 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
   if (result_.winners.empty()) return absl::OkStatus();
   ++m_.searches_with_ads;
   if (truth_.has_value() || o_.training_log != nullptr) WinnerFeatures();
-  if (o_.training_log != nullptr) LogImpressions(t);
+  if (o_.training_log != nullptr) {
+    // The engine's auction ids start with a random per-instance prefix; the log gets the traffic
+    // seed and the search's number instead, so the same seed writes the same bytes.
+    log_auction_id_ = absl::StrFormat("%016x-%x", TrafficSeed(s_), m_.searches);
+    LogImpressions(t);
+  }
 
   if (bot) {
     for (const engine::AdOutcome& w : result_.winners) {
@@ -441,10 +450,11 @@ absl::StatusOr<RunMetrics> Run::Go() {
   }
   m_.days = s_.days();
   m_.campaign_days = static_cast<int64_t>(campaign_spend_today_.size()) * s_.days();
-  if (m_.campaign_days_exhausted > 0) {
-    m_.mean_exhaustion_hour =
-        exhaustion_hours_sum_ / static_cast<double>(m_.campaign_days_exhausted);
-  }
+  m_.pacing = s_.budgets().pacing();
+  m_.mean_exhaustion_hour =
+      m_.campaign_days_exhausted > 0
+          ? exhaustion_hours_sum_ / static_cast<double>(m_.campaign_days_exhausted)
+          : std::nan("");
   m_.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (m_.searches > 0)
@@ -489,6 +499,7 @@ double Acos(const RunMetrics& m) {
 int64_t SurplusMicros(const RunMetrics& m) { return m.value_micros - m.revenue_micros; }
 
 double PacingError(const RunMetrics& m) {
+  if (!m.pacing) return std::nan("");
   int64_t total = 0;
   for (int64_t v : m.spend_by_bucket) total += v;
   if (total == 0 || m.target_by_bucket.empty()) return 0;

@@ -46,6 +46,10 @@ struct AdvertiserMetrics {
   int64_t value_micros = 0;    // value of its shopper clicks
   int64_t conversions = 0;
   int64_t sales_micros = 0;  // order value of those conversions
+  // Charged clicks that are not shopper clicks (so charged_clicks can exceed shopper_clicks):
+  // bot clicks and repeat clicks billing did not catch. They cost but bring no value.
+  int64_t bot_charged_clicks = 0;
+  int64_t repeat_charged_clicks = 0;
 };
 
 struct RunMetrics {
@@ -68,7 +72,8 @@ struct RunMetrics {
   int64_t campaign_days = 0;
   // Spent >= 95% of the daily budget, or had a click refused for budget.
   int64_t campaign_days_exhausted = 0;
-  double mean_exhaustion_hour = 0;  // over exhausted campaign-days
+  // Over exhausted campaign-days; NaN (an empty report field) when none ran out.
+  double mean_exhaustion_hour = 0;
   std::vector<SlotMetrics> slots;   // per slot, slot 1 first
   std::vector<AdvertiserMetrics> advertisers;
   // Spend per 15-minute bucket of the day summed over days, and pacing's target fraction of the
@@ -77,6 +82,7 @@ struct RunMetrics {
   std::vector<double> target_by_bucket;
   int64_t budget_per_day_micros = 0;  // sum of daily budgets
   int days = 0;
+  bool pacing = false;  // budgets.pacing: without it there is no pacing target to follow
 
   // Wall clock: not deterministic, never written to report files.
   double wall_seconds = 0;   // the whole run
@@ -88,7 +94,7 @@ struct RunMetrics {
 // budget refusal or an invalid reason to their counters. The in-process and gRPC modes share it.
 void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
                        int64_t charged_micros, int32_t advertiser, int bucket, bool bot,
-                       RunMetrics* m);
+                       RunMetrics* m, bool repeat = false);
 
 // Derived metrics.
 double Rpm(const RunMetrics& m);             // revenue per thousand searches, currency units
@@ -97,7 +103,7 @@ double AvgCpc(const RunMetrics& m);          // revenue / charged clicks, curren
 double Roas(const RunMetrics& m);            // sales / revenue
 double Acos(const RunMetrics& m);            // revenue / sales
 int64_t SurplusMicros(const RunMetrics& m);  // value - revenue
-// Mean |cumulative spend share - target share| over the buckets, in [0, 1].
+// Mean |cumulative spend share - target share| over the buckets, in [0, 1]; NaN without pacing.
 double PacingError(const RunMetrics& m);
 
 struct SimOptions {
