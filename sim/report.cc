@@ -147,7 +147,8 @@ const std::vector<MetricDef>& Metrics() {
       {"mean_exhaustion_hour", "hour of day at which exhausted campaigns ran out",
        [](const RunMetrics& m) { return m.mean_exhaustion_hour; }},
       {"pacing_error", "mean |cumulative spend share - pacing target|",
-       [](const RunMetrics& m) { return PacingError(m); }},
+       // No pacing, no target to follow: not applicable.
+       [](const RunMetrics& m) { return m.pacing ? PacingError(m) : std::nan(""); }},
       {"budget_rejected_clicks", "clicks not charged: budget spent",
        [](const RunMetrics& m) { return double(m.budget_rejected_clicks); }},
       {"repeat_clicks", "repeat clicks sent (same shopper, same ad)",

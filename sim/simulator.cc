@@ -499,7 +499,6 @@ double Acos(const RunMetrics& m) {
 int64_t SurplusMicros(const RunMetrics& m) { return m.value_micros - m.revenue_micros; }
 
 double PacingError(const RunMetrics& m) {
-  if (!m.pacing) return std::nan("");
   int64_t total = 0;
   for (int64_t v : m.spend_by_bucket) total += v;
   if (total == 0 || m.target_by_bucket.empty()) return 0;

@@ -103,7 +103,8 @@ double AvgCpc(const RunMetrics& m);          // revenue / charged clicks, curren
 double Roas(const RunMetrics& m);            // sales / revenue
 double Acos(const RunMetrics& m);            // revenue / sales
 int64_t SurplusMicros(const RunMetrics& m);  // value - revenue
-// Mean |cumulative spend share - target share| over the buckets, in [0, 1]; NaN without pacing.
+// Mean |cumulative spend share - target share| over the buckets, in [0, 1]: how far the spend
+// curve is from the one pacing targets (the report leaves it empty for runs without pacing).
 double PacingError(const RunMetrics& m);
 
 struct SimOptions {
