@@ -6,6 +6,7 @@ set -euo pipefail
 sim=$1
 scenario=$2
 learning=$3
+train=$4
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 
 args=(--scenario="$scenario" --sweep=reserve_micros=0,100000 --seeds=2 --plots=false --progress=off)
@@ -94,4 +95,8 @@ done
 grep -qE '^ne_learned,2,0\.[0-9]+,0\.[0-9]+,[0-9.]+,' "$tmp/la/learning_summary.csv"
 grep -q "learned NE within 3% of truth NE" "$tmp/la.txt"
 if ls -d "$tmp"/la/seed-5/ledger-* 2>/dev/null; then echo "ledger left behind"; exit 1; fi
+# The learned model is what gavel_train writes from the same log with the same options.
+"$train" --log="$tmp/la/seed-5/day1" --out="$tmp/gavel_train_model.txt" --hash_bits=14 --epochs=3 \
+  > /dev/null
+cmp "$tmp/gavel_train_model.txt" "$tmp/la/seed-5/learned_model.txt"
 echo PASS
