@@ -524,13 +524,14 @@ std::string SummaryTable(const Report& r) {
   if (seeds > 1)
     absl::StrAppend(&out, "mean +- 95% CI half-width over ", seeds, " seeds (t distribution)\n");
   for (size_t k = 0; k < rows.size(); ++k) {
+    const size_t row_start = out.size();
     for (size_t i = 0; i < rows[k].size(); ++i) {
       const int w = static_cast<int>(width[i]);
       absl::StrAppend(&out, i == 0 ? absl::StrFormat("%-*s", w, rows[k][i])
                                    : absl::StrFormat("  %*s", w, rows[k][i]));
     }
     out += "\n";
-    if (k == 0) out += std::string(out.size() - 1, '-') + "\n";
+    if (k == 0) out += std::string(out.size() - row_start - 1, '-') + "\n";  // under the header
   }
   if (seeds > 1 && r.values.size() > 1) {
     absl::StrAppend(&out, "\nchange vs ", r.parameter, "=", r.values[0],
