@@ -306,8 +306,12 @@ std::string LearningSummary(const std::vector<LearningRun>& runs) {
                                                    " seeds (t distribution)\n")
                                     : std::string("one seed: no confidence interval\n");
   for (const LearningStat& s : stats) {
-    absl::StrAppend(&out, absl::StrFormat("%-30s %14.4f", s.name, s.ci.mean),
-                    s.ci.n > 1 ? absl::StrFormat(" +- %.4f", s.ci.half_width) : "", "\n");
+    // Counts as integers (a mean over seeds with one decimal), the rest with four decimals.
+    const bool count = s.name == "day2_impressions" || s.name == "shopper_clicks_default" ||
+                       s.name == "shopper_clicks_change";
+    const int d = count ? (s.ci.n > 1 ? 1 : 0) : 4;
+    absl::StrAppend(&out, absl::StrFormat("%-30s %14.*f", s.name, d, s.ci.mean),
+                    s.ci.n > 1 ? absl::StrFormat(" +- %.*f", d, s.ci.half_width) : "", "\n");
   }
   auto mean = [&stats](absl::string_view name) {
     for (const LearningStat& s : stats) {
