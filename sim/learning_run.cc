@@ -14,9 +14,9 @@
 #include "absl/time/civil_time.h"
 #include "learning/dataset.h"
 #include "learning/training_log.h"
+#include "sim/market.h"
 #include "sim/scenario.h"
 #include "sim/truth_model.h"
-#include "sim/market.h"
 
 namespace gavel::sim {
 namespace {
@@ -39,8 +39,8 @@ absl::StatusOr<RunMetrics> SimulateDay(const Scenario& s, const std::string& wor
                                        const std::string& log_dir,
                                        std::shared_ptr<const targeting::CtrModel> model,
                                        std::function<void(double)> progress) {
-  SimOptions options{.work_dir = work_dir, .progress = std::move(progress),
-                     .serving_model = std::move(model)};
+  SimOptions options{
+      .work_dir = work_dir, .progress = std::move(progress), .serving_model = std::move(model)};
   std::unique_ptr<learning::TrainingLog> log;
   if (!log_dir.empty()) {
     std::error_code ec;
@@ -63,8 +63,8 @@ absl::StatusOr<RunMetrics> SimulateDay(const Scenario& s, const std::string& wor
     log->Flush();
     const learning::TrainingLogStats st = log->stats();
     if (m.ok() && (st.dropped > 0 || !st.error.empty())) {
-      return absl::InternalError(absl::StrCat("training log in ", log_dir, ": ", st.dropped,
-                                              " lines dropped ", st.error));
+      return absl::InternalError(
+          absl::StrCat("training log in ", log_dir, ": ", st.dropped, " lines dropped ", st.error));
     }
   }
   return m;
@@ -130,8 +130,8 @@ absl::StatusOr<LearningRun> RunLearning(const Scenario& scenario, const Learning
 
   LearningRun run;
   // 1. Day 1 on the default model.
-  absl::StatusOr<RunMetrics> day1 = SimulateDay(scenario, o.work_dir, (dir / "day1").string(),
-                                                nullptr, Part(o.progress, 0, 3));
+  absl::StatusOr<RunMetrics> day1 =
+      SimulateDay(scenario, o.work_dir, (dir / "day1").string(), nullptr, Part(o.progress, 0, 3));
   if (!day1.ok()) return day1.status();
   run.day1 = *std::move(day1);
 
@@ -163,8 +163,8 @@ absl::StatusOr<LearningRun> RunLearning(const Scenario& scenario, const Learning
       SimulateDay(day2, o.work_dir, "", nullptr, Part(o.progress, 1, 3));
   if (!control.ok()) return control.status();
   run.day2_default = *std::move(control);
-  absl::StatusOr<RunMetrics> treated = SimulateDay(day2, o.work_dir, (dir / "day2").string(),
-                                                   *learned, Part(o.progress, 2, 3));
+  absl::StatusOr<RunMetrics> treated =
+      SimulateDay(day2, o.work_dir, (dir / "day2").string(), *learned, Part(o.progress, 2, 3));
   if (!treated.ok()) return treated.status();
   run.day2_learned = *std::move(treated);
 
@@ -285,7 +285,8 @@ absl::Status WriteLearningReport(const std::string& dir, const std::vector<uint6
   per_seed += "\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     absl::StrAppend(&per_seed, seeds[i]);
-    for (const LearningStat& s : stats) absl::StrAppend(&per_seed, absl::StrFormat(",%.6f", s.per_seed[i]));
+    for (const LearningStat& s : stats)
+      absl::StrAppend(&per_seed, absl::StrFormat(",%.6f", s.per_seed[i]));
     per_seed += "\n";
   }
   std::string summary = "metric,n,mean,ci95_low,ci95_high,description\n";
@@ -328,8 +329,7 @@ std::string LearningSummary(const std::vector<LearningRun>& runs) {
       absl::StrFormat("  learned NE >= 10%% better than default: %.2f%%  %s\n",
                       mean("ne_learned_vs_default_pct"),
                       verdict(mean("ne_learned_vs_default_pct") >= 10)),
-      absl::StrFormat("  learned calibration within +-5%%: %.4f  %s\n",
-                      mean("calibration_learned"),
+      absl::StrFormat("  learned calibration within +-5%%: %.4f  %s\n", mean("calibration_learned"),
                       verdict(std::abs(mean("calibration_learned") - 1) <= 0.05)));
   return out;
 }

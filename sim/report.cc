@@ -233,8 +233,8 @@ absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report&
       }
       const Interval ci = MeanCi(c);
       absl::StrAppend(&ctr_mean, Csv(v), ",", s + 1, ",",
-                      s < r.examination.size() ? Num(r.examination[s]) : "", ",", Num(ci.mean),
-                      ",", Num(ci.half_width), "\n");
+                      s < r.examination.size() ? Num(r.examination[s]) : "", ",", Num(ci.mean), ",",
+                      Num(ci.half_width), "\n");
     }
   }
   absl::Status st = WriteFile(root / "ctr_by_slot.csv", ctr);
@@ -259,8 +259,8 @@ absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report
                         a.shopper_clicks, ",", Num(Units(a.value_micros)), ",",
                         Num(Units(a.value_micros - a.spend_micros)), ",", a.conversions, ",",
                         Num(Units(a.sales_micros)), ",", Num(Share(a.sales_micros, a.spend_micros)),
-                        ",", Num(Share(a.spend_micros, a.sales_micros)), ",",
-                        a.bot_charged_clicks, ",", a.repeat_charged_clicks, "\n");
+                        ",", Num(Share(a.spend_micros, a.sales_micros)), ",", a.bot_charged_clicks,
+                        ",", a.repeat_charged_clicks, "\n");
         if (a.spend_micros > 0) {
           const double roas = Share(a.sales_micros, a.spend_micros);
           ++bins[std::min<int>(kRoasBins - 1, static_cast<int>(roas))];
@@ -381,13 +381,13 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
 
 // plots/ctr_by_slot.gp, from ctr_by_slot_mean.csv.
 absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report& r) {
-  std::string ctr_gp = absl::StrCat(
-      kTerminal, "set output 'ctr_by_slot.png'\n",
-      "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
-      "set xlabel 'slot'\nset ylabel 'CTR'\nset xtics 1\nset yrange [0:*]\n",
-      r.examination.empty() ? ""
-                            : "set y2label 'examination probability'\nset y2tics\n"
-                              "set ytics nomirror\nset y2range [0:1.05]\n");
+  std::string ctr_gp =
+      absl::StrCat(kTerminal, "set output 'ctr_by_slot.png'\n",
+                   "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
+                   "set xlabel 'slot'\nset ylabel 'CTR'\nset xtics 1\nset yrange [0:*]\n",
+                   r.examination.empty() ? ""
+                                         : "set y2label 'examination probability'\nset y2tics\n"
+                                           "set ytics nomirror\nset y2range [0:1.05]\n");
   std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
     lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ",
@@ -396,9 +396,10 @@ absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report&
                                  GnuplotString(absl::StrCat("CTR, ", Label(r, r.values[i])))));
   }
   if (!r.examination.empty()) {  // the position-based model's; a cascade configures none
-    lines.push_back(absl::StrCat(
-        "'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[0]),
-        " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title 'examination (configured)'"));
+    lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ",
+                                 GnuplotString(r.values[0]),
+                                 " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title "
+                                 "'examination (configured)'"));
   }
   absl::StrAppend(&ctr_gp, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
   return WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
@@ -492,15 +493,24 @@ std::string SummaryTable(const Report& r) {
     int decimals;
   };
   static constexpr Key kKey[] = {
-      {"searches", 0},         {"fill_rate", 4},
-      {"ctr", 4},              {"charged_clicks", 0},
-      {"revenue", 2},          {"rpm", 2},
-      {"avg_cpc", 4},          {"advertiser_surplus", 2},
-      {"total_welfare", 2},    {"roas", 3},
-      {"acos", 4},             {"budget_utilisation", 4},
-      {"exhausted_share", 4},  {"mean_exhaustion_hour", 2},
-      {"pacing_error", 4},     {"budget_rejected_clicks", 0},
-      {"invalid_filtered", 0}, {"bot_clicks_charged", 0},
+      {"searches", 0},
+      {"fill_rate", 4},
+      {"ctr", 4},
+      {"charged_clicks", 0},
+      {"revenue", 2},
+      {"rpm", 2},
+      {"avg_cpc", 4},
+      {"advertiser_surplus", 2},
+      {"total_welfare", 2},
+      {"roas", 3},
+      {"acos", 4},
+      {"budget_utilisation", 4},
+      {"exhausted_share", 4},
+      {"mean_exhaustion_hour", 2},
+      {"pacing_error", 4},
+      {"budget_rejected_clicks", 0},
+      {"invalid_filtered", 0},
+      {"bot_clicks_charged", 0},
   };
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {r.parameter.empty() ? "metric" : r.parameter};

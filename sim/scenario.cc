@@ -75,7 +75,8 @@ absl::Status ValidateLearningAndDirect(const Scenario& s) {
     }
   }
   if (s.has_learning()) {
-    if (!s.has_truth()) return absl::InvalidArgumentError("learning needs a truth model (truth {})");
+    if (!s.has_truth())
+      return absl::InvalidArgumentError("learning needs a truth model (truth {})");
     if (s.has_direct()) {
       return absl::InvalidArgumentError("learning and direct cannot both be set");
     }

@@ -276,8 +276,8 @@ absl::Status Run::Flush() {
     // seed gives the same log.
     o_.training_log->Flush();
     if (o_.training_log->stats().dropped > 0) {
-      return absl::InternalError(absl::StrCat("training log dropped lines: ",
-                                              o_.training_log->stats().error));
+      return absl::InternalError(
+          absl::StrCat("training log dropped lines: ", o_.training_log->stats().error));
     }
   }
   return absl::OkStatus();

@@ -116,7 +116,8 @@ struct SimOptions {
   std::shared_ptr<const targeting::CtrModel> serving_model;
   // Not null: the run writes the server's training log records to it (docs/learning.md): an
   // impression per winner of every search, a click per click billing charged or refused for
-  // budget, as server/training_logger does. Not owned. Simulate fails (INTERNAL) if it drops a line.
+  // budget, as server/training_logger does. Not owned. Simulate fails (INTERNAL) if it drops a
+  // line.
   learning::TrainingLog* training_log = nullptr;
 };
 

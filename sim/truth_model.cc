@@ -54,9 +54,9 @@ const std::vector<std::string>& BuiltInTruthLines() {
 
 double TruthModel::ClickProbability(absl::Span<const targeting::NamedFeature> features,
                                     int slot) const {
-  const double logit = model->Logit(features).value_or(model->bias()) +
-                       model->Weight(targeting::CtrFeature::kSlot,
-                                     targeting::CtrModel::Hash(absl::StrCat(slot)));
+  const double logit =
+      model->Logit(features).value_or(model->bias()) +
+      model->Weight(targeting::CtrFeature::kSlot, targeting::CtrModel::Hash(absl::StrCat(slot)));
   return targeting::CtrModel::Sigmoid(logit);
 }
 
@@ -97,7 +97,8 @@ absl::StatusOr<TruthModel> BuildTruth(const Scenario& s, const catalog::Catalog&
     put(line);
   }
   TruthModel truth;
-  truth.text = "gavel-ctr-model v1\n# The simulator's ground truth (sim/truth_model.h)\nhash_bits 20\n";
+  truth.text =
+      "gavel-ctr-model v1\n# The simulator's ground truth (sim/truth_model.h)\nhash_bits 20\n";
   for (const auto& [key, line] : lines) absl::StrAppend(&truth.text, line, "\n");
   absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
       targeting::CtrModel::Parse(truth.text);

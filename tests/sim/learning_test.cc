@@ -120,8 +120,9 @@ TEST(RunLearning, LearnsFromDayOneAndIsByteForByteDeterministic) {
   EXPECT_LT(a->truth.normalized_entropy, a->default_model.normalized_entropy);
   EXPECT_GT(a->learned.normalized_entropy, a->truth.normalized_entropy - 0.02);
 
-  for (const char* f : {"learned_model.txt", "truth_model.txt", "day1/training-20260105T000000-0.log",
-                        "day2/training-20260106T000000-0.log"}) {
+  for (const char* f :
+       {"learned_model.txt", "truth_model.txt", "day1/training-20260105T000000-0.log",
+        "day2/training-20260106T000000-0.log"}) {
     const std::string x = Slurp(fs::path(TmpDir("a")) / f);
     EXPECT_FALSE(x.empty()) << f;
     EXPECT_EQ(x, Slurp(fs::path(TmpDir("b")) / f)) << f;

@@ -157,8 +157,8 @@ TEST(PacingReport, WithoutPacingNoPlotNoPacingErrorAndNoExhaustionHour) {
   EXPECT_TRUE(fs::exists(fs::path(dir) / "plots" / "pacing.gp"));
   const std::string paced = Slurp(fs::path(dir) / "sweep.csv");
   EXPECT_TRUE(absl::StartsWith(Line(paced, ",pacing_error,"), ",pacing_error,1,0.")) << paced;
-  EXPECT_TRUE(absl::StartsWith(Line(paced, ",mean_exhaustion_hour,"),
-                               ",mean_exhaustion_hour,1,14.500000"))
+  EXPECT_TRUE(
+      absl::StartsWith(Line(paced, ",mean_exhaustion_hour,"), ",mean_exhaustion_hour,1,14.500000"))
       << paced;
 }
 
@@ -190,9 +190,10 @@ TEST(AdvertisersCsv, SaysWhichChargedClicksAreNotShopperClicks) {
   EXPECT_EQ(m.advertisers[1].shopper_clicks, 0);
   ASSERT_TRUE(WriteReport(dir, OneRun(m)).ok());
   const std::string csv = Slurp(fs::path(dir) / "advertisers.csv");
-  EXPECT_TRUE(absl::StartsWith(csv, "run,seed,advertiser,budget,spend,spend_of_budget,charged_clicks,"
-                                    "shopper_clicks,value,surplus,conversions,sales,roas,acos,"
-                                    "bot_charged_clicks,repeat_charged_clicks\n"))
+  EXPECT_TRUE(absl::StartsWith(csv,
+                               "run,seed,advertiser,budget,spend,spend_of_budget,charged_clicks,"
+                               "shopper_clicks,value,surplus,conversions,sales,roas,acos,"
+                               "bot_charged_clicks,repeat_charged_clicks\n"))
       << csv;
   const std::string row = Line(csv, ",1,adv-1,");
   EXPECT_TRUE(absl::EndsWith(row, ",1,1")) << row;
