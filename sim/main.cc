@@ -267,6 +267,10 @@ int Main() {
     return base->has_learning() ? LearningMode(*base, out, seeds) : DirectMode(*base, out, seeds);
   }
 
+  if (base->has_truth() && !absl::GetFlag(FLAGS_target).empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "truth works in process only: the gRPC mode clicks by the clicks model"));
+  }
   Report report;
   report.scenario_name = base->name();
   report.values = {""};

@@ -95,6 +95,15 @@ done
 grep -qE '^ne_learned,2,0\.[0-9]+,0\.[0-9]+,[0-9.]+,' "$tmp/la/learning_summary.csv"
 grep -q "learned NE within 3% of truth NE" "$tmp/la.txt"
 if ls -d "$tmp"/la/seed-5/ledger-* 2>/dev/null; then echo "ledger left behind"; exit 1; fi
+# The ground truth is in process only.
+echo 'truth {}' > "$tmp/truth.textproto"
+set +e
+"$sim" --scenario="$tmp/truth.textproto" --target=127.0.0.1:1 --out="$tmp/t" > /dev/null 2> "$tmp/err.txt"
+code=$?
+set -e
+test "$code" -eq 2 || { echo "expected exit 2 for truth with --target, got $code"; exit 1; }
+grep -q "truth works in process only" "$tmp/err.txt"
+
 # The learned model is what gavel_train writes from the same log with the same options.
 "$train" --log="$tmp/la/seed-5/day1" --out="$tmp/gavel_train_model.txt" --hash_bits=14 --epochs=3 \
   > /dev/null
