@@ -130,14 +130,12 @@ SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStat
   ReaderMutexLock lock(&mu_);
   auto it = lines_by_campaign_.find(campaign_id);
   if (it == lines_by_campaign_.end()) return std::move(acc).Finish();
-  std::vector<size_t> lines;
-  for (const CampaignLine& cl : it->second) {
-    if (cl.day >= from_day && cl.day <= to_day) lines.push_back(cl.line);
-  }
-  std::sort(lines.begin(), lines.end());
-  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+  std::vector<bool> seen(lines_.size());  // a line registered for several days is ruled once
   std::vector<const AttributedClick*> by_time;
-  for (size_t l : lines) {
+  for (const CampaignLine& cl : it->second) {
+    if (cl.day < from_day || cl.day > to_day || seen[cl.line]) continue;
+    seen[cl.line] = true;
+    const size_t l = cl.line;
     by_time.clear();
     for (size_t k : candidates_[l]) by_time.push_back(&clicks_[k]);
     std::sort(by_time.begin(), by_time.end(),
