@@ -102,7 +102,10 @@ bool ClickEarlier(const AttributedClick& a, const AttributedClick& b);
 // shopper's clicks at c with c <= t < c + kMaxAttributionWindow, the latest on the line's product
 // and, per advertiser, the latest on another product. AttributeLine over these gives what it
 // gives over all of the shopper's clicks, for any window <= kMaxAttributionWindow and any
-// `advertises` (docs/billing.md, "Sales": reports). Offer each click once, in any order.
+// `advertises`: the rule takes the latest qualifying click, and whether a click qualifies depends
+// only on its time, its product being the line's or not, and its advertiser, so a dropped click
+// always has a kept one of the same kind and advertiser that is later and still in every window
+// it is in (docs/billing.md, "Sales": reports). Offer each click once, in any order.
 class AttributionCandidates {
  public:
   // Whether `click` (of the line's shopper) could decide `line`: in its longest window.

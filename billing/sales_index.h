@@ -4,8 +4,8 @@
 // candidates (AttributionCandidates) and, per campaign, the lines one of its clicks is a
 // candidate for. A report runs the rule over those candidates only, so it costs the lines its
 // campaign's clicks may have earned, not the campaign's clicks. Rebuilt from the ledger (and
-// snapshots) at start. Kept for the process's life: about 250 bytes per click and 300 per line
-// (docs/billing.md, "Sales").
+// snapshots) at start. Kept for the process's life, nothing pruned (docs/billing.md, "Sales";
+// measured in docs/performance.md).
 //
 //   SalesIndex index;
 //   if (index.AddLine(line)) { /* first time: record it */ }
