@@ -94,6 +94,12 @@ SalesAccumulator::SalesAccumulator(std::string campaign_id, const CampaignStats&
   }
 }
 
+void SalesAccumulator::Reserve(size_t lines) {
+  total_orders_.reserve(lines);
+  if (orders_.empty()) return;
+  for (auto& day : orders_) day.reserve(2 * lines / orders_.size());
+}
+
 void SalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line,
                            SaleKind kind) {
   if (click.campaign_id != campaign_id_) return;
@@ -123,6 +129,7 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
                              absl::Span<const PurchaseLine> lines,
                              absl::Span<const Attribution> attributions) {
   SalesAccumulator acc(std::string(campaign_id), stats);
+  acc.Reserve(attributions.size());
   for (const Attribution& a : attributions) acc.Add(clicks[a.click], lines[a.line], a.kind);
   return std::move(acc).Finish();
 }

@@ -148,6 +148,8 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
 class SalesAccumulator {
  public:
   SalesAccumulator(std::string campaign_id, const CampaignStats& stats);
+  // Sizes the order sets for about `lines` Adds (an optimisation only).
+  void Reserve(size_t lines);
   // `line` and `click` need to outlive Finish() (order ids are kept as views).
   void Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind);
   SalesReport Finish() &&;

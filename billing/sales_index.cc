@@ -57,10 +57,8 @@ void SalesIndex::Offer(size_t line, size_t click) {
   }
   // Lambdas are outside the lock analysis: they see the vectors through pointers taken here.
   const AttributedClick* clicks = clicks_.data();
-  if (!AttributionCandidates::Offer(&kept, click, lines_[line],
-                                    [&](size_t i) -> const AttributedClick& { return clicks[i]; })) {
-    return;
-  }
+  auto get = [&](size_t i) -> const AttributedClick& { return clicks[i]; };
+  if (!AttributionCandidates::Offer(&kept, click, lines_[line], get)) return;
   if (!registered) lines_by_campaign_[c.campaign_id].push_back({c.day, line});
 }
 
@@ -131,15 +129,21 @@ SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStat
   auto it = lines_by_campaign_.find(campaign_id);
   if (it == lines_by_campaign_.end()) return std::move(acc).Finish();
   std::vector<bool> seen(lines_.size());  // a line registered for several days is ruled once
-  std::vector<const AttributedClick*> by_time;
+  std::vector<size_t> lines;
   for (const CampaignLine& cl : it->second) {
     if (cl.day < from_day || cl.day > to_day || seen[cl.line]) continue;
     seen[cl.line] = true;
-    const size_t l = cl.line;
+    lines.push_back(cl.line);
+  }
+  acc.Reserve(lines.size());
+  std::vector<const AttributedClick*> by_time;
+  for (size_t l : lines) {
     by_time.clear();
     for (size_t k : candidates_[l]) by_time.push_back(&clicks_[k]);
     std::sort(by_time.begin(), by_time.end(),
-              [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
+              [](const AttributedClick* a, const AttributedClick* b) {
+                return ClickEarlier(*a, *b);
+              });
     if (std::optional<LineAttribution> a = AttributeLine(by_time, lines_[l], window, advertises)) {
       acc.Add(*a->click, lines_[l], a->kind);
     }
