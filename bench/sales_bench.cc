@@ -1,7 +1,10 @@
 // Sales benchmarks: durable purchase ingestion on the embedded store (real ledger file, real
 // fdatasync), and a 30-day sales report for a campaign with 1M charged clicks of 200k shoppers
-// and 200k purchase lines (and with 1,000 clicks, the smoke test's size). Run: bazel run -c opt //bench:sales_bench
+// and 200k purchase lines (and with 1,000 clicks, the smoke test's size), on the embedded store;
+// and the report over PostgreSQL with 100k clicks (bench/run_sales_bench.sh starts the database).
+// Run: bazel run -c opt --config=opt //bench:sales_bench
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +13,8 @@
 #include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "billing/billing.h"
+#include "billing/postgres_store.h"
+#include "pg/connection.h"
 
 namespace gavel::billing {
 namespace {
@@ -69,17 +74,14 @@ void BM_DurablePurchaseIngest(benchmark::State& state) {
 }
 BENCHMARK(BM_DurablePurchaseIngest)->UseRealTime();
 
-// The report over 30 days of a campaign with state.range(0) charged clicks (every one of a known
-// shopper, so every one goes through attribution) from up to 200k shoppers, each of whom bought
-// once (one line) within the window of one of their clicks.
-void BM_SalesReport30Days(benchmark::State& state) {
-  const int kClicks = static_cast<int>(state.range(0));
-  const int kUsers = std::min(200'000, kClicks / 5), kBatch = 1'000;
-  SimulatedClock clock(kT0);
-  std::unique_ptr<Billing> billing = OpenBilling("report", &clock);
-  const absl::Duration step = absl::Hours(24 * 30) / kClicks;
-  for (int i = 0; i < kClicks; i += kBatch) {
-    clock.Set(kT0 + step * i);
+// Fills `billing` with state.range(0) charged clicks of campaign c1 over 30 days (every one of a
+// known shopper, so every one goes through attribution) from up to 200k shoppers, each of whom
+// bought once (one line) within the window of one of their clicks.
+void FillReportHistory(int clicks, Billing* billing, SimulatedClock* clock) {
+  const int kUsers = std::min(200'000, clicks / 5), kBatch = 1'000;
+  const absl::Duration step = absl::Hours(24 * 30) / clicks;
+  for (int i = 0; i < clicks; i += kBatch) {
+    clock->Set(kT0 + step * i);
     std::vector<Event> batch;
     for (int j = i; j < i + kBatch; ++j) {
       WinnerInfo w{.auction_id = absl::StrCat("a", j),
@@ -98,14 +100,18 @@ void BM_SalesReport30Days(benchmark::State& state) {
   for (int i = 0; i + kMaxPurchasesPerRequest <= kUsers; i += kMaxPurchasesPerRequest) {
     std::vector<Purchase> request = Request(i, kT0 + step * (i * 5 + 1));
     for (Purchase& p : request) p.line_items.resize(1);
-    clock.Set(kT0 + step * kClicks);
+    clock->Set(kT0 + step * clicks);
     (void)billing->IngestPurchases(request);
   }
+}
+
+// Timed: one 30-day, 7-day-window report of c1 (Billing::Sales).
+void RunReports(benchmark::State& state, const Billing& billing) {
   const absl::CivilDay from = absl::CivilDay(1970, 1, 1) + DayIndex(kT0, absl::UTCTimeZone());
   int64_t orders = 0;
   for (auto _ : state) {
-    auto report = billing->Sales("c1", from, from + 29, 7,
-                                 [](absl::string_view, absl::string_view) { return true; });
+    auto report = billing.Sales("c1", from, from + 29, 7,
+                                [](absl::string_view, absl::string_view) { return true; });
     if (!report.ok()) {
       state.SkipWithError(std::string(report.status().message()).c_str());
       break;
@@ -114,12 +120,61 @@ void BM_SalesReport30Days(benchmark::State& state) {
   }
   state.counters["orders"] = static_cast<double>(orders);
   state.counters["clicks"] = static_cast<double>(
-      billing->Stats("c1", from, from + 30)->total.counters.clicks);
+      billing.Stats("c1", from, from + 30)->total.counters.clicks);
+}
+
+// The embedded store.
+void BM_SalesReport30Days(benchmark::State& state) {
+  SimulatedClock clock(kT0);
+  std::unique_ptr<Billing> billing = OpenBilling("report", &clock);
+  FillReportHistory(static_cast<int>(state.range(0)), billing.get(), &clock);
+  RunReports(state, *billing);
 }
 BENCHMARK(BM_SalesReport30Days)
     ->ArgName("clicks")
     ->Arg(1'000)
     ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+
+// The same over PostgreSQL (GAVEL_BENCH_PG: a connection string; bench/run_sales_bench.sh
+// starts a throwaway cluster). One replica; the tables are emptied first.
+void BM_PostgresSalesReport30Days(benchmark::State& state) {
+  const char* conninfo = std::getenv("GAVEL_BENCH_PG");
+  if (conninfo == nullptr) {
+    state.SkipWithError("set GAVEL_BENCH_PG (bench/run_sales_bench.sh does)");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  SimulatedClock clock(kT0);
+  BillingConfig config;
+  config.keyring = Keyring::InsecureDevDefault();
+  config.event_store =
+      [c = std::string(conninfo)](
+          const EventContext& context) -> absl::StatusOr<std::unique_ptr<EventStore>> {
+    auto s = PostgresEventStore::Open({.conninfo = c}, context);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<EventStore>(*std::move(s));
+  };
+  auto billing = Billing::Open(config, &clock);
+  if (!billing.ok()) {
+    state.SkipWithError(std::string(billing.status().message()).c_str());
+    return;
+  }
+  if (auto conn = pg::Connection::Open(conninfo); conn.ok()) {
+    (void)(*conn)->Exec(
+        "TRUNCATE event_ids, used_tokens, shopper_clicks, repeat_clicks, budget_locks, "
+        "campaign_spend, campaign_stats, events, purchase_lines");
+  }
+  (void)(*billing)->UpsertCampaign(
+      {.campaign_id = "c1", .daily_budget_micros = int64_t{1} << 50, .pacing = false});
+  FillReportHistory(static_cast<int>(state.range(0)), billing->get(), &clock);
+  RunReports(state, **billing);
+}
+BENCHMARK(BM_PostgresSalesReport30Days)
+    ->ArgName("pg_clicks")
+    ->Arg(100'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
 

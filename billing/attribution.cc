@@ -1,7 +1,6 @@
 #include "billing/attribution.h"
 
 #include <algorithm>
-#include <map>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,27 +11,24 @@
 namespace gavel::billing {
 namespace {
 
-// (time, client_event_id): the order "latest" refers to.
-bool Earlier(const AttributedClick& a, const AttributedClick& b) {
-  return std::tie(a.time, a.client_event_id) < std::tie(b.time, b.client_event_id);
-}
-
-// The latest of `candidates` (indices into `clicks`, sorted by Earlier) that `accept`s, within
-// the window before `t`.
+// The latest of `by_time` that `accept`s, within the window before `t`.
 template <typename Accept>
-std::optional<size_t> Latest(absl::Span<const AttributedClick> clicks,
-                             const std::vector<size_t>& by_time, absl::Time t,
-                             absl::Duration window, Accept accept) {
+const AttributedClick* Latest(absl::Span<const AttributedClick* const> by_time, absl::Time t,
+                              absl::Duration window, Accept accept) {
   for (auto it = by_time.rbegin(); it != by_time.rend(); ++it) {
-    const AttributedClick& c = clicks[*it];
-    if (c.time > t) continue;               // a purchase before the click
-    if (t >= c.time + window) break;        // this click and every earlier one are out of window
+    const AttributedClick& c = **it;
+    if (c.time > t) continue;         // a purchase before the click
+    if (t >= c.time + window) break;  // this click and every earlier one are out of window
     if (accept(c)) return *it;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 }  // namespace
+
+bool ClickEarlier(const AttributedClick& a, const AttributedClick& b) {
+  return std::tie(a.time, a.client_event_id) < std::tie(b.time, b.client_event_id);
+}
 
 absl::Status CheckAttributionWindow(int days, absl::string_view field) {
   for (int d : kAttributionWindowDays) {
@@ -42,72 +38,100 @@ absl::Status CheckAttributionWindow(int days, absl::string_view field) {
       field, " must be one of ", absl::StrJoin(kAttributionWindowDays, ", "), ", got ", days));
 }
 
+std::optional<LineAttribution> AttributeLine(absl::Span<const AttributedClick* const> by_time,
+                                             const PurchaseLine& line, absl::Duration window,
+                                             const AdvertisesFn& advertises) {
+  if (line.user_hash == 0) return std::nullopt;
+  const AttributedClick* same = Latest(by_time, line.time, window, [&](const AttributedClick& c) {
+    return c.user_hash == line.user_hash && c.product_id == line.product_id;
+  });
+  if (same != nullptr) return LineAttribution{same, SaleKind::kSameProduct};
+  const AttributedClick* halo = Latest(by_time, line.time, window, [&](const AttributedClick& c) {
+    return c.user_hash == line.user_hash && c.product_id != line.product_id &&
+           advertises(c.advertiser_id, line.product_id);
+  });
+  if (halo != nullptr) return LineAttribution{halo, SaleKind::kHalo};
+  return std::nullopt;
+}
+
+bool AttributionCandidates::InWindow(const AttributedClick& click, const PurchaseLine& line) {
+  return click.user_hash == line.user_hash && line.user_hash != 0 && click.time <= line.time &&
+         line.time < click.time + kMaxAttributionWindow;
+}
+
 std::vector<Attribution> Attribute(absl::Span<const AttributedClick> clicks,
                                    absl::Span<const PurchaseLine> lines, absl::Duration window,
                                    const AdvertisesFn& advertises) {
-  absl::flat_hash_map<uint64_t, std::vector<size_t>> by_user;
-  for (size_t i = 0; i < clicks.size(); ++i) {
-    if (clicks[i].user_hash != 0) by_user[clicks[i].user_hash].push_back(i);
+  absl::flat_hash_map<uint64_t, std::vector<const AttributedClick*>> by_user;
+  for (const AttributedClick& c : clicks) {
+    if (c.user_hash != 0) by_user[c.user_hash].push_back(&c);
   }
-  for (auto& [user, idx] : by_user) {
-    std::sort(idx.begin(), idx.end(),
-              [&](size_t a, size_t b) { return Earlier(clicks[a], clicks[b]); });
+  for (auto& [user, by_time] : by_user) {
+    std::sort(by_time.begin(), by_time.end(),
+              [](const AttributedClick* a, const AttributedClick* b) {
+                return ClickEarlier(*a, *b);
+              });
   }
   std::vector<Attribution> out;
   for (size_t l = 0; l < lines.size(); ++l) {
-    const PurchaseLine& line = lines[l];
-    auto user = by_user.find(line.user_hash);
-    if (line.user_hash == 0 || user == by_user.end()) continue;
-    std::optional<size_t> same =
-        Latest(clicks, user->second, line.time, window,
-               [&](const AttributedClick& c) { return c.product_id == line.product_id; });
-    if (same.has_value()) {
-      out.push_back({l, *same, SaleKind::kSameProduct});
-      continue;
+    auto user = by_user.find(lines[l].user_hash);
+    if (lines[l].user_hash == 0 || user == by_user.end()) continue;
+    if (std::optional<LineAttribution> a =
+            AttributeLine(user->second, lines[l], window, advertises)) {
+      out.push_back({l, static_cast<size_t>(a->click - clicks.data()), a->kind});
     }
-    std::optional<size_t> halo =
-        Latest(clicks, user->second, line.time, window, [&](const AttributedClick& c) {
-          return c.product_id != line.product_id && advertises(c.advertiser_id, line.product_id);
-        });
-    if (halo.has_value()) out.push_back({l, *halo, SaleKind::kHalo});
   }
   return out;
+}
+
+SalesAccumulator::SalesAccumulator(std::string campaign_id, const CampaignStats& stats)
+    : campaign_id_(std::move(campaign_id)), orders_(stats.days.size()) {
+  report_.total.date = stats.total.date;
+  report_.total.delivery = stats.total.counters;
+  for (const DailyStats& d : stats.days) {
+    row_of_[d.date - absl::CivilDay(1970, 1, 1)] = report_.days.size();
+    report_.days.push_back({.date = d.date, .delivery = d.counters});
+  }
+}
+
+void SalesAccumulator::Reserve(size_t lines) {
+  total_orders_.reserve(lines);
+  if (orders_.empty()) return;
+  for (auto& day : orders_) day.reserve(2 * lines / orders_.size());
+}
+
+void SalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line,
+                           SaleKind kind) {
+  if (click.campaign_id != campaign_id_) return;
+  auto it = row_of_.find(click.day);
+  if (it == row_of_.end()) return;
+  const size_t row = it->second;
+  for (SalesCounters* s : {&report_.days[row].sales, &report_.total.sales}) {
+    (kind == SaleKind::kSameProduct ? s->same_product_sales_micros : s->halo_sales_micros) +=
+        line.sales_micros();
+  }
+  if (line.quantity > 0) {
+    orders_[row].insert(line.order_id);
+    total_orders_.insert(line.order_id);
+  }
+}
+
+SalesReport SalesAccumulator::Finish() && {
+  for (size_t i = 0; i < report_.days.size(); ++i) {
+    report_.days[i].sales.orders = static_cast<int64_t>(orders_[i].size());
+  }
+  report_.total.sales.orders = static_cast<int64_t>(total_orders_.size());
+  return std::move(report_);
 }
 
 SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats& stats,
                              absl::Span<const AttributedClick> clicks,
                              absl::Span<const PurchaseLine> lines,
                              absl::Span<const Attribution> attributions) {
-  SalesReport report;
-  report.total.date = stats.total.date;
-  report.total.delivery = stats.total.counters;
-  std::map<absl::CivilDay, size_t> row_of;
-  for (const DailyStats& d : stats.days) {
-    row_of[d.date] = report.days.size();
-    report.days.push_back({.date = d.date, .delivery = d.counters});
-  }
-  const absl::CivilDay epoch(1970, 1, 1);
-  // Views of the lines' order ids, which outlive this function's use of them.
-  std::vector<absl::flat_hash_set<absl::string_view>> orders(report.days.size());
-  absl::flat_hash_set<absl::string_view> total_orders;
-  for (const Attribution& a : attributions) {
-    const AttributedClick& c = clicks[a.click];
-    if (c.campaign_id != campaign_id) continue;
-    auto row = row_of.find(epoch + c.day);
-    if (row == row_of.end()) continue;
-    const PurchaseLine& line = lines[a.line];
-    for (SalesCounters* s : {&report.days[row->second].sales, &report.total.sales}) {
-      (a.kind == SaleKind::kSameProduct ? s->same_product_sales_micros : s->halo_sales_micros) +=
-          line.sales_micros();
-    }
-    if (line.quantity > 0) {
-      orders[row->second].insert(line.order_id);
-      total_orders.insert(line.order_id);
-    }
-  }
-  for (size_t i = 0; i < report.days.size(); ++i) report.days[i].sales.orders = orders[i].size();
-  report.total.sales.orders = total_orders.size();
-  return report;
+  SalesAccumulator acc(std::string(campaign_id), stats);
+  acc.Reserve(attributions.size());
+  for (const Attribution& a : attributions) acc.Add(clicks[a.click], lines[a.line], a.kind);
+  return std::move(acc).Finish();
 }
 
 SalesMetrics MetricsOf(const SalesDay& row) {

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
@@ -75,10 +77,44 @@ inline constexpr int kDefaultAttributionWindowDays = 7;
 // OK for a window in kAttributionWindowDays; kInvalidArgument naming `field` otherwise.
 absl::Status CheckAttributionWindow(int days, absl::string_view field);
 
+// The longest window: the history a line's attribution can depend on.
+inline constexpr absl::Duration kMaxAttributionWindow = absl::Hours(24 * 30);
+
 // One Attribution per attributed line, in line order. Clicks and lines may mix shoppers.
 std::vector<Attribution> Attribute(absl::Span<const AttributedClick> clicks,
                                    absl::Span<const PurchaseLine> lines, absl::Duration window,
                                    const AdvertisesFn& advertises);
+
+// The rule for one line: which of `by_time` (clicks of the line's shopper, sorted by
+// ClickEarlier; others are ignored) gets it, and how; nullopt if none. Attribute applies this to
+// every line; stores that keep a line's candidates (AttributionCandidates) apply it to those.
+struct LineAttribution {
+  const AttributedClick* click = nullptr;
+  SaleKind kind = SaleKind::kSameProduct;
+};
+std::optional<LineAttribution> AttributeLine(absl::Span<const AttributedClick* const> by_time,
+                                             const PurchaseLine& line, absl::Duration window,
+                                             const AdvertisesFn& advertises);
+// The order "latest" refers to: (time, client_event_id).
+bool ClickEarlier(const AttributedClick& a, const AttributedClick& b);
+
+// The clicks a line's attribution can depend on, for every window and every catalog: of the
+// shopper's clicks at c with c <= t < c + kMaxAttributionWindow, the latest on the line's product
+// and, per advertiser, the latest on another product. AttributeLine over these gives what it
+// gives over all of the shopper's clicks, for any window <= kMaxAttributionWindow and any
+// `advertises`: the rule takes the latest qualifying click, and whether a click qualifies depends
+// only on its time, its product being the line's or not, and its advertiser, so a dropped click
+// always has a kept one of the same kind and advertiser that is later and still in every window
+// it is in (docs/billing.md, "Sales": reports). Offer each click once, in any order.
+class AttributionCandidates {
+ public:
+  // Whether `click` (of the line's shopper) could decide `line`: in its longest window.
+  static bool InWindow(const AttributedClick& click, const PurchaseLine& line);
+  // Keeps `click` (T identifies a click, say an index; get(T) is the click) if it is a
+  // candidate, replacing the one it supersedes; true if it was kept.
+  template <typename T, typename Get>
+  static bool Offer(std::vector<T>* kept, T click, const PurchaseLine& line, const Get& get);
+};
 
 struct SalesCounters {
   // Orders with at least one line of positive quantity attributed to the row's clicks.
@@ -106,6 +142,26 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
                              absl::Span<const PurchaseLine> lines,
                              absl::Span<const Attribution> attributions);
 
+// Rows of a report under construction: delivery from the campaign's stats, sales added per
+// attributed line (on the local day of the click; lines of other campaigns' clicks or of days
+// outside the stats' range are ignored).
+class SalesAccumulator {
+ public:
+  SalesAccumulator(std::string campaign_id, const CampaignStats& stats);
+  // Sizes the order sets for about `lines` Adds (an optimisation only).
+  void Reserve(size_t lines);
+  // `line` and `click` need to outlive Finish() (order ids are kept as views).
+  void Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind);
+  SalesReport Finish() &&;
+
+ private:
+  std::string campaign_id_;
+  absl::flat_hash_map<int64_t, size_t> row_of_;  // DayIndex -> row
+  SalesReport report_;
+  std::vector<absl::flat_hash_set<absl::string_view>> orders_;
+  absl::flat_hash_set<absl::string_view> total_orders_;
+};
+
 // Ratios (docs/billing.md, "Sales"). ACOS = spend / sales, only when sales > 0; ROAS = sales /
 // spend, only when spend > 0; otherwise unset. CTR = clicks / impressions, CVR = orders /
 // clicks (0 without a denominator); average CPC = spend / clicks rounded down (0 without clicks).
@@ -115,6 +171,24 @@ struct SalesMetrics {
   int64_t average_cpc_micros = 0;
 };
 SalesMetrics MetricsOf(const SalesDay& row);
+
+template <typename T, typename Get>
+bool AttributionCandidates::Offer(std::vector<T>* kept, T click, const PurchaseLine& line,
+                                  const Get& get) {
+  const AttributedClick& c = get(click);
+  if (!InWindow(c, line)) return false;
+  const bool same = c.product_id == line.product_id;
+  for (T& k : *kept) {
+    const AttributedClick& o = get(k);
+    if ((o.product_id == line.product_id) != same) continue;
+    if (!same && o.advertiser_id != c.advertiser_id) continue;
+    if (!ClickEarlier(o, c)) return false;  // the kept one is later
+    k = click;
+    return true;
+  }
+  kept->push_back(click);
+  return true;
+}
 
 }  // namespace gavel::billing
 

@@ -151,23 +151,7 @@ absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::
   }
   absl::StatusOr<CampaignStats> stats = store_->Stats(campaign_id, from, to);
   if (!stats.ok()) return stats.status();
-  const absl::CivilDay epoch(1970, 1, 1);
-  absl::StatusOr<ClickShoppers> mine =
-      store_->CampaignShoppers(campaign_id, from - epoch, to - epoch);
-  if (!mine.ok()) return mine.status();
-  const absl::Duration window = absl::Hours(24) * window_days;
-  std::vector<AttributedClick> clicks;
-  std::vector<PurchaseLine> lines;
-  if (!mine->users.empty()) {
-    // Every line within the window of one of the campaign's clicks, and every click that could
-    // compete for such a line: the shoppers' activity from a window before the first click to a
-    // window after the last.
-    absl::Status read = store_->ShopperActivity(mine->users, mine->first - window,
-                                                mine->last + window, &clicks, &lines);
-    if (!read.ok()) return read;
-  }
-  std::vector<Attribution> attributions = Attribute(clicks, lines, window, advertises);
-  return BuildSalesReport(campaign_id, *stats, clicks, lines, attributions);
+  return store_->SalesReportOf(campaign_id, *stats, absl::Hours(24) * window_days, advertises);
 }
 
 DedupeState Billing::dedupe_state() const { return store_->dedupe_state(); }

@@ -72,6 +72,16 @@ class EventStore {
                                        absl::Time to, std::vector<AttributedClick>* clicks,
                                        std::vector<PurchaseLine>* lines) const = 0;
 
+  // The campaign's sales report over `stats`' days (its Stats) under `window` (at most
+  // kMaxAttributionWindow): BuildSalesReport of Attribute over everything recorded. This default
+  // reads the campaign's shoppers' clicks and lines (CampaignShoppers, ShopperActivity) and runs
+  // the rule over them; the embedded store answers from the candidates it keeps at ingest
+  // (billing/sales_index.h). kUnavailable if the store cannot be read.
+  virtual absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
+                                                    const CampaignStats& stats,
+                                                    absl::Duration window,
+                                                    const AdvertisesFn& advertises) const;
+
   // Compacts what recovery reads (the embedded store writes a snapshot); OK where nothing to do.
   virtual absl::Status Snapshot() { return absl::OkStatus(); }
 

@@ -124,6 +124,12 @@ absl::Status LedgerEventStore::ShopperActivity(absl::Span<const uint64_t> users,
   return absl::OkStatus();
 }
 
+absl::StatusOr<SalesReport> LedgerEventStore::SalesReportOf(
+    absl::string_view campaign_id, const CampaignStats& stats, absl::Duration window,
+    const AdvertisesFn& advertises) const {
+  return sales_.Report(campaign_id, stats, window, advertises);
+}
+
 absl::StatusOr<std::vector<EventResult>> LedgerEventStore::Ingest(
     absl::Span<const Event> events, absl::Span<const VerifyResult> verified) {
   std::vector<EventResult> results(events.size());

@@ -58,6 +58,10 @@ class LedgerEventStore final : public EventStore {
   absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
                                std::vector<AttributedClick>* clicks,
                                std::vector<PurchaseLine>* lines) const override;
+  // From the candidates the sales index keeps at ingest (billing/sales_index.h).
+  absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
+                                            const CampaignStats& stats, absl::Duration window,
+                                            const AdvertisesFn& advertises) const override;
   DedupeState dedupe_state() const override;
 
  private:

@@ -47,11 +47,44 @@ std::optional<AttributedClick> ClickOf(const EventRecord& r) {
                          .day = r.day};
 }
 
+void SalesIndex::Offer(size_t line, size_t click) {
+  std::vector<size_t>& kept = candidates_[line];
+  const AttributedClick& c = clicks_[click];
+  // Registered already if a kept click of the same campaign counted for the same day.
+  bool registered = false;
+  for (size_t k : kept) {
+    registered |= clicks_[k].day == c.day && clicks_[k].campaign_id == c.campaign_id;
+  }
+  // Lambdas are outside the lock analysis: they see the vectors through pointers taken here.
+  const AttributedClick* clicks = clicks_.data();
+  auto get = [&](size_t i) -> const AttributedClick& { return clicks[i]; };
+  if (!AttributionCandidates::Offer(&kept, click, lines_[line], get)) return;
+  if (!registered) lines_by_campaign_[c.campaign_id].push_back({c.day, line});
+}
+
 bool SalesIndex::AddLine(const PurchaseLine& line) {
   MutexLock lock(&mu_);
   if (!line_keys_.insert(LineKey(line.order_id, line.line)).second) return false;
-  lines_by_user_[line.user_hash].push_back(lines_.size());
+  const size_t index = lines_.size();
   lines_.push_back(line);
+  candidates_.emplace_back();
+  const PurchaseLine* all_lines = lines_.data();
+  const AttributedClick* all_clicks = clicks_.data();
+  std::vector<size_t>& mine = lines_by_user_[line.user_hash];
+  mine.insert(std::upper_bound(mine.begin(), mine.end(), line.time,
+                               [&](absl::Time t, size_t i) { return t < all_lines[i].time; }),
+              index);
+  // The shopper's clicks at c with t - kMaxAttributionWindow < c <= t.
+  auto clicks = clicks_by_user_.find(line.user_hash);
+  if (clicks == clicks_by_user_.end()) return true;
+  const std::vector<size_t>& by_time = clicks->second;
+  auto end = std::upper_bound(by_time.begin(), by_time.end(), line.time,
+                              [&](absl::Time t, size_t i) { return t < all_clicks[i].time; });
+  for (auto it = end; it != by_time.begin();) {
+    --it;
+    if (line.time >= clicks_[*it].time + kMaxAttributionWindow) break;
+    Offer(index, *it);
+  }
   return true;
 }
 
@@ -62,9 +95,61 @@ bool SalesIndex::HasLine(absl::string_view order_id, int32_t line) const {
 
 void SalesIndex::AddClick(AttributedClick click) {
   MutexLock lock(&mu_);
-  clicks_by_campaign_[click.campaign_id].push_back(clicks_.size());
-  clicks_by_user_[click.user_hash].push_back(clicks_.size());
+  const size_t index = clicks_.size();
+  clicks_by_campaign_[click.campaign_id].push_back(index);
   clicks_.push_back(std::move(click));
+  const AttributedClick& c = clicks_.back();
+  const PurchaseLine* all_lines = lines_.data();
+  const AttributedClick* all_clicks = clicks_.data();
+  std::vector<size_t>& mine = clicks_by_user_[c.user_hash];
+  mine.insert(std::upper_bound(mine.begin(), mine.end(), index,
+                               [&](size_t a, size_t b) {
+                                 return ClickEarlier(all_clicks[a], all_clicks[b]);
+                               }),
+              index);
+  // A click that arrives after purchases it precedes: the shopper's lines at t with
+  // c <= t < c + kMaxAttributionWindow.
+  auto lines = lines_by_user_.find(c.user_hash);
+  if (lines == lines_by_user_.end()) return;
+  const std::vector<size_t>& by_time = lines->second;
+  for (auto it = std::lower_bound(by_time.begin(), by_time.end(), c.time,
+                                  [&](size_t i, absl::Time t) { return all_lines[i].time < t; });
+       it != by_time.end() && lines_[*it].time < c.time + kMaxAttributionWindow; ++it) {
+    Offer(*it, index);
+  }
+}
+
+SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStats& stats,
+                               absl::Duration window, const AdvertisesFn& advertises) const {
+  SalesAccumulator acc(std::string(campaign_id), stats);
+  if (stats.days.empty()) return std::move(acc).Finish();
+  const absl::CivilDay epoch(1970, 1, 1);
+  const int64_t from_day = stats.days.front().date - epoch, to_day = stats.days.back().date - epoch;
+  ReaderMutexLock lock(&mu_);
+  auto it = lines_by_campaign_.find(campaign_id);
+  if (it == lines_by_campaign_.end()) return std::move(acc).Finish();
+  std::vector<bool> seen(lines_.size());  // a line registered for several days is ruled once
+  std::vector<size_t> lines;
+  for (const CampaignLine& cl : it->second) {
+    if (cl.day < from_day || cl.day > to_day || seen[cl.line]) continue;
+    seen[cl.line] = true;
+    lines.push_back(cl.line);
+  }
+  acc.Reserve(lines.size());
+  std::vector<const AttributedClick*> by_time;
+  for (size_t l : lines) {
+    by_time.clear();
+    for (size_t k : candidates_[l]) by_time.push_back(&clicks_[k]);
+    std::sort(by_time.begin(), by_time.end(),
+              [](const AttributedClick* a, const AttributedClick* b) {
+                return ClickEarlier(*a, *b);
+              });
+    if (std::optional<LineAttribution> a = AttributeLine(by_time, lines_[l], window, advertises)) {
+      acc.Add(*a->click, lines_[l], a->kind);
+    }
+  }
+  // The accumulator holds views of the lines' order ids: finish while they cannot move.
+  return std::move(acc).Finish();
 }
 
 ClickShoppers SalesIndex::CampaignShoppers(absl::string_view campaign_id, int64_t from_day,

@@ -1,12 +1,16 @@
 // The embedded store's attribution data in memory: every charged click of a known shopper and
-// every purchase line, indexed by shopper and by campaign, and the (order id, line) keys seen.
-// Rebuilt from the ledger (and snapshots) at start. Kept for the process's life: about 200 bytes
-// per click and per line (docs/billing.md, "Sales").
+// every purchase line, indexed by shopper and by campaign, and the (order id, line) keys seen;
+// and, kept up to date as clicks and lines arrive in any order, each line's attribution
+// candidates (AttributionCandidates) and, per campaign, the lines one of its clicks is a
+// candidate for. A report runs the rule over those candidates only, so it costs the lines its
+// campaign's clicks may have earned, not the campaign's clicks. Rebuilt from the ledger (and
+// snapshots) at start. Kept for the process's life, nothing pruned (docs/billing.md, "Sales";
+// measured in docs/performance.md).
 //
 //   SalesIndex index;
 //   if (index.AddLine(line)) { /* first time: record it */ }
 //   index.AddClick(click);
-//   ClickShoppers s = index.CampaignShoppers("c1", from_day, to_day);
+//   SalesReport r = index.Report("c1", stats, absl::Hours(24 * 7), advertises);
 //
 // Thread-safe (a reader-writer lock: reports never block each other).
 #ifndef GAVEL_BILLING_SALES_INDEX_H_
@@ -43,6 +47,11 @@ class SalesIndex {
                        std::vector<AttributedClick>* clicks,
                        std::vector<PurchaseLine>* lines) const;
 
+  // The campaign's report over `stats`' days (BuildSalesReport of Attribute over every click and
+  // line here, computed from the candidates). `window` <= kMaxAttributionWindow.
+  SalesReport Report(absl::string_view campaign_id, const CampaignStats& stats,
+                     absl::Duration window, const AdvertisesFn& advertises) const;
+
   // Snapshot form: counts, then every click and every line.
   void Serialize(std::string* out) const;
   // False on malformed input.
@@ -55,8 +64,25 @@ class SalesIndex {
   std::vector<AttributedClick> clicks_ ABSL_GUARDED_BY(mu_);
   std::vector<PurchaseLine> lines_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::vector<size_t>> clicks_by_campaign_ ABSL_GUARDED_BY(mu_);
+  // Sorted by ClickEarlier.
   absl::flat_hash_map<uint64_t, std::vector<size_t>> clicks_by_user_ ABSL_GUARDED_BY(mu_);
+  // Sorted by time.
   absl::flat_hash_map<uint64_t, std::vector<size_t>> lines_by_user_ ABSL_GUARDED_BY(mu_);
+  // candidates_[line]: indices into clicks_ (AttributionCandidates).
+  std::vector<std::vector<size_t>> candidates_ ABSL_GUARDED_BY(mu_);
+  // Per campaign, (local day of the click, line) for every click of the campaign that became a
+  // candidate of the line; a line appears again only for another day (it may have stopped being
+  // a candidate since: the report applies the rule).
+  struct CampaignLine {
+    int64_t day;
+    size_t line;
+  };
+  absl::flat_hash_map<std::string, std::vector<CampaignLine>> lines_by_campaign_
+      ABSL_GUARDED_BY(mu_);
+
+  // Offers clicks_[click] to lines_[line]'s candidates and registers the line with the click's
+  // campaign if it was kept.
+  void Offer(size_t line, size_t click) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 }  // namespace gavel::billing

@@ -273,8 +273,14 @@ TEST_P(SalesTest, SeededRandomHistoriesReportWhatTheRuleGivesOverEverythingSent)
   const TokenVerifier verifier(testing::TestKeys());
   auto hash = [&](const std::string& user) { return verifier.UserHash("k1", user); };
   absl::Time t = kStart;
-  for (int i = 0; i < 120; ++i) {
+  int late_clicks = 0, refunds = 0;
+  for (int i = 0; i < 160; ++i) {
     t += absl::Minutes(absl::Uniform(gen, 61, 60 * 30));
+    if (i == 80) {
+      Reopen();  // what the index keeps is rebuilt from the ledger or read from the database
+      ASSERT_TRUE(
+          billing_->UpsertCampaign(MakeBudget({.campaign_id = "c2", .pacing = false})).ok());
+    }
     const std::string user = users[absl::Uniform(gen, 0, 4)];
     const std::string product = products[absl::Uniform(gen, 0, 3)];
     if (absl::Bernoulli(gen, 0.5)) {
@@ -283,19 +289,53 @@ TEST_P(SalesTest, SeededRandomHistoriesReportWhatTheRuleGivesOverEverythingSent)
       c.user_hash = hash(user);
       c.day = DayIndex(t, absl::UTCTimeZone());
       clicks.push_back(c);
+    } else if (!lines.empty() && absl::Bernoulli(gen, 0.2)) {
+      // A refund of one unit of an earlier line, under its order with a new line number.
+      const PurchaseLine sold = lines[absl::Uniform<size_t>(gen, 0, lines.size())];
+      clock_.Set(t);
+      const int32_t line = 100 + i;
+      Purchase refund{.kind = PurchaseKind::kRefund, .order_id = sold.order_id,
+                      .user_id = "", .time = t,
+                      .line_items = {{.line = line, .product_id = sold.product_id,
+                                      .quantity = -1, .price_micros = sold.price_micros,
+                                      .currency = "USD"}}};
+      for (const char* u : users) {
+        if (hash(u) == sold.user_hash) refund.user_id = u;
+      }
+      Buy({refund});
+      lines.push_back({.order_id = sold.order_id, .line = line, .user_hash = sold.user_hash,
+                       .product_id = sold.product_id, .quantity = -1,
+                       .price_micros = sold.price_micros, .time = t});
+      ++refunds;
     } else {
       clock_.Set(t);
       const int64_t qty = absl::Uniform(gen, 1, 4);
       const int64_t price = absl::Uniform(gen, 1, 1000);
-      // Orders are reported up to a day late, stamped with when they happened.
-      const absl::Time when = t - absl::Minutes(absl::Uniform(gen, 0, 24 * 60));
+      // Orders are reported up to a day late, stamped with when they happened; or stamped up
+      // to 4 minutes ahead of the server's clock (clock skew), and then the shopper's click a
+      // minute later arrives after the purchase it precedes (a late click).
+      const bool ahead = absl::Bernoulli(gen, 0.1);
+      const absl::Time when = ahead ? t + absl::Minutes(absl::Uniform(gen, 2, 5))
+                                    : t - absl::Minutes(absl::Uniform(gen, 0, 24 * 60));
       Buy({Sale(absl::StrCat("o", i), user, when,
                 {{.product_id = product, .quantity = qty, .price_micros = price}})});
       lines.push_back({.order_id = absl::StrCat("o", i), .line = 1, .user_hash = hash(user),
                        .product_id = product, .quantity = qty, .price_micros = price,
                        .time = when});
+      if (ahead) {
+        t += absl::Minutes(1);
+        const std::string campaign = campaigns[absl::Uniform(gen, 0, 2)];
+        AttributedClick c =
+            ClickAt(t, user, product, campaign, campaign == "c1" ? "adv1" : "adv2");
+        c.user_hash = hash(user);
+        c.day = DayIndex(t, absl::UTCTimeZone());
+        clicks.push_back(c);
+        ++late_clicks;
+      }
     }
   }
+  EXPECT_GT(late_clicks, 0);
+  EXPECT_GT(refunds, 0);
   const absl::CivilDay last = absl::CivilDay(1970, 1, 1) + DayIndex(t, absl::UTCTimeZone());
   for (const std::string& campaign : campaigns) {
     for (int window : kAttributionWindowDays) {
@@ -315,6 +355,7 @@ TEST_P(SalesTest, SeededRandomHistoriesReportWhatTheRuleGivesOverEverythingSent)
             << campaign << " " << d;
       }
       EXPECT_EQ(got.total.sales.orders, want.total.sales.orders);
+      EXPECT_EQ(got.total.sales.sales_micros(), want.total.sales.sales_micros());
       EXPECT_GT(want.total.sales.sales_micros(), 0) << campaign << " " << window;
     }
   }
