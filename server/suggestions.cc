@@ -14,16 +14,14 @@
 namespace gavel::server {
 namespace {
 
-// The lowest bid any slot admits under `rules` (docs/auction.md, "Reserve prices"): the minimum
-// CPC, and under bid reserves the smallest slot reserve (a quality-weighted reserve depends on
-// the ad's quality, so only the minimum CPC binds every ad).
+// The lowest bid some slot admits under `rules`: the minimum CPC and, under bid reserves, the
+// lowest reserve a slot can have (reserve_micros, or a lower slot_reserve_micros entry). A
+// quality-weighted reserve depends on the ad's quality, so then only the minimum CPC binds.
 int64_t BidFloor(const auction::Rules& rules) {
   int64_t floor = std::max<int64_t>(rules.min_cpc_micros, 1);
   if (rules.reserve_mode == auction::ReserveMode::kBid) {
-    int64_t lowest_reserve = auction::SlotReserveMicros(rules, 0);
-    for (int s = 1; s < rules.slots; ++s) {
-      lowest_reserve = std::min(lowest_reserve, auction::SlotReserveMicros(rules, s));
-    }
+    int64_t lowest_reserve = rules.reserve_micros;
+    for (int64_t r : rules.slot_reserve_micros) lowest_reserve = std::min(lowest_reserve, r);
     floor = std::max(floor, lowest_reserve);
   }
   return std::min(floor, catalog::kMaxBidMicros);
