@@ -531,6 +531,9 @@ void Engine::SetLandscape(LandscapeSink* sink, int sample_every) {
 }
 
 bool Engine::SampleThisAuction(uint32_t& until_sample) const {
+  // The counter is the thread's, shared by every engine the thread runs auctions for: one left
+  // by an engine sampling less often is cut to this engine's period.
+  until_sample = std::min(until_sample, sample_every_ - 1);
   if (until_sample > 0) {
     --until_sample;
     return false;

@@ -244,7 +244,8 @@ class Engine {
   // (resolved here, so publish after billing knows the catalog's budgets). Never blocks an auction.
   void Publish(std::shared_ptr<const Serving> serving);
   // Sends 1 in `sample_every` (>= 1) live auctions with catalog candidates to `sink` (null: none),
-  // counted per thread; dry runs and caller-candidate auctions are never sampled. A sampled
+  // counted per thread (a thread's first such auction is sampled); dry runs and caller-candidate
+  // auctions are never sampled and not counted. A sampled
   // auction also computes its minimum bids per slot (auction::MinBidOptions::per_slot). Call
   // before the first RunAuction; `sink` must outlive the engine.
   void SetLandscape(LandscapeSink* sink, int sample_every);
