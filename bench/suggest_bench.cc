@@ -59,7 +59,7 @@ Auctions MakeAuctions(int n, int targets, int campaigns) {
 
 void BM_LandscapeRecord(benchmark::State& state) {
   const int targets = static_cast<int>(state.range(0));
-  Auctions a = MakeAuctions(4096, targets, 4);
+  Auctions a = MakeAuctions(1024, targets, 4);
   LandscapeRecorder recorder;
   absl::Time at = absl::FromUnixSeconds(1'800'000'000);
   for (size_t i = 0; i < a.targets.size(); ++i) {  // warm: every target seen

@@ -8,17 +8,16 @@
 //   ...
 //   for (auto& [target, history] : recorder.Targets("c1", clock.Now())) SuggestBid(history, ...);
 //
-// Bounds: per target the newest `max_observations_per_target` observations of the last
-// `window` (older ones are dropped as new ones arrive and ignored when read); at most
+// Bounds: per target the newest `max_observations_per_target` observations (a ring), of which
+// those of the last `window` are read; at most
 // `max_targets` targets (a new target beyond it is not recorded; targets with nothing in the
 // window are dropped every 4096 records); per campaign the last
-// `budget_days` local days. Thread-safe: one mutex, taken by Record (1 in sample_every auctions)
-// and by the readers.
+// `budget_days` local days. Thread-safe: one mutex, taken by Record (1 in sample_every auctions;
+// it merges a sample's ads per target before taking it) and by the readers.
 #ifndef GAVEL_SUGGEST_LANDSCAPE_H_
 #define GAVEL_SUGGEST_LANDSCAPE_H_
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -65,8 +64,14 @@ class LandscapeRecorder final : public engine::LandscapeSink {
   std::map<int64_t, BudgetDayCounts> BudgetDays(absl::string_view campaign_id) const;
 
  private:
+  // The newest max_observations_per_target observations: a ring once full.
+  struct History {
+    std::vector<TargetObservation> ring;
+    size_t next = 0;  // where the next one goes once the ring is full (the oldest)
+    const TargetObservation& newest() const { return ring[(next + ring.size() - 1) % ring.size()]; }
+  };
   struct Campaign {
-    absl::flat_hash_map<std::string, std::deque<TargetObservation>> targets;
+    absl::flat_hash_map<std::string, History> targets;
     std::map<int64_t, BudgetDayCounts> days;
   };
 
@@ -77,9 +82,6 @@ class LandscapeRecorder final : public engine::LandscapeSink {
   int64_t records_ ABSL_GUARDED_BY(mu_) = 0;
   // Drops targets with nothing in the window and campaigns left empty.
   void Sweep(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Record's per-auction scratch: one observation per target of the auction.
-  std::vector<std::pair<const engine::TargetSample*, TargetObservation>> merged_
-      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gavel::suggest
