@@ -10,7 +10,7 @@
 // Billing runs on a real ledger directory under TEST_TMPDIR or /tmp, with every catalog campaign's
 // budget and pacing loaded as the server loads them; no click is ingested, so budgets stay open.
 // BM_EngineAuctionLandscape is BM_EngineAuction with the bid landscape recorder fed as
-// gavel_server feeds it (--landscape_sample_every, default 32), and with every auction sampled.
+// gavel_server feeds it (--landscape_sample_every, default 100), and with every auction sampled.
 #include <map>
 #include <memory>
 #include <random>
@@ -72,7 +72,7 @@ Fixture& GetFixture(int ads) {
   f->gate = std::make_unique<BillingGate>(f->billing.get());
   f->engine = std::make_unique<Engine>(f->gate.get(), &f->billing->issuer(), &f->clock);
   f->engine->Publish(std::make_shared<const Serving>(Serving{.catalog = f->snapshot}));
-  for (int every : {1, 32}) {
+  for (int every : {1, 32, 100}) {
     auto e = std::make_unique<Engine>(f->gate.get(), &f->billing->issuer(), &f->clock);
     e->SetLandscape(&f->recorder, every);
     e->Publish(std::make_shared<const Serving>(Serving{.catalog = f->snapshot}));
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuction/ads:", ads).c_str(),
                                  gavel::engine::BM_EngineAuction, ads, true, 0)
         ->Unit(benchmark::kMicrosecond);
-    for (int every : {32, 1}) {
+    for (int every : {100, 32, 1}) {
       benchmark::RegisterBenchmark(
           absl::StrCat("BM_EngineAuctionLandscape/ads:", ads, "/sample_every:", every).c_str(),
           gavel::engine::BM_EngineAuction, ads, true, every)

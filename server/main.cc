@@ -75,7 +75,7 @@ ABSL_FLAG(bool, huge_pages, true,
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
-ABSL_FLAG(int32_t, landscape_sample_every, 32,
+ABSL_FLAG(int32_t, landscape_sample_every, 100,
           "1 in this many auctions per serving thread feeds the bid and budget suggestions "
           "(docs/api.md, \"Suggestions\"); 0 = none");
 ABSL_FLAG(std::string, metrics_listen, "",

@@ -3,7 +3,7 @@
 // pure core, convert. Definitions: docs/auction.md ("Bid suggestions"), docs/billing.md ("Budget
 // suggestions"); fields and errors: docs/api.md.
 //
-//   Suggestions suggestions(&engine, billing.get(), &recorder, &clock, /*sample_every=*/32);
+//   Suggestions suggestions(&engine, billing.get(), &recorder, &clock, /*sample_every=*/100);
 //   absl::Status st = suggestions.Bids(request, &response);
 //
 // Ownership is checked by the caller (CampaignServiceImpl). Does not own its collaborators; they

@@ -4,7 +4,7 @@
 // "Suggestions").
 //
 //   LandscapeRecorder recorder;                       // bounds: LandscapeOptions
-//   engine.SetLandscape(&recorder, /*sample_every=*/32);
+//   engine.SetLandscape(&recorder, /*sample_every=*/100);
 //   ...
 //   for (auto& [target, history] : recorder.Targets("c1", clock.Now())) SuggestBid(history, ...);
 //
