@@ -56,9 +56,9 @@ struct Scratch {
   // Caller candidates' string ids, interned for the auction's self-competition and
   // one-winner-per-product rules; the keys view into the request.
   absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
-  std::vector<int64_t> caller_bids;  // caller candidates' bids after BindCallerCandidates
-  std::vector<size_t> losers;        // explain: auction losers, by score
-  std::vector<TargetSample> target_samples;      // a sampled auction's, for the LandscapeSink
+  std::vector<int64_t> caller_bids;          // caller candidates' bids after BindCallerCandidates
+  std::vector<size_t> losers;                // explain: auction losers, by score
+  std::vector<TargetSample> target_samples;  // a sampled auction's, for the LandscapeSink
   std::vector<CampaignSample> campaign_samples;
   uint32_t until_sample = 0;  // live catalog auctions on this thread until the next sample
 };

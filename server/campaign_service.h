@@ -6,8 +6,9 @@
 // The operator's key may do everything. An advertiser's admin key (admin_auth.h) sees in every
 // List only what its advertiser owns, and may update its advertiser, create and update its
 // campaigns, ad groups, product ads and targets, set their state, read their statistics and
-// suggestions, and read the auction rules. Anything else, including any entity of another advertiser (whether or not
-// it exists), CreateAdvertiser, ReloadCatalog and UpdateAuctionRules, is PERMISSION_DENIED.
+// suggestions, and read the auction rules. Anything else, including any entity of another
+// advertiser (whether or not it exists), CreateAdvertiser, ReloadCatalog and UpdateAuctionRules,
+// is PERMISSION_DENIED.
 //
 // Does not own its collaborators; they must outlive the service. Thread-safe.
 #ifndef GAVEL_SERVER_CAMPAIGN_SERVICE_H_

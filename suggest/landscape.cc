@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/hash/hash.h"
-
 #include "billing/budget.h"
 
 namespace gavel::suggest {

@@ -73,13 +73,13 @@ BudgetDaySuggestion SuggestBudgetDay(const BudgetDayInput& in) {
   if (in.in_budget_auctions <= 0) return s;  // no estimate
   const absl::int128 in_budget = in.in_budget_auctions;
   const absl::int128 total = in_budget + in.out_of_budget_auctions;
-  s.estimated_missed_clicks = static_cast<int64_t>(absl::int128(in.clicks) *
-                                                   in.out_of_budget_auctions / in_budget);
+  s.estimated_missed_clicks =
+      static_cast<int64_t>(absl::int128(in.clicks) * in.out_of_budget_auctions / in_budget);
   // Rounded up, so that the suggestion covers the whole day's estimated spend.
   const absl::int128 needed = (absl::int128(in.spend_micros) * total + in_budget - 1) / in_budget;
   const absl::int128 cap = std::numeric_limits<int64_t>::max();
-  s.suggested_budget_micros = std::max<int64_t>(in.daily_budget_micros,
-                                                static_cast<int64_t>(std::min(needed, cap)));
+  s.suggested_budget_micros =
+      std::max<int64_t>(in.daily_budget_micros, static_cast<int64_t>(std::min(needed, cap)));
   return s;
 }
 

@@ -798,8 +798,8 @@ TEST_F(EngineTest, ASampleCarriesEachTargetsOutcomeAndMinimumBidsAndTheBudgetVer
     }
     ++in_auction;
     const auto it = std::find_if(s.targets.begin(), s.targets.end(), [&](const TargetSample& t) {
-      return t.target_id == e.target_id && t.won == (e.slot > 0) &&
-             t.cpc_micros == e.cpc_micros && t.campaign_id == e.campaign_id;
+      return t.target_id == e.target_id && t.won == (e.slot > 0) && t.cpc_micros == e.cpc_micros &&
+             t.campaign_id == e.campaign_id;
     });
     ASSERT_NE(it, s.targets.end()) << e.ad_id;
     ASSERT_EQ(e.min_bid_micros_per_slot.size(), 2u);

@@ -3,6 +3,8 @@
 // from their explanations the observations the server's recorder should hold, and checks that
 // GetBidSuggestions and GetBudgetSuggestion equal what suggest/'s core computes from them; one
 // campaign's budget is cut so that it runs out mid-run. Then the errors and gavel_cli's CSV.
+#include "suggest/suggest.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -22,7 +24,6 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "suggest/suggest.h"
 #include "tests/integration/server_process.h"
 
 namespace gavel {
@@ -136,9 +137,9 @@ TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
 
   // Explained live auctions over keyword and product targets; every winner of the small-budget
   // campaign is clicked.
-  const std::vector<std::string> queries = {"headphones", "studio headphones",
+  const std::vector<std::string> queries = {"headphones",          "studio headphones",
                                             "wireless headphones", "noise cancelling headphones",
-                                            "wireless earbuds", "running earbuds"};
+                                            "wireless earbuds",    "running earbuds"};
   Expected expected;
   int clicks = 0;
   for (int i = 0; i < 48; ++i) {
@@ -304,8 +305,8 @@ TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
 
   // gavel_cli: CSV with a header and one row per target or day.
-  const std::string cli = absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=",
-                                       server->address(), " --api_key=", kAdminKey);
+  const std::string cli = absl::StrCat(Runfile("tools/cli/gavel_cli"),
+                                       " --server=", server->address(), " --api_key=", kAdminKey);
   std::vector<std::string> rows = absl::StrSplit(
       RunTool(absl::StrCat(cli, " suggest-bids c-aurel-search --csv --targets=t-006")), '\n',
       absl::SkipEmpty());
@@ -314,17 +315,16 @@ TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
             "target_id,target,current_bid_micros,auctions,wins,low_micros,median_micros,"
             "high_micros,min_bid_slot1_micros,min_bid_slot2_micros,min_bid_slot3_micros");
   EXPECT_THAT(rows[1], ::testing::StartsWith("t-006,\"headphones (MATCH_TYPE_PHRASE)\",1300000,"));
-  rows = absl::StrSplit(
-      RunTool(absl::StrCat(cli, " suggest-budget c-aurel-search --csv --days=1")), '\n',
-      absl::SkipEmpty());
+  rows = absl::StrSplit(RunTool(absl::StrCat(cli, " suggest-budget c-aurel-search --csv --days=1")),
+                        '\n', absl::SkipEmpty());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0],
             "date,spend_micros,clicks,in_budget_auctions,out_of_budget_auctions,out_of_budget_at,"
             "in_budget_share,estimated_missed_clicks,suggested_budget_micros");
-  EXPECT_THAT(rows[1], ::testing::StartsWith(absl::StrCat(
-                           day.date(), ",", day.spend_micros(), ",", day.clicks(), ",",
-                           day.in_budget_auctions(), ",", day.out_of_budget_auctions(), ",",
-                           day.out_of_budget_at(), ",")));
+  EXPECT_THAT(rows[1], ::testing::StartsWith(
+                           absl::StrCat(day.date(), ",", day.spend_micros(), ",", day.clicks(), ",",
+                                        day.in_budget_auctions(), ",", day.out_of_budget_auctions(),
+                                        ",", day.out_of_budget_at(), ",")));
   EXPECT_THAT(rows[1], ::testing::EndsWith(absl::StrCat(",", day.estimated_missed_clicks(), ",",
                                                         day.suggested_budget_micros())));
 }

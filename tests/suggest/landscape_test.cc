@@ -23,7 +23,10 @@ TEST(LandscapeRecorder, OneObservationPerTargetPerAuctionWithItsAdsMerged) {
   LandscapeRecorder r;
   RecordTargets(r, kT0,
                 {{.campaign_id = "c1", .target_id = "t1", .min_bid_micros = {900, 0, 300}},
-                 {.campaign_id = "c1", .target_id = "t1", .won = true, .cpc_micros = 400,
+                 {.campaign_id = "c1",
+                  .target_id = "t1",
+                  .won = true,
+                  .cpc_micros = 400,
                   .min_bid_micros = {0, 500, 200}},
                  {.campaign_id = "c1", .target_id = "t2", .min_bid_micros = {7, 6, 5}},
                  {.campaign_id = "c2", .target_id = "t9", .min_bid_micros = {1, 1, 1}}});

@@ -60,23 +60,22 @@ TEST(SuggestBid, MinBidPerSlotIsTheMedianWithUnattainableAboveEveryBid) {
   // Slot 1: 100, 200, 300, unattainable, unattainable -> rank 3 of 5 = 300.
   // Slot 2: 50 x 2, unattainable x 3 -> rank 3 is unattainable -> 0.
   // Slot 3: 10..50 -> 30.
-  std::vector<TargetObservation> h = {
-      Loss({300, 0, 10}), Loss({0, 50, 20}), Loss({100, 0, 30}), Loss({0, 50, 40}),
-      Loss({200, 0, 50})};
+  std::vector<TargetObservation> h = {Loss({300, 0, 10}), Loss({0, 50, 20}), Loss({100, 0, 30}),
+                                      Loss({0, 50, 40}), Loss({200, 0, 50})};
   const BidSuggestion s = SuggestBid(h, kWide);
   ASSERT_TRUE(s.has_min_bids);
   EXPECT_EQ(s.min_bid_micros, (std::array<int64_t, kSlots>{300, 0, 30}));
 }
 
 TEST(SuggestBid, ClampsToTheFloorAndTheCap) {
-  std::vector<TargetObservation> h = {Win(5, {9'000, 8, 7}),  Win(6, {9'000, 8, 7}),
-                                      Win(7, {9'000, 8, 7}),  Win(8, {9'000, 8, 7}),
+  std::vector<TargetObservation> h = {Win(5, {9'000, 8, 7}),     Win(6, {9'000, 8, 7}),
+                                      Win(7, {9'000, 8, 7}),     Win(8, {9'000, 8, 7}),
                                       Win(9'000, {9'000, 8, 7}), Win(9'000, {9'000, 8, 7})};
   const BidSuggestion s = SuggestBid(h, {.floor_micros = 7, .cap_micros = 1'000});
   ASSERT_TRUE(s.has_range);
-  EXPECT_EQ(s.low_micros, 7);         // p25 = rank 2 = 6, raised to the floor
-  EXPECT_EQ(s.median_micros, 7);      // rank 3 = 7
-  EXPECT_EQ(s.high_micros, 1'000);    // rank 5 = 9'000, lowered to the cap
+  EXPECT_EQ(s.low_micros, 7);       // p25 = rank 2 = 6, raised to the floor
+  EXPECT_EQ(s.median_micros, 7);    // rank 3 = 7
+  EXPECT_EQ(s.high_micros, 1'000);  // rank 5 = 9'000, lowered to the cap
   EXPECT_EQ(s.min_bid_micros, (std::array<int64_t, kSlots>{1'000, 8, 7}));
 }
 
@@ -96,8 +95,8 @@ TEST(SuggestBudgetDay, RanOutAtSixPmOfAFinishedDay) {
   const BudgetDaySuggestion s = SuggestBudgetDay(Day());
   EXPECT_TRUE(s.ran_out);
   EXPECT_DOUBLE_EQ(s.in_budget_share, 0.75);
-  EXPECT_EQ(s.estimated_missed_clicks, 10);             // 30 x 100 / 300
-  EXPECT_EQ(s.suggested_budget_micros, 13'320'000);     // 9'990'000 x 400 / 300
+  EXPECT_EQ(s.estimated_missed_clicks, 10);          // 30 x 100 / 300
+  EXPECT_EQ(s.suggested_budget_micros, 13'320'000);  // 9'990'000 x 400 / 300
 }
 
 TEST(SuggestBudgetDay, TodayCountsUpToNowAndRoundsTheBudgetUp) {
@@ -111,8 +110,8 @@ TEST(SuggestBudgetDay, TodayCountsUpToNowAndRoundsTheBudgetUp) {
   in.daily_budget_micros = 1'000'000;
   const BudgetDaySuggestion s = SuggestBudgetDay(in);
   EXPECT_DOUBLE_EQ(s.in_budget_share, 0.25);
-  EXPECT_EQ(s.estimated_missed_clicks, 2);               // floor(7 / 3)
-  EXPECT_EQ(s.suggested_budget_micros, 1'333'335);       // ceil(1'000'001 x 4 / 3)
+  EXPECT_EQ(s.estimated_missed_clicks, 2);          // floor(7 / 3)
+  EXPECT_EQ(s.suggested_budget_micros, 1'333'335);  // ceil(1'000'001 x 4 / 3)
 }
 
 TEST(SuggestBudgetDay, NeverRanOutKeepsTheBudget) {

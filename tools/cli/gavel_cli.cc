@@ -729,7 +729,8 @@ int SuggestBudget(CampaignService::Stub* stub, const std::string& campaign) {
                 static_cast<long long>(d.out_of_budget_auctions()),
                 d.out_of_budget_at().empty() ? "-" : d.out_of_budget_at().c_str(),
                 100 * d.in_budget_share(), static_cast<long long>(d.estimated_missed_clicks()),
-                d.suggested_budget_micros() == 0 ? "-" : Money(d.suggested_budget_micros()).c_str());
+                d.suggested_budget_micros() == 0 ? "-"
+                                                 : Money(d.suggested_budget_micros()).c_str());
   }
   std::printf("daily budget %s; suggested %s\n", Money(resp.daily_budget_micros()).c_str(),
               Money(resp.suggested_budget_micros()).c_str());
