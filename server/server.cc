@@ -34,12 +34,11 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "learning/training_log.h"
 #include "metrics/gavel_metrics.h"
 #include "metrics/ops_page.h"
 #include "metrics/registry.h"
 #include "metrics/request_log.h"
-#include "learning/training_log.h"
-#include "suggest/landscape.h"
 #include "server/auction_service.h"
 #include "server/caller_auth.h"
 #include "server/campaign_service.h"
@@ -51,6 +50,7 @@
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
 #include "store/pg_catalog.h"
+#include "suggest/landscape.h"
 #include "targeting/ctr_model.h"
 
 namespace gavel::server {
@@ -443,8 +443,8 @@ absl::Status ValidateConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
   if (config.landscape_sample_every < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--landscape_sample_every must be >= 0, got ",
-                                                   config.landscape_sample_every));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--landscape_sample_every must be >= 0, got ", config.landscape_sample_every));
   }
   if (config.max_in_flight < 1 || config.max_streams_per_connection < 1) {
     return absl::InvalidArgumentError(
@@ -523,10 +523,9 @@ absl::Status OpenBilling(GavelServer::State* s) {
   if (config.landscape_sample_every > 0) {
     s->engine->SetLandscape(s->landscape.get(), config.landscape_sample_every);
   }
-  s->suggestions = std::make_unique<Suggestions>(s->engine.get(), s->billing.get(),
-                                                 s->landscape.get(), &s->clock,
-                                                 config.landscape_sample_every,
-                                                 suggest::LandscapeOptions{});
+  s->suggestions = std::make_unique<Suggestions>(
+      s->engine.get(), s->billing.get(), s->landscape.get(), &s->clock,
+      config.landscape_sample_every, suggest::LandscapeOptions{});
 
   return absl::OkStatus();
 }

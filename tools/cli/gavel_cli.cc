@@ -617,9 +617,7 @@ int Sales(CampaignService::Stub* stub, const std::string& campaign) {
 }
 
 // An optional money cell: micros, or empty when unset.
-std::string OptionalMicros(bool set, int64_t micros) {
-  return set ? absl::StrCat(micros) : "";
-}
+std::string OptionalMicros(bool set, int64_t micros) { return set ? absl::StrCat(micros) : ""; }
 
 std::string TargetText(const gavel::v1::BidSuggestion& s) {
   if (s.has_keyword()) {
@@ -720,17 +718,17 @@ int SuggestBudget(CampaignService::Stub* stub, const std::string& campaign) {
     }
     return 0;
   }
-  std::printf("%-10s %12s %7s %9s %9s %-25s %9s %7s %12s\n", "date", "spend", "clicks", "in",
-              "out", "out of budget at", "in budget", "missed", "suggested");
+  std::printf("%-10s %12s %7s %9s %9s %-25s %9s %7s %12s\n", "date", "spend", "clicks", "in", "out",
+              "out of budget at", "in budget", "missed", "suggested");
   for (const auto& d : resp.days()) {
-    std::printf("%-10s %12s %7lld %9lld %9lld %-25s %8.1f%% %7lld %12s\n", d.date().c_str(),
-                Money(d.spend_micros()).c_str(), static_cast<long long>(d.clicks()),
-                static_cast<long long>(d.in_budget_auctions()),
-                static_cast<long long>(d.out_of_budget_auctions()),
-                d.out_of_budget_at().empty() ? "-" : d.out_of_budget_at().c_str(),
-                100 * d.in_budget_share(), static_cast<long long>(d.estimated_missed_clicks()),
-                d.suggested_budget_micros() == 0 ? "-"
-                                                 : Money(d.suggested_budget_micros()).c_str());
+    std::printf(
+        "%-10s %12s %7lld %9lld %9lld %-25s %8.1f%% %7lld %12s\n", d.date().c_str(),
+        Money(d.spend_micros()).c_str(), static_cast<long long>(d.clicks()),
+        static_cast<long long>(d.in_budget_auctions()),
+        static_cast<long long>(d.out_of_budget_auctions()),
+        d.out_of_budget_at().empty() ? "-" : d.out_of_budget_at().c_str(),
+        100 * d.in_budget_share(), static_cast<long long>(d.estimated_missed_clicks()),
+        d.suggested_budget_micros() == 0 ? "-" : Money(d.suggested_budget_micros()).c_str());
   }
   std::printf("daily budget %s; suggested %s\n", Money(resp.daily_budget_micros()).c_str(),
               Money(resp.suggested_budget_micros()).c_str());
