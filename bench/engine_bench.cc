@@ -124,7 +124,31 @@ void BM_RetrieveBaseline(benchmark::State& state, int ads) {
 }  // namespace
 }  // namespace gavel::engine
 
+// --engine_auctions=N --engine_sample_every=S: no benchmark, just N auctions (queries 0..N-1) on
+// the first --engine_sizes catalog with the landscape sampling 1 in S (0 = the engine without
+// it), for counting instructions under valgrind --tool=callgrind
+// --toggle-collect='gavel::engine::Engine::RunAuction*' (docs/performance.md, "Suggestions").
+int RunFixed(int ads, int auctions, int sample_every) {
+  gavel::engine::Fixture& f = gavel::engine::GetFixture(ads);
+  gavel::engine::Engine* engine =
+      sample_every == 0 ? f.engine.get() : f.sampled.at(sample_every).get();
+  absl::BitGen gen(std::seed_seq{gavel::bench::kSyntheticSeed});
+  gavel::engine::AuctionResult result;
+  for (int i = 0; i < auctions; ++i) {
+    if (!engine->RunAuction(f.requests[i % f.requests.size()], gen, &result).ok()) return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  const std::vector<int> fixed =
+      gavel::bench::TakeSizesFlag(&argc, argv, "--engine_auctions", {});
+  const std::vector<int> every =
+      gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sample_every", {0});
+  if (!fixed.empty()) {
+    return RunFixed(gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sizes", {10'000})[0],
+                    fixed[0], every.empty() ? 0 : every[0]);
+  }
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sizes", {10'000, 100'000})) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuction/ads:", ads).c_str(),
                                  gavel::engine::BM_EngineAuction, ads, true, 0)
