@@ -62,13 +62,13 @@ TEST(LandscapeRecorder, KeepsTheNewestKObservationsOfTheWindow) {
 TEST(LandscapeRecorder, RecordsNoNewTargetBeyondMaxTargets) {
   LandscapeRecorder r({.max_targets = 2});
   RecordTargets(r, kT0,
-                {{.campaign_id = "c", .target_id = "a"},
-                 {.campaign_id = "c", .target_id = "b"},
-                 {.campaign_id = "c", .target_id = "d"}});
-  RecordTargets(r, kT0, {{.campaign_id = "c", .target_id = "a"}});
+                {{.campaign_id = "c", .target_id = "a"}, {.campaign_id = "c", .target_id = "b"}});
+  RecordTargets(r, kT0,
+                {{.campaign_id = "c", .target_id = "d"}, {.campaign_id = "c", .target_id = "a"}});
   const auto targets = r.Targets("c", kT0);
   ASSERT_EQ(targets.size(), 2u);
-  EXPECT_EQ(targets.at("a").size(), 2u);
+  EXPECT_EQ(targets.at("a").size(), 2u);  // known targets still record
+  EXPECT_EQ(targets.at("b").size(), 1u);
   EXPECT_EQ(targets.count("d"), 0u);
 }
 
