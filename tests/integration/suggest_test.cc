@@ -24,16 +24,25 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "pg/connection.h"
+#include "pg/gavel_migrations.h"
+#include "pg/migrate.h"
+#include "tests/integration/replica_cluster.h"
 #include "tests/integration/server_process.h"
+#include "tests/pg/pg_server.h"
 
 namespace gavel {
 namespace {
 
+using ::gavel::testing::PgServer;
+using ::gavel::testing::ReplicaCluster;
 using ::gavel::testing::Runfile;
 using ::gavel::testing::ServerProcess;
 using ::testing::HasSubstr;
 
 constexpr char kAdminKey[] = "suggest-test-admin-key";
+// The admin key Ctx(true) sends: kAdminKey, or the replica cluster's.
+const char* admin_key = kAdminKey;
 constexpr char kSmallBudget[] = "c-aurel-search";
 constexpr int64_t kSmallBudgetMicros = 2'000'000;
 
@@ -46,7 +55,7 @@ std::string WriteFile(const std::string& name, const std::string& contents) {
 std::unique_ptr<grpc::ClientContext> Ctx(bool admin = false) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (admin) ctx->AddMetadata("x-gavel-api-key", kAdminKey);
+  if (admin) ctx->AddMetadata("x-gavel-api-key", admin_key);
   return ctx;
 }
 
@@ -110,16 +119,10 @@ struct Expected {
   }
 };
 
-TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
-  auto started = ServerProcess::Start(
-      "server/gavel_server",
-      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
-       absl::StrCat("--admin_api_key_file=", WriteFile("admin_key", kAdminKey)),
-       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger"),
-       "--landscape_sample_every=1"});
-  ASSERT_TRUE(started.ok()) << started.status();
-  std::unique_ptr<ServerProcess> server = *std::move(started);
-  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+// Cuts c-aurel-search's budget, serves explained auctions (clicking that campaign's winners),
+// then checks both suggestions against the core over what the auctions showed, and the errors.
+// `*day` gets today's budget suggestion row.
+void Exercise(const std::shared_ptr<grpc::Channel>& channel, gavel::v1::BudgetSuggestionDay* out) {
   auto auctions = gavel::v1::AuctionService::NewStub(channel);
   auto events = gavel::v1::EventService::NewStub(channel);
   auto admin = gavel::v1::CampaignService::NewStub(channel);
@@ -303,6 +306,22 @@ TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
   budget_req.set_days(0);
   st = admin->GetBudgetSuggestion(Ctx(true).get(), budget_req, &budget);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  *out = day;
+}
+
+TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
+  auto started = ServerProcess::Start(
+      "server/gavel_server",
+      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+       absl::StrCat("--admin_api_key_file=", WriteFile("admin_key", kAdminKey)),
+       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger"),
+       "--landscape_sample_every=1"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<ServerProcess> server = *std::move(started);
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  gavel::v1::BudgetSuggestionDay day;
+  Exercise(channel, &day);
+  if (::testing::Test::HasFatalFailure()) return;
 
   // gavel_cli: CSV with a header and one row per target or day.
   const std::string cli = absl::StrCat(Runfile("tools/cli/gavel_cli"),
@@ -327,6 +346,27 @@ TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
                                         ",", day.out_of_budget_at(), ",")));
   EXPECT_THAT(rows[1], ::testing::EndsWith(absl::StrCat(",", day.estimated_missed_clicks(), ",",
                                                         day.suggested_budget_micros())));
+}
+
+// The same on the PostgreSQL store: the spend and clicks come from the database.
+TEST(SuggestIntegration, BudgetSuggestionOnThePostgresStore) {
+  auto pg = PgServer::Create();
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  absl::StatusOr<std::string> conninfo = (*pg)->CreateDatabase("suggest");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto db = pg::Connection::Open(*conninfo);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto migrated = pg::Migrate(**db, pg::GavelMigrations());
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  auto cluster = ReplicaCluster::Start(*conninfo, {.replicas = 1,
+                                                   .catalog = Runfile("data/demo_catalog.json"),
+                                                   .extra_args = {"--landscape_sample_every=1"}});
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  admin_key = ::gavel::testing::kReplicaAdminKey;
+  gavel::v1::BudgetSuggestionDay day;
+  Exercise((*cluster)->channel(0), &day);
+  admin_key = kAdminKey;
+  EXPECT_GT(day.spend_micros(), 0);
 }
 
 }  // namespace
