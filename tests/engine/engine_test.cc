@@ -766,9 +766,18 @@ TEST_F(EngineTest, SamplesOneInNLiveCatalogAuctionsPerThread) {
   AuctionResult result;
   AuctionRequest dry = Search("wireless headphones", 2);
   dry.dry_run = true;
+  AuctionRequest caller = Search("", 2);
+  caller.external = {{.candidate_id = "x",
+                      .advertiser_id = "a1",
+                      .campaign_id = "k1",
+                      .product_id = "p1",
+                      .bid_micros = 3'000'000,
+                      .quality = 1.0}};
   for (int i = 0; i < 7; ++i) {
     ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
-    ASSERT_TRUE(engine_.RunAuction(dry, gen_, &result).ok());  // never sampled, never counted
+    // Never sampled, never counted: dry runs and caller candidates.
+    ASSERT_TRUE(engine_.RunAuction(dry, gen_, &result).ok());
+    ASSERT_TRUE(engine_.RunAuction(caller, gen_, &result).ok());
   }
   EXPECT_EQ(sink.records.size(), 3u);  // auctions 1, 4 and 7
 }
