@@ -369,5 +369,16 @@ TEST(SuggestIntegration, BudgetSuggestionOnThePostgresStore) {
   EXPECT_GT(day.spend_micros(), 0);
 }
 
+TEST(SuggestIntegration, ANegativeSampleRateStopsStartUpNamingTheFlag) {
+  auto server = ServerProcess::Start(
+      "server/gavel_server",
+      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger-negative"),
+       "--landscape_sample_every=-1"});
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()),
+              HasSubstr("--landscape_sample_every must be >= 0, got -1"));
+}
+
 }  // namespace
 }  // namespace gavel
