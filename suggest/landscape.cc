@@ -88,6 +88,7 @@ void LandscapeRecorder::Record(const engine::AuctionSample& sample) {
     History& h = it->second;
     if (h.ring.size() < k) {
       h.ring.push_back(m.observation);
+      if (h.ring.size() == k) h.ring.shrink_to_fit();  // full: exactly k, not the growth's 2^n
     } else {
       h.ring[h.next] = m.observation;
       h.next = (h.next + 1) % k;
