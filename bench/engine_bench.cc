@@ -9,6 +9,8 @@
 // Catalog sizes come from --engine_sizes (default 10000,100000; the smoke test uses 10000).
 // Billing runs on a real ledger directory under TEST_TMPDIR or /tmp, with every catalog campaign's
 // budget and pacing loaded as the server loads them; no click is ingested, so budgets stay open.
+// BM_EngineAuctionLandscape is BM_EngineAuction with the bid landscape recorder fed as
+// gavel_server feeds it (--landscape_sample_every, default 100), and with every auction sampled.
 #include <map>
 #include <memory>
 #include <random>
@@ -23,6 +25,7 @@
 #include "common/clock.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
+#include "suggest/landscape.h"
 #include "targeting/retrieve.h"
 #include "targeting/snapshot.h"
 
@@ -38,6 +41,10 @@ struct Fixture {
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<BillingGate> gate;
   std::unique_ptr<Engine> engine;
+  // The same engine feeding the bid landscape as gavel_server does, 1 in `sample_every` auctions
+  // per thread (BM_EngineAuctionLandscape), next to `engine` without it in the same run.
+  suggest::LandscapeRecorder recorder;
+  std::map<int, std::unique_ptr<Engine>> sampled;
 };
 
 // One fixture per size, built on first use and kept for the process.
@@ -65,20 +72,28 @@ Fixture& GetFixture(int ads) {
   f->gate = std::make_unique<BillingGate>(f->billing.get());
   f->engine = std::make_unique<Engine>(f->gate.get(), &f->billing->issuer(), &f->clock);
   f->engine->Publish(std::make_shared<const Serving>(Serving{.catalog = f->snapshot}));
+  for (int every : {1, 32, 100}) {
+    auto e = std::make_unique<Engine>(f->gate.get(), &f->billing->issuer(), &f->clock);
+    e->SetLandscape(&f->recorder, every);
+    e->Publish(std::make_shared<const Serving>(Serving{.catalog = f->snapshot}));
+    f->sampled[every] = std::move(e);
+  }
   slot = std::move(f);
   return *slot;
 }
 
 // `tokens`: sign a click and an impression token per winner, as the server does; without them the
 // difference shows what signing costs.
-void BM_EngineAuction(benchmark::State& state, int ads, bool tokens) {
+// `sample_every`: 0 = the engine without a landscape, else the one sampling 1 in that many.
+void BM_EngineAuction(benchmark::State& state, int ads, bool tokens, int sample_every) {
   Fixture& f = GetFixture(ads);
+  Engine* engine = sample_every == 0 ? f.engine.get() : f.sampled.at(sample_every).get();
   for (AuctionRequest& r : f.requests) r.issue_tokens = tokens;
   absl::BitGen gen(std::seed_seq{bench::kSyntheticSeed});
   AuctionResult result;
   size_t i = 0, winners = 0;
   for (auto _ : state) {
-    if (!f.engine->RunAuction(f.requests[i++ % f.requests.size()], gen, &result).ok()) {
+    if (!engine->RunAuction(f.requests[i++ % f.requests.size()], gen, &result).ok()) {
       state.SkipWithError("auction failed");
       break;
     }
@@ -109,13 +124,43 @@ void BM_RetrieveBaseline(benchmark::State& state, int ads) {
 }  // namespace
 }  // namespace gavel::engine
 
+// --engine_auctions=N --engine_sample_every=S: no benchmark, just N auctions (queries 0..N-1) on
+// the first --engine_sizes catalog with the landscape sampling 1 in S (0 = the engine without
+// it), for counting instructions under valgrind --tool=callgrind
+// --toggle-collect='gavel::engine::Engine::RunAuction*' (docs/performance.md, "Suggestions").
+int RunFixed(int ads, int auctions, int sample_every) {
+  gavel::engine::Fixture& f = gavel::engine::GetFixture(ads);
+  gavel::engine::Engine* engine =
+      sample_every == 0 ? f.engine.get() : f.sampled.at(sample_every).get();
+  absl::BitGen gen(std::seed_seq{gavel::bench::kSyntheticSeed});
+  gavel::engine::AuctionResult result;
+  for (int i = 0; i < auctions; ++i) {
+    if (!engine->RunAuction(f.requests[i % f.requests.size()], gen, &result).ok()) return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  const std::vector<int> fixed =
+      gavel::bench::TakeSizesFlag(&argc, argv, "--engine_auctions", {});
+  const std::vector<int> every =
+      gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sample_every", {0});
+  if (!fixed.empty()) {
+    return RunFixed(gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sizes", {10'000})[0],
+                    fixed[0], every.empty() ? 0 : every[0]);
+  }
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sizes", {10'000, 100'000})) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuction/ads:", ads).c_str(),
-                                 gavel::engine::BM_EngineAuction, ads, true)
+                                 gavel::engine::BM_EngineAuction, ads, true, 0)
         ->Unit(benchmark::kMicrosecond);
+    for (int every : {100, 32, 1}) {
+      benchmark::RegisterBenchmark(
+          absl::StrCat("BM_EngineAuctionLandscape/ads:", ads, "/sample_every:", every).c_str(),
+          gavel::engine::BM_EngineAuction, ads, true, every)
+          ->Unit(benchmark::kMicrosecond);
+    }
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuctionNoTokens/ads:", ads).c_str(),
-                                 gavel::engine::BM_EngineAuction, ads, false)
+                                 gavel::engine::BM_EngineAuction, ads, false, 0)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(absl::StrCat("BM_RetrieveBaseline/ads:", ads).c_str(),
                                  gavel::engine::BM_RetrieveBaseline, ads)

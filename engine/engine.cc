@@ -56,8 +56,11 @@ struct Scratch {
   // Caller candidates' string ids, interned for the auction's self-competition and
   // one-winner-per-product rules; the keys view into the request.
   absl::flat_hash_map<absl::string_view, int64_t> advertisers, campaigns, products;
-  std::vector<int64_t> caller_bids;  // caller candidates' bids after BindCallerCandidates
-  std::vector<size_t> losers;        // explain: auction losers, by score
+  std::vector<int64_t> caller_bids;          // caller candidates' bids after BindCallerCandidates
+  std::vector<size_t> losers;                // explain: auction losers, by score
+  std::vector<TargetSample> target_samples;  // a sampled auction's, for the LandscapeSink
+  std::vector<CampaignSample> campaign_samples;
+  uint32_t until_sample = 0;  // live catalog auctions on this thread until the next sample
 };
 
 Scratch& ThreadScratch() {
@@ -272,7 +275,7 @@ class AuctionPass {
 
   // Ranks and prices the admitted candidates (auction/). INVALID_ARGUMENT for bad rules or
   // candidates.
-  absl::Status Auction() {
+  absl::Status Auction(bool sampled) {
     // Minimum bids (docs/auction.md) are reported up to the largest bid a request or catalog can
     // set; per slot only when explaining.
     // The auction's one draw, made where the auction always made it, or the caller's seed for a
@@ -281,7 +284,39 @@ class AuctionPass {
                                                                   : absl::Uniform<uint64_t>(gen_);
     return sc_.auctioneer.Run(
         sc_.candidates, sc_.rules, result_->tie_break_seed, &sc_.outcome,
-        {.per_slot = request_.explain, .max_bid_micros = catalog::kMaxBidMicros});
+        {.per_slot = request_.explain || sampled, .max_bid_micros = catalog::kMaxBidMicros});
+  }
+
+  // Tells `sink` what this auction says about its targets' bid landscape and its campaigns'
+  // budgets. Catalog auctions only, after SignWinners and with minimum bids per slot.
+  void Sample(LandscapeSink* sink) {
+    std::vector<TargetSample>& targets = sc_.target_samples;
+    targets.clear();
+    for (size_t i = 0; i < sc_.rows.size(); ++i) {
+      const AdOutcome& row = sc_.rows[i];
+      if (row.matched.target < 0) continue;  // automatic targeting
+      const catalog::Target& t = catalog_.catalog().targets[row.matched.target];
+      // SignWinners gave the winners' rows their slot and price.
+      TargetSample sample{.campaign_id = catalog_.campaign_id(row.ad),
+                          .target_id = t.id,
+                          .won = row.slot > 0,
+                          .cpc_micros = row.cpc_micros};
+      const absl::Span<const int64_t> min_bids = sc_.outcome.MinBidsPerSlot(i);
+      for (size_t s = 0; s < sample.min_bid_micros.size() && s < min_bids.size(); ++s) {
+        sample.min_bid_micros[s] = min_bids[s];
+      }
+      targets.push_back(sample);
+    }
+    std::vector<CampaignSample>& campaigns = sc_.campaign_samples;
+    campaigns.clear();
+    for (const auto& [campaign, verdict] : sc_.verdicts) {
+      if (verdict == ServeVerdict::kSpendUnknown) continue;
+      const catalog::Campaign& c = catalog_.catalog().campaigns[campaign];
+      campaigns.push_back({.campaign_id = c.id,
+                           .time_zone = c.time_zone,
+                           .out_of_budget = verdict == ServeVerdict::kBudgetExhausted});
+    }
+    sink->Record({.at = now_, .targets = targets, .campaigns = campaigns});
   }
 
   // Copies the winners into the result, with a click and an impression token each unless this is
@@ -490,6 +525,23 @@ void Engine::Publish(std::shared_ptr<const Serving> serving) {
   std::atomic_store(&serving_, std::move(serving));
 }
 
+void Engine::SetLandscape(LandscapeSink* sink, int sample_every) {
+  landscape_ = sink;
+  sample_every_ = static_cast<uint32_t>(std::max(sample_every, 1));
+}
+
+bool Engine::SampleThisAuction(uint32_t& until_sample) const {
+  // The counter is the thread's, shared by every engine the thread runs auctions for: one left
+  // by an engine sampling less often is cut to this engine's period.
+  until_sample = std::min(until_sample, sample_every_ - 1);
+  if (until_sample > 0) {
+    --until_sample;
+    return false;
+  }
+  until_sample = sample_every_ - 1;
+  return true;
+}
+
 std::shared_ptr<const Serving> Engine::current() const { return std::atomic_load(&serving_); }
 
 std::string Engine::NextAuctionId() {
@@ -508,11 +560,14 @@ absl::Status Engine::RunAuction(const AuctionRequest& request, absl::BitGenRef g
     if (absl::Status st = pass.BindCallerCandidates(); !st.ok()) return st;
     pass.CollectCallerCandidates();
   }
-  if (absl::Status st = pass.Auction(); !st.ok()) return st;
+  const bool sampled = landscape_ != nullptr && !request.dry_run && request.external.empty() &&
+                       SampleThisAuction(ThreadScratch().until_sample);
+  if (absl::Status st = pass.Auction(sampled); !st.ok()) return st;
   pass.EndPhase(Phase::kAuction);
   pass.CountLosses();
   if (absl::Status st = pass.SignWinners(issuer_); !st.ok()) return st;
   pass.EndPhase(Phase::kSign);
+  if (sampled) pass.Sample(landscape_);
   if (request.explain) pass.Explain();
   result->serving = std::move(serving);
   return absl::OkStatus();

@@ -25,6 +25,8 @@
 #include "absl/random/bit_gen_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "auction/types.h"
 #include "billing/token.h"
 #include "common/clock.h"
@@ -197,6 +199,43 @@ struct AuctionResult {
   AuctionStats stats;
 };
 
+// A manual target's part in one sampled auction (LandscapeSink). The ids view into the catalog
+// snapshot; valid during the Record call only.
+struct TargetSample {
+  absl::string_view campaign_id, target_id;
+  bool won = false;
+  int64_t cpc_micros = 0;  // when won
+  // Entry s: auction::Outcome::MinBidsPerSlot for slot s + 1 or better; 0 (auction::kNoMinBid)
+  // above catalog::kMaxBidMicros or when the auction had fewer than s + 1 slots.
+  std::array<int64_t, 3> min_bid_micros{};
+};
+
+// A campaign with a candidate past targeting in a sampled auction, and whether its budget was
+// spent (ServeVerdict::kBudgetExhausted). Ids view into the snapshot.
+struct CampaignSample {
+  absl::string_view campaign_id;
+  absl::TimeZone time_zone;
+  bool out_of_budget = false;
+};
+
+// What a sampled auction tells the bid landscape: one TargetSample per auction candidate with a
+// manual target (a target with several ads appears once per ad), one CampaignSample per campaign
+// the budget gate was asked about.
+struct AuctionSample {
+  absl::Time at;
+  absl::Span<const TargetSample> targets;
+  absl::Span<const CampaignSample> campaigns;
+};
+
+// Receives 1 in `sample_every` live catalog auctions per serving thread (suggest/landscape.h
+// implements it). Called on the auction's thread after the auction is priced and signed, so it
+// must be thread-safe and quick.
+class LandscapeSink {
+ public:
+  virtual ~LandscapeSink() = default;
+  virtual void Record(const AuctionSample& sample) = 0;
+};
+
 class Engine {
  public:
   Engine(ServingGate* gate, const billing::TokenIssuer* issuer, const gavel::Clock* clock);
@@ -204,6 +243,12 @@ class Engine {
   // Makes `serving` the state new auctions read, with the gate's CatalogGate for its catalog
   // (resolved here, so publish after billing knows the catalog's budgets). Never blocks an auction.
   void Publish(std::shared_ptr<const Serving> serving);
+  // Sends 1 in `sample_every` (>= 1) live auctions with catalog candidates to `sink` (null: none),
+  // counted per thread (a thread's first such auction is sampled); dry runs and caller-candidate
+  // auctions are never sampled and not counted. A sampled
+  // auction also computes its minimum bids per slot (auction::MinBidOptions::per_slot). Call
+  // before the first RunAuction; `sink` must outlive the engine.
+  void SetLandscape(LandscapeSink* sink, int sample_every);
   // The current state (null before the first Publish).
   std::shared_ptr<const Serving> current() const;
 
@@ -215,10 +260,14 @@ class Engine {
 
  private:
   std::string NextAuctionId();
+  // True for 1 in sample_every_ calls on the same counter (a thread's), the first included.
+  bool SampleThisAuction(uint32_t& until_sample) const;
 
   ServingGate* const gate_;
   const billing::TokenIssuer* const issuer_;
   const gavel::Clock* const clock_;
+  LandscapeSink* landscape_ = nullptr;
+  uint32_t sample_every_ = 1;
   std::shared_ptr<const Serving> serving_;  // read and written only with std::atomic_load/store
   const uint64_t instance_;                 // random per process: auction ids stay unique
   std::atomic<uint64_t> sequence_{0};

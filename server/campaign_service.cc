@@ -278,4 +278,24 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateAuctionRules(
   });
 }
 
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetBidSuggestions(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetBidSuggestionsRequest* req,
+    gavel::v1::GetBidSuggestionsResponse* resp) {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (absl::Status st = OwnsCampaign(caller, req->campaign_id()); !st.ok()) return st;
+    if (suggestions_ == nullptr) return absl::UnimplementedError("suggestions are not served");
+    return suggestions_->Bids(*req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetBudgetSuggestion(
+    grpc::CallbackServerContext* ctx, const gavel::v1::GetBudgetSuggestionRequest* req,
+    gavel::v1::GetBudgetSuggestionResponse* resp) {
+  return Handle(ctx, [&](const AdminCaller& caller) -> absl::Status {
+    if (absl::Status st = OwnsCampaign(caller, req->campaign_id()); !st.ok()) return st;
+    if (suggestions_ == nullptr) return absl::UnimplementedError("suggestions are not served");
+    return suggestions_->Budget(*req, resp);
+  });
+}
+
 }  // namespace gavel::server

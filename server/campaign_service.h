@@ -5,9 +5,10 @@
 //
 // The operator's key may do everything. An advertiser's admin key (admin_auth.h) sees in every
 // List only what its advertiser owns, and may update its advertiser, create and update its
-// campaigns, ad groups, product ads and targets, set their state, read their statistics and read
-// the auction rules. Anything else, including any entity of another advertiser (whether or not
-// it exists), CreateAdvertiser, ReloadCatalog and UpdateAuctionRules, is PERMISSION_DENIED.
+// campaigns, ad groups, product ads and targets, set their state, read their statistics and
+// suggestions, and read the auction rules. Anything else, including any entity of another
+// advertiser (whether or not it exists), CreateAdvertiser, ReloadCatalog and UpdateAuctionRules,
+// is PERMISSION_DENIED.
 //
 // Does not own its collaborators; they must outlive the service. Thread-safe.
 #ifndef GAVEL_SERVER_CAMPAIGN_SERVICE_H_
@@ -19,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "gavel/v1/campaigns.grpc.pb.h"
 #include "server/admin_auth.h"
+#include "server/suggestions.h"
 #include "store/catalog_store.h"
 
 namespace gavel::server {
@@ -35,14 +37,18 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   // Re-reads the model file; returns the new model's response.
   using ReloadModelFn = std::function<absl::StatusOr<gavel::v1::ReloadModelResponse>()>;
 
+  // `suggestions` (not owned) answers GetBidSuggestions and GetBudgetSuggestion; null: they are
+  // UNIMPLEMENTED.
   CampaignServiceImpl(const AdminAuth* auth, store::CatalogStore* store, StatsFn stats,
-                      SalesFn sales, ReloadFn reload, ReloadModelFn reload_model)
+                      SalesFn sales, ReloadFn reload, ReloadModelFn reload_model,
+                      const Suggestions* suggestions = nullptr)
       : auth_(auth),
         store_(store),
         stats_(std::move(stats)),
         sales_(std::move(sales)),
         reload_(std::move(reload)),
-        reload_model_(std::move(reload_model)) {}
+        reload_model_(std::move(reload_model)),
+        suggestions_(suggestions) {}
 
   grpc::ServerUnaryReactor* CreateAdvertiser(grpc::CallbackServerContext* ctx,
                                              const gavel::v1::CreateAdvertiserRequest* req,
@@ -107,6 +113,12 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   grpc::ServerUnaryReactor* UpdateAuctionRules(
       grpc::CallbackServerContext* ctx, const gavel::v1::UpdateAuctionRulesRequest* req,
       gavel::v1::UpdateAuctionRulesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetBidSuggestions(grpc::CallbackServerContext* ctx,
+                                              const gavel::v1::GetBidSuggestionsRequest* req,
+                                              gavel::v1::GetBidSuggestionsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetBudgetSuggestion(
+      grpc::CallbackServerContext* ctx, const gavel::v1::GetBudgetSuggestionRequest* req,
+      gavel::v1::GetBudgetSuggestionResponse* resp) override;
 
  private:
   // OK for the operator or the advertiser owning campaign `id`; PERMISSION_DENIED otherwise.
@@ -131,6 +143,7 @@ class CampaignServiceImpl final : public gavel::v1::CampaignService::CallbackSer
   const SalesFn sales_;
   const ReloadFn reload_;
   const ReloadModelFn reload_model_;
+  const Suggestions* const suggestions_;
 };
 
 }  // namespace gavel::server

@@ -75,6 +75,9 @@ ABSL_FLAG(bool, huge_pages, true,
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(int32_t, max_in_flight, 512, "auctions in flight beyond which new ones are shed");
+ABSL_FLAG(int32_t, landscape_sample_every, 100,
+          "1 in this many auctions per serving thread feeds the bid and budget suggestions "
+          "(docs/api.md, \"Suggestions\"); 0 = none");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of an HTTP port serving /metrics (Prometheus text format) and / (the "
           "ad-operations page); port 0 = any free port; empty (default) = no metrics. Bind it to "
@@ -177,6 +180,7 @@ int main(int argc, char** argv) {
   config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
   config.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  config.landscape_sample_every = absl::GetFlag(FLAGS_landscape_sample_every);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.request_log = absl::GetFlag(FLAGS_request_log);
   config.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);

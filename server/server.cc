@@ -34,21 +34,23 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "learning/training_log.h"
 #include "metrics/gavel_metrics.h"
 #include "metrics/ops_page.h"
 #include "metrics/registry.h"
 #include "metrics/request_log.h"
-#include "learning/training_log.h"
 #include "server/auction_service.h"
 #include "server/caller_auth.h"
 #include "server/campaign_service.h"
 #include "server/event_service.h"
 #include "server/http_endpoint.h"
 #include "server/parse_errors.h"
+#include "server/suggestions.h"
 #include "server/training_logger.h"
 #include "store/catalog_file.h"
 #include "store/catalog_store.h"
 #include "store/pg_catalog.h"
+#include "suggest/landscape.h"
 #include "targeting/ctr_model.h"
 
 namespace gavel::server {
@@ -147,6 +149,8 @@ struct GavelServer::State {
   }
   std::unique_ptr<billing::Billing> billing;
   std::unique_ptr<engine::BillingGate> gate;
+  // The bid landscape the engine samples into; declared before `engine`, so it outlives it.
+  std::unique_ptr<suggest::LandscapeRecorder> landscape;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<store::CatalogStore> store;
   // With --store: the catalog replicas share. Declared after `store`, so it stops following (its
@@ -159,6 +163,7 @@ struct GavelServer::State {
   std::unique_ptr<AdminAuth> auth;
   std::unique_ptr<AuctionServiceImpl> auction_service;
   std::unique_ptr<EventServiceImpl> event_service;
+  std::unique_ptr<Suggestions> suggestions;
   std::unique_ptr<CampaignServiceImpl> campaign_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
@@ -436,6 +441,10 @@ absl::Status ValidateConfig(const ServerConfig& config) {
   if (config.tls_cert_path.empty() != config.tls_key_path.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
+  if (config.landscape_sample_every < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--landscape_sample_every must be >= 0, got ", config.landscape_sample_every));
+  }
   if (config.max_in_flight < 1 || config.max_streams_per_connection < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max_in_flight and --max_streams_per_connection must be >= 1, got ",
@@ -509,6 +518,13 @@ absl::Status OpenBilling(GavelServer::State* s) {
   s->billing = *std::move(billing);
   s->gate = std::make_unique<engine::BillingGate>(s->billing.get());
   s->engine = std::make_unique<engine::Engine>(s->gate.get(), &s->billing->issuer(), &s->clock);
+  s->landscape = std::make_unique<suggest::LandscapeRecorder>();
+  if (config.landscape_sample_every > 0) {
+    s->engine->SetLandscape(s->landscape.get(), config.landscape_sample_every);
+  }
+  s->suggestions = std::make_unique<Suggestions>(
+      s->engine.get(), s->billing.get(), s->landscape.get(), &s->clock,
+      config.landscape_sample_every, suggest::LandscapeOptions{});
 
   return absl::OkStatus();
 }
@@ -748,7 +764,8 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
       [state](const gavel::v1::GetSalesReportRequest& r, gavel::v1::GetSalesReportResponse* o) {
         return state->Sales(r, o);
       },
-      [state] { return state->Reload(); }, [state] { return state->ReloadModel(); });
+      [state] { return state->Reload(); }, [state] { return state->ReloadModel(); },
+      s->suggestions.get());
 
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!config.tls_cert_path.empty()) {

@@ -48,6 +48,10 @@ struct ServerConfig {
   // from the database for this long.
   absl::Duration max_spend_staleness = absl::Seconds(60);
   int max_in_flight = 512;  // auctions beyond this are shed
+  // 1 in this many live catalog auctions per serving thread feeds the bid landscape behind
+  // GetBidSuggestions and GetBudgetSuggestion (docs/api.md, "Suggestions"); 0 = none (suggestions
+  // then have no auctions behind them). Start fails with kInvalidArgument below 0.
+  int landscape_sample_every = 100;
   // host:port of the HTTP port serving /metrics (Prometheus) and / (the ad-operations page); port
   // 0 picks a free one. Empty: no metrics are recorded and no HTTP port is opened.
   std::string metrics_listen;

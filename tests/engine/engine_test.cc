@@ -737,3 +737,88 @@ TEST_F(EngineTest, PhaseTimesAreReadFromTheEnginesClockOnlyWhenAsked) {
 
 }  // namespace
 }  // namespace gavel::engine
+
+namespace gavel::engine {
+namespace {
+
+// Keeps copies of what the engine samples.
+class RecordingSink final : public LandscapeSink {
+ public:
+  struct Copy {
+    absl::Time at;
+    std::vector<TargetSample> targets;  // ids still view into the snapshot the test keeps
+    std::vector<std::pair<std::string, bool>> campaigns;  // id, out of budget
+  };
+  void Record(const AuctionSample& s) override {
+    Copy c{.at = s.at, .targets = {s.targets.begin(), s.targets.end()}};
+    for (const CampaignSample& cs : s.campaigns) {
+      c.campaigns.emplace_back(std::string(cs.campaign_id), cs.out_of_budget);
+    }
+    records.push_back(std::move(c));
+  }
+  std::vector<Copy> records;
+};
+
+TEST_F(EngineTest, SamplesOneInNLiveCatalogAuctionsPerThread) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  RecordingSink sink;
+  engine_.SetLandscape(&sink, 3);
+  AuctionResult result;
+  AuctionRequest dry = Search("wireless headphones", 2);
+  dry.dry_run = true;
+  AuctionRequest caller = Search("", 2);
+  caller.external = {{.candidate_id = "x",
+                      .advertiser_id = "a1",
+                      .campaign_id = "k1",
+                      .product_id = "p1",
+                      .bid_micros = 3'000'000,
+                      .quality = 1.0}};
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(engine_.RunAuction(Search("wireless headphones", 2), gen_, &result).ok());
+    // Never sampled, never counted: dry runs and caller candidates.
+    ASSERT_TRUE(engine_.RunAuction(dry, gen_, &result).ok());
+    ASSERT_TRUE(engine_.RunAuction(caller, gen_, &result).ok());
+  }
+  EXPECT_EQ(sink.records.size(), 3u);  // auctions 1, 4 and 7
+}
+
+TEST_F(EngineTest, ASampleCarriesEachTargetsOutcomeAndMinimumBidsAndTheBudgetVerdicts) {
+  Publish(SmallCatalog(), auction::Rules{.slots = 2});
+  RecordingSink sink;
+  engine_.SetLandscape(&sink, 1);
+  gate_.verdicts["c-b"] = ServeVerdict::kBudgetExhausted;
+  AuctionRequest req = Search("wireless headphones", 2);
+  req.explain = true;  // to compare with the explanation's minimum bids
+  AuctionResult result;
+  ASSERT_TRUE(engine_.RunAuction(req, gen_, &result).ok());
+  ASSERT_EQ(sink.records.size(), 1u);
+  const RecordingSink::Copy& s = sink.records[0];
+  EXPECT_EQ(s.at, clock_.Now());
+  std::map<std::string, bool> campaigns(s.campaigns.begin(), s.campaigns.end());
+  EXPECT_EQ(campaigns, (std::map<std::string, bool>{{"c-a", false}, {"c-b", true}}));
+  // One target sample per auction candidate with a manual target, as its explanation says.
+  size_t in_auction = 0;
+  for (const AdOutcome& e : result.explanations) {
+    if (e.loss_reason == LossReason::kBudgetExhausted || e.target_id.empty()) continue;
+    if (e.slot == 0 && e.loss_reason != LossReason::kOutranked &&
+        e.loss_reason != LossReason::kBelowReserve &&
+        e.loss_reason != LossReason::kDuplicateProduct) {
+      continue;
+    }
+    ++in_auction;
+    const auto it = std::find_if(s.targets.begin(), s.targets.end(), [&](const TargetSample& t) {
+      return t.target_id == e.target_id && t.won == (e.slot > 0) && t.cpc_micros == e.cpc_micros &&
+             t.campaign_id == e.campaign_id;
+    });
+    ASSERT_NE(it, s.targets.end()) << e.ad_id;
+    ASSERT_EQ(e.min_bid_micros_per_slot.size(), 2u);
+    EXPECT_EQ(it->min_bid_micros[0], e.min_bid_micros_per_slot[0]);
+    EXPECT_EQ(it->min_bid_micros[1], e.min_bid_micros_per_slot[1]);
+    EXPECT_EQ(it->min_bid_micros[2], 0);  // a two-slot auction has no slot 3
+  }
+  EXPECT_GT(in_auction, 0u);
+  EXPECT_EQ(s.targets.size(), in_auction);
+}
+
+}  // namespace
+}  // namespace gavel::engine

@@ -315,6 +315,29 @@ TEST_F(AuthTest, AnAdvertisersAdminKeySeesAndEditsOnlyItsOwn) {
                            other, "\""));
   }
 
+  // Suggestions are owner-scoped as the statistics are.
+  gavel::v1::GetBidSuggestionsRequest bids;
+  gavel::v1::GetBidSuggestionsResponse bids_resp;
+  gavel::v1::GetBudgetSuggestionRequest budget;
+  gavel::v1::GetBudgetSuggestionResponse budget_resp;
+  bids.set_campaign_id("c-sonic-search");
+  budget.set_campaign_id("c-sonic-search");
+  EXPECT_TRUE(admin_->GetBidSuggestions(AdminCtx(kSonicAdminKey).get(), bids, &bids_resp).ok());
+  EXPECT_TRUE(
+      admin_->GetBudgetSuggestion(AdminCtx(kSonicAdminKey).get(), budget, &budget_resp).ok());
+  for (const char* other : {"c-aurel-search", "c-does-not-exist"}) {
+    bids.set_campaign_id(other);
+    budget.set_campaign_id(other);
+    const std::string denied = absl::StrCat(
+        "the admin key of advertiser adv-sonic may not access campaign \"", other, "\"");
+    grpc::Status st = admin_->GetBidSuggestions(AdminCtx(kSonicAdminKey).get(), bids, &bids_resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other;
+    EXPECT_EQ(st.error_message(), denied);
+    st = admin_->GetBudgetSuggestion(AdminCtx(kSonicAdminKey).get(), budget, &budget_resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other;
+    EXPECT_EQ(st.error_message(), denied);
+  }
+
   gavel::v1::SetStateRequest pause;
   pause.set_kind(gavel::v1::ENTITY_KIND_CAMPAIGN);
   pause.set_id("c-aurel-search");

@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/client_key.h"
@@ -70,7 +71,11 @@ ABSL_FLAG(std::string, parent, "", "list commands: parent id filter");
 ABSL_FLAG(std::string, from, "", "stats, sales: first day YYYY-MM-DD");
 ABSL_FLAG(std::string, to, "", "stats, sales: last day YYYY-MM-DD");
 ABSL_FLAG(int32_t, window, 7, "sales: attribution window in days (1, 7, 14 or 30)");
-ABSL_FLAG(bool, csv, false, "sales: print CSV (every day of the range, then the total)");
+ABSL_FLAG(bool, csv, false,
+          "sales, suggest-bids, suggest-budget: print CSV (sales: every day of the range, then the "
+          "total)");
+ABSL_FLAG(std::string, targets, "", "suggest-bids: comma-separated target ids (default: all)");
+ABSL_FLAG(int32_t, days, 7, "suggest-budget: the last DAYS campaign-local days, 1-7");
 ABSL_FLAG(int32_t, deadline_ms, 5000, "RPC deadline in milliseconds");
 
 namespace {
@@ -98,6 +103,10 @@ Admin (needs --api_key or $GAVEL_API_KEY):
   stats CAMPAIGN_ID          daily statistics (--from --to)
   sales CAMPAIGN_ID          daily delivery and attributed sales, ACOS, ROAS, CTR, CVR, avg CPC
                              (--from --to --window --csv)
+  suggest-bids CAMPAIGN_ID   suggested bids per manual target: p25/p50/p75 of winning CPCs and
+                             the minimum bids to win slots 1-3 (--targets --csv)
+  suggest-budget CAMPAIGN_ID per recent day: share in budget, estimated missed clicks, the budget
+                             that would have kept it in budget (--days --csv)
   reload                     re-read the server's catalog file (discards every admin write)
   rules [get]                the auction rules the server applies, every default explicit
   rules update JSON [MASK]   change them, e.g. '{"selfCompetition": "SELF_COMPETITION_OFF"}'
@@ -607,6 +616,125 @@ int Sales(CampaignService::Stub* stub, const std::string& campaign) {
   return 0;
 }
 
+// An optional money cell: micros, or empty when unset.
+std::string OptionalMicros(bool set, int64_t micros) { return set ? absl::StrCat(micros) : ""; }
+
+std::string TargetText(const gavel::v1::BidSuggestion& s) {
+  if (s.has_keyword()) {
+    return absl::StrCat(s.keyword().text(), " (",
+                        gavel::v1::MatchType_Name(s.keyword().match_type()), ")");
+  }
+  if (!s.product_id().empty()) return absl::StrCat("product ", s.product_id());
+  return absl::StrCat("category ", s.category_id());
+}
+
+// CSV: money in micros; low/median/high and the slot minimums empty when there are too few
+// observations; a slot minimum of 0 means not attainable.
+int SuggestBids(CampaignService::Stub* stub, const std::string& campaign) {
+  gavel::v1::GetBidSuggestionsRequest req;
+  req.set_campaign_id(campaign);
+  for (absl::string_view t : absl::StrSplit(absl::GetFlag(FLAGS_targets), ',', absl::SkipEmpty())) {
+    req.add_target_ids(std::string(t));
+  }
+  gavel::v1::GetBidSuggestionsResponse resp;
+  auto ctx = Context(true);
+  grpc::Status status = stub->GetBidSuggestions(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  const bool csv = absl::GetFlag(FLAGS_csv);
+  if (csv) {
+    std::printf(
+        "target_id,target,current_bid_micros,auctions,wins,low_micros,median_micros,high_micros,"
+        "min_bid_slot1_micros,min_bid_slot2_micros,min_bid_slot3_micros\n");
+  } else {
+    std::printf("%-16s %-28s %10s %8s %6s %10s %10s %10s %10s %10s %10s\n", "target", "names",
+                "bid", "auctions", "wins", "low", "median", "high", "slot1", "slot2", "slot3");
+  }
+  for (const gavel::v1::BidSuggestion& s : resp.suggestions()) {
+    const bool mins = s.min_bid_to_win_slot_micros_size() == 3;
+    auto slot = [&](int i) {
+      if (!mins) return std::string(csv ? "" : "-");
+      const int64_t m = s.min_bid_to_win_slot_micros(i);
+      return csv ? absl::StrCat(m) : (m == 0 ? std::string("n/a") : Money(m));
+    };
+    auto money = [&](bool set, int64_t v) {
+      return csv ? OptionalMicros(set, v) : (set ? Money(v) : std::string("-"));
+    };
+    if (csv) {
+      std::string text = TargetText(s);
+      absl::StrReplaceAll({{"\"", "\"\""}}, &text);
+      std::printf("%s,\"%s\",%lld,%d,%d,%s,%s,%s,%s,%s,%s\n", s.target_id().c_str(), text.c_str(),
+                  static_cast<long long>(s.current_bid_micros()), s.auctions(), s.wins(),
+                  money(s.has_low_micros(), s.low_micros()).c_str(),
+                  money(s.has_median_micros(), s.median_micros()).c_str(),
+                  money(s.has_high_micros(), s.high_micros()).c_str(), slot(0).c_str(),
+                  slot(1).c_str(), slot(2).c_str());
+    } else {
+      std::printf("%-16s %-28s %10s %8d %6d %10s %10s %10s %10s %10s %10s\n", s.target_id().c_str(),
+                  TargetText(s).c_str(), Money(s.current_bid_micros()).c_str(), s.auctions(),
+                  s.wins(), money(s.has_low_micros(), s.low_micros()).c_str(),
+                  money(s.has_median_micros(), s.median_micros()).c_str(),
+                  money(s.has_high_micros(), s.high_micros()).c_str(), slot(0).c_str(),
+                  slot(1).c_str(), slot(2).c_str());
+    }
+  }
+  if (!csv) {
+    std::printf(
+        "p25/p50/p75 of winning CPCs over the last %d days (1 in %d auctions sampled), clamped to "
+        "[%s, %s]; none below %d observations\n",
+        resp.window_days(), resp.sample_every(), Money(resp.floor_micros()).c_str(),
+        Money(resp.cap_micros()).c_str(), resp.min_observations());
+  }
+  return 0;
+}
+
+// CSV: one row per day, oldest first; money in micros, the share with 6 decimals.
+int SuggestBudget(CampaignService::Stub* stub, const std::string& campaign) {
+  gavel::v1::GetBudgetSuggestionRequest req;
+  req.set_campaign_id(campaign);
+  req.set_days(absl::GetFlag(FLAGS_days));
+  gavel::v1::GetBudgetSuggestionResponse resp;
+  auto ctx = Context(true);
+  grpc::Status status = stub->GetBudgetSuggestion(ctx.get(), req, &resp);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << Json(resp) << "\n";
+    return 0;
+  }
+  if (absl::GetFlag(FLAGS_csv)) {
+    std::printf(
+        "date,spend_micros,clicks,in_budget_auctions,out_of_budget_auctions,out_of_budget_at,"
+        "in_budget_share,estimated_missed_clicks,suggested_budget_micros\n");
+    for (const auto& d : resp.days()) {
+      std::printf("%s,%lld,%lld,%lld,%lld,%s,%.6f,%lld,%lld\n", d.date().c_str(),
+                  static_cast<long long>(d.spend_micros()), static_cast<long long>(d.clicks()),
+                  static_cast<long long>(d.in_budget_auctions()),
+                  static_cast<long long>(d.out_of_budget_auctions()), d.out_of_budget_at().c_str(),
+                  d.in_budget_share(), static_cast<long long>(d.estimated_missed_clicks()),
+                  static_cast<long long>(d.suggested_budget_micros()));
+    }
+    return 0;
+  }
+  std::printf("%-10s %12s %7s %9s %9s %-25s %9s %7s %12s\n", "date", "spend", "clicks", "in", "out",
+              "out of budget at", "in budget", "missed", "suggested");
+  for (const auto& d : resp.days()) {
+    std::printf(
+        "%-10s %12s %7lld %9lld %9lld %-25s %8.1f%% %7lld %12s\n", d.date().c_str(),
+        Money(d.spend_micros()).c_str(), static_cast<long long>(d.clicks()),
+        static_cast<long long>(d.in_budget_auctions()),
+        static_cast<long long>(d.out_of_budget_auctions()),
+        d.out_of_budget_at().empty() ? "-" : d.out_of_budget_at().c_str(),
+        100 * d.in_budget_share(), static_cast<long long>(d.estimated_missed_clicks()),
+        d.suggested_budget_micros() == 0 ? "-" : Money(d.suggested_budget_micros()).c_str());
+  }
+  std::printf("daily budget %s; suggested %s\n", Money(resp.daily_budget_micros()).c_str(),
+              Money(resp.suggested_budget_micros()).c_str());
+  return 0;
+}
+
 int ReportPurchases(const std::shared_ptr<grpc::Channel>& channel, const std::string& json) {
   gavel::v1::ReportPurchasesRequest req;
   if (!ParseJson(json, &req)) return 2;
@@ -692,6 +820,8 @@ int main(int argc, char** argv) {
   if (cmd == "archive") return SetState(stub, arg(2), arg(3), gavel::v1::ENTITY_STATE_ARCHIVED);
   if (cmd == "stats") return Stats(stub, arg(2));
   if (cmd == "sales") return Sales(stub, arg(2));
+  if (cmd == "suggest-bids") return SuggestBids(stub, arg(2));
+  if (cmd == "suggest-budget") return SuggestBudget(stub, arg(2));
   if (cmd == "rules") return AuctionRules(stub, args);
   if (cmd == "reload") {
     gavel::v1::ReloadCatalogResponse resp;
