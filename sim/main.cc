@@ -22,6 +22,7 @@
 #include "sim/catalog_export.h"
 #include "sim/remote.h"
 #include "sim/report.h"
+#include "sim/sales_report.h"
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 
@@ -140,6 +141,11 @@ int Main() {
                     progress_flag == "on" || (progress_flag == "auto" && isatty(STDERR_FILENO)));
 
   const std::string target = absl::GetFlag(FLAGS_target);
+  if (!target.empty() && base->autobidders_size() > 0) {
+    return Fail(absl::InvalidArgumentError(
+        "autobidders run in process only (they update the catalog each simulated hour); drop "
+        "--target"));
+  }
   const absl::StatusOr<std::string> client_key =
       target.empty() ? std::string() : ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
   if (!client_key.ok()) {
@@ -177,6 +183,7 @@ int Main() {
   }
 
   absl::Status st = WriteReport(out, report);
+  if (st.ok()) st = WriteSalesReport(out, report);
   if (!st.ok()) return Fail(st);
   if (absl::GetFlag(FLAGS_plots)) {
     for (const std::string& w : RenderPlots(out)) std::cerr << "gavel_sim: warning: " << w << "\n";
@@ -185,6 +192,7 @@ int Main() {
             << (report.scenario_name.empty() ? absl::GetFlag(FLAGS_scenario) : report.scenario_name)
             << (target.empty() ? " (in process)" : absl::StrCat(" (against ", target, ")")) << "\n"
             << SummaryTable(report) << "\n"
+            << SalesSummary(report) << "\n"
             << TimingTable(report) << "report: " << out << "/\n";
   return 0;
 }

@@ -43,7 +43,8 @@ enum class Stream : uint64_t {
   kEngine,
   kClicks,
   kConversions,
-  kInvalid
+  kInvalid,
+  kPurchases,  // purchase delays and organic purchases
 };
 uint64_t DeriveSeed(uint64_t seed, Stream stream);
 

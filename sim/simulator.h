@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "billing/records.h"
+#include "sim/agents.h"
 #include "sim/scenario.pb.h"
 
 namespace gavel::sim {
@@ -44,6 +45,15 @@ struct AdvertiserMetrics {
   int64_t value_micros = 0;    // value of its shopper clicks
   int64_t conversions = 0;
   int64_t sales_micros = 0;  // order value of those conversions
+  // Purchases through Gavel (docs/simulator.md, "Purchases and attribution"). Gavel's sales
+  // report (7-day window) over the run's days, summed over its campaigns:
+  int64_t gavel_spend_micros = 0;
+  int64_t gavel_sales_micros = 0;
+  int64_t gavel_orders = 0;
+  // The ground truth: purchases its charged clicks caused, and organic purchases of its products.
+  int64_t true_orders = 0;
+  int64_t true_sales_micros = 0;
+  int64_t organic_sales_micros = 0;
 };
 
 struct RunMetrics {
@@ -75,6 +85,8 @@ struct RunMetrics {
   std::vector<double> target_by_bucket;
   int64_t budget_per_day_micros = 0;  // sum of daily budgets
   int days = 0;
+  int64_t purchases = 0;             // purchases sent to billing (caused and organic)
+  std::vector<AgentMetrics> agents;  // the scenario's autobidders, in scenario order
 
   // Wall clock: not deterministic, never written to report files.
   double wall_seconds = 0;   // the whole run
