@@ -74,11 +74,13 @@ Agents::Agents(const Scenario& s, catalog::Catalog* catalog)
   }
   for (Agent& a : agents_) {
     // Billing's hard budgets: the agent's daily budget split evenly over its campaigns (rounded
-    // down, so the campaigns together never exceed it).
+    // down, so the campaigns together never exceed it) at the start of each day, rebalanced every
+    // hour (Rebalance). The agent paces itself (its dual), so billing's pacing is off for them.
     const int64_t n = std::max<int64_t>(1, static_cast<int64_t>(a.campaigns.size()));
     for (size_t c : a.campaigns) {
       catalog->campaigns[c].daily_budget_micros =
           std::max<int64_t>(1, a.spec->daily_budget_micros() / n);
+      catalog->campaigns[c].pacing = false;
     }
   }
   for (size_t g = 0; g < catalog->ad_groups.size(); ++g) {
@@ -123,10 +125,38 @@ void Agents::ApplyBids(const Agent& a, double multiplier) {
   }
 }
 
+absl::StatusOr<bool> Agents::Rebalance(const billing::Billing& billing, const Agent& a,
+                                       absl::CivilDay today) {
+  std::vector<int64_t> spend;
+  int64_t total = 0;
+  for (size_t c : a.campaigns) {
+    absl::StatusOr<billing::CampaignStats> st =
+        billing.Stats(catalog_->campaigns[c].id, today, today);
+    if (!st.ok()) return st.status();
+    spend.push_back(st->days.empty() ? 0 : st->days.front().counters.spend_micros);
+    total += spend.back();
+  }
+  const int64_t n = std::max<int64_t>(1, static_cast<int64_t>(a.campaigns.size()));
+  const int64_t share = std::max<int64_t>(0, a.spec->daily_budget_micros() - total) / n;
+  bool changed = false;
+  for (size_t i = 0; i < a.campaigns.size(); ++i) {
+    const int64_t budget = std::max<int64_t>(1, spend[i] + share);
+    int64_t& current = catalog_->campaigns[a.campaigns[i]].daily_budget_micros;
+    if (current != budget) {
+      current = budget;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 absl::StatusOr<bool> Agents::OnHour(const billing::Billing& billing, int hour,
                                     absl::CivilDay first, absl::CivilDay today) {
   bool changed = false;
   for (Agent& a : agents_) {
+    absl::StatusOr<bool> rebalanced = Rebalance(billing, a, today);
+    if (!rebalanced.ok()) return rebalanced.status();
+    changed = changed || *rebalanced;
     if (a.spec->strategy() == Autobidder::FIXED) {
       a.hourly_multiplier.push_back(a.controller.multiplier());
       continue;

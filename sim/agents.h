@@ -12,9 +12,12 @@
 //   if (*changed) { rebuild the snapshot from market.catalog and publish it }
 //   std::vector<AgentMetrics> m = *agents.Finish(*billing, first_day, last_day);
 //
-// The agent's daily budget is split evenly over its campaigns as their billing budgets, so billing's
-// hard budgets keep the agent within it; the controller's pacing dual keeps it from being starved
-// or throttled. Deterministic. Thread-compatible. Does not own the catalog (must outlive this).
+// Budgets: every hour the agent sets each of its campaigns' billing budget (a catalog update too)
+// to the campaign's spend today plus an even share of what is left of the agent's daily budget,
+// so billing's hard budgets keep the agent's total within its budget on every day while any of
+// its campaigns can use what the others leave. Billing's pacing is off for agent campaigns: the
+// controller's dual variable paces the total. Deterministic. Thread-compatible. Does not own the
+// catalog (must outlive this).
 #ifndef GAVEL_SIM_AGENTS_H_
 #define GAVEL_SIM_AGENTS_H_
 
@@ -67,9 +70,10 @@ class Agents {
   absl::Status Check() const;
   bool empty() const { return agents_.empty(); }
 
-  // The hourly step for the hour that just ended (`hour` 0..23 of `today`, UTC): reads each
-  // agent's report, updates its controller and rewrites its bids in the catalog. Returns whether
-  // any bid changed. Billing's errors.
+  // The hourly step after the hour `hour` (0..23, UTC) ended, `today` being the day now: reads each
+  // agent's report, rebalances its campaigns' budgets, updates its controller and rewrites its
+  // bids in the catalog (fixed agents only rebalance). Returns whether any bid or budget changed
+  // (then publish the catalog and upsert its budgets into billing). Billing's errors.
   absl::StatusOr<bool> OnHour(const billing::Billing& billing, int hour, absl::CivilDay first,
                               absl::CivilDay today);
 
@@ -88,6 +92,10 @@ class Agents {
     std::vector<double> hourly_multiplier;
   };
   void ApplyBids(const Agent& a, double multiplier);
+  // Sets each campaign's budget to its spend today plus an even share of what is left of the
+  // agent's daily budget; returns whether one changed.
+  absl::StatusOr<bool> Rebalance(const billing::Billing& billing, const Agent& a,
+                                 absl::CivilDay today);
 
   const Scenario& s_;
   catalog::Catalog* const catalog_;

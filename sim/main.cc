@@ -32,7 +32,7 @@ ABSL_FLAG(std::string, out, "sim_report", "report folder (created if missing)");
 ABSL_FLAG(
     std::string, sweep, "",
     "PARAM=V1,V2,...: one run per value (mechanism, reserve_micros, squashing, pacing, slots, "
-    "shading, queries_per_day, bot_query_fraction)");
+    "shading, queries_per_day, bot_query_fraction, organic_probability)");
 ABSL_FLAG(int, seeds, 1,
           "runs per value, with seeds scenario.seed, seed+1, ...; >= 2 gives 95% CIs");
 ABSL_FLAG(int, threads, 1, "runs in parallel (each run is single-threaded and deterministic)");

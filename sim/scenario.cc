@@ -246,7 +246,8 @@ absl::Status ValidateScenario(const Scenario& s) {
 const std::vector<std::string>& SweepParameters() {
   static const auto* const kParams = new std::vector<std::string>{
       "mechanism", "reserve_micros", "squashing",       "pacing",
-      "slots",     "shading",        "queries_per_day", "bot_query_fraction"};
+      "slots",     "shading",        "queries_per_day", "bot_query_fraction",
+      "organic_probability"};
   return *kParams;
 }
 
@@ -293,6 +294,9 @@ absl::Status ApplySweepValue(absl::string_view parameter, absl::string_view valu
   } else if (parameter == "bot_query_fraction") {
     if (!numeric) return bad();
     s->mutable_invalid()->set_bot_query_fraction(d);
+  } else if (parameter == "organic_probability") {
+    if (!numeric) return bad();
+    s->mutable_conversions()->set_organic_probability(d);
   } else {
     return absl::InvalidArgumentError(absl::StrCat("--sweep: unknown parameter \"", parameter,
                                                    "\"; one of ",

@@ -445,6 +445,11 @@ absl::Status Run::AgentsHour(absl::Time hour_start, int ended_hour, absl::CivilD
       targeting::CatalogSnapshot::Build(market_.catalog, snapshot_->version() + 1);
   if (!snapshot.ok()) return snapshot.status();
   snapshot_ = *std::move(snapshot);
+  // As the server on a catalog update: budgets to billing, then the new version to the engine.
+  if (absl::Status st = billing_->UpsertCampaigns(engine::BudgetsFromCatalog(snapshot_->catalog()));
+      !st.ok()) {
+    return st;
+  }
   engine_->Publish(
       std::make_shared<const engine::Serving>(engine::Serving{.catalog = snapshot_, .rules = rules_}));
   return absl::OkStatus();
