@@ -29,10 +29,10 @@ double AcosController::Update(const HourObservation& o) {
 
   // 2-3. ACOS error and the multiplicative step.
   double step;
-  if (spend_ == 0 && sales_ == 0) {
+  const double prior = c_.prior_fraction * budget;
+  if (spend_ < c_.starved_fraction * prior) {
     step = c_.max_step;
   } else {
-    const double prior = c_.prior_fraction * budget;
     const double e = std::log((c_.target_acos * sales_ + prior) / (spend_ + prior));
     step = std::clamp(c_.gain * e, -c_.max_step, c_.max_step);
   }

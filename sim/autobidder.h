@@ -14,9 +14,10 @@
 //      after the clicks that bought them, so the spend is taken `lag` hours late to match them.
 //   2. ACOS error in log space, shrunk towards 0 by a pseudo-count c (c of spend at exactly the
 //      target) while little is observed: e = ln((T R + c) / (S + c)) (> 0: ACOS below target).
-//   3. Multiplicative (integral) update: ln m += clamp(gain x e, -max_step, max_step); with nothing
-//      observed at all (S = R = 0) the agent is not winning, so ln m += max_step. While the budget
-//      dual below is positive the multiplier may not grow (anti-windup).
+//   3. Multiplicative (integral) update: ln m += clamp(gain x e, -max_step, max_step); while the
+//      agent is starved (S < starved_fraction x c: it has hardly won anything for hours) the error
+//      says nothing, so ln m += max_step. While the budget dual below is positive the multiplier
+//      may not grow (anti-windup).
 //   4. Budget pacing, dual gradient (Balseiro, Lu, Mirrokni 2020): lambda += eta x (spend(h) -
 //      B x share(h)) / (B / 24), clamped to [0, max_dual]; share(h) is hour h's share of the
 //      day's traffic. The bid multiplier is m / (1 + lambda).
@@ -49,6 +50,9 @@ struct ControllerConfig {
   // Pseudo-count, as a fraction of the daily budget: 2% of a day's budget of spend observed at
   // exactly the target, so that a few early orders do not swing the bids.
   double prior_fraction = 0.02;
+  // Below this share of the pseudo-count c, smoothed spend means "starved": about 6 hours without
+  // a click worth mentioning (the pseudo-count would otherwise hold the bids where they are).
+  double starved_fraction = 0.05;
   double pacing_rate = 0.05;  // eta: a day spending 1.5x the budget's pace raises lambda by 0.6
   double max_dual = 10;
   double min_multiplier = 0.02, max_multiplier = 50;

@@ -42,6 +42,24 @@ TEST(AcosController, BidsUpByTheMaximumStepWhileNothingIsObserved) {
   EXPECT_NEAR(c.Update({}), std::exp(0.2), 1e-12);
 }
 
+TEST(AcosController, BidsUpWhenItStopsWinning) {
+  // On target for a day, then nothing: once the smoothed spend falls below 5% of the pseudo-count
+  // (2% of the budget) the agent bids up by the maximum step each hour.
+  AcosController c({.target_acos = 0.25, .daily_budget_micros = 24'000'000'000, .lag_hours = 0});
+  for (int h = 0; h < 24; ++h) c.Update({.spend_micros = 100'000'000, .sales_micros = 400'000'000});
+  const double on_target = c.multiplier();
+  EXPECT_NEAR(on_target, 1, 1e-9);
+  int hours = 0;
+  double m = on_target;
+  while (m == on_target && hours < 100) {
+    m = c.Update({});
+    ++hours;
+  }
+  // S = 100 x a / (1 - a) units with a = exp(-1/6) is about 553; it must decay below 0.05 x 480.
+  EXPECT_EQ(hours, 20);
+  EXPECT_NEAR(m, std::exp(0.1), 1e-9);
+}
+
 TEST(AcosController, StepIsClampedAndErrorSignIsRight) {
   // ACOS 100x the target with spend on the budget's pace (no dual): the step is -max_step (lag 0
   // so the spend counts at once; prior 2% of 24,000 units = 480 units against 1,000 spent).

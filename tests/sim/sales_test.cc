@@ -65,13 +65,13 @@ Report OneRun(const Scenario& s, const RunMetrics& m) {
   return r;
 }
 
-// The autobidding example, shortened to two days of 3,000 searches.
+// The autobidding example, shortened to two days of 2,000 searches.
 Scenario ShortAutobidding() {
   absl::StatusOr<Scenario> s =
       LoadScenario(gavel::testing::Runfile("sim/scenarios/autobidding.textproto"));
   EXPECT_TRUE(s.ok()) << s.status();
   s->set_days(2);
-  s->mutable_traffic()->set_queries_per_day(3000);
+  s->mutable_traffic()->set_queries_per_day(2000);
   return *s;
 }
 
