@@ -28,9 +28,10 @@ double AcosController::Update(const HourObservation& o) {
       c_.max_dual);
 
   // 2-3. ACOS error and the multiplicative step.
+  hours_without_spend_ = o.spend_micros > 0 ? 0 : hours_without_spend_ + 1;
   double step;
   const double prior = c_.prior_fraction * budget;
-  if (spend_ < c_.starved_fraction * prior) {
+  if (hours_without_spend_ >= c_.starved_hours || (spend_ == 0 && sales_ == 0)) {
     step = c_.max_step;
   } else {
     const double e = std::log((c_.target_acos * sales_ + prior) / (spend_ + prior));

@@ -15,9 +15,9 @@
 //   2. ACOS error in log space, shrunk towards 0 by a pseudo-count c (c of spend at exactly the
 //      target) while little is observed: e = ln((T R + c) / (S + c)) (> 0: ACOS below target).
 //   3. Multiplicative (integral) update: ln m += clamp(gain x e, -max_step, max_step); while the
-//      agent is starved (S < starved_fraction x c: it has hardly won anything for hours) the error
-//      says nothing, so ln m += max_step. While the budget dual below is positive the multiplier
-//      may not grow (anti-windup).
+//      agent is starved (no spend at all for starved_hours in a row: it wins nothing, and the
+//      pseudo-count would hold its bids there) ln m += max_step instead. While the budget dual
+//      below is positive the multiplier may not grow (anti-windup).
 //   4. Budget pacing, dual gradient (Balseiro, Lu, Mirrokni 2020): lambda += eta x (spend(h) -
 //      B x share(h)) / (B / 24), clamped to [0, max_dual]; share(h) is hour h's share of the
 //      day's traffic. The bid multiplier is m / (1 + lambda).
@@ -47,12 +47,14 @@ struct ControllerConfig {
   // Spend is matched to sales this many hours later: the mean conversion lag of the default
   // purchase delay (log-normal, median 1 h, sigma 1: mean e^0.5 = 1.65 h), rounded up.
   int lag_hours = 2;
-  // Pseudo-count, as a fraction of the daily budget: 2% of a day's budget of spend observed at
-  // exactly the target, so that a few early orders do not swing the bids.
-  double prior_fraction = 0.02;
-  // Below this share of the pseudo-count c, smoothed spend means "starved": about 6 hours without
-  // a click worth mentioning (the pseudo-count would otherwise hold the bids where they are).
-  double starved_fraction = 0.05;
+  // Pseudo-count, as a fraction of the daily budget: 0.2% of a day's budget of spend observed at
+  // exactly the target, so that the first few orders do not swing the bids. Small: budgets are
+  // often far above what an agent spends at its target, and a larger c would shrink the error of
+  // a small spender towards 0 and leave its bids where a noisy first day put them.
+  double prior_fraction = 0.002;
+  // Hours in a row without any spend that mean "starved": a whole day, so that quiet night hours
+  // (little traffic, little spend) never count as starving.
+  int starved_hours = 24;
   double pacing_rate = 0.05;  // eta: a day spending 1.5x the budget's pace raises lambda by 0.6
   double max_dual = 10;
   double min_multiplier = 0.02, max_multiplier = 50;
@@ -82,6 +84,7 @@ class AcosController {
   double lambda_ = 0;
   double spend_ = 0, sales_ = 0;  // smoothed, micros
   std::deque<int64_t> spend_lag_;  // the last lag_hours hours of spend, oldest first
+  int hours_without_spend_ = 0;
 };
 
 }  // namespace gavel::sim

@@ -43,8 +43,8 @@ TEST(AcosController, BidsUpByTheMaximumStepWhileNothingIsObserved) {
 }
 
 TEST(AcosController, BidsUpWhenItStopsWinning) {
-  // On target for a day, then nothing: once the smoothed spend falls below 5% of the pseudo-count
-  // (2% of the budget) the agent bids up by the maximum step each hour.
+  // On target for a day, then nothing: after 24 hours in a row without spend the agent bids up by
+  // the maximum step each hour (before that the pseudo-count holds its bids).
   AcosController c({.target_acos = 0.25, .daily_budget_micros = 24'000'000'000, .lag_hours = 0});
   for (int h = 0; h < 24; ++h) c.Update({.spend_micros = 100'000'000, .sales_micros = 400'000'000});
   const double on_target = c.multiplier();
@@ -55,14 +55,17 @@ TEST(AcosController, BidsUpWhenItStopsWinning) {
     m = c.Update({});
     ++hours;
   }
-  // S = 100 x a / (1 - a) units with a = exp(-1/6) is about 553; it must decay below 0.05 x 480.
-  EXPECT_EQ(hours, 20);
+  EXPECT_EQ(hours, 24);
   EXPECT_NEAR(m, std::exp(0.1), 1e-9);
+  EXPECT_NEAR(c.Update({}), std::exp(0.2), 1e-9);
+  // One paid click resets the count.
+  c.Update({.spend_micros = 1});
+  EXPECT_NEAR(c.multiplier(), std::exp(0.2), 1e-3);
 }
 
 TEST(AcosController, StepIsClampedAndErrorSignIsRight) {
   // ACOS 100x the target with spend on the budget's pace (no dual): the step is -max_step (lag 0
-  // so the spend counts at once; prior 2% of 24,000 units = 480 units against 1,000 spent).
+  // so the spend counts at once; prior 0.2% of 24,000 units = 48 units against 1,000 spent).
   AcosController high(
       {.target_acos = 0.1, .daily_budget_micros = 24'000'000'000, .lag_hours = 0});
   EXPECT_NEAR(high.Update({.spend_micros = 1'000'000'000, .sales_micros = 10'000'000}),
@@ -71,7 +74,7 @@ TEST(AcosController, StepIsClampedAndErrorSignIsRight) {
   // ACOS below target: bids go up by gain x the log error when that is under the clamp.
   AcosController low(
       {.target_acos = 0.5, .daily_budget_micros = 24'000'000'000'000, .lag_hours = 0});
-  const double spend = 400e9, sales = 1000e9, prior = 0.02 * 24e12;
+  const double spend = 400e9, sales = 1000e9, prior = 0.002 * 24e12;
   const double expected = std::exp(0.1 * std::log((0.5 * sales + prior) / (spend + prior)));
   EXPECT_GT(expected, 1);
   EXPECT_LT(expected, std::exp(0.1));
