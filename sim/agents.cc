@@ -63,8 +63,8 @@ Agents::Agents(const Scenario& s, catalog::Catalog* catalog)
     const ControllerConfig config{.target_acos = TargetAcos(spec),
                                   .daily_budget_micros = spec.daily_budget_micros(),
                                   .initial_multiplier = spec.initial_multiplier()};
-    agents_.push_back(Agent{.spec = &spec, .advertiser = spec.advertiser(),
-                            .controller = AcosController(config)});
+    agents_.push_back(Agent{
+        .spec = &spec, .advertiser = spec.advertiser(), .controller = AcosController(config)});
     const std::string& id = catalog->advertisers[spec.advertiser()].id;
     for (size_t c = 0; c < catalog->campaigns.size(); ++c) {
       if (catalog->campaigns[c].advertiser_id != id) continue;
@@ -150,8 +150,8 @@ absl::StatusOr<bool> Agents::Rebalance(const billing::Billing& billing, const Ag
   return changed;
 }
 
-absl::StatusOr<bool> Agents::OnHour(const billing::Billing& billing, int hour,
-                                    absl::CivilDay first, absl::CivilDay today) {
+absl::StatusOr<bool> Agents::OnHour(const billing::Billing& billing, int hour, absl::CivilDay first,
+                                    absl::CivilDay today) {
   bool changed = false;
   for (Agent& a : agents_) {
     absl::StatusOr<bool> rebalanced = Rebalance(billing, a, today);

@@ -46,7 +46,7 @@ struct AgentMetrics {
   int64_t daily_budget_micros = 0;
   int days = 0;
   // Gavel's sales report (7-day window, by the click's day) over its campaigns.
-  int64_t spend_micros = 0, sales_micros = 0;              // the whole run
+  int64_t spend_micros = 0, sales_micros = 0;  // the whole run
   int64_t last_day_spend_micros = 0, last_day_sales_micros = 0;
   int64_t last3_spend_micros = 0, last3_sales_micros = 0;  // the last three days
   int64_t max_day_spend_micros = 0;                        // the largest day's spend

@@ -33,7 +33,7 @@
 namespace gavel::sim {
 
 struct ControllerConfig {
-  double target_acos = 0.25;  // > 0 (a ROAS target r is ACOS 1 / r)
+  double target_acos = 0.25;        // > 0 (a ROAS target r is ACOS 1 / r)
   int64_t daily_budget_micros = 0;  // > 0
   double initial_multiplier = 1;
   // Log-multiplier change per unit of log ACOS error and hour. With tau = 6 h the loop (an
@@ -82,7 +82,7 @@ class AcosController {
   const ControllerConfig c_;
   double log_m_ = 0;
   double lambda_ = 0;
-  double spend_ = 0, sales_ = 0;  // smoothed, micros
+  double spend_ = 0, sales_ = 0;   // smoothed, micros
   std::deque<int64_t> spend_lag_;  // the last lag_hours hours of spend, oldest first
   int hours_without_spend_ = 0;
 };

@@ -53,8 +53,7 @@ absl::Time PurchaseFlow::Delay(absl::Time click_time, absl::BitGenRef gen) const
   const Distribution d = s_.conversions().has_purchase_delay_seconds()
                              ? s_.conversions().purchase_delay_seconds()
                              : DefaultDelay();
-  const double seconds =
-      std::clamp(Sample(d, gen), 0.0, absl::ToDoubleSeconds(kMaxPurchaseDelay));
+  const double seconds = std::clamp(Sample(d, gen), 0.0, absl::ToDoubleSeconds(kMaxPurchaseDelay));
   // Whole milliseconds: the time survives any store's timestamp precision unchanged.
   return click_time + absl::Milliseconds(std::llround(seconds * 1000));
 }
@@ -93,14 +92,14 @@ void PurchaseFlow::MaybeOrganic(absl::Time click_time, const std::string& user_i
   const double p = s_.conversions().organic_probability();
   if (p <= 0 || products_[advertiser].empty() || !absl::Bernoulli(gen, p)) return;
   const std::vector<int32_t>& mine = products_[advertiser];
-  const catalog::Product& product = catalog_.products[mine[absl::Uniform<size_t>(
-      gen, 0, mine.size())]];
+  const catalog::Product& product =
+      catalog_.products[mine[absl::Uniform<size_t>(gen, 0, mine.size())]];
   const double multiple = s_.conversions().has_order_value_multiplier()
                               ? Sample(s_.conversions().order_value_multiplier(), gen)
                               : 1.0;
-  const int64_t sales = std::clamp<int64_t>(
-      std::llround(static_cast<double>(product.price_micros) * multiple), 0,
-      billing::kMaxUnitPriceMicros);
+  const int64_t sales =
+      std::clamp<int64_t>(std::llround(static_cast<double>(product.price_micros) * multiple), 0,
+                          billing::kMaxUnitPriceMicros);
   TrueSales& t = truth_[advertiser];
   ++t.organic_orders;
   t.organic_sales_micros += sales;
@@ -118,7 +117,8 @@ absl::Status PurchaseFlow::IngestDue(absl::Time now, billing::Billing* billing) 
     if (!out.ok()) return out.status();
     for (billing::PurchaseOutcome o : *out) {
       if (o != billing::PurchaseOutcome::kRecorded) {
-        return absl::InternalError("a simulated purchase line was not recorded (duplicate order id)");
+        return absl::InternalError(
+            "a simulated purchase line was not recorded (duplicate order id)");
       }
     }
     sent_ += static_cast<int64_t>(batch.size());
@@ -150,8 +150,8 @@ absl::StatusOr<SalesTotals> CampaignSales(const billing::Billing& billing,
                                           absl::string_view campaign_id, absl::CivilDay from,
                                           absl::CivilDay to,
                                           const billing::AdvertisesFn& advertises) {
-  absl::StatusOr<billing::SalesReport> r = billing.Sales(
-      campaign_id, from, to, billing::kDefaultAttributionWindowDays, advertises);
+  absl::StatusOr<billing::SalesReport> r =
+      billing.Sales(campaign_id, from, to, billing::kDefaultAttributionWindowDays, advertises);
   if (!r.ok()) return r.status();
   return SalesTotals{.spend_micros = r->total.delivery.spend_micros,
                      .sales_micros = r->total.sales.sales_micros(),

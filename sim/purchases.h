@@ -38,7 +38,7 @@ inline constexpr absl::Duration kMaxPurchaseDelay = absl::Hours(6 * 24);
 
 // The ground truth per advertiser (catalog order).
 struct TrueSales {
-  int64_t caused_orders = 0;       // purchases caused by a click, charged or not
+  int64_t caused_orders = 0;  // purchases caused by a click, charged or not
   int64_t caused_sales_micros = 0;
   // ... of which caused by a click billing charged: what spend truly bought.
   int64_t caused_charged_orders = 0;
@@ -76,9 +76,7 @@ class PurchaseFlow {
   struct Pending {
     absl::Time time;
     int64_t id = 0;
-    bool operator>(const Pending& o) const {
-      return time != o.time ? time > o.time : id > o.id;
-    }
+    bool operator>(const Pending& o) const { return time != o.time ? time > o.time : id > o.id; }
   };
   struct Record {
     std::string user_id, product_id;
@@ -112,7 +110,8 @@ struct SalesTotals {
 };
 absl::StatusOr<SalesTotals> CampaignSales(const billing::Billing& billing,
                                           absl::string_view campaign_id, absl::CivilDay from,
-                                          absl::CivilDay to, const billing::AdvertisesFn& advertises);
+                                          absl::CivilDay to,
+                                          const billing::AdvertisesFn& advertises);
 // CampaignSales summed per advertiser (catalog order) over all the catalog's campaigns.
 absl::StatusOr<std::vector<SalesTotals>> AdvertiserSales(const billing::Billing& billing,
                                                          const catalog::Catalog& catalog,

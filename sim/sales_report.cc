@@ -63,9 +63,8 @@ std::vector<Scalar> Scalars(const Report& r) {
   const RunRecord* first = r.runs.empty() ? nullptr : &r.runs.front();
   if (first == nullptr || first->metrics.agents.empty()) return out;
   out.push_back({"agents_reached_share", AgentsReachedShare});
-  out.push_back({"agents_all_reached", [](const RunMetrics& m) {
-                   return AgentsReachedShare(m) == 1 ? 1.0 : 0.0;
-                 }});
+  out.push_back({"agents_all_reached",
+                 [](const RunMetrics& m) { return AgentsReachedShare(m) == 1 ? 1.0 : 0.0; }});
   for (size_t i = 0; i < first->metrics.agents.size(); ++i) {
     const std::string p = absl::StrCat("agent_", first->metrics.agents[i].advertiser_id, "_");
     auto agent = [i](const RunMetrics& m) -> const AgentMetrics& { return m.agents[i]; };
@@ -82,9 +81,8 @@ std::vector<Scalar> Scalars(const Report& r) {
                      const AgentMetrics& a = agent(m);
                      return Share(a.spend_micros, a.daily_budget_micros * a.days);
                    }});
-    out.push_back({p + "reached", [agent](const RunMetrics& m) {
-                     return agent(m).reached() ? 1.0 : 0.0;
-                   }});
+    out.push_back(
+        {p + "reached", [agent](const RunMetrics& m) { return agent(m).reached() ? 1.0 : 0.0; }});
   }
   return out;
 }
@@ -150,20 +148,20 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
                       Num(Units(a.spend_micros)), ",", Num(Units(a.gavel_spend_micros)), ",",
                       a.true_orders, ",", Num(Units(a.true_sales_micros)), ",", a.gavel_orders, ",",
                       Num(Units(a.gavel_sales_micros)), ",", Num(Units(a.organic_sales_micros)),
-                      ",", Num(truth), ",", Num(gavel), ",",
-                      Num(truth > 0 ? gavel / truth - 1 : 0), "\n");
+                      ",", Num(truth), ",", Num(gavel), ",", Num(truth > 0 ? gavel / truth - 1 : 0),
+                      "\n");
     }
     for (const AgentMetrics& a : run.metrics.agents) {
       const double last3 = AcosOf(a.last3_spend_micros, a.last3_sales_micros);
-      absl::StrAppend(
-          &agents, Csv(run.value), ",", run.seed, ",", Csv(a.advertiser_id), ",", a.strategy, ",",
-          Num(a.target_acos), ",", Num(Units(a.daily_budget_micros)), ",", a.days, ",",
-          Num(Units(a.spend_micros)), ",", Num(Share(a.spend_micros, a.daily_budget_micros * a.days)),
-          ",", Num(Units(a.max_day_spend_micros)), ",", Num(Units(a.sales_micros)), ",",
-          Num(AcosOf(a.spend_micros, a.sales_micros)), ",",
-          Num(AcosOf(a.last_day_spend_micros, a.last_day_sales_micros)), ",", Num(last3), ",",
-          Num(last3 / a.target_acos), ",", Num(a.final_multiplier), ",",
-          a.within_budget() ? 1 : 0, ",", a.reached() ? 1 : 0, "\n");
+      absl::StrAppend(&agents, Csv(run.value), ",", run.seed, ",", Csv(a.advertiser_id), ",",
+                      a.strategy, ",", Num(a.target_acos), ",", Num(Units(a.daily_budget_micros)),
+                      ",", a.days, ",", Num(Units(a.spend_micros)), ",",
+                      Num(Share(a.spend_micros, a.daily_budget_micros * a.days)), ",",
+                      Num(Units(a.max_day_spend_micros)), ",", Num(Units(a.sales_micros)), ",",
+                      Num(AcosOf(a.spend_micros, a.sales_micros)), ",",
+                      Num(AcosOf(a.last_day_spend_micros, a.last_day_sales_micros)), ",",
+                      Num(last3), ",", Num(last3 / a.target_acos), ",", Num(a.final_multiplier),
+                      ",", a.within_budget() ? 1 : 0, ",", a.reached() ? 1 : 0, "\n");
       for (size_t h = 0; h < a.hourly_multiplier.size(); ++h) {
         absl::StrAppend(&hourly, Csv(run.value), ",", run.seed, ",", Csv(a.advertiser_id), ",",
                         h + 1, ",", Num(a.hourly_multiplier[h]), "\n");
@@ -174,15 +172,15 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
   for (const std::string& v : r.values) {
     for (const Scalar& s : Scalars(r)) {
       const Interval ci = Across(r, v, s);
-      absl::StrAppend(&sweep, Csv(v), ",", s.name, ",", ci.n, ",", Num(ci.mean), ",",
-                      Num(ci.low()), ",", Num(ci.high()), "\n");
+      absl::StrAppend(&sweep, Csv(v), ",", s.name, ",", ci.n, ",", Num(ci.mean), ",", Num(ci.low()),
+                      ",", Num(ci.high()), "\n");
     }
   }
-  for (auto& [name, content] : std::vector<std::pair<std::string, std::string*>>{
-           {"sales.csv", &sales},
-           {"agents.csv", &agents},
-           {"agents_hourly.csv", &hourly},
-           {"sales_sweep.csv", &sweep}}) {
+  for (auto& [name, content] :
+       std::vector<std::pair<std::string, std::string*>>{{"sales.csv", &sales},
+                                                         {"agents.csv", &agents},
+                                                         {"agents_hourly.csv", &hourly},
+                                                         {"sales_sweep.csv", &sweep}}) {
     if (absl::Status st = WriteFile(root / name, *content); !st.ok()) return st;
   }
   return absl::OkStatus();

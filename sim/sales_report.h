@@ -3,7 +3,8 @@
 // truth, and each autobidder's ACOS against its target and spend against its budget, per run and
 // as means with 95% confidence intervals across seeds (sim/stats.h).
 //
-//   absl::Status st = WriteSalesReport("out/", report);   // sales.csv, agents*.csv, sales_sweep.csv
+//   // sales.csv, agents.csv, agents_hourly.csv, sales_sweep.csv:
+//   absl::Status st = WriteSalesReport("out/", report);
 //   std::cout << SalesSummary(report);
 //
 // Deterministic: the same runs give byte-identical files. Pure apart from the file writes.

@@ -450,8 +450,8 @@ absl::Status Run::AgentsHour(absl::Time hour_start, int ended_hour, absl::CivilD
       !st.ok()) {
     return st;
   }
-  engine_->Publish(
-      std::make_shared<const engine::Serving>(engine::Serving{.catalog = snapshot_, .rules = rules_}));
+  engine_->Publish(std::make_shared<const engine::Serving>(
+      engine::Serving{.catalog = snapshot_, .rules = rules_}));
   return absl::OkStatus();
 }
 

@@ -66,8 +66,7 @@ TEST(AcosController, BidsUpWhenItStopsWinning) {
 TEST(AcosController, StepIsClampedAndErrorSignIsRight) {
   // ACOS 100x the target with spend on the budget's pace (no dual): the step is -max_step (lag 0
   // so the spend counts at once; prior 0.2% of 24,000 units = 48 units against 1,000 spent).
-  AcosController high(
-      {.target_acos = 0.1, .daily_budget_micros = 24'000'000'000, .lag_hours = 0});
+  AcosController high({.target_acos = 0.1, .daily_budget_micros = 24'000'000'000, .lag_hours = 0});
   EXPECT_NEAR(high.Update({.spend_micros = 1'000'000'000, .sales_micros = 10'000'000}),
               std::exp(-0.1), 1e-12);
   EXPECT_EQ(high.dual(), 0);
@@ -87,8 +86,8 @@ TEST(AcosController, OverspendingRaisesTheDualAndLowersBids) {
   AcosController c({.target_acos = 0.25, .daily_budget_micros = 24'000'000, .lag_hours = 0});
   double m = 1;
   for (int h = 0; h < 5; ++h) {
-    m = c.Update({.spend_micros = 3'000'000, .sales_micros = 12'000'000,
-                  .hour_budget_share = 1.0 / 24});
+    m = c.Update(
+        {.spend_micros = 3'000'000, .sales_micros = 12'000'000, .hour_budget_share = 1.0 / 24});
   }
   // lambda = 5 x 0.05 x (3 - 1) / 1 = 0.5; the ACOS step is 0, so m = 1 / 1.5.
   EXPECT_NEAR(c.dual(), 0.5, 1e-12);

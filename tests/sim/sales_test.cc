@@ -182,7 +182,8 @@ TEST(SimulatorSales, AutobidderForAnAdvertiserNotInTheCatalogIsInvalid) {
 TEST(SimulatorSales, ScenarioChecksPurchaseAndAgentFields) {
   Scenario s = Shop();
   s.mutable_conversions()->set_organic_probability(1.5);
-  EXPECT_EQ(ValidateScenario(s).message(), "conversions.organic_probability must be in [0, 1], got 1.5");
+  EXPECT_EQ(ValidateScenario(s).message(),
+            "conversions.organic_probability must be in [0, 1], got 1.5");
   s = Shop();
   s.add_autobidders()->set_daily_budget_micros(0);
   absl::Status st = ValidateScenario(s);
