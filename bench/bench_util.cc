@@ -12,11 +12,15 @@
 
 namespace gavel::bench {
 
-SyntheticMarket MakeSyntheticMarket(int ads, int queries) {
+SyntheticMarket MakeSyntheticMarket(int ads, int queries, bool synonyms) {
   std::mt19937_64 rng(kSyntheticSeed);
   SyntheticMarket m;
-  auto snapshot =
-      targeting::CatalogSnapshot::Build(targeting::GenerateCatalog({.num_ads = ads}, rng), 1);
+  catalog::Catalog catalog = targeting::GenerateCatalog({.num_ads = ads}, rng);
+  if (synonyms) {
+    std::mt19937_64 synonyms_rng(kSyntheticSeed + 1);
+    catalog.synonyms = targeting::GenerateSynonyms(synonyms_rng);
+  }
+  auto snapshot = targeting::CatalogSnapshot::Build(std::move(catalog), 1);
   if (!snapshot.ok()) std::abort();
   m.snapshot = *std::move(snapshot);
   const targeting::QuerySampler sampler(m.snapshot->catalog());

@@ -28,8 +28,10 @@ struct SyntheticMarket {
 
 // targeting::GenerateCatalog with `ads` ads and `queries` QuerySampler queries, both drawn from one
 // std::mt19937_64 seeded with kSyntheticSeed (so targeting_bench and engine_bench time the same
-// queries). Aborts if the generated catalog does not build.
-SyntheticMarket MakeSyntheticMarket(int ads, int queries = 8192);
+// queries). With `synonyms`, the catalog also gets targeting::GenerateSynonyms' table, drawn from
+// its own generator, so catalog and queries are the same as without. Aborts if the generated
+// catalog does not build.
+SyntheticMarket MakeSyntheticMarket(int ads, int queries = 8192, bool synonyms = false);
 
 // Removes every `flag`=N,N,... argument from argv and returns the last one's positive sizes;
 // `defaults` when there is none. (Google Benchmark rejects flags it does not know.)

@@ -3,6 +3,8 @@
 //
 //   bazel run -c opt //bench:targeting_bench -- --targeting_sizes=10000,100000,1000000
 //
+// BM_RetrieveSynonyms and BM_RetrieveLatencySynonyms are BM_Retrieve and BM_RetrieveLatency on the
+// same catalog and queries with a synonyms table (targeting::GenerateSynonyms) for broad match.
 // Catalog sizes come from --targeting_sizes (default 10000,100000; the smoke test uses 10000) so
 // that `bazel test` never builds a 1M-ad catalog. Counters: candidates, postings read and ads
 // considered per query; p50/p99/max of single-query thread CPU time, build bytes per ad (glibc's
@@ -15,6 +17,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_util.h"
@@ -30,18 +33,21 @@ namespace {
 
 using Fixture = bench::SyntheticMarket;
 
-// One catalog per size, built on first use and kept for the process (benchmark fixtures).
-const Fixture& GetFixture(int ads) {
-  static auto* const cache = new std::map<int, std::unique_ptr<Fixture>>();
-  auto& slot = (*cache)[ads];
-  if (slot == nullptr) slot = std::make_unique<Fixture>(bench::MakeSyntheticMarket(ads));
+// One catalog per size (and with or without the synthetic synonyms table), built on first use and
+// kept for the process (benchmark fixtures). Both have the same ads and queries.
+const Fixture& GetFixture(int ads, bool synonyms = false) {
+  static auto* const cache = new std::map<std::pair<int, bool>, std::unique_ptr<Fixture>>();
+  auto& slot = (*cache)[{ads, synonyms}];
+  if (slot == nullptr) {
+    slot = std::make_unique<Fixture>(bench::MakeSyntheticMarket(ads, 8192, synonyms));
+  }
   return *slot;
 }
 
 const absl::Time kNow = absl::FromUnixSeconds(1'780'000'000);
 
-void BM_Retrieve(benchmark::State& state, int ads) {
-  const Fixture& f = GetFixture(ads);
+void BM_Retrieve(benchmark::State& state, int ads, bool synonyms) {
+  const Fixture& f = GetFixture(ads, synonyms);
   Retriever retriever;
   Result result;
   size_t i = 0, candidates = 0, postings = 0, considered = 0;
@@ -104,8 +110,8 @@ double ThreadCpuMicros() {
 }
 
 // Per-query CPU-time distribution over every sampled query (each timed alone).
-void BM_RetrieveLatency(benchmark::State& state, int ads) {
-  const Fixture& f = GetFixture(ads);
+void BM_RetrieveLatency(benchmark::State& state, int ads, bool synonyms) {
+  const Fixture& f = GetFixture(ads, synonyms);
   Retriever retriever;
   Result result;
   std::vector<double> us;
@@ -191,11 +197,18 @@ int main(int argc, char** argv) {
   }
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--targeting_sizes", {10'000, 100'000})) {
     const std::string n = std::to_string(ads);
-    benchmark::RegisterBenchmark(("BM_Retrieve/ads:" + n).c_str(), BM_Retrieve, ads)
+    benchmark::RegisterBenchmark(("BM_Retrieve/ads:" + n).c_str(), BM_Retrieve, ads, false)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("BM_RetrieveSynonyms/ads:" + n).c_str(), BM_Retrieve, ads, true)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_RetrieveTypos/ads:" + n).c_str(), BM_RetrieveTypos, ads)
         ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("BM_RetrieveLatency/ads:" + n).c_str(), BM_RetrieveLatency, ads)
+    benchmark::RegisterBenchmark(("BM_RetrieveLatency/ads:" + n).c_str(), BM_RetrieveLatency, ads,
+                                 false)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1);
+    benchmark::RegisterBenchmark(("BM_RetrieveLatencySynonyms/ads:" + n).c_str(),
+                                 BM_RetrieveLatency, ads, true)
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
     benchmark::RegisterBenchmark(("BM_Build/ads:" + n).c_str(), BM_Build, ads)

@@ -93,6 +93,7 @@ struct Registry::Family {
     std::unique_ptr<Gauge> gauge;
     std::function<double()> callback;
     std::unique_ptr<Histogram> histogram;
+    std::function<Labels()> info_labels;  // AddInfo: the labels, read when scraped
   };
   std::vector<Series> series;
 };
@@ -226,6 +227,22 @@ void Registry::AddCallbackGauge(const std::string& name, const std::string& help
   f.series.push_back({std::move(labels), nullptr, nullptr, std::move(value), nullptr});
 }
 
+void Registry::AddCallbackCounter(const std::string& name, const std::string& help, Labels labels,
+                                  std::function<double()> value) {
+  CheckNames(name, labels);
+  MutexLock lock(&mu_);
+  Family& f = FamilyFor(name, help, "counter");
+  f.series.push_back({std::move(labels), nullptr, nullptr, std::move(value), nullptr});
+}
+
+void Registry::AddInfo(const std::string& name, const std::string& help,
+                       std::function<Labels()> labels) {
+  CheckNames(name, labels());
+  MutexLock lock(&mu_);
+  Family& f = FamilyFor(name, help, "gauge");
+  f.series.push_back({{}, nullptr, nullptr, nullptr, nullptr, std::move(labels)});
+}
+
 Histogram* Registry::AddHistogram(const std::string& name, const std::string& help, Labels labels,
                                   const std::vector<int64_t>& bounds, double unit) {
   CheckNames(name, labels);
@@ -255,6 +272,10 @@ std::string Registry::Render() const {
     for (const Family::Series& s : f->series) {
       if (s.histogram != nullptr) {
         RenderHistogram(f->name, s.labels, *s.histogram, &out);
+        continue;
+      }
+      if (s.info_labels) {
+        absl::StrAppend(&out, f->name, LabelText(s.info_labels()), " 1\n");
         continue;
       }
       const double v = s.counter ? static_cast<double>(s.counter->Value())

@@ -130,6 +130,14 @@ class Registry {
   // A gauge computed when scraped (snapshot age, process start time).
   void AddCallbackGauge(const std::string& name, const std::string& help, Labels labels,
                         std::function<double()> value);
+  // A counter read from elsewhere when scraped (lines a log dropped); `value` never decreases.
+  void AddCallbackCounter(const std::string& name, const std::string& help, Labels labels,
+                          std::function<double()> value);
+  // An info gauge (always 1) whose labels are read when scraped, for what can change while the
+  // process runs (the model served after a reload). `labels` must return the same label names
+  // every time.
+  void AddInfo(const std::string& name, const std::string& help,
+               std::function<Labels()> labels);
   Histogram* AddHistogram(const std::string& name, const std::string& help, Labels labels,
                           const std::vector<int64_t>& bounds, double unit = 1.0);
 

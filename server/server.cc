@@ -133,7 +133,6 @@ struct GavelServer::State {
   metrics::RecentWindow recent;
   std::unique_ptr<metrics::RequestLog> request_log;
   std::atomic<int64_t> published_unix_nanos{0};  // when the serving snapshot was swapped in
-  std::string model_fingerprint;  // FNV-1a of the model file, or "builtin"
   std::shared_ptr<const billing::Keyring> keyring;
   // The click model new snapshots are built with; replaced by ReloadModel.
   Mutex model_mu;
@@ -617,10 +616,31 @@ void RegisterProcessMetrics(GavelServer::State* s) {
       });
   r.AddCallbackGauge("gavel_auctions_in_flight", "RunAuction calls being served now.", {},
                      [state] { return static_cast<double>(state->auction_service->in_flight()); });
-  r.AddGauge("gavel_model_info", "Always 1; the CTR model being served.",
-             {{"model", s->config.model_path.empty() ? "builtin" : s->config.model_path},
-              {"fnv1a", s->model_fingerprint}})
-      ->Set(1);
+  // Read when scraped, so a ReloadModel shows at the next scrape.
+  r.AddInfo("gavel_model_info", "Always 1; the CTR model being served.", [state] {
+    const bool builtin = state->config.model_path.empty();
+    return metrics::Labels{{"model", builtin ? "builtin" : state->config.model_path},
+                           {"fnv1a", builtin ? "builtin" : state->Model()->version()}};
+  });
+  if (s->request_log != nullptr) {
+    metrics::RequestLog* log = s->request_log.get();
+    r.AddCallbackCounter("gavel_request_log_dropped_total",
+                         "--request_log lines dropped because the writer's queue was full.", {},
+                         [log] { return static_cast<double>(log->dropped()); });
+  }
+  if (s->training_log != nullptr) {
+    learning::TrainingLog* log = s->training_log.get();
+    for (const char* result : {"written", "dropped"}) {
+      const bool written = result[0] == 'w';
+      r.AddCallbackCounter("gavel_training_log_records_total",
+                           "--training_log_dir records written to files, or dropped (queue full "
+                           "or the writer stopped on an error).",
+                           {{"result", result}}, [log, written] {
+                             const learning::TrainingLogStats st = log->stats();
+                             return static_cast<double>(written ? st.written : st.dropped);
+                           });
+    }
+  }
   const std::vector<std::string> keys = s->keyring->key_ids();
   for (size_t i = 0; i < keys.size(); ++i) {
     r.AddGauge("gavel_token_key_info",
@@ -697,11 +717,9 @@ absl::StatusOr<std::unique_ptr<GavelServer>> GavelServer::Start(const ServerConf
     s->request_log = *std::move(log);
   }
   s->SetModel(targeting::CtrModel::Default());
-  s->model_fingerprint = "builtin";
   if (!config.model_path.empty()) {
     absl::StatusOr<std::string> text = ReadFile(config.model_path, "--model");
     if (!text.ok()) return text.status();
-    s->model_fingerprint = absl::StrFormat("%016x", targeting::CtrModel::Hash(*text));
     absl::StatusOr<std::shared_ptr<const targeting::CtrModel>> model =
         targeting::CtrModel::LoadFile(config.model_path);
     if (!model.ok()) return model.status();

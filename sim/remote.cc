@@ -214,7 +214,7 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   if (!snapshot.ok()) return snapshot.status();
   snapshot_ = *std::move(snapshot);
   traffic_ = std::make_unique<Traffic>(s_, snapshot_->catalog());
-  click_gen_.seed(DeriveSeed(s_.seed(), Stream::kClicks));
+  click_gen_.seed(DeriveSeed(TrafficSeed(s_), Stream::kClicks));
   nonce_ = absl::StrCat(absl::Hex(absl::GetCurrentTimeNanos()));
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       CreateClientChannel(o_.target, grpc::InsecureChannelCredentials());
@@ -260,6 +260,10 @@ absl::StatusOr<RunMetrics> RemoteRun::Go() {
   }
   absl::Status st = Flush();
   if (!st.ok()) return st;
+  // The server's budgets follow the scenario's pacing setting (catalog_export); when campaigns ran
+  // out is not observed over gRPC.
+  m_.pacing = s_.budgets().pacing();
+  m_.mean_exhaustion_hour = std::nan("");
   m_.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!latency_us_.empty()) {

@@ -21,7 +21,11 @@ constexpr int kRoasBins = 20;  // ROAS histogram: [0,1), [1,2), ..., [19, inf)
 
 double Units(int64_t micros) { return static_cast<double>(micros) / kMicros; }
 double Share(double a, double b) { return b > 0 ? a / b : 0; }
-std::string Num(double v) { return absl::StrFormat("%.6f", v); }
+// A metric's value; NaN (not applicable: pacing_error without pacing, mean_exhaustion_hour when
+// nothing ran out) is an empty field.
+std::string Num(double v) { return std::isnan(v) ? std::string() : absl::StrFormat("%.6f", v); }
+// A confidence limit: empty with fewer than two samples, where there is no interval.
+std::string Limit(const Interval& ci, double v) { return ci.n > 1 ? Num(v) : std::string(); }
 
 // Quotes a CSV field if needed.
 std::string Csv(const std::string& s) {
@@ -52,7 +56,11 @@ std::vector<const RunRecord*> RunsOf(const Report& r, const std::string& value) 
 
 Interval Across(const Report& r, const std::string& value, const MetricDef& m) {
   std::vector<double> v;
-  for (const RunRecord* run : RunsOf(r, value)) v.push_back(m.get(run->metrics));
+  for (const RunRecord* run : RunsOf(r, value)) {
+    const double x = m.get(run->metrics);
+    if (!std::isnan(x)) v.push_back(x);
+  }
+  if (v.empty()) return Interval{.mean = std::nan("")};
   return MeanCi(v);
 }
 
@@ -63,9 +71,11 @@ Interval PairedDelta(const Report& r, const std::string& value, const MetricDef&
   std::vector<double> d;
   for (const RunRecord* run : runs) {
     for (const RunRecord* b : base) {
-      if (b->seed == run->seed) d.push_back(m.get(run->metrics) - m.get(b->metrics));
+      const double x = m.get(run->metrics) - m.get(b->metrics);
+      if (b->seed == run->seed && !std::isnan(x)) d.push_back(x);
     }
   }
+  if (d.empty()) return Interval{.mean = std::nan("")};
   return MeanCi(d);
 }
 
@@ -137,7 +147,8 @@ const std::vector<MetricDef>& Metrics() {
       {"mean_exhaustion_hour", "hour of day at which exhausted campaigns ran out",
        [](const RunMetrics& m) { return m.mean_exhaustion_hour; }},
       {"pacing_error", "mean |cumulative spend share - pacing target|",
-       [](const RunMetrics& m) { return PacingError(m); }},
+       // No pacing, no target to follow: not applicable.
+       [](const RunMetrics& m) { return m.pacing ? PacingError(m) : std::nan(""); }},
       {"budget_rejected_clicks", "clicks not charged: budget spent",
        [](const RunMetrics& m) { return double(m.budget_rejected_clicks); }},
       {"repeat_clicks", "repeat clicks sent (same shopper, same ad)",
@@ -189,9 +200,9 @@ absl::Status WriteSweepCsvs(const std::filesystem::path& root, const Report& r) 
     for (const std::string& v : r.values) {
       const Interval ci = Across(r, v, m);
       const Interval d = PairedDelta(r, v, m);
-      absl::StrAppend(&sweep, Csv(v), ",", m.name, ",", ci.n, ",", Num(ci.mean), ",", Num(ci.low()),
-                      ",", Num(ci.high()), ",", Num(d.mean), ",", Num(d.low()), ",", Num(d.high()),
-                      "\n");
+      absl::StrAppend(&sweep, Csv(v), ",", m.name, ",", ci.n, ",", Num(ci.mean), ",",
+                      Limit(ci, ci.low()), ",", Limit(ci, ci.high()), ",", Num(d.mean), ",",
+                      Limit(d, d.low()), ",", Limit(d, d.high()), "\n");
     }
   }
   return WriteFile(root / "sweep.csv", sweep);
@@ -206,7 +217,7 @@ absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report&
     for (size_t s = 0; s < run.metrics.slots.size(); ++s) {
       const SlotMetrics& sm = run.metrics.slots[s];
       absl::StrAppend(&ctr, Csv(run.value), ",", run.seed, ",", s + 1, ",",
-                      Num(s < r.examination.size() ? r.examination[s] : 0), ",", sm.impressions,
+                      s < r.examination.size() ? Num(r.examination[s]) : "", ",", sm.impressions,
                       ",", sm.clicks, ",", Num(Share(sm.clicks, sm.impressions)), "\n");
     }
   }
@@ -222,7 +233,7 @@ absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report&
       }
       const Interval ci = MeanCi(c);
       absl::StrAppend(&ctr_mean, Csv(v), ",", s + 1, ",",
-                      Num(s < r.examination.size() ? r.examination[s] : 0), ",", Num(ci.mean), ",",
+                      s < r.examination.size() ? Num(r.examination[s]) : "", ",", Num(ci.mean), ",",
                       Num(ci.half_width), "\n");
     }
   }
@@ -236,7 +247,7 @@ absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report
   const std::string param = ParameterColumn(r);
   std::string adv = absl::StrCat(
       param, ",seed,advertiser,budget,spend,spend_of_budget,charged_clicks,shopper_clicks,value,",
-      "surplus,conversions,sales,roas,acos\n");
+      "surplus,conversions,sales,roas,acos,bot_charged_clicks,repeat_charged_clicks\n");
   std::string hist = absl::StrCat(param, ",roas_bin_low,advertisers\n");
   for (const std::string& v : r.values) {
     std::vector<int64_t> bins(kRoasBins, 0);
@@ -248,7 +259,8 @@ absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report
                         a.shopper_clicks, ",", Num(Units(a.value_micros)), ",",
                         Num(Units(a.value_micros - a.spend_micros)), ",", a.conversions, ",",
                         Num(Units(a.sales_micros)), ",", Num(Share(a.sales_micros, a.spend_micros)),
-                        ",", Num(Share(a.spend_micros, a.sales_micros)), "\n");
+                        ",", Num(Share(a.spend_micros, a.sales_micros)), ",", a.bot_charged_clicks,
+                        ",", a.repeat_charged_clicks, "\n");
         if (a.spend_micros > 0) {
           const double roas = Share(a.sales_micros, a.spend_micros);
           ++bins[std::min<int>(kRoasBins - 1, static_cast<int>(roas))];
@@ -277,7 +289,7 @@ absl::Status WritePacingCsv(const std::filesystem::path& root, const Report& r) 
       absl::StrAppend(
           &pacing, Csv(run.value), ",", run.seed, ",",
           Num(24.0 * static_cast<double>(b + 1) / static_cast<double>(m.spend_by_bucket.size())),
-          ",", Num(Share(cum, total)), ",", Num(m.target_by_bucket[b]), ",",
+          ",", Num(Share(cum, total)), ",", m.pacing ? Num(m.target_by_bucket[b]) : "", ",",
           Num(Share(cum, budget)), "\n");
     }
   }
@@ -299,9 +311,15 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
   }
   absl::Status st = WriteFile(root / "plots" / "revenue.csv", rev_data);
   if (!st.ok()) return st;
-  std::string rev = absl::StrCat(
-      kTerminal, "set output 'revenue.png'\nset multiplot layout 2,1\nset key off\n",
-      "set offsets graph 0.05, graph 0.05, 0, 0\nset xlabel ", GnuplotString(param), "\n");
+  // Without a sweep there is nothing to compare with: one panel, no "change vs" panel.
+  const bool sweep = !r.parameter.empty();
+  std::string rev = absl::StrCat(kTerminal, "set output 'revenue.png'\n",
+                                 sweep ? "set multiplot layout 2,1\n" : "", "set key off\n",
+                                 "set offsets graph 0.05, graph 0.05, 0, 0\nset xlabel ",
+                                 GnuplotString(param), "\n",
+                                 // One point: fixed ranges, so gnuplot has no empty range to warn
+                                 // about.
+                                 sweep ? "" : "set xrange [-1:1]\nset yrange [0:*]\n");
   const std::string x = numeric ? "1" : "0";
   const std::string xtic = numeric ? "" : ":xtic(1)";
   absl::StrAppend(
@@ -309,6 +327,7 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
       GnuplotString(absl::StrCat("Platform revenue vs ", param, " (mean, 95% CI across seeds)")),
       "\nset ylabel 'revenue (units)'\n", "plot 'plots/revenue.csv' every ::1 using ", x, ":2:3",
       xtic, " with yerrorlines lw 2 pt 7\n");
+  if (!sweep) return WriteFile(root / "plots" / "revenue.gp", rev);
   absl::StrAppend(&rev, "set title ",
                   GnuplotString(absl::StrCat("Change in revenue vs ", param, "=", r.values[0],
                                              ", paired by seed (mean, 95% CI)")),
@@ -318,8 +337,13 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
   return WriteFile(root / "plots" / "revenue.gp", rev);
 }
 
-// plots/pacing_<i>.csv (the first seed of each value) and plots/pacing.gp.
+// plots/pacing_<i>.csv (the first seed of each value) and plots/pacing.gp; nothing when no run
+// paces (there is no target to plot against). The target line comes from the first paced value.
 absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r) {
+  bool any_pacing = false;
+  for (const RunRecord& run : r.runs) any_pacing = any_pacing || run.metrics.pacing;
+  if (!any_pacing) return absl::OkStatus();
+  bool target_drawn = false;
   std::string pace =
       absl::StrCat(kTerminal, "set output 'pacing.png'\n",
                    "set title 'Share of the day''s spend vs the pacing target (first seed)'\n",
@@ -338,13 +362,15 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
     for (size_t b = 0; b < m.spend_by_bucket.size(); ++b) {
       cum += m.spend_by_bucket[b];
       absl::StrAppend(&d, Num(24.0 * (b + 1) / m.spend_by_bucket.size()), ",",
-                      Num(Share(cum, total)), ",", Num(m.target_by_bucket[b]), "\n");
+                      Num(Share(cum, total)), ",", m.pacing ? Num(m.target_by_bucket[b]) : "",
+                      "\n");
     }
     absl::Status st = WriteFile(root / data, d);
     if (!st.ok()) return st;
     lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:2 with lines lw 2 title ",
                                  GnuplotString(absl::StrCat("spend, ", Label(r, r.values[i])))));
-    if (i == 0) {
+    if (m.pacing && !target_drawn) {
+      target_drawn = true;
       lines.push_back(absl::StrCat(
           "'", data, "' every ::1 using 1:3 with lines lw 2 dt 2 lc black title 'pacing target'"));
     }
@@ -355,11 +381,13 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
 
 // plots/ctr_by_slot.gp, from ctr_by_slot_mean.csv.
 absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report& r) {
-  std::string ctr_gp = absl::StrCat(
-      kTerminal, "set output 'ctr_by_slot.png'\n",
-      "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
-      "set xlabel 'slot'\nset ylabel 'CTR'\nset y2label 'examination probability'\n",
-      "set y2tics\nset ytics nomirror\nset xtics 1\nset yrange [0:*]\nset y2range [0:1.05]\n");
+  std::string ctr_gp =
+      absl::StrCat(kTerminal, "set output 'ctr_by_slot.png'\n",
+                   "set title 'CTR by slot (mean, 95% CI across seeds)'\n",
+                   "set xlabel 'slot'\nset ylabel 'CTR'\nset xtics 1\nset yrange [0:*]\n",
+                   r.examination.empty() ? ""
+                                         : "set y2label 'examination probability'\nset y2tics\n"
+                                           "set ytics nomirror\nset y2range [0:1.05]\n");
   std::vector<std::string> lines;
   for (size_t i = 0; i < r.values.size(); ++i) {
     lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ",
@@ -367,9 +395,12 @@ absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report&
                                  " ? $2 : NaN):4:5 with yerrorlines lw 2 title ",
                                  GnuplotString(absl::StrCat("CTR, ", Label(r, r.values[i])))));
   }
-  lines.push_back(absl::StrCat(
-      "'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ", GnuplotString(r.values[0]),
-      " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title 'examination (configured)'"));
+  if (!r.examination.empty()) {  // the position-based model's; a cascade configures none
+    lines.push_back(absl::StrCat("'ctr_by_slot_mean.csv' every ::1 using (strcol(1) eq ",
+                                 GnuplotString(r.values[0]),
+                                 " ? $2 : NaN):3 axes x1y2 with linespoints dt 2 lc black title "
+                                 "'examination (configured)'"));
+  }
   absl::StrAppend(&ctr_gp, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
   return WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
 }
@@ -425,6 +456,11 @@ std::vector<std::string> RenderPlots(const std::string& dir) {
     return warnings;
   }
   for (const char* name : {"revenue", "pacing", "ctr_by_slot", "roas"}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(dir) / "plots" / absl::StrCat(name, ".gp"),
+                                 ec)) {
+      continue;  // pacing.gp without pacing
+    }
     const std::string cmd =
         absl::StrCat("cd '", dir, "' && gnuplot plots/", name, ".gp > plots/", name, ".log 2>&1");
     if (std::system(cmd.c_str()) != 0) {
@@ -435,36 +471,57 @@ std::vector<std::string> RenderPlots(const std::string& dir) {
   return warnings;
 }
 
+namespace {
+
+// "1234", "0.0213 +- 0.0011", "-": fixed decimals, never exponents. A count's mean over seeds gets
+// one decimal. NaN (not applicable) prints "-".
+std::string Fixed(const Interval& ci, int decimals, bool sign) {
+  if (std::isnan(ci.mean)) return "-";
+  const int d = decimals == 0 && ci.n > 1 ? 1 : decimals;
+  std::string out =
+      sign ? absl::StrFormat("%+.*f", d, ci.mean) : absl::StrFormat("%.*f", d, ci.mean);
+  if (ci.n > 1) absl::StrAppend(&out, absl::StrFormat(" +- %.*f", d, ci.half_width));
+  return out;
+}
+
+}  // namespace
+
 std::string SummaryTable(const Report& r) {
-  static const char* const kKey[] = {"searches",
-                                     "fill_rate",
-                                     "ctr",
-                                     "charged_clicks",
-                                     "revenue",
-                                     "rpm",
-                                     "avg_cpc",
-                                     "advertiser_surplus",
-                                     "total_welfare",
-                                     "roas",
-                                     "acos",
-                                     "budget_utilisation",
-                                     "exhausted_share",
-                                     "mean_exhaustion_hour",
-                                     "pacing_error",
-                                     "budget_rejected_clicks",
-                                     "invalid_filtered",
-                                     "bot_clicks_charged"};
+  // Counts print as integers (one decimal for a mean over seeds), the rest with fixed decimals.
+  struct Key {
+    const char* name;
+    int decimals;
+  };
+  static constexpr Key kKey[] = {
+      {"searches", 0},
+      {"fill_rate", 4},
+      {"ctr", 4},
+      {"charged_clicks", 0},
+      {"revenue", 2},
+      {"rpm", 2},
+      {"avg_cpc", 4},
+      {"advertiser_surplus", 2},
+      {"total_welfare", 2},
+      {"roas", 3},
+      {"acos", 4},
+      {"budget_utilisation", 4},
+      {"exhausted_share", 4},
+      {"mean_exhaustion_hour", 2},
+      {"pacing_error", 4},
+      {"budget_rejected_clicks", 0},
+      {"invalid_filtered", 0},
+      {"bot_clicks_charged", 0},
+  };
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {r.parameter.empty() ? "metric" : r.parameter};
   for (const std::string& v : r.values) header.push_back(r.parameter.empty() ? "value" : v);
   rows.push_back(header);
-  for (const char* key : kKey) {
-    const MetricDef* def = FindMetric(key);
-    std::vector<std::string> row = {key};
+  for (const Key& key : kKey) {
+    const MetricDef* def = FindMetric(key.name);
+    std::vector<std::string> row = {key.name};
     for (const std::string& v : r.values) {
       const Interval ci = Across(r, v, *def);
-      row.push_back(ci.n > 1 ? absl::StrFormat("%.4g +- %.2g", ci.mean, ci.half_width)
-                             : absl::StrFormat("%.4g", ci.mean));
+      row.push_back(Fixed(ci, key.decimals, false));
     }
     rows.push_back(row);
   }
@@ -477,25 +534,26 @@ std::string SummaryTable(const Report& r) {
   if (seeds > 1)
     absl::StrAppend(&out, "mean +- 95% CI half-width over ", seeds, " seeds (t distribution)\n");
   for (size_t k = 0; k < rows.size(); ++k) {
+    const size_t row_start = out.size();
     for (size_t i = 0; i < rows[k].size(); ++i) {
       const int w = static_cast<int>(width[i]);
       absl::StrAppend(&out, i == 0 ? absl::StrFormat("%-*s", w, rows[k][i])
                                    : absl::StrFormat("  %*s", w, rows[k][i]));
     }
     out += "\n";
-    if (k == 0) out += std::string(out.size() - 1, '-') + "\n";
+    if (k == 0) out += std::string(out.size() - row_start - 1, '-') + "\n";  // under the header
   }
   if (seeds > 1 && r.values.size() > 1) {
     absl::StrAppend(&out, "\nchange vs ", r.parameter, "=", r.values[0],
                     ", paired by seed (mean +- 95% CI):\n");
-    for (const char* key : {"revenue", "rpm", "ctr", "advertiser_surplus", "advertiser_value"}) {
-      absl::StrAppend(&out, absl::StrFormat("%-*s", static_cast<int>(width[0]), key),
+    for (const Key& key : {Key{"revenue", 2}, Key{"rpm", 2}, Key{"ctr", 4},
+                           Key{"advertiser_surplus", 2}, Key{"advertiser_value", 2}}) {
+      absl::StrAppend(&out, absl::StrFormat("%-*s", static_cast<int>(width[0]), key.name),
                       absl::StrFormat("  %*s", static_cast<int>(width[1]), "(base)"));
       for (size_t i = 1; i < r.values.size(); ++i) {
-        const Interval d = PairedDelta(r, r.values[i], *FindMetric(key));
-        absl::StrAppend(&out,
-                        absl::StrFormat("  %*s", static_cast<int>(width[i + 1]),
-                                        absl::StrFormat("%+.4g +- %.2g", d.mean, d.half_width)));
+        const Interval d = PairedDelta(r, r.values[i], *FindMetric(key.name));
+        absl::StrAppend(&out, absl::StrFormat("  %*s", static_cast<int>(width[i + 1]),
+                                              Fixed(d, key.decimals, true)));
       }
       out += "\n";
     }

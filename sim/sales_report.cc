@@ -172,8 +172,9 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
   for (const std::string& v : r.values) {
     for (const Scalar& s : Scalars(r)) {
       const Interval ci = Across(r, v, s);
-      absl::StrAppend(&sweep, Csv(v), ",", s.name, ",", ci.n, ",", Num(ci.mean), ",", Num(ci.low()),
-                      ",", Num(ci.high()), "\n");
+      // One run has no interval: the limits stay empty, as in sweep.csv.
+      absl::StrAppend(&sweep, Csv(v), ",", s.name, ",", ci.n, ",", Num(ci.mean), ",",
+                      ci.n > 1 ? Num(ci.low()) : "", ",", ci.n > 1 ? Num(ci.high()) : "", "\n");
     }
   }
   for (auto& [name, content] :
@@ -187,13 +188,15 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
 }
 
 std::string SalesSummary(const Report& r) {
-  std::string out = "sales and autobidders (mean +- 95% CI half-width across seeds):\n";
+  std::string out =
+      "sales and autobidders (mean, and +- 95% CI half-width with two seeds or more):\n";
   for (const std::string& v : r.values) {
     if (!r.parameter.empty()) absl::StrAppend(&out, "  ", r.parameter, "=", v, ":\n");
     for (const Scalar& s : Scalars(r)) {
       const Interval ci = Across(r, v, s);
-      absl::StrAppend(&out, absl::StrFormat("  %-40s %12.6f +- %.6f (n=%d)\n", s.name, ci.mean,
-                                            ci.half_width, ci.n));
+      absl::StrAppend(&out, absl::StrFormat("  %-40s %12.6f", s.name, ci.mean));
+      if (ci.n > 1) absl::StrAppend(&out, absl::StrFormat(" +- %.6f", ci.half_width));
+      absl::StrAppend(&out, absl::StrFormat(" (n=%d)\n", ci.n));
     }
   }
   return out;

@@ -33,7 +33,8 @@ double AgentsReachedShare(const RunMetrics& m);
 // exist). INTERNAL naming the file on a write error.
 absl::Status WriteSalesReport(const std::string& dir, const Report& report);
 
-// The sales and autobidder lines for the terminal: per value, mean +- 95% CI half-width.
+// The sales and autobidder lines for the terminal: per value, the mean and, with two runs or
+// more, +- the 95% CI half-width.
 std::string SalesSummary(const Report& report);
 
 }  // namespace gavel::sim

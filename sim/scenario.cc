@@ -63,6 +63,41 @@ bool ParseBool(absl::string_view v, bool* out) {
   return true;
 }
 
+// The fields from 40 on: ground truth, learning, direct mode. The truth's weight lines are parsed
+// when the truth is built (sim/truth_model.h), with the same INVALID_ARGUMENT.
+absl::Status ValidateLearningAndDirect(const Scenario& s) {
+  if (s.has_truth()) {
+    if (s.clicks().kind() != ClickSpec::POSITION_BASED) {
+      return absl::InvalidArgumentError("truth needs clicks.kind POSITION_BASED");
+    }
+    if (absl::Status st = Range("truth.category_sigma", s.truth().category_sigma(), 0, 5);
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (s.has_learning()) {
+    if (!s.has_truth())
+      return absl::InvalidArgumentError("learning needs a truth model (truth {})");
+    if (s.has_direct()) {
+      return absl::InvalidArgumentError("learning and direct cannot both be set");
+    }
+    if (s.days() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("learning runs one day at a time: days must be 1, got ", s.days()));
+    }
+  }
+  if (s.has_direct()) {
+    const DirectSpec& d = s.direct();
+    for (const absl::Status& st :
+         {Range("direct.bidders", d.bidders(), 1, 1000),
+          Range("direct.auctions", static_cast<double>(d.auctions()), 2, 1e9),
+          Range("direct.quality", d.quality(), 1e-9, 1)}) {
+      if (!st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(absl::string_view text, bool json) {
@@ -177,6 +212,7 @@ absl::Status ValidateScenario(const Scenario& s) {
   for (const absl::Status& st : checks) {
     if (!st.ok()) return st;
   }
+  if (absl::Status st = ValidateLearningAndDirect(s); !st.ok()) return st;
   absl::CivilDay day;
   if (!absl::ParseCivilTime(s.start_date(), &day)) {
     return absl::InvalidArgumentError(
@@ -311,6 +347,10 @@ uint64_t DeriveSeed(uint64_t seed, Stream stream) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
+}
+
+uint64_t TrafficSeed(const Scenario& s) {
+  return s.has_traffic_seed() ? s.traffic_seed() : s.seed();
 }
 
 std::vector<double> HourlyWeights(const Scenario& s) {

@@ -47,6 +47,9 @@ enum class Stream : uint64_t {
   kPurchases,  // purchase delays and organic purchases
 };
 uint64_t DeriveSeed(uint64_t seed, Stream stream);
+// The seed of the traffic, engine, click and invalid-traffic streams: traffic_seed if set, else
+// seed.
+uint64_t TrafficSeed(const Scenario& s);
 
 // The 24 hourly traffic weights the scenario means (its own, or the built-in retail curve).
 std::vector<double> HourlyWeights(const Scenario& s);

@@ -7,22 +7,27 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <utility>
 
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "billing/billing.h"
 #include "common/clock.h"
 #include "convert/proto_convert.h"
 #include "engine/billing_gate.h"
 #include "engine/engine.h"
+#include "learning/training_record.h"
 #include "sim/click_model.h"
 #include "sim/market.h"
 #include "sim/purchases.h"
 #include "sim/scenario.h"
 #include "sim/traffic.h"
+#include "sim/truth_model.h"
+#include "targeting/retrieve.h"
 
 namespace gavel::sim {
 namespace {
@@ -36,6 +41,9 @@ struct PendingClick {
   int bucket = 0;
   bool bot = false;
   bool repeat = false;
+  // For the training log's click record.
+  std::string auction_id;
+  int slot = 0;
   int64_t purchase = -1;  // the purchase this click caused (PurchaseFlow id), if any
 };
 
@@ -52,6 +60,9 @@ class Run {
   absl::Status SendClick(const engine::AuctionResult& r, const engine::AdOutcome& w,
                          const std::string& user, absl::string_view suffix, PendingClick meta);
   void TrackExhaustion(int32_t campaign, absl::Time t, bool rejected);
+  // The winners' click-model features (features_), when the truth or the training log needs them.
+  void WinnerFeatures();
+  void LogImpressions(absl::Time t);
   absl::Status AgentsHour(absl::Time hour_start, int ended_hour, absl::CivilDay first,
                           absl::CivilDay today, absl::Time* next_flush);
   absl::Status FinishSales(absl::CivilDay first, absl::CivilDay last);
@@ -66,6 +77,9 @@ class Run {
   std::unique_ptr<engine::BillingGate> gate_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<Traffic> traffic_;
+  std::optional<TruthModel> truth_;
+  std::vector<std::vector<targeting::NamedFeature>> features_;  // per winner
+  std::string log_auction_id_;  // the current auction's id in the training log
   std::mt19937_64 engine_gen_, click_gen_;
 
   engine::AuctionRequest request_;
@@ -99,14 +113,19 @@ absl::Status Run::Setup(const std::string& ledger_dir) {
   agents_ = std::make_unique<Agents>(s_, &market_.catalog);
   if (absl::Status agents_st = agents_->Check(); !agents_st.ok()) return agents_st;
   purchases_ = std::make_unique<PurchaseFlow>(s_, market_.catalog);
-  purchase_gen_.seed(DeriveSeed(s_.seed(), Stream::kPurchases));
+  purchase_gen_.seed(DeriveSeed(TrafficSeed(s_), Stream::kPurchases));
   absl::StatusOr<auction::Rules> rules = convert::RulesFromProto(s_.auction());
   if (!rules.ok()) return rules.status();
   rules_ = *rules;
   absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
-      targeting::CatalogSnapshot::Build(market_.catalog, 1);
+      targeting::CatalogSnapshot::Build(market_.catalog, 1, o_.serving_model);
   if (!snapshot.ok()) return snapshot.status();
   snapshot_ = *std::move(snapshot);
+  if (s_.has_truth()) {
+    absl::StatusOr<TruthModel> truth = BuildTruth(s_, snapshot_->catalog());
+    if (!truth.ok()) return truth.status();
+    truth_ = *std::move(truth);
+  }
   first_snapshot_ = snapshot_;
 
   billing::BillingConfig config{.keyring = billing::Keyring::InsecureDevDefault(),
@@ -130,8 +149,8 @@ absl::Status Run::Setup(const std::string& ledger_dir) {
   engine_->Publish(std::make_shared<const engine::Serving>(
       engine::Serving{.catalog = snapshot_, .rules = *std::move(rules)}));
   traffic_ = std::make_unique<Traffic>(s_, snapshot_->catalog());
-  engine_gen_.seed(DeriveSeed(s_.seed(), Stream::kEngine));
-  click_gen_.seed(DeriveSeed(s_.seed(), Stream::kClicks));
+  engine_gen_.seed(DeriveSeed(TrafficSeed(s_), Stream::kEngine));
+  click_gen_.seed(DeriveSeed(TrafficSeed(s_), Stream::kClicks));
 
   const catalog::Catalog& c = snapshot_->catalog();
   m_.slots.resize(s_.slots());
@@ -169,8 +188,34 @@ absl::Status Run::SendClick(const engine::AuctionResult& r, const engine::AdOutc
                      .type = billing::TokenType::kClick,
                      .token = std::move(tokens->click_token),
                      .user_id = user});
-  pending_.push_back(meta);
+  meta.auction_id = absl::StrCat(log_auction_id_, suffix);
+  meta.slot = w.slot;
+  pending_.push_back(std::move(meta));
   return absl::OkStatus();
+}
+
+void Run::WinnerFeatures() {
+  features_.resize(result_.winners.size());
+  for (size_t i = 0; i < result_.winners.size(); ++i) {
+    const engine::AdOutcome& w = result_.winners[i];
+    // The engine validated this query; CtrFeatures cannot refuse it.
+    targeting::CtrFeatures(*snapshot_, request_.targeting, w.ad, w.matched, &features_[i])
+        .IgnoreError();
+  }
+}
+
+// The records server/training_logger writes for an auction's winners.
+void Run::LogImpressions(absl::Time t) {
+  learning::Impression record{
+      .time_micros = absl::ToUnixMicros(t),
+      .auction_id = log_auction_id_,
+      .model_version = snapshot_->model().version(),
+      .shopper_hash = billing_->issuer().HashUser(request_.targeting.shopper.user_id)};
+  for (size_t i = 0; i < result_.winners.size(); ++i) {
+    record.slot = result_.winners[i].slot;
+    record.features = features_[i];
+    o_.training_log->Append(learning::EncodeImpression(record));
+  }
 }
 
 // A campaign-day counts as exhausted from the first click billing refused for budget, or when its
@@ -190,7 +235,7 @@ void Run::TrackExhaustion(int32_t campaign, absl::Time t, bool rejected) {
 
 void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
                        int64_t charged_micros, int32_t advertiser, int bucket, bool bot,
-                       RunMetrics* m) {
+                       RunMetrics* m, bool repeat) {
   switch (outcome) {
     case billing::Outcome::kCharged: {
       AdvertiserMetrics& adv = m->advertisers[advertiser];
@@ -200,6 +245,8 @@ void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
       ++adv.charged_clicks;
       m->spend_by_bucket[bucket] += charged_micros;
       if (bot) ++m->bot_clicks_charged;
+      if (bot) ++adv.bot_charged_clicks;
+      if (repeat) ++adv.repeat_charged_clicks;
       break;
     }
     case billing::Outcome::kBudgetExhausted:
@@ -226,8 +273,13 @@ absl::Status Run::Flush() {
     const billing::EventResult& r = (*results)[i];
     const PendingClick& p = pending_[i];
     CountClickOutcome(r.outcome, r.reason, r.charged_micros, snapshot_->ad_advertiser(p.ad),
-                      p.bucket, p.bot, &m_);
+                      p.bucket, p.bot, &m_, p.repeat);
     const int32_t campaign = snapshot_->ad_campaign(p.ad);
+    if (o_.training_log != nullptr && (r.outcome == billing::Outcome::kCharged ||
+                                       r.outcome == billing::Outcome::kBudgetExhausted)) {
+      o_.training_log->Append(learning::EncodeClick(
+          {.time_micros = absl::ToUnixMicros(now), .auction_id = p.auction_id, .slot = p.slot}));
+    }
     if (r.outcome == billing::Outcome::kCharged) {
       campaign_spend_today_[campaign] += r.charged_micros;
       TrackExhaustion(campaign, now, /*rejected=*/false);
@@ -238,6 +290,15 @@ absl::Status Run::Flush() {
   }
   events_.clear();
   pending_.clear();
+  if (o_.training_log != nullptr) {
+    // Written before the next batch, so the queue never fills and no line is dropped: the same
+    // seed gives the same log.
+    o_.training_log->Flush();
+    if (o_.training_log->stats().dropped > 0) {
+      return absl::InternalError(
+          absl::StrCat("training log dropped lines: ", o_.training_log->stats().error));
+    }
+  }
   return purchases_->IngestDue(now, billing_.get());
 }
 
@@ -260,6 +321,13 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
   ++m_.searches;
   if (result_.winners.empty()) return absl::OkStatus();
   ++m_.searches_with_ads;
+  if (truth_.has_value() || o_.training_log != nullptr) WinnerFeatures();
+  if (o_.training_log != nullptr) {
+    // The engine's auction ids start with a random per-instance prefix; the log gets the traffic
+    // seed and the search's number instead, so the same seed writes the same bytes.
+    log_auction_id_ = absl::StrFormat("%016x-%x", TrafficSeed(s_), m_.searches);
+    LogImpressions(t);
+  }
 
   if (bot) {
     for (const engine::AdOutcome& w : result_.winners) {
@@ -272,11 +340,20 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
     return absl::OkStatus();
   }
 
-  attractiveness_.clear();
-  for (const engine::AdOutcome& w : result_.winners) {
-    attractiveness_.push_back(clicks_.Attractiveness(w.quality));
+  if (truth_.has_value()) {
+    // The hidden model decides, its slot weight being the examination probability's log.
+    clicked_.assign(result_.winners.size(), false);
+    for (size_t i = 0; i < result_.winners.size(); ++i) {
+      const double p = truth_->ClickProbability(features_[i], result_.winners[i].slot);
+      clicked_[i] = absl::Bernoulli(click_gen_, std::min(1.0, multiplier * p));
+    }
+  } else {
+    attractiveness_.clear();
+    for (const engine::AdOutcome& w : result_.winners) {
+      attractiveness_.push_back(clicks_.Attractiveness(w.quality));
+    }
+    clicks_.Clicks(attractiveness_, multiplier, click_gen_, &clicked_);
   }
-  clicks_.Clicks(attractiveness_, multiplier, click_gen_, &clicked_);
   for (size_t i = 0; i < result_.winners.size(); ++i) {
     const engine::AdOutcome& w = result_.winners[i];
     SlotMetrics& slot = m_.slots[w.slot - 1];
@@ -402,10 +479,11 @@ absl::StatusOr<RunMetrics> Run::Go() {
   if (!st.ok()) return st;
   m_.days = s_.days();
   m_.campaign_days = static_cast<int64_t>(campaign_spend_today_.size()) * s_.days();
-  if (m_.campaign_days_exhausted > 0) {
-    m_.mean_exhaustion_hour =
-        exhaustion_hours_sum_ / static_cast<double>(m_.campaign_days_exhausted);
-  }
+  m_.pacing = s_.budgets().pacing();
+  m_.mean_exhaustion_hour =
+      m_.campaign_days_exhausted > 0
+          ? exhaustion_hours_sum_ / static_cast<double>(m_.campaign_days_exhausted)
+          : std::nan("");
   m_.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (m_.searches > 0)

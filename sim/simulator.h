@@ -23,8 +23,10 @@
 
 #include "absl/status/statusor.h"
 #include "billing/records.h"
+#include "learning/training_log.h"
 #include "sim/agents.h"
 #include "sim/scenario.pb.h"
+#include "targeting/ctr_model.h"
 
 namespace gavel::sim {
 
@@ -45,6 +47,10 @@ struct AdvertiserMetrics {
   int64_t value_micros = 0;    // value of its shopper clicks
   int64_t conversions = 0;
   int64_t sales_micros = 0;  // order value of those conversions
+  // Charged clicks that are not shopper clicks (so charged_clicks can exceed shopper_clicks):
+  // bot clicks and repeat clicks billing did not catch. They cost but bring no value.
+  int64_t bot_charged_clicks = 0;
+  int64_t repeat_charged_clicks = 0;
   // Purchases through Gavel (docs/simulator.md, "Purchases and attribution"). Gavel's sales
   // report (7-day window) over the run's days, summed over its campaigns:
   int64_t gavel_spend_micros = 0;
@@ -76,7 +82,8 @@ struct RunMetrics {
   int64_t campaign_days = 0;
   // Spent >= 95% of the daily budget, or had a click refused for budget.
   int64_t campaign_days_exhausted = 0;
-  double mean_exhaustion_hour = 0;  // over exhausted campaign-days
+  // Over exhausted campaign-days; NaN (an empty report field) when none ran out.
+  double mean_exhaustion_hour = 0;
   std::vector<SlotMetrics> slots;   // per slot, slot 1 first
   std::vector<AdvertiserMetrics> advertisers;
   // Spend per 15-minute bucket of the day summed over days, and pacing's target fraction of the
@@ -85,6 +92,7 @@ struct RunMetrics {
   std::vector<double> target_by_bucket;
   int64_t budget_per_day_micros = 0;  // sum of daily budgets
   int days = 0;
+  bool pacing = false;  // budgets.pacing: without it there is no pacing target to follow
   int64_t purchases = 0;             // purchases sent to billing (caused and organic)
   std::vector<AgentMetrics> agents;  // the scenario's autobidders, in scenario order
 
@@ -98,7 +106,7 @@ struct RunMetrics {
 // budget refusal or an invalid reason to their counters. The in-process and gRPC modes share it.
 void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
                        int64_t charged_micros, int32_t advertiser, int bucket, bool bot,
-                       RunMetrics* m);
+                       RunMetrics* m, bool repeat = false);
 
 // Derived metrics.
 double Rpm(const RunMetrics& m);             // revenue per thousand searches, currency units
@@ -107,7 +115,8 @@ double AvgCpc(const RunMetrics& m);          // revenue / charged clicks, curren
 double Roas(const RunMetrics& m);            // sales / revenue
 double Acos(const RunMetrics& m);            // revenue / sales
 int64_t SurplusMicros(const RunMetrics& m);  // value - revenue
-// Mean |cumulative spend share - target share| over the buckets, in [0, 1].
+// Mean |cumulative spend share - target share| over the buckets, in [0, 1]: how far the spend
+// curve is from the one pacing targets (the report leaves it empty for runs without pacing).
 double PacingError(const RunMetrics& m);
 
 struct SimOptions {
@@ -115,6 +124,13 @@ struct SimOptions {
   std::string work_dir = "/tmp";
   // Called with the fraction done, about every 1% of the searches.
   std::function<void(double)> progress;
+  // The click model the engine scores with (quality, dynamic bids); null: the built-in default.
+  std::shared_ptr<const targeting::CtrModel> serving_model;
+  // Not null: the run writes the server's training log records to it (docs/learning.md): an
+  // impression per winner of every search, a click per click billing charged or refused for
+  // budget, as server/training_logger does. Not owned. Simulate fails (INTERNAL) if it drops a
+  // line.
+  learning::TrainingLog* training_log = nullptr;
 };
 
 // Runs `scenario` (must be valid). Errors: INTERNAL when billing cannot open its ledger or the

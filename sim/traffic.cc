@@ -37,8 +37,8 @@ std::vector<double> Cumulative(const std::vector<double>& w) {
 Traffic::Traffic(const Scenario& s, const catalog::Catalog& catalog)
     : s_(s),
       sampler_(catalog, s.traffic().zipf_exponent()),
-      traffic_gen_(DeriveSeed(s.seed(), Stream::kTraffic)),
-      invalid_gen_(DeriveSeed(s.seed(), Stream::kInvalid)) {
+      traffic_gen_(DeriveSeed(TrafficSeed(s), Stream::kTraffic)),
+      invalid_gen_(DeriveSeed(TrafficSeed(s), Stream::kInvalid)) {
   std::vector<double> w;
   for (const DeviceShare& d : s.shoppers().devices()) w.push_back(d.weight());
   device_cumulative_ = Cumulative(w);

@@ -349,4 +349,32 @@ Request QuerySampler::Sample(absl::BitGenRef gen) const {
   return r;
 }
 
+std::vector<catalog::Synonym> GenerateSynonyms(absl::BitGenRef gen) {
+  std::vector<catalog::Synonym> out;
+  for (const Department& dep : Departments()) {
+    for (const std::vector<const char*>* list : {&dep.nouns, &dep.qualifiers}) {
+      std::vector<const char*> words;
+      for (const char* w : *list) {
+        if (absl::string_view(w).find(' ') == absl::string_view::npos) words.push_back(w);
+      }
+      if (words.size() < 3) continue;
+      for (size_t i = 0; i < words.size(); ++i) {
+        if (!absl::Bernoulli(gen, 0.5)) continue;
+        catalog::Synonym entry{.term = words[i], .two_way = absl::Bernoulli(gen, 0.5)};
+        const int count = absl::Uniform<int>(absl::IntervalClosed, gen, 1, 2);
+        while (static_cast<int>(entry.synonyms.size()) < count) {
+          const char* other = words[absl::Uniform<size_t>(gen, 0, words.size())];
+          if (other == words[i] || std::find(entry.synonyms.begin(), entry.synonyms.end(),
+                                             other) != entry.synonyms.end()) {
+            continue;
+          }
+          entry.synonyms.push_back(other);
+        }
+        out.push_back(std::move(entry));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace gavel::targeting

@@ -40,6 +40,11 @@ struct SyntheticOptions {
 // prd-N, cat-N.
 catalog::Catalog GenerateCatalog(const SyntheticOptions& options, absl::BitGenRef gen);
 
+// A synonyms table over the generator's own single words (catalog::Synonym): about half of each
+// department's nouns and qualifiers get 1-2 synonyms from the same list, half of them two-way.
+// For benchmarks of broad match with synonyms on; GenerateCatalog leaves `synonyms` empty.
+std::vector<catalog::Synonym> GenerateSynonyms(absl::BitGenRef gen);
+
 // Samples search requests whose 2-4 token queries follow the catalog's category and keyword
 // popularity (Zipf), so most of them hit keywords the way real traffic does.
 class QuerySampler {

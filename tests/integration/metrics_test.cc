@@ -21,10 +21,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gavel/v1/auction.grpc.pb.h"
+#include "gavel/v1/campaigns.grpc.pb.h"
 #include "gavel/v1/events.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "targeting/ctr_model.h"
 #include "tests/integration/http_util.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/traffic.h"
@@ -361,6 +363,53 @@ TEST(Metrics, ABadMetricsListenStopsStartUpNamingTheFlag) {
        "--metrics_listen=127.0.0.1", "--nohuge_pages"});
   ASSERT_FALSE(process.ok());
   EXPECT_THAT(process.status().message(), HasSubstr("--metrics_listen must be HOST:PORT"));
+}
+
+// gavel_model_info is read at each scrape: after ReloadModel it names the new file's hash. The
+// request and training logs' counters appear with their flags.
+TEST(Metrics, ModelInfoFollowsAReloadAndTheLogsAreCounted) {
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  const std::string model = tmp + "/model.txt";
+  const std::string a = "gavel-ctr-model v1\nbias -4\nmatch exact 0.9\n";
+  const std::string b = "gavel-ctr-model v1\nbias -2\nmatch exact 0.9\n";
+  std::ofstream(model) << a;
+  std::ofstream(tmp + "/model_admin_key") << "model-key";
+  ::mkdir((tmp + "/training").c_str(), 0755);
+  Server s = StartServer("model", "",
+                         {"--model=" + model, "--admin_api_key_file=" + tmp + "/model_admin_key",
+                          "--request_log=" + tmp + "/requests.jsonl",
+                          "--training_log_dir=" + tmp + "/training"});
+  ASSERT_NE(s.process, nullptr);
+  const std::string version_a = (*targeting::CtrModel::Parse(a))->version();
+  const std::string version_b = (*targeting::CtrModel::Parse(b))->version();
+  ASSERT_NE(version_a, version_b);
+  auto info = [&](const std::string& version) {
+    return absl::StrCat("gavel_model_info{model=\"", model, "\",fnv1a=\"", version, "\"}");
+  };
+  std::string m = Scrape(s);
+  EXPECT_EQ(MetricValue(m, info(version_a)), 1) << m;
+
+  std::ofstream(model, std::ios::trunc) << b;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-gavel-api-key", "model-key");
+  gavel::v1::ReloadModelResponse reloaded;
+  ASSERT_TRUE(gavel::v1::CampaignService::NewStub(s.channel)
+                  ->ReloadModel(&ctx, gavel::v1::ReloadModelRequest(), &reloaded)
+                  .ok());
+  EXPECT_EQ(reloaded.model_version(), version_b);
+  m = Scrape(s);
+  EXPECT_EQ(MetricValue(m, info(version_b)), 1) << m;
+  EXPECT_EQ(m.find(version_a), std::string::npos) << m;
+
+  for (int i = 0; i < 5; ++i) {
+    gavel::v1::RunAuctionResponse resp;
+    ASSERT_TRUE(Auction(s, Search("wireless headphones", absl::StrCat("shopper-", i)), &resp).ok());
+    ASSERT_GT(resp.winners_size(), 0);
+  }
+  m = Scrape(s);
+  EXPECT_EQ(MetricValue(m, "gavel_request_log_dropped_total"), 0) << m;
+  EXPECT_EQ(MetricValue(m, "gavel_training_log_records_total{result=\"dropped\"}"), 0) << m;
+  EXPECT_GE(MetricValue(m, "gavel_training_log_records_total{result=\"written\"}"), 0) << m;
 }
 
 }  // namespace

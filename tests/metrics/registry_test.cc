@@ -1,5 +1,7 @@
 #include "metrics/registry.h"
 
+#include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -55,6 +57,32 @@ TEST(Registry, CallbackGaugeIsEvaluatedAtRender) {
   EXPECT_THAT(r.Render(), HasSubstr("age_seconds 1.5\n"));
   v = 2;
   EXPECT_THAT(r.Render(), HasSubstr("age_seconds 2\n"));
+}
+
+TEST(Registry, CallbackCounterIsTypedCounterAndReadAtRender) {
+  Registry r;
+  int64_t dropped = 0;
+  r.AddCallbackCounter("log_dropped_total", "Dropped.", {}, [&] { return dropped; });
+  EXPECT_EQ(r.Render(),
+            "# HELP log_dropped_total Dropped.\n"
+            "# TYPE log_dropped_total counter\n"
+            "log_dropped_total 0\n");
+  dropped = 7;
+  EXPECT_THAT(r.Render(), HasSubstr("log_dropped_total 7\n"));
+}
+
+TEST(Registry, InfoLabelsAreReadAtRender) {
+  Registry r;
+  std::string version = "aaaa";
+  r.AddInfo("model_info", "Model.", [&] { return Labels{{"fnv1a", version}}; });
+  EXPECT_EQ(r.Render(),
+            "# HELP model_info Model.\n"
+            "# TYPE model_info gauge\n"
+            "model_info{fnv1a=\"aaaa\"} 1\n");
+  version = "bbbb";
+  EXPECT_THAT(r.Render(), HasSubstr("model_info{fnv1a=\"bbbb\"} 1\n"));
+  EXPECT_DEATH(r.AddInfo("bad_info", "x", [] { return Labels{{"bad-label", "v"}}; }),
+               "invalid metric or label name");
 }
 
 TEST(Registry, InvalidNameAborts) {
