@@ -83,20 +83,50 @@ Agents::Agents(const Scenario& s, catalog::Catalog* catalog)
       catalog->campaigns[c].pacing = false;
     }
   }
+  // The mean price of each ad group's advertised products: what a click there is worth to a
+  // value-based bidder.
+  absl::flat_hash_map<std::string, int64_t> price;
+  for (const catalog::Product& p : catalog->products) price[p.id] = p.price_micros;
+  absl::flat_hash_map<std::string, std::pair<double, int>> group_price;
+  for (const catalog::ProductAd& ad : catalog->product_ads) {
+    auto& [sum, n] = group_price[ad.ad_group_id];
+    sum += static_cast<double>(price[ad.product_id]);
+    ++n;
+  }
+  absl::flat_hash_map<std::string, int64_t> group_base;
   for (size_t g = 0; g < catalog->ad_groups.size(); ++g) {
-    auto it = campaign_agent.find(catalog->ad_groups[g].campaign_id);
+    const catalog::AdGroup& group = catalog->ad_groups[g];
+    auto it = campaign_agent.find(group.campaign_id);
     if (it == campaign_agent.end()) continue;
     Agent& a = agents_[it->second];
+    // A fixed agent keeps the scenario's bids. The others bid on value, like a real target-ACOS
+    // tool: target ACOS x expected sales per click, with the product price as the order value and
+    // a prior conversion rate of kPriorConversionRate; the multiplier learns the rest. Bidding
+    // the scenario's values instead would leave cheap and expensive products at the same bid, and
+    // scaling those by one multiplier moves the agent's ACOS mostly by changing its product mix.
+    int64_t base = group.default_bid_micros;
+    if (a.spec->strategy() != Autobidder::FIXED) {
+      const auto& [sum, n] = group_price[group.id];
+      const double value = n > 0 ? sum / n : 0;
+      base = std::clamp<int64_t>(
+          static_cast<int64_t>(std::floor(a.controller.config().target_acos * value *
+                                          kPriorConversionRate)),
+          1, catalog::kMaxBidMicros);
+    }
     a.groups.push_back(g);
-    a.group_bid.push_back(catalog->ad_groups[g].default_bid_micros);
-    group_agent[catalog->ad_groups[g].id] = it->second;
+    a.group_bid.push_back(base);
+    group_base[group.id] = base;
+    group_agent[group.id] = it->second;
   }
   for (size_t t = 0; t < catalog->targets.size(); ++t) {
     auto it = group_agent.find(catalog->targets[t].ad_group_id);
     if (it == group_agent.end()) continue;
     Agent& a = agents_[it->second];
     a.targets.push_back(t);
-    a.target_bid.push_back(catalog->targets[t].bid_micros);
+    const int64_t bid = catalog->targets[t].bid_micros;
+    a.target_bid.push_back(a.spec->strategy() == Autobidder::FIXED || bid <= 0
+                               ? bid
+                               : group_base[catalog->targets[t].ad_group_id]);
   }
   for (const Agent& a : agents_) ApplyBids(a, a.controller.multiplier());
 }

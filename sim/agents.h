@@ -38,6 +38,9 @@ namespace gavel::sim {
 // an agent has reached its target (the 10%).
 inline constexpr double kReachedTolerance = 0.10;
 
+// The conversion rate a value-based agent assumes before it has seen any (sim/agents.cc).
+inline constexpr double kPriorConversionRate = 0.02;
+
 struct AgentMetrics {
   int32_t advertiser = 0;
   std::string advertiser_id;
