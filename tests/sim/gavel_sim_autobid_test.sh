@@ -22,7 +22,7 @@ done
 # 2 seeds x 4 agents, and 47 hourly steps per agent and seed.
 test "$(tail -n +2 "$tmp/a/agents.csv" | wc -l)" -eq 8
 test "$(tail -n +2 "$tmp/a/agents_hourly.csv" | wc -l)" -eq $((2 * 4 * 47))
-grep -q "^,501,adv-0,target_roas,0.250000,4000.000000,2," "$tmp/a/agents.csv"
+grep -q "^,501,adv-0,target_roas,0.250000,8000.000000,2," "$tmp/a/agents.csv"
 grep -q 'agent_adv-0_last3_acos_of_target' "$tmp/a.txt"
 grep -q 'acos_gap' "$tmp/a.txt"
 diff <(sed '/^wall clock/,$d' "$tmp/a.txt") <(sed '/^wall clock/,$d' "$tmp/b.txt")
