@@ -29,6 +29,7 @@
 #include "sim/learning_run.h"
 #include "sim/remote.h"
 #include "sim/report.h"
+#include "sim/sales_report.h"
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 
@@ -40,7 +41,7 @@ ABSL_FLAG(std::string, out, "sim_report",
 ABSL_FLAG(
     std::string, sweep, "",
     "PARAM=V1,V2,...: one run per value (mechanism, reserve_micros, squashing, pacing, slots, "
-    "shading, queries_per_day, bot_query_fraction)");
+    "shading, queries_per_day, bot_query_fraction, organic_probability)");
 ABSL_FLAG(int, seeds, 1,
           "runs per value, with seeds scenario.seed, seed+1, ...; >= 2 gives 95% CIs");
 ABSL_FLAG(int, threads, 1, "runs in parallel (each run is single-threaded and deterministic)");
@@ -307,6 +308,11 @@ int Main() {
   Progress progress(static_cast<int>(scenarios.size()), ProgressOn());
 
   const std::string target = absl::GetFlag(FLAGS_target);
+  if (!target.empty() && base->autobidders_size() > 0) {
+    return Fail(absl::InvalidArgumentError(
+        "autobidders run in process only (they update the catalog each simulated hour); drop "
+        "--target"));
+  }
   const absl::StatusOr<std::string> client_key =
       target.empty() ? std::string() : ReadClientKey(absl::GetFlag(FLAGS_client_key_file));
   if (!client_key.ok()) {
@@ -344,6 +350,7 @@ int Main() {
   }
 
   absl::Status st = WriteReport(out, report);
+  if (st.ok()) st = WriteSalesReport(out, report);
   if (!st.ok()) return Fail(st);
   if (absl::GetFlag(FLAGS_plots)) {
     for (const std::string& w : RenderPlots(out)) std::cerr << "gavel_sim: warning: " << w << "\n";
@@ -352,6 +359,7 @@ int Main() {
             << (report.scenario_name.empty() ? absl::GetFlag(FLAGS_scenario) : report.scenario_name)
             << (target.empty() ? " (in process)" : absl::StrCat(" (against ", target, ")")) << "\n"
             << SummaryTable(report) << "\n"
+            << SalesSummary(report) << "\n"
             << TimingTable(report) << "report: " << out << "/\n";
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "sim/scenario.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -135,6 +136,47 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
   return s;
 }
 
+namespace {
+
+// Purchases (conversions' delay and organic purchases) and autobidders. The advertiser index is
+// checked against the catalog when the run builds it (Simulate).
+absl::Status ValidateSalesAndAgents(const Scenario& s) {
+  const Conversions& c = s.conversions();
+  if (absl::Status st = Range("conversions.organic_probability", c.organic_probability(), 0, 1);
+      !st.ok()) {
+    return st;
+  }
+  if (c.has_purchase_delay_seconds()) {
+    absl::Status st = CheckDistribution("conversions.purchase_delay_seconds",
+                                        c.purchase_delay_seconds());
+    if (!st.ok()) return st;
+  }
+  std::vector<int32_t> seen;
+  for (int i = 0; i < s.autobidders_size(); ++i) {
+    const Autobidder& a = s.autobidders(i);
+    const std::string f = absl::StrCat("autobidders[", i, "].");
+    std::vector<absl::Status> checks = {
+        Range(absl::StrCat(f, "advertiser"), a.advertiser(), 0, 1e9),
+        Range(absl::StrCat(f, "target_acos"), a.target_acos(), 0.001, 100),
+        Range(absl::StrCat(f, "target_roas"), a.target_roas(), 0.01, 1000),
+        Range(absl::StrCat(f, "daily_budget_micros"), static_cast<double>(a.daily_budget_micros()),
+              1, 1e12),
+        Range(absl::StrCat(f, "initial_multiplier"), a.initial_multiplier(), 0.01, 100),
+    };
+    for (const absl::Status& st : checks) {
+      if (!st.ok()) return st;
+    }
+    if (std::find(seen.begin(), seen.end(), a.advertiser()) != seen.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(f, "advertiser ", a.advertiser(),
+                                                     " already has an autobidder"));
+    }
+    seen.push_back(a.advertiser());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateScenario(const Scenario& s) {
   std::vector<absl::Status> checks = {
       Range("days", s.days(), 1, 366),
@@ -234,13 +276,14 @@ absl::Status ValidateScenario(const Scenario& s) {
     }
     if (!st.ok()) return st;
   }
-  return absl::OkStatus();
+  return ValidateSalesAndAgents(s);
 }
 
 const std::vector<std::string>& SweepParameters() {
   static const auto* const kParams = new std::vector<std::string>{
       "mechanism", "reserve_micros", "squashing",       "pacing",
-      "slots",     "shading",        "queries_per_day", "bot_query_fraction"};
+      "slots",     "shading",        "queries_per_day", "bot_query_fraction",
+      "organic_probability"};
   return *kParams;
 }
 
@@ -287,6 +330,9 @@ absl::Status ApplySweepValue(absl::string_view parameter, absl::string_view valu
   } else if (parameter == "bot_query_fraction") {
     if (!numeric) return bad();
     s->mutable_invalid()->set_bot_query_fraction(d);
+  } else if (parameter == "organic_probability") {
+    if (!numeric) return bad();
+    s->mutable_conversions()->set_organic_probability(d);
   } else {
     return absl::InvalidArgumentError(absl::StrCat("--sweep: unknown parameter \"", parameter,
                                                    "\"; one of ",

@@ -29,7 +29,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path);
 absl::Status ValidateScenario(const Scenario& s);
 
 // The parameters --sweep accepts: mechanism (gsp|vcg|first_price), reserve_micros, squashing,
-// pacing (on|off), slots, shading, queries_per_day, bot_query_fraction.
+// pacing (on|off), slots, shading, queries_per_day, bot_query_fraction, organic_probability.
 const std::vector<std::string>& SweepParameters();
 // Sets `parameter` to `value` in `s`. INVALID_ARGUMENT for an unknown parameter or a bad value.
 absl::Status ApplySweepValue(absl::string_view parameter, absl::string_view value, Scenario* s);
@@ -43,7 +43,8 @@ enum class Stream : uint64_t {
   kEngine,
   kClicks,
   kConversions,
-  kInvalid
+  kInvalid,
+  kPurchases,  // purchase delays and organic purchases
 };
 uint64_t DeriveSeed(uint64_t seed, Stream stream);
 // The seed of the traffic, engine, click and invalid-traffic streams: traffic_seed if set, else

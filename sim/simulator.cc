@@ -23,6 +23,7 @@
 #include "learning/training_record.h"
 #include "sim/click_model.h"
 #include "sim/market.h"
+#include "sim/purchases.h"
 #include "sim/scenario.h"
 #include "sim/traffic.h"
 #include "sim/truth_model.h"
@@ -43,6 +44,7 @@ struct PendingClick {
   // For the training log's click record.
   std::string auction_id;
   int slot = 0;
+  int64_t purchase = -1;  // the purchase this click caused (PurchaseFlow id), if any
 };
 
 class Run {
@@ -61,6 +63,9 @@ class Run {
   // The winners' click-model features (features_), when the truth or the training log needs them.
   void WinnerFeatures();
   void LogImpressions(absl::Time t);
+  absl::Status AgentsHour(absl::Time hour_start, int ended_hour, absl::CivilDay first,
+                          absl::CivilDay today, absl::Time* next_flush);
+  absl::Status FinishSales(absl::CivilDay first, absl::CivilDay last);
 
   const Scenario& s_;
   const SimOptions& o_;
@@ -94,12 +99,24 @@ class Run {
   std::vector<uint32_t> latency_ns_;  // a sample, for percentiles
   double latency_sum_ns_ = 0;
   RunMetrics m_;
+
+  // Purchases and autobidders (sim/purchases.h, sim/agents.h).
+  std::unique_ptr<PurchaseFlow> purchases_;
+  std::unique_ptr<Agents> agents_;
+  std::mt19937_64 purchase_gen_;
+  auction::Rules rules_;
+  std::shared_ptr<const targeting::CatalogSnapshot> first_snapshot_;  // traffic_ reads it
 };
 
 absl::Status Run::Setup(const std::string& ledger_dir) {
   market_ = BuildMarket(s_);
+  agents_ = std::make_unique<Agents>(s_, &market_.catalog);
+  if (absl::Status agents_st = agents_->Check(); !agents_st.ok()) return agents_st;
+  purchases_ = std::make_unique<PurchaseFlow>(s_, market_.catalog);
+  purchase_gen_.seed(DeriveSeed(TrafficSeed(s_), Stream::kPurchases));
   absl::StatusOr<auction::Rules> rules = convert::RulesFromProto(s_.auction());
   if (!rules.ok()) return rules.status();
+  rules_ = *rules;
   absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
       targeting::CatalogSnapshot::Build(market_.catalog, 1, o_.serving_model);
   if (!snapshot.ok()) return snapshot.status();
@@ -109,6 +126,7 @@ absl::Status Run::Setup(const std::string& ledger_dir) {
     if (!truth.ok()) return truth.status();
     truth_ = *std::move(truth);
   }
+  first_snapshot_ = snapshot_;
 
   billing::BillingConfig config{.keyring = billing::Keyring::InsecureDevDefault(),
                                 .ledger = {.dir = ledger_dir}};
@@ -247,7 +265,7 @@ void CountClickOutcome(billing::Outcome outcome, billing::InvalidReason reason,
 namespace {
 
 absl::Status Run::Flush() {
-  if (events_.empty()) return absl::OkStatus();
+  if (events_.empty()) return purchases_->IngestDue(clock_.Now(), billing_.get());
   absl::StatusOr<std::vector<billing::EventResult>> results = billing_->Ingest(events_);
   if (!results.ok()) return results.status();
   const absl::Time now = clock_.Now();
@@ -265,6 +283,7 @@ absl::Status Run::Flush() {
     if (r.outcome == billing::Outcome::kCharged) {
       campaign_spend_today_[campaign] += r.charged_micros;
       TrackExhaustion(campaign, now, /*rejected=*/false);
+      if (p.purchase >= 0) purchases_->MarkCharged(p.purchase);
     } else if (r.outcome == billing::Outcome::kBudgetExhausted) {
       TrackExhaustion(campaign, now, /*rejected=*/true);
     }
@@ -280,7 +299,7 @@ absl::Status Run::Flush() {
           absl::StrCat("training log dropped lines: ", o_.training_log->stats().error));
     }
   }
-  return absl::OkStatus();
+  return purchases_->IngestDue(now, billing_.get());
 }
 
 absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
@@ -350,6 +369,7 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
     ++adv.shopper_clicks;
     adv.value_micros += value;
     m_.value_micros += value;
+    int64_t purchase = -1;
     if (absl::Bernoulli(click_gen_, market_.conversion_rate[advertiser])) {
       const double multiple = s_.conversions().has_order_value_multiplier()
                                   ? Sample(s_.conversions().order_value_multiplier(), click_gen_)
@@ -362,9 +382,12 @@ absl::Status Run::Auction(absl::Time t, int hour, int bucket) {
       adv.sales_micros += sales;
       ++m_.conversions;
       m_.sales_micros += sales;
+      purchase = purchases_->AddCaused(clock_.Now(), tr.shopper.user_id, advertiser,
+                                       std::string(w.product_id), sales, purchase_gen_);
     }
+    purchases_->MaybeOrganic(clock_.Now(), tr.shopper.user_id, advertiser, purchase_gen_);
     st = SendClick(result_, w, tr.shopper.user_id, "",
-                   {.ad = ad, .value_micros = value, .bucket = bucket});
+                   {.ad = ad, .value_micros = value, .bucket = bucket, .purchase = purchase});
     if (!st.ok()) return st;
     if (traffic_->RepeatClick()) {
       // The same shopper comes back through a new search and clicks the same ad again.
@@ -416,6 +439,10 @@ absl::StatusOr<RunMetrics> Run::Go() {
     std::fill(campaign_exhausted_today_.begin(), campaign_exhausted_today_.end(), false);
     absl::Time next_flush = day_start_ + interval;
     for (int h = 0; h < 24; ++h) {
+      if (!agents_->empty() && (d > 0 || h > 0)) {
+        st = AgentsHour(day_start_ + absl::Hours(h), (h + 23) % 24, first, first + d, &next_flush);
+        if (!st.ok()) return st;
+      }
       const int64_t before = static_cast<int64_t>(std::floor(q * cumulative[h] / cumulative[24]));
       const int64_t after =
           static_cast<int64_t>(std::floor(q * cumulative[h + 1] / cumulative[24]));
@@ -448,6 +475,8 @@ absl::StatusOr<RunMetrics> Run::Go() {
       }
     }
   }
+  st = FinishSales(first, first + (s_.days() - 1));
+  if (!st.ok()) return st;
   m_.days = s_.days();
   m_.campaign_days = static_cast<int64_t>(campaign_spend_today_.size()) * s_.days();
   m_.pacing = s_.budgets().pacing();
@@ -473,6 +502,60 @@ absl::StatusOr<RunMetrics> Run::Go() {
   gate_.reset();
   billing_.reset();
   return std::move(m_);
+}
+
+// The autobidders' hourly step (sim/agents.h): billing first catches up to the hour's start, then
+// each agent reads its report and moves its bids; changed bids reach the engine as a new catalog
+// version, as an advertiser's catalog update does.
+absl::Status Run::AgentsHour(absl::Time hour_start, int ended_hour, absl::CivilDay first,
+                             absl::CivilDay today, absl::Time* next_flush) {
+  const absl::Duration interval = absl::Seconds(s_.ingest_interval_seconds());
+  while (*next_flush <= hour_start) {
+    clock_.Set(*next_flush);
+    if (absl::Status st = Flush(); !st.ok()) return st;
+    *next_flush += interval;
+  }
+  clock_.Set(hour_start);
+  absl::StatusOr<bool> changed = agents_->OnHour(*billing_, ended_hour, first, today);
+  if (!changed.ok()) return changed.status();
+  if (!*changed) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<const targeting::CatalogSnapshot>> snapshot =
+      targeting::CatalogSnapshot::Build(market_.catalog, snapshot_->version() + 1);
+  if (!snapshot.ok()) return snapshot.status();
+  snapshot_ = *std::move(snapshot);
+  // As the server on a catalog update: budgets to billing, then the new version to the engine.
+  if (absl::Status st = billing_->UpsertCampaigns(engine::BudgetsFromCatalog(snapshot_->catalog()));
+      !st.ok()) {
+    return st;
+  }
+  engine_->Publish(std::make_shared<const engine::Serving>(
+      engine::Serving{.catalog = snapshot_, .rules = rules_}));
+  return absl::OkStatus();
+}
+
+// After the last day: every purchase still pending is sent (at its own time), then Gavel's
+// reports and the ground truth go into the metrics.
+absl::Status Run::FinishSales(absl::CivilDay first, absl::CivilDay last) {
+  clock_.Set(std::max(clock_.Now(), purchases_->LastPending()));
+  if (absl::Status st = purchases_->IngestDue(clock_.Now(), billing_.get()); !st.ok()) return st;
+  m_.purchases = purchases_->purchases_sent();
+  absl::StatusOr<std::vector<SalesTotals>> gavel =
+      AdvertiserSales(*billing_, market_.catalog, first, last, AdvertisesIn(market_.catalog));
+  if (!gavel.ok()) return gavel.status();
+  for (size_t i = 0; i < m_.advertisers.size(); ++i) {
+    AdvertiserMetrics& a = m_.advertisers[i];
+    a.gavel_spend_micros = (*gavel)[i].spend_micros;
+    a.gavel_sales_micros = (*gavel)[i].sales_micros;
+    a.gavel_orders = (*gavel)[i].orders;
+    const TrueSales& t = purchases_->truth()[i];
+    a.true_orders = t.caused_charged_orders;
+    a.true_sales_micros = t.caused_charged_sales_micros;
+    a.organic_sales_micros = t.organic_sales_micros;
+  }
+  absl::StatusOr<std::vector<AgentMetrics>> agents = agents_->Finish(*billing_, first, last);
+  if (!agents.ok()) return agents.status();
+  m_.agents = *std::move(agents);
+  return absl::OkStatus();
 }
 
 double Ratio(double a, double b) { return b > 0 ? a / b : 0; }

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "billing/records.h"
 #include "learning/training_log.h"
+#include "sim/agents.h"
 #include "sim/scenario.pb.h"
 #include "targeting/ctr_model.h"
 
@@ -50,6 +51,15 @@ struct AdvertiserMetrics {
   // bot clicks and repeat clicks billing did not catch. They cost but bring no value.
   int64_t bot_charged_clicks = 0;
   int64_t repeat_charged_clicks = 0;
+  // Purchases through Gavel (docs/simulator.md, "Purchases and attribution"). Gavel's sales
+  // report (7-day window) over the run's days, summed over its campaigns:
+  int64_t gavel_spend_micros = 0;
+  int64_t gavel_sales_micros = 0;
+  int64_t gavel_orders = 0;
+  // The ground truth: purchases its charged clicks caused, and organic purchases of its products.
+  int64_t true_orders = 0;
+  int64_t true_sales_micros = 0;
+  int64_t organic_sales_micros = 0;
 };
 
 struct RunMetrics {
@@ -83,6 +93,8 @@ struct RunMetrics {
   int64_t budget_per_day_micros = 0;  // sum of daily budgets
   int days = 0;
   bool pacing = false;  // budgets.pacing: without it there is no pacing target to follow
+  int64_t purchases = 0;             // purchases sent to billing (caused and organic)
+  std::vector<AgentMetrics> agents;  // the scenario's autobidders, in scenario order
 
   // Wall clock: not deterministic, never written to report files.
   double wall_seconds = 0;   // the whole run

@@ -72,7 +72,8 @@ TEST(DeriveSeed, StreamsDifferAndAreStable) {
 
 TEST(ExampleScenarios, AllLoadAndValidate) {
   for (const char* name : {"quick.textproto", "compare_mechanisms.textproto",
-                           "reserve_sweep.textproto", "pacing.textproto", "quick.json"}) {
+                           "reserve_sweep.textproto", "pacing.textproto", "quick.json",
+                           "autobidding.textproto"}) {
     absl::StatusOr<Scenario> s =
         LoadScenario(gavel::testing::Runfile(absl::StrCat("sim/scenarios/", name)));
     EXPECT_TRUE(s.ok()) << name << ": " << s.status();
