@@ -104,6 +104,11 @@ TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKe
   std::mt19937_64 gen(23);
   // What the test sent and the store charged, per (dimension, local day, key).
   std::map<std::tuple<Dimension, absl::CivilDay, std::string>, StatsCounters> sent;
+  // Everything sent, to attribute independently with Attribute (billing/attribution.h).
+  const TokenVerifier verifier(testing::TestKeys());
+  auto hash = [&](const std::string& user) { return verifier.UserHash("k1", user); };
+  std::vector<AttributedClick> clicks;
+  std::vector<PurchaseLine> lines;
   absl::Time t = kStart;
   int charged = 0, purchases = 0;
   for (int i = 0; i < 240; ++i) {
@@ -116,13 +121,17 @@ TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKe
     const std::string user = users[absl::Uniform(gen, 0, 6)];
     if (absl::Bernoulli(gen, 0.25)) {
       clock_.Set(t);
+      const PurchaseLine line{.order_id = absl::StrCat("o", i), .line = 1,
+                              .user_hash = hash(user),
+                              .product_id = absl::StrCat("p", absl::Uniform(gen, 0, 3)),
+                              .quantity = absl::Uniform(gen, 1, 3),
+                              .price_micros = absl::Uniform(gen, 1'000, 9'000'000), .time = t};
       auto r = billing_->IngestPurchases(
-          {{.order_id = absl::StrCat("o", i), .user_id = user, .time = t,
-            .line_items = {{.line = 1, .product_id = absl::StrCat("p", absl::Uniform(gen, 0, 3)),
-                            .quantity = absl::Uniform(gen, 1, 3),
-                            .price_micros = absl::Uniform(gen, 1'000, 9'000'000),
-                            .currency = "USD"}}}});
+          {{.order_id = line.order_id, .user_id = user, .time = t,
+            .line_items = {{.line = 1, .product_id = line.product_id, .quantity = line.quantity,
+                            .price_micros = line.price_micros, .currency = "USD"}}}});
       ASSERT_TRUE(r.ok()) << r.status();
+      lines.push_back(line);
       ++purchases;
       continue;
     }
@@ -154,6 +163,12 @@ TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKe
         ++delta.clicks;
         delta.spend_micros += r.charged_micros;
         ++charged;
+        clicks.push_back({.client_event_id = absl::StrCat("c", i), .time = t,
+                          .user_hash = hash(user), .campaign_id = "c1",
+                          .ad_group_id = w.ad_group_id, .ad_id = w.ad_id,
+                          .product_id = w.product_id, .advertiser_id = w.advertiser_id,
+                          .day = DayIndex(t, absl::UTCTimeZone()), .placement = w.placement,
+                          .target_id = w.target_id, .search_term = w.search_term});
       }
     }
     const absl::CivilDay day = absl::ToCivilDay(t, absl::UTCTimeZone());
@@ -169,6 +184,16 @@ TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKe
   ASSERT_GT(charged, 40);
   ASSERT_GT(purchases, 20);
   const absl::CivilDay last = absl::ToCivilDay(t, absl::UTCTimeZone());
+  // Sales per (dimension, day, key) as the rule gives them over everything sent.
+  std::map<std::tuple<Dimension, absl::CivilDay, std::string>, int64_t> sold;
+  for (const Attribution& a : Attribute(clicks, lines, absl::Hours(24 * 7), AdvertisesAll)) {
+    const AttributedClick& c = clicks[a.click];
+    for (Dimension d : kDimensions) {
+      sold[{d, absl::CivilDay(1970, 1, 1) + c.day,
+            RawDimensionKey(d, c.ad_group_id, c.target_id, c.placement, c.search_term)}] +=
+          lines[a.line].sales_micros();
+    }
+  }
   for (Dimension d : kDimensions) {
     const SalesReport r = Report(d, kDay1, last);
     const std::string what = absl::StrCat("dimension ", static_cast<int>(d));
@@ -189,7 +214,12 @@ TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKe
       want[{std::get<1>(k), fold ? std::string(kOtherKey) : key}] += c;
     }
     std::map<std::pair<absl::CivilDay, std::string>, StatsCounters> got;
-    for (const SalesDay& row : r.rows) got[{row.date, row.key}] = row.delivery;
+    for (const SalesDay& row : r.rows) {
+      got[{row.date, row.key}] = row.delivery;
+      const auto s = sold.find({d, row.date, row.key});
+      EXPECT_EQ(row.sales.sales_micros(), s == sold.end() ? 0 : s->second)
+          << what << " " << row.date << " " << row.key;
+    }
     ASSERT_EQ(got.size(), want.size()) << what;
     for (const auto& [k, c] : want) {
       ASSERT_TRUE(got.count(k)) << what << " " << k.first << " " << k.second;
