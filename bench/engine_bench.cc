@@ -85,10 +85,17 @@ Fixture& GetFixture(int ads) {
 // `tokens`: sign a click and an impression token per winner, as the server does; without them the
 // difference shows what signing costs.
 // `sample_every`: 0 = the engine without a landscape, else the one sampling 1 in that many.
-void BM_EngineAuction(benchmark::State& state, int ads, bool tokens, int sample_every) {
+// `search`: the requests on top of search, so the tokens carry the normalised query as the search
+// term (docs/billing.md, "Tokens"); otherwise the placement is unspecified and they carry none.
+void BM_EngineAuction(benchmark::State& state, int ads, bool tokens, int sample_every,
+                      bool search) {
   Fixture& f = GetFixture(ads);
   Engine* engine = sample_every == 0 ? f.engine.get() : f.sampled.at(sample_every).get();
-  for (AuctionRequest& r : f.requests) r.issue_tokens = tokens;
+  for (AuctionRequest& r : f.requests) {
+    r.issue_tokens = tokens;
+    r.targeting.placement =
+        search ? catalog::Placement::kTopOfSearch : catalog::Placement::kUnspecified;
+  }
   absl::BitGen gen(std::seed_seq{bench::kSyntheticSeed});
   AuctionResult result;
   size_t i = 0, winners = 0;
@@ -151,16 +158,19 @@ int main(int argc, char** argv) {
   }
   for (int ads : gavel::bench::TakeSizesFlag(&argc, argv, "--engine_sizes", {10'000, 100'000})) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuction/ads:", ads).c_str(),
-                                 gavel::engine::BM_EngineAuction, ads, true, 0)
+                                 gavel::engine::BM_EngineAuction, ads, true, 0, false)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuctionSearch/ads:", ads).c_str(),
+                                 gavel::engine::BM_EngineAuction, ads, true, 0, true)
         ->Unit(benchmark::kMicrosecond);
     for (int every : {100, 32, 1}) {
       benchmark::RegisterBenchmark(
           absl::StrCat("BM_EngineAuctionLandscape/ads:", ads, "/sample_every:", every).c_str(),
-          gavel::engine::BM_EngineAuction, ads, true, every)
+          gavel::engine::BM_EngineAuction, ads, true, every, false)
           ->Unit(benchmark::kMicrosecond);
     }
     benchmark::RegisterBenchmark(absl::StrCat("BM_EngineAuctionNoTokens/ads:", ads).c_str(),
-                                 gavel::engine::BM_EngineAuction, ads, false, 0)
+                                 gavel::engine::BM_EngineAuction, ads, false, 0, false)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(absl::StrCat("BM_RetrieveBaseline/ads:", ads).c_str(),
                                  gavel::engine::BM_RetrieveBaseline, ads)

@@ -106,12 +106,14 @@ void FillReportHistory(int clicks, Billing* billing, SimulatedClock* clock) {
 }
 
 // Timed: one 30-day, 7-day-window report of c1 (Billing::Sales).
-void RunReports(benchmark::State& state, const Billing& billing) {
+void RunReports(benchmark::State& state, const Billing& billing,
+                Dimension dimension = Dimension::kCampaign) {
   const absl::CivilDay from = absl::CivilDay(1970, 1, 1) + DayIndex(kT0, absl::UTCTimeZone());
   int64_t orders = 0;
   for (auto _ : state) {
-    auto report = billing.Sales("c1", from, from + 29, 7,
-                                [](absl::string_view, absl::string_view) { return true; });
+    auto report = billing.Sales(
+        "c1", from, from + 29, 7, [](absl::string_view, absl::string_view) { return true; },
+        dimension);
     if (!report.ok()) {
       state.SkipWithError(std::string(report.status().message()).c_str());
       break;
@@ -130,6 +132,21 @@ void BM_SalesReport30Days(benchmark::State& state) {
   FillReportHistory(static_cast<int>(state.range(0)), billing.get(), &clock);
   RunReports(state, *billing);
 }
+
+// The same history broken down by ad group (one key, every click in it): the cost a
+// dimension adds to the campaign report.
+void BM_SalesReport30DaysByAdGroup(benchmark::State& state) {
+  SimulatedClock clock(kT0);
+  std::unique_ptr<Billing> billing = OpenBilling("report_dims", &clock);
+  FillReportHistory(static_cast<int>(state.range(0)), billing.get(), &clock);
+  RunReports(state, *billing, Dimension::kAdGroup);
+}
+BENCHMARK(BM_SalesReport30DaysByAdGroup)
+    ->ArgName("clicks")
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+
 BENCHMARK(BM_SalesReport30Days)
     ->ArgName("clicks")
     ->Arg(1'000)

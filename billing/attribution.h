@@ -48,6 +48,10 @@ struct AttributedClick {
   std::string product_id;
   std::string advertiser_id;
   int64_t day = 0;  // the campaign-local day the click counted for (DayIndex)
+  // The report dimensions (EventRecord's); 0/empty for clicks recorded before they were kept.
+  int32_t placement = 0;
+  std::string target_id;
+  std::string search_term;
 };
 
 // The shoppers of a campaign's clicks over some days, and when the first and last of those clicks
@@ -128,11 +132,16 @@ struct SalesDay {
   absl::CivilDay date;  // for a total, the first day of the range
   StatsCounters delivery;
   SalesCounters sales;
+  std::string key;  // the dimension key of a dimension row (billing/dimensions.h); else empty
 };
 
 struct SalesReport {
   std::vector<SalesDay> days;  // every day of the stats' range, oldest first
   SalesDay total;
+  // Dimension reports only (billing/dimensions.h): one row per (day, key) with any delivery or
+  // sales, by day then key; and one per key over the range, by key (date = the range's first).
+  std::vector<SalesDay> rows;
+  std::vector<SalesDay> key_totals;
 };
 
 // The report of `campaign_id` over `stats`' days: delivery from `stats`, sales from the lines

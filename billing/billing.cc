@@ -154,6 +154,20 @@ absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::
   return store_->SalesReportOf(campaign_id, *stats, absl::Hours(24) * window_days, advertises);
 }
 
+absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::CivilDay from,
+                                           absl::CivilDay to, int window_days,
+                                           const AdvertisesFn& advertises,
+                                           Dimension dimension) const {
+  absl::StatusOr<SalesReport> report = Sales(campaign_id, from, to, window_days, advertises);
+  if (!report.ok() || dimension == Dimension::kCampaign) return report;
+  const int64_t retention_from_day =
+      (Today(campaign_id) - absl::CivilDay(1970, 1, 1)) - (kSearchTermRetentionDays - 1);
+  absl::Status st = store_->DimensionRowsOf(campaign_id, dimension, retention_from_day,
+                                            absl::Hours(24) * window_days, advertises, &*report);
+  if (!st.ok()) return st;
+  return report;
+}
+
 DedupeState Billing::dedupe_state() const { return store_->dedupe_state(); }
 
 absl::Status Billing::Snapshot() { return store_->Snapshot(); }

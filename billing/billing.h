@@ -119,6 +119,15 @@ class Billing {
                                     absl::CivilDay to, int window_days,
                                     const AdvertisesFn& advertises) const;
 
+  // The same broken down by `dimension` (billing/dimensions.h): the campaign's report with its
+  // rows and key_totals filled (for kCampaign, exactly the report above). Search-term rows of
+  // days before the last kSearchTermRetentionDays campaign-local days (today included) are
+  // folded into kOtherKey. Errors as above; kFailedPrecondition from a store without dimension
+  // reports (PostgreSQL).
+  absl::StatusOr<SalesReport> Sales(absl::string_view campaign_id, absl::CivilDay from,
+                                    absl::CivilDay to, int window_days,
+                                    const AdvertisesFn& advertises, Dimension dimension) const;
+
   // Today's local day for a campaign (UTC without settings), to default a stats range.
   absl::CivilDay Today(absl::string_view campaign_id) const;
 

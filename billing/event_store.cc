@@ -26,4 +26,10 @@ absl::StatusOr<SalesReport> EventStore::SalesReportOf(absl::string_view campaign
                           Attribute(clicks, lines, window, advertises));
 }
 
+absl::Status EventStore::DimensionRowsOf(absl::string_view, Dimension, int64_t, absl::Duration,
+                                         const AdvertisesFn&, SalesReport*) const {
+  return absl::FailedPreconditionError(
+      "dimension reports need the embedded store (not yet on PostgreSQL)");
+}
+
 }  // namespace gavel::billing

@@ -22,6 +22,7 @@
 #include "absl/types/span.h"
 #include "billing/attribution.h"
 #include "billing/budget.h"
+#include "billing/dimensions.h"
 #include "billing/rules.h"
 #include "billing/sales.h"
 #include "billing/stats.h"
@@ -81,6 +82,15 @@ class EventStore {
                                                     const CampaignStats& stats,
                                                     absl::Duration window,
                                                     const AdvertisesFn& advertises) const;
+
+  // Fills `report`'s rows and key_totals for `dimension` (not kCampaign) over `report`'s days
+  // (billing/dimensions.h), search-term rows before local day `retention_from_day` folded into
+  // kOtherKey; `report` holds the campaign's report (SalesReportOf) on entry. This default is
+  // kFailedPrecondition "dimension reports need the embedded store (not yet on PostgreSQL)".
+  virtual absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
+                                       int64_t retention_from_day, absl::Duration window,
+                                       const AdvertisesFn& advertises,
+                                       SalesReport* report) const;
 
   // Compacts what recovery reads (the embedded store writes a snapshot); OK where nothing to do.
   virtual absl::Status Snapshot() { return absl::OkStatus(); }

@@ -10,9 +10,11 @@
 namespace gavel::billing {
 namespace {
 
-// 3: version 2 then the sales index (clicks and purchase lines); 2 (still read): the dedupe sets
+// 4: version 3 with the clicks' dimensions (placement, target, search term) in the sales index,
+// then the per-dimension counters (DimensionStats::Serialize);
+// 3 (still read): version 2 then the sales index (clicks and purchase lines); 2 (still read): the dedupe sets
 // as (96-bit key, deadline in ms); 1 (still read): raw keys with times.
-constexpr uint8_t kStateVersion = 3;
+constexpr uint8_t kStateVersion = 4;
 
 }  // namespace
 
@@ -77,7 +79,12 @@ void LedgerEventStore::Apply(const EventRecord& r, bool replay) {
   if (r.outcome == Outcome::kCharged && replay && context_.budgets->RebuiltFromLedger()) {
     context_.budgets->AddSpend(r.campaign_id, r.day, r.charged_micros);
   }
-  if (!r.campaign_id.empty()) stats_.Add(r.campaign_id, r.day, CountersFor(r));
+  if (!r.campaign_id.empty()) {
+    const StatsCounters counters = CountersFor(r);
+    stats_.Add(r.campaign_id, r.day, counters);
+    dimensions_.Add(r.campaign_id, r.day, r.ad_group_id, r.target_id, r.placement, r.search_term,
+                    counters);
+  }
   if (std::optional<AttributedClick> click = ClickOf(r)) sales_.AddClick(std::move(*click));
   ++records_since_snapshot_;
 }
@@ -128,6 +135,22 @@ absl::StatusOr<SalesReport> LedgerEventStore::SalesReportOf(
     absl::string_view campaign_id, const CampaignStats& stats, absl::Duration window,
     const AdvertisesFn& advertises) const {
   return sales_.Report(campaign_id, stats, window, advertises);
+}
+
+absl::Status LedgerEventStore::DimensionRowsOf(absl::string_view campaign_id,
+                                               Dimension dimension, int64_t retention_from_day,
+                                               absl::Duration window,
+                                               const AdvertisesFn& advertises,
+                                               SalesReport* report) const {
+  if (report->days.empty()) return absl::OkStatus();
+  const absl::CivilDay epoch(1970, 1, 1);
+  const int64_t from_day = report->days.front().date - epoch;
+  const int64_t to_day = report->days.back().date - epoch;
+  DimensionSalesAccumulator acc(dimensions_, std::string(campaign_id), dimension, from_day, to_day,
+                                retention_from_day);
+  sales_.AddDimensionSales(&acc, campaign_id, from_day, to_day, window, advertises);
+  std::move(acc).Finish(report);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<EventResult>> LedgerEventStore::Ingest(
@@ -205,11 +228,11 @@ absl::Status LedgerEventStore::SnapshotAfter(uint64_t min_records) {
   return ledger_->WriteSnapshot(lsn, state);
 }
 
-// Layout, version 3 (all varints unless noted): version; spend rows (campaign, day, micros); the
+// Layout, version 4 (all varints unless noted): version; spend rows (campaign, day, micros); the
 // event-id, used-token and repeat-click sets, each as a count then (fixed64 key.hi, key.lo,
 // deadline in unix ms) per entry; per-user click times (fixed64 user, n, times); stats rows
-// (campaign, day, 5 counters); the sales index (SalesIndex::Serialize). Entries past their window
-// are pruned first.
+// (campaign, day, 5 counters); the sales index (SalesIndex::Serialize); the per-dimension
+// counters (DimensionStats::Serialize). Entries past their window are pruned first.
 std::string LedgerEventStore::SerializeState(absl::Time now) {
   std::string out;
   out.push_back(static_cast<char>(kStateVersion));
@@ -233,6 +256,9 @@ std::string LedgerEventStore::SerializeState(absl::Time now) {
     }
   }
   sales_.Serialize(&out);
+  // Search-term rows a day past the retention of any time zone are past every campaign's.
+  const int64_t today = absl::ToCivilDay(now, absl::UTCTimeZone()) - absl::CivilDay(1970, 1, 1);
+  dimensions_.Serialize(today - kSearchTermRetentionDays - 1, &out);
   return out;
 }
 
@@ -264,7 +290,8 @@ absl::Status LedgerEventStore::RestoreState(absl::string_view state) {
     }
     stats_.Add(s.campaign_id, s.day, c);
   }
-  if (version >= 3 && !sales_.Restore(&in)) return bad;
+  if (version >= 3 && !sales_.Restore(&in, /*with_dimensions=*/version >= 4)) return bad;
+  if (version >= 4 && !dimensions_.Restore(&in)) return bad;
   return in.empty() ? absl::OkStatus() : bad;
 }
 

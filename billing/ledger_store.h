@@ -62,6 +62,11 @@ class LedgerEventStore final : public EventStore {
   absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
                                             const CampaignStats& stats, absl::Duration window,
                                             const AdvertisesFn& advertises) const override;
+  // From the per-dimension counters and the sales index's candidates.
+  absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
+                               int64_t retention_from_day, absl::Duration window,
+                               const AdvertisesFn& advertises,
+                               SalesReport* report) const override;
   DedupeState dedupe_state() const override;
 
  private:
@@ -78,6 +83,7 @@ class LedgerEventStore final : public EventStore {
   const LedgerStoreOptions options_;
   const EventContext context_;
   StatsStore stats_;
+  DimensionStats dimensions_;  // its own lock; written under mu_ like stats_
   SalesIndex sales_;  // its own lock; written under mu_ so it follows the ledger's order
   std::unique_ptr<Ledger> ledger_;
 

@@ -7,7 +7,9 @@
 
 namespace gavel::billing {
 namespace {
-constexpr uint8_t kRecordVersion = 2;  // 1 (still read): without ad group, product, advertiser
+// 3: 2 plus placement, target id, search term; 2 (still read): 1 plus ad group, product,
+// advertiser; 1 (still read).
+constexpr uint8_t kRecordVersion = 3;
 }  // namespace
 
 absl::string_view OutcomeName(Outcome o) {
@@ -68,6 +70,9 @@ std::string EncodeEventRecord(const EventRecord& r) {
   internal::PutBytes(&out, r.ad_group_id);
   internal::PutBytes(&out, r.product_id);
   internal::PutBytes(&out, r.advertiser_id);
+  internal::PutVarint(&out, static_cast<uint32_t>(r.placement));
+  internal::PutBytes(&out, r.target_id);
+  internal::PutBytes(&out, r.search_term);
   return out;
 }
 
@@ -76,6 +81,7 @@ absl::StatusOr<EventRecord> DecodeEventRecord(absl::string_view payload) {
   EventRecord r;
   uint8_t version, type, outcome, reason;
   int64_t time, expires;
+  uint64_t placement = 0;
   if (!in.Byte(&version) || version < 1 || version > kRecordVersion || !in.Byte(&type) || type < 1 || type > 2 ||
       !in.Byte(&outcome) || outcome < 1 || outcome > 5 || !in.Byte(&reason) || reason > 7 ||
       !in.Bytes(&r.client_event_id) || !in.Signed(&time) || !in.Signed(&r.charged_micros) ||
@@ -84,10 +90,13 @@ absl::StatusOr<EventRecord> DecodeEventRecord(absl::string_view payload) {
       !in.Signed(&r.day) ||
       (version >= 2 &&
        (!in.Bytes(&r.ad_group_id) || !in.Bytes(&r.product_id) || !in.Bytes(&r.advertiser_id))) ||
+      (version >= 3 && (!in.Varint(&placement) || placement > INT32_MAX ||
+                        !in.Bytes(&r.target_id) || !in.Bytes(&r.search_term))) ||
       !in.empty()) {
     return absl::DataLossError("malformed billing record in the ledger");
   }
   r.type = static_cast<TokenType>(type);
+  r.placement = static_cast<int32_t>(placement);
   r.outcome = static_cast<Outcome>(outcome);
   r.reason = static_cast<InvalidReason>(reason);
   r.time = absl::FromUnixMicros(time);

@@ -59,11 +59,16 @@ struct EventRecord {
   std::string token_id;         // set when this event consumed the token
   absl::Time token_expires_at;  // with token_id
   int64_t day = 0;              // campaign-local day (DayIndex) the event counts for
+  // From the token, the report dimensions (docs/billing.md, "Sales"); 0/empty before version 3.
+  int32_t placement = 0;
+  std::string target_id;
+  std::string search_term;
 };
 
-// Writes version 2 (version 1 plus ad group, product and advertiser).
+// Writes version 3 (version 2 plus placement, target id and search term; version 2 is version 1
+// plus ad group, product and advertiser).
 std::string EncodeEventRecord(const EventRecord& r);
-// Reads versions 1 and 2. kDataLoss if `payload` is not a well-formed record.
+// Reads versions 1 to 3. kDataLoss if `payload` is not a well-formed record.
 absl::StatusOr<EventRecord> DecodeEventRecord(absl::string_view payload);
 // One line of text, for ledger_tool and logs.
 std::string FormatEventRecord(const EventRecord& r);

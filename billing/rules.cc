@@ -87,6 +87,9 @@ std::optional<EventRecord> RuleState::Decide(const Event& e, const VerifyResult&
     r.advertiser_id = v.claims.advertiser_id;
     r.price_micros = v.claims.price_micros;
     r.user_hash = v.claims.user_hash;
+    r.placement = v.claims.placement;
+    r.target_id = v.claims.target_id;
+    r.search_term = v.claims.search_term;
   }
   // Verification ran before the lock; the token must still be unexpired now, when the used-token
   // set (which forgets a token once it expires) is asked about it.

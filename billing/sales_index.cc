@@ -15,9 +15,12 @@ void PutClick(const AttributedClick& c, std::string* out) {
     internal::PutBytes(out, *s);
   }
   internal::PutSigned(out, c.day);
+  internal::PutVarint(out, static_cast<uint32_t>(c.placement));
+  internal::PutBytes(out, c.target_id);
+  internal::PutBytes(out, c.search_term);
 }
 
-bool GetClick(internal::ByteReader* in, AttributedClick* c) {
+bool GetClick(internal::ByteReader* in, bool with_dimensions, AttributedClick* c) {
   int64_t time;
   if (!in->Bytes(&c->client_event_id) || !in->Signed(&time) || !in->Fixed64(&c->user_hash)) {
     return false;
@@ -27,7 +30,15 @@ bool GetClick(internal::ByteReader* in, AttributedClick* c) {
     if (!in->Bytes(s)) return false;
   }
   c->time = absl::FromUnixMicros(time);
-  return in->Signed(&c->day);
+  if (!in->Signed(&c->day)) return false;
+  if (!with_dimensions) return true;
+  uint64_t placement;
+  if (!in->Varint(&placement) || placement > INT32_MAX || !in->Bytes(&c->target_id) ||
+      !in->Bytes(&c->search_term)) {
+    return false;
+  }
+  c->placement = static_cast<int32_t>(placement);
+  return true;
 }
 
 }  // namespace
@@ -44,7 +55,10 @@ std::optional<AttributedClick> ClickOf(const EventRecord& r) {
                          .ad_id = r.ad_id,
                          .product_id = r.product_id,
                          .advertiser_id = r.advertiser_id,
-                         .day = r.day};
+                         .day = r.day,
+                         .placement = r.placement,
+                         .target_id = r.target_id,
+                         .search_term = r.search_term};
 }
 
 void SalesIndex::Offer(size_t line, size_t click) {
@@ -119,15 +133,13 @@ void SalesIndex::AddClick(AttributedClick click) {
   }
 }
 
-SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStats& stats,
-                               absl::Duration window, const AdvertisesFn& advertises) const {
-  SalesAccumulator acc(std::string(campaign_id), stats);
-  if (stats.days.empty()) return std::move(acc).Finish();
-  const absl::CivilDay epoch(1970, 1, 1);
-  const int64_t from_day = stats.days.front().date - epoch, to_day = stats.days.back().date - epoch;
-  ReaderMutexLock lock(&mu_);
+void SalesIndex::ForEachAttributed(
+    absl::string_view campaign_id, int64_t from_day, int64_t to_day, absl::Duration window,
+    const AdvertisesFn& advertises,
+    const std::function<void(size_t lines)>& reserve,
+    const std::function<void(const AttributedClick&, const PurchaseLine&, SaleKind)>& add) const {
   auto it = lines_by_campaign_.find(campaign_id);
-  if (it == lines_by_campaign_.end()) return std::move(acc).Finish();
+  if (it == lines_by_campaign_.end()) return;
   std::vector<bool> seen(lines_.size());  // a line registered for several days is ruled once
   std::vector<size_t> lines;
   for (const CampaignLine& cl : it->second) {
@@ -135,7 +147,7 @@ SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStat
     seen[cl.line] = true;
     lines.push_back(cl.line);
   }
-  acc.Reserve(lines.size());
+  reserve(lines.size());
   std::vector<const AttributedClick*> by_time;
   for (size_t l : lines) {
     by_time.clear();
@@ -145,11 +157,32 @@ SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStat
                 return ClickEarlier(*a, *b);
               });
     if (std::optional<LineAttribution> a = AttributeLine(by_time, lines_[l], window, advertises)) {
-      acc.Add(*a->click, lines_[l], a->kind);
+      add(*a->click, lines_[l], a->kind);
     }
   }
+}
+
+SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStats& stats,
+                               absl::Duration window, const AdvertisesFn& advertises) const {
+  SalesAccumulator acc(std::string(campaign_id), stats);
+  if (stats.days.empty()) return std::move(acc).Finish();
+  const absl::CivilDay epoch(1970, 1, 1);
+  const int64_t from_day = stats.days.front().date - epoch, to_day = stats.days.back().date - epoch;
+  ReaderMutexLock lock(&mu_);
+  ForEachAttributed(
+      campaign_id, from_day, to_day, window, advertises, [&](size_t n) { acc.Reserve(n); },
+      [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) { acc.Add(c, l, k); });
   // The accumulator holds views of the lines' order ids: finish while they cannot move.
   return std::move(acc).Finish();
+}
+
+void SalesIndex::AddDimensionSales(DimensionSalesAccumulator* acc, absl::string_view campaign_id,
+                                   int64_t from_day, int64_t to_day, absl::Duration window,
+                                   const AdvertisesFn& advertises) const {
+  ReaderMutexLock lock(&mu_);
+  ForEachAttributed(
+      campaign_id, from_day, to_day, window, advertises, [](size_t) {},
+      [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) { acc->Add(c, l, k); });
 }
 
 ClickShoppers SalesIndex::CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
@@ -206,12 +239,12 @@ void SalesIndex::Serialize(std::string* out) const {
   }
 }
 
-bool SalesIndex::Restore(internal::ByteReader* in) {
+bool SalesIndex::Restore(internal::ByteReader* in, bool with_dimensions) {
   uint64_t n;
   if (!in->Varint(&n)) return false;
   for (uint64_t i = 0; i < n; ++i) {
     AttributedClick c;
-    if (!GetClick(in, &c)) return false;
+    if (!GetClick(in, with_dimensions, &c)) return false;
     AddClick(std::move(c));
   }
   if (!in->Varint(&n)) return false;

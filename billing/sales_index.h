@@ -16,6 +16,7 @@
 #ifndef GAVEL_BILLING_SALES_INDEX_H_
 #define GAVEL_BILLING_SALES_INDEX_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "billing/attribution.h"
 #include "billing/bytes.h"
+#include "billing/dimensions.h"
 #include "billing/records.h"
 #include "billing/sales.h"
 #include "common/sync.h"
@@ -52,10 +54,17 @@ class SalesIndex {
   SalesReport Report(absl::string_view campaign_id, const CampaignStats& stats,
                      absl::Duration window, const AdvertisesFn& advertises) const;
 
-  // Snapshot form: counts, then every click and every line.
+  // Adds to `acc` every line attributed (as Report attributes) to a click of the campaign on
+  // local days [from_day, to_day]. The accumulator copies what it keeps.
+  void AddDimensionSales(DimensionSalesAccumulator* acc, absl::string_view campaign_id,
+                         int64_t from_day, int64_t to_day, absl::Duration window,
+                         const AdvertisesFn& advertises) const;
+
+  // Snapshot form: counts, then every click (with its dimensions) and every line.
   void Serialize(std::string* out) const;
-  // False on malformed input.
-  bool Restore(internal::ByteReader* in);
+  // False on malformed input. `with_dimensions`: the clicks carry placement, target and search
+  // term (snapshot state version >= 4).
+  bool Restore(internal::ByteReader* in, bool with_dimensions);
 
  private:
   mutable Mutex mu_;
@@ -79,6 +88,14 @@ class SalesIndex {
   };
   absl::flat_hash_map<std::string, std::vector<CampaignLine>> lines_by_campaign_
       ABSL_GUARDED_BY(mu_);
+
+  // Runs the rule over the lines registered with the campaign's clicks on [from_day, to_day]:
+  // reserve(number of lines), then add(click, line, kind) per attributed line.
+  void ForEachAttributed(
+      absl::string_view campaign_id, int64_t from_day, int64_t to_day, absl::Duration window,
+      const AdvertisesFn& advertises, const std::function<void(size_t lines)>& reserve,
+      const std::function<void(const AttributedClick&, const PurchaseLine&, SaleKind)>& add) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   // Offers clicks_[click] to lines_[line]'s candidates and registers the line with the click's
   // campaign if it was kept.

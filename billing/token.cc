@@ -18,7 +18,8 @@ namespace {
 
 using internal::ByteReader;
 
-constexpr uint8_t kTokenVersion = 1;
+// 2: version 1 plus target id and search term; 1 (still verified): without them.
+constexpr uint8_t kTokenVersion = 2;
 constexpr size_t kMacBytes = HmacSha256::kBytes;
 constexpr size_t kTokenIdBytes = 16;
 
@@ -53,6 +54,8 @@ std::string EncodePayload(const WinnerInfo& w, TokenType type, absl::string_view
   internal::PutFixed64(&out, user_hash);
   internal::PutSigned(&out, absl::ToUnixMicros(issued_at));
   internal::PutSigned(&out, absl::ToUnixMicros(expires_at));
+  internal::PutBytes(&out, w.target_id);
+  internal::PutBytes(&out, CapSearchTerm(w.search_term));
   return out;
 }
 
@@ -66,14 +69,15 @@ std::string SignAndEncode(const HmacSha256& mac, std::string payload) {
 }
 
 // Parses everything after the key id. False on any malformation or trailing byte.
-bool DecodeRest(ByteReader* r, TokenClaims* c) {
+bool DecodeRest(uint8_t version, ByteReader* r, TokenClaims* c) {
   uint64_t slot, price, placement, user_hash;
   int64_t issued, expires;
   if (!r->Bytes(&c->auction_id) || !r->Varint(&slot) || slot > INT32_MAX || !r->Bytes(&c->ad_id) ||
       !r->Bytes(&c->ad_group_id) || !r->Bytes(&c->campaign_id) || !r->Bytes(&c->advertiser_id) ||
       !r->Bytes(&c->product_id) || !r->Varint(&price) || price > INT64_MAX ||
       !r->Varint(&placement) || placement > INT32_MAX || !r->Fixed64(&user_hash) ||
-      !r->Signed(&issued) || !r->Signed(&expires) || !r->empty()) {
+      !r->Signed(&issued) || !r->Signed(&expires) ||
+      (version >= 2 && (!r->Bytes(&c->target_id) || !r->Bytes(&c->search_term))) || !r->empty()) {
     return false;
   }
   c->slot = static_cast<int32_t>(slot);
@@ -86,6 +90,14 @@ bool DecodeRest(ByteReader* r, TokenClaims* c) {
 }
 
 }  // namespace
+
+std::string CapSearchTerm(absl::string_view term) {
+  if (term.size() <= kMaxSearchTermBytes) return std::string(term);
+  size_t n = kMaxSearchTermBytes;
+  while (n > 0 && (static_cast<unsigned char>(term[n]) & 0xC0) == 0x80) --n;  // a continuation
+  while (n > 0 && term[n - 1] == ' ') --n;
+  return std::string(term.substr(0, n));
+}
 
 uint64_t HashUserId(const HmacSha256& key_mac, absl::string_view user_id) {
   if (user_id.empty()) return 0;
@@ -244,7 +256,7 @@ VerifyResult TokenVerifier::Verify(absl::string_view token, TokenType expected,
   ByteReader r(payload);
   uint8_t version, type;
   TokenClaims c;
-  if (!r.Byte(&version) || version != kTokenVersion || !r.Byte(&type) ||
+  if (!r.Byte(&version) || version < 1 || version > kTokenVersion || !r.Byte(&type) ||
       (type != static_cast<uint8_t>(TokenType::kClick) &&
        type != static_cast<uint8_t>(TokenType::kImpression)) ||
       !r.Bytes(&c.key_id, 32)) {
@@ -258,7 +270,7 @@ VerifyResult TokenVerifier::Verify(absl::string_view token, TokenType expected,
   unsigned char expected_mac[HmacSha256::kBytes];
   keyring_->Mac(*key).Sign(payload, expected_mac);
   if (CRYPTO_memcmp(expected_mac, mac.data(), kMacBytes) != 0) return result;
-  if (!DecodeRest(&r, &c)) return result;  // signed by us yet malformed: treat as forged
+  if (!DecodeRest(version, &r, &c)) return result;  // signed by us yet malformed: treat as forged
   c.type = static_cast<TokenType>(type);
   result.claims = std::move(c);
   result.token_id.assign(mac.data(), kTokenIdBytes);

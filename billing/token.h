@@ -29,6 +29,12 @@ namespace gavel::billing {
 // Longest token the issuer produces and the verifier accepts, in bytes of base64url text.
 inline constexpr size_t kMaxTokenBytes = 1024;
 
+// Longest search term a token carries, in bytes: a longer normalised query is cut to this (at a
+// UTF-8 character boundary, trailing spaces dropped) so tokens stay small.
+inline constexpr size_t kMaxSearchTermBytes = 80;
+// `term` cut as above.
+std::string CapSearchTerm(absl::string_view term);
+
 enum class TokenType : uint8_t { kImpression = 1, kClick = 2 };
 
 struct Key {
@@ -82,6 +88,9 @@ struct TokenClaims {
   int64_t price_micros = 0;  // the cpc charged for a valid click
   int32_t placement = 0;
   uint64_t user_hash = 0;
+  // The report dimensions (docs/billing.md, "Sales"); empty in version-1 tokens.
+  std::string target_id;    // the matched manual target; empty for automatic targeting
+  std::string search_term;  // normalised query, at most kMaxSearchTermBytes; empty off search
   absl::Time issued_at;
   absl::Time expires_at;
   std::string key_id;
@@ -99,6 +108,8 @@ struct WinnerInfo {
   int64_t price_micros = 0;
   int32_t placement = 0;
   std::string user_id;  // hashed into the token; may be empty (anonymous)
+  std::string target_id;    // the matched manual target's id; empty for automatic targeting
+  std::string search_term;  // the normalised query on search placements; cut by CapSearchTerm
 };
 
 struct TokenPair {

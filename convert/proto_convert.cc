@@ -236,6 +236,16 @@ void SalesReportToProto(const std::string& campaign_id, int window_days,
   out->set_attribution_window_days(window_days);
   for (const billing::SalesDay& d : report.days) SalesRowToProto(d, out->add_days());
   SalesRowToProto(report.total, out->mutable_total());
+  for (const billing::SalesDay& d : report.rows) {
+    gavel::v1::SalesReportRow* row = out->add_rows();
+    SalesRowToProto(d, row);
+    row->set_dimension_key(d.key);
+  }
+  for (const billing::SalesDay& d : report.key_totals) {
+    gavel::v1::SalesReportRow* row = out->add_key_totals();
+    SalesRowToProto(d, row);
+    row->set_dimension_key(d.key);
+  }
 }
 
 }  // namespace gavel::convert

@@ -326,6 +326,15 @@ class AuctionPass {
     const uint64_t user_hash = sign && !sc_.outcome.winners.empty()
                                    ? issuer->HashUser(request_.targeting.shopper.user_id)
                                    : 0;
+    // The search term the tokens carry for reports: the normalised query, on search placements of
+    // catalog auctions (caller candidates skip the retriever, so they carry none).
+    const catalog::Placement placement = request_.targeting.placement;
+    const std::string search_term = sign && !sc_.outcome.winners.empty() &&
+                                            request_.external.empty() &&
+                                            (placement == catalog::Placement::kTopOfSearch ||
+                                             placement == catalog::Placement::kRestOfSearch)
+                                        ? billing::CapSearchTerm(sc_.retriever.query_text().Joined())
+                                        : std::string();
     for (const auction::Winner& w : sc_.outcome.winners) {
       AdOutcome& row = sc_.rows[w.index];
       Show(row);
@@ -350,6 +359,8 @@ class AuctionPass {
               .price_micros = row.cpc_micros,
               .placement = static_cast<int32_t>(request_.targeting.placement),
               .user_id = request_.targeting.shopper.user_id,
+              .target_id = std::string(row.target_id),
+              .search_term = search_term,
           },
           user_hash);
       if (!tokens.ok()) {

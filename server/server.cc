@@ -301,12 +301,17 @@ struct GavelServer::State {
     std::shared_ptr<const engine::Serving> serving = engine->current();
     auto range = ReportRange(*serving, req.campaign_id(), req.start_date(), req.end_date());
     if (!range.ok()) return range.status();
+    absl::StatusOr<billing::Dimension> dimension =
+        billing::DimensionFromInt(req.dimension(), "dimension");
+    if (!dimension.ok()) return dimension.status();
     const int window = req.attribution_window_days() == 0 ? billing::kDefaultAttributionWindowDays
                                                           : req.attribution_window_days();
-    absl::StatusOr<billing::SalesReport> report = billing->Sales(
-        req.campaign_id(), range->first, range->second, window, AdvertisesIn(serving->catalog));
+    absl::StatusOr<billing::SalesReport> report =
+        billing->Sales(req.campaign_id(), range->first, range->second, window,
+                       AdvertisesIn(serving->catalog), *dimension);
     if (!report.ok()) return report.status();
     convert::SalesReportToProto(req.campaign_id(), window, *report, resp);
+    resp->set_dimension(req.dimension());
     return absl::OkStatus();
   }
   // Re-reads --model and serves it from a new catalog version. On any error the old model stays.

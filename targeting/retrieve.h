@@ -114,6 +114,8 @@ class Retriever {
   // With `explain`, every matching posting is scanned (no early termination) and rejections kept.
   absl::Status Retrieve(const CatalogSnapshot& snapshot, const Request& request, absl::Time now,
                         bool explain, Result* out);
+  // The normalised query tokens of the last Retrieve (empty before the first).
+  const TokenizedText& query_text() const { return text_; }
 
  private:
   struct Query;

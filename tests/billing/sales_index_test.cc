@@ -144,7 +144,7 @@ TEST(SalesIndex, ARestoredIndexReportsTheSame) {
   index.Serialize(&bytes);
   SalesIndex restored;
   internal::ByteReader in(bytes);
-  ASSERT_TRUE(restored.Restore(&in));
+  ASSERT_TRUE(restored.Restore(&in, /*with_dimensions=*/true));
   auto all = [](absl::string_view, absl::string_view) { return true; };
   const CampaignStats stats = DaysOf(DayOf(kT0), DayOf(kT0) + 70);
   for (int window : kAttributionWindowDays) {

@@ -6,6 +6,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "billing/hmac.h"
 #include "gtest/gtest.h"
 
 namespace gavel::billing {
@@ -74,6 +75,71 @@ TEST(ClickToken, RoundTripsEveryClaim) {
   VerifyResult imp = verifier.Verify(pair->impression_token, TokenType::kImpression, kNow);
   ASSERT_EQ(imp.error, TokenError::kOk);
   EXPECT_NE(imp.token_id, r.token_id);
+}
+
+TEST(ClickToken, CarriesTargetAndSearchTerm) {
+  SimulatedClock clock(kNow);
+  auto ring = Ring({{"k1", "0123456789abcdef-secret"}});
+  TokenIssuer issuer(ring, &clock);
+  WinnerInfo w = MakeWinner();
+  w.target_id = "kw-5";
+  w.search_term = "running shoes";
+  auto pair = issuer.Issue(w);
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  TokenVerifier verifier(ring);
+  for (auto [token, type] : {std::pair{pair->click_token, TokenType::kClick},
+                             std::pair{pair->impression_token, TokenType::kImpression}}) {
+    VerifyResult r = verifier.Verify(token, type, kNow);
+    ASSERT_EQ(r.error, TokenError::kOk);
+    EXPECT_EQ(r.claims.target_id, "kw-5");
+    EXPECT_EQ(r.claims.search_term, "running shoes");
+  }
+}
+
+TEST(ClickToken, SearchTermIsCutToItsLimitAtACharacterBoundary) {
+  EXPECT_EQ(CapSearchTerm("short term"), "short term");
+  const std::string exact(kMaxSearchTermBytes, 'a');
+  EXPECT_EQ(CapSearchTerm(exact), exact);
+  EXPECT_EQ(CapSearchTerm(exact + "b"), exact);
+  // 79 ASCII bytes then a 2-byte character straddling byte 80: the character is dropped whole.
+  const std::string straddle = std::string(kMaxSearchTermBytes - 1, 'a') + "\xc3\xa9";
+  EXPECT_EQ(CapSearchTerm(straddle), std::string(kMaxSearchTermBytes - 1, 'a'));
+  // A cut right after a space drops the trailing space.
+  const std::string spaced = std::string(kMaxSearchTermBytes - 1, 'a') + " bcd";
+  EXPECT_EQ(CapSearchTerm(spaced), std::string(kMaxSearchTermBytes - 1, 'a'));
+  SimulatedClock clock(kNow);
+  auto ring = Ring({{"k1", "0123456789abcdef-secret"}});
+  WinnerInfo w = MakeWinner();
+  w.search_term = exact + "tail";
+  auto pair = TokenIssuer(ring, &clock).Issue(w);
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(TokenVerifier(ring).Verify(pair->click_token, TokenType::kClick, kNow)
+                .claims.search_term,
+            exact);
+}
+
+TEST(ClickToken, VersionOneTokensStillVerifyWithoutDimensions) {
+  SimulatedClock clock(kNow);
+  const Key key{"k1", "0123456789abcdef-secret"};
+  auto ring = Ring({key});
+  auto pair = TokenIssuer(ring, &clock).Issue(MakeWinner());  // no target, no search term
+  ASSERT_TRUE(pair.ok());
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(pair->click_token, &raw));
+  // A version-1 payload is the version-2 one without its last two fields (two empty strings,
+  // one length byte each) and with version byte 1, signed again.
+  std::string payload = raw.substr(0, raw.size() - HmacSha256::kBytes);
+  ASSERT_EQ(payload.substr(payload.size() - 2), std::string("\0\0", 2));
+  payload = "\x01" + payload.substr(1, payload.size() - 3);
+  unsigned char mac[HmacSha256::kBytes];
+  HmacSha256(key.secret).Sign(payload, mac);
+  const std::string v1 =
+      absl::WebSafeBase64Escape(payload + std::string(reinterpret_cast<char*>(mac), sizeof mac));
+  VerifyResult r = TokenVerifier(ring).Verify(v1, TokenType::kClick, kNow);
+  ASSERT_EQ(r.error, TokenError::kOk);
+  EXPECT_EQ(r.claims.ad_id, "ad-7");
+  EXPECT_EQ(r.claims.target_id, "");
+  EXPECT_EQ(r.claims.search_term, "");
 }
 
 TEST(ClickToken, RejectsEverySingleBitFlip) {

@@ -177,5 +177,124 @@ TEST(SalesIntegration, ClickPurchaseReportCsvAndInvalidPurchases) {
                                       50e6 / w.cpc_micros(), w.cpc_micros()));
 }
 
+// Reports by dimension: two top-of-search searches spelled differently that normalise to one
+// term, each clicked by its own shopper, one purchase; rows per dimension add up to the campaign's total,
+// the term is the normalised query, and gavel_cli exports them as CSV.
+TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
+  auto started = ServerProcess::Start(
+      "server/gavel_server",
+      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+       absl::StrCat("--admin_api_key_file=", WriteFile("admin_key_dims", kAdminKey)),
+       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger_dims")});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<ServerProcess> server = *std::move(started);
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  auto events = gavel::v1::EventService::NewStub(channel);
+  auto admin = gavel::v1::CampaignService::NewStub(channel);
+  auto auctions = gavel::v1::AuctionService::NewStub(channel);
+
+  std::string campaign, target, product;
+  const char* queries[] = {"wireless headphones", "  Wireless   HEADPHONES "};
+  for (int i = 0; i < 2; ++i) {
+    gavel::v1::RunAuctionRequest search;
+    search.set_request_id(absl::StrCat("dims-", i));
+    search.set_placement(gavel::v1::PLACEMENT_TOP_OF_SEARCH);
+    search.set_slots(1);
+    search.set_query(queries[i]);
+    search.mutable_shopper()->set_user_id(absl::StrCat("shopper-", i + 1));
+    gavel::v1::RunAuctionResponse auction;
+    ASSERT_TRUE(auctions->RunAuction(Ctx().get(), search, &auction).ok());
+    ASSERT_EQ(auction.winners_size(), 1);
+    const gavel::v1::Winner& w = auction.winners(0);
+    if (i == 0) {
+      campaign = w.campaign_id();
+      target = w.matched_target().target_id();
+      product = w.product_id();
+    }
+    ASSERT_EQ(w.campaign_id(), campaign);
+    gavel::v1::ReportEventsRequest req;
+    for (auto [type, token] : {std::pair{gavel::v1::EVENT_TYPE_IMPRESSION, w.impression_token()},
+                               std::pair{gavel::v1::EVENT_TYPE_CLICK, w.click_token()}}) {
+      auto* e = req.add_events();
+      e->set_client_event_id(absl::StrCat("dims-", i, "-", type));
+      e->set_type(type);
+      e->set_token(token);
+    }
+    gavel::v1::ReportEventsResponse resp;
+    ASSERT_TRUE(events->ReportEvents(Ctx().get(), req, &resp).ok());
+    ASSERT_EQ(resp.results(1).outcome(), gavel::v1::EVENT_OUTCOME_CHARGED);
+  }
+  gavel::v1::ReportPurchasesRequest buy;
+  *buy.add_purchases() = MakePurchase("order-d1", product, 1);  // shopper-1's
+  gavel::v1::ReportPurchasesResponse bought;
+  ASSERT_TRUE(events->ReportPurchases(Ctx().get(), buy, &bought).ok());
+
+  gavel::v1::GetSalesReportRequest req;
+  req.set_campaign_id(campaign);
+  std::string term_date;
+  for (auto d : {gavel::v1::SALES_REPORT_DIMENSION_AD_GROUP,
+                 gavel::v1::SALES_REPORT_DIMENSION_TARGET,
+                 gavel::v1::SALES_REPORT_DIMENSION_PLACEMENT,
+                 gavel::v1::SALES_REPORT_DIMENSION_SEARCH_TERM}) {
+    req.set_dimension(d);
+    gavel::v1::GetSalesReportResponse report;
+    grpc::Status st = admin->GetSalesReport(Ctx(true).get(), req, &report);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(report.dimension(), d);
+    EXPECT_EQ(report.days_size(), 30);
+    int64_t impressions = 0, clicks = 0, spend = 0, sales = 0;
+    for (const auto& row : report.rows()) {
+      impressions += row.impressions();
+      clicks += row.clicks();
+      spend += row.spend_micros();
+      sales += row.sales_micros();
+      EXPECT_FALSE(row.dimension_key().empty());
+    }
+    EXPECT_EQ(clicks, 2) << d;
+    EXPECT_EQ(impressions, report.total().impressions()) << d;
+    EXPECT_EQ(clicks, report.total().clicks()) << d;
+    EXPECT_EQ(spend, report.total().spend_micros()) << d;
+    EXPECT_EQ(sales, report.total().sales_micros()) << d;
+    EXPECT_EQ(sales, 25'000'000) << d;
+    if (d == gavel::v1::SALES_REPORT_DIMENSION_SEARCH_TERM) {
+      ASSERT_EQ(report.rows_size(), 1);
+      EXPECT_EQ(report.rows(0).dimension_key(), "wireless headphones");
+      EXPECT_EQ(report.key_totals(0).dimension_key(), "wireless headphones");
+      EXPECT_EQ(report.key_totals(0).orders(), 1);
+      term_date = report.rows(0).date();
+    }
+    if (d == gavel::v1::SALES_REPORT_DIMENSION_PLACEMENT) {
+      ASSERT_EQ(report.key_totals_size(), 1);
+      EXPECT_EQ(report.key_totals(0).dimension_key(), "top_of_search");
+    }
+    if (d == gavel::v1::SALES_REPORT_DIMENSION_TARGET) {
+      EXPECT_EQ(report.rows(0).dimension_key(), target.empty() ? "(none)" : target);
+    }
+  }
+  req.set_dimension(static_cast<gavel::v1::SalesReportDimension>(9));
+  gavel::v1::GetSalesReportResponse ignored;
+  grpc::Status st = admin->GetSalesReport(Ctx(true).get(), req, &ignored);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(),
+            "dimension must be CAMPAIGN, AD_GROUP, TARGET, PLACEMENT or SEARCH_TERM (0-4), got 9");
+
+  // gavel_cli --by=search_term --csv: header, the day's row, the key's total, the campaign's.
+  const std::string csv = RunTool(absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=",
+                                               server->address(), " --api_key=", kAdminKey,
+                                               " sales ", campaign, " --csv --by=search_term"));
+  std::vector<std::string> rows = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(rows.size(), 4u) << csv;
+  EXPECT_EQ(rows[0],
+            "date,search_term,impressions,clicks,spend_micros,orders,same_product_sales_micros,"
+            "halo_sales_micros,sales_micros,acos,roas,ctr,cvr,average_cpc_micros");
+  EXPECT_THAT(rows[1], ::testing::StartsWith(absl::StrCat(term_date, ",wireless headphones,2,2,")));
+  EXPECT_THAT(rows[2], ::testing::StartsWith("total,wireless headphones,2,2,"));
+  EXPECT_THAT(rows[3], ::testing::StartsWith("total,,2,2,"));
+  const std::string by_ad_group = RunTool(absl::StrCat(
+      Runfile("tools/cli/gavel_cli"), " --server=", server->address(), " --api_key=", kAdminKey,
+      " sales ", campaign, " --csv --by=ad_group"));
+  EXPECT_THAT(by_ad_group, ::testing::StartsWith("date,ad_group,impressions,"));
+}
+
 }  // namespace
 }  // namespace gavel

@@ -74,6 +74,8 @@ ABSL_FLAG(int32_t, window, 7, "sales: attribution window in days (1, 7, 14 or 30
 ABSL_FLAG(bool, csv, false,
           "sales, suggest-bids, suggest-budget: print CSV (sales: every day of the range, then the "
           "total)");
+ABSL_FLAG(std::string, by, "",
+          "sales: break down by ad_group, target, placement or search_term (default: campaign)");
 ABSL_FLAG(std::string, targets, "", "suggest-bids: comma-separated target ids (default: all)");
 ABSL_FLAG(int32_t, days, 7, "suggest-budget: the last DAYS campaign-local days, 1-7");
 ABSL_FLAG(int32_t, deadline_ms, 5000, "RPC deadline in milliseconds");
@@ -102,7 +104,7 @@ Admin (needs --api_key or $GAVEL_API_KEY):
   pause KIND ID | enable KIND ID | archive KIND ID
   stats CAMPAIGN_ID          daily statistics (--from --to)
   sales CAMPAIGN_ID          daily delivery and attributed sales, ACOS, ROAS, CTR, CVR, avg CPC
-                             (--from --to --window --csv)
+                             (--from --to --window --csv --by=ad_group|target|placement|search_term)
   suggest-bids CAMPAIGN_ID   suggested bids per manual target: p25/p50/p75 of winning CPCs and
                              the minimum bids to win slots 1-3 (--targets --csv)
   suggest-budget CAMPAIGN_ID per recent day: share in budget, estimated missed clicks, the budget
@@ -559,13 +561,25 @@ int Health(const std::shared_ptr<grpc::Channel>& channel) {
 
 std::string Ratio(bool set, double v) { return set ? absl::StrFormat("%.6f", v) : ""; }
 
-// CSV: money in micros, ratios with 6 decimals, an unset ACOS or ROAS as an empty cell.
-void SalesCsv(const gavel::v1::GetSalesReportResponse& resp) {
+// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+std::string CsvField(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  return absl::StrCat("\"", absl::StrReplaceAll(v, {{"\"", "\"\""}}), "\"");
+}
+
+// CSV: money in micros, ratios with 6 decimals, an unset ACOS or ROAS as an empty cell. Without a
+// dimension: every day of the range, then the total. With one (`key_column` names it): a row per
+// (day, key), then per key its total (date "total"), then the campaign's total (empty key).
+void SalesCsv(const gavel::v1::GetSalesReportResponse& resp, const std::string& key_column) {
+  const bool by = !key_column.empty();
   std::printf(
-      "date,impressions,clicks,spend_micros,orders,same_product_sales_micros,halo_sales_micros,"
-      "sales_micros,acos,roas,ctr,cvr,average_cpc_micros\n");
-  auto row = [](const std::string& date, const gavel::v1::SalesReportRow& r) {
-    std::printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%.6f,%.6f,%lld\n", date.c_str(),
+      "date,%simpressions,clicks,spend_micros,orders,same_product_sales_micros,halo_sales_micros,"
+      "sales_micros,acos,roas,ctr,cvr,average_cpc_micros\n",
+      by ? (key_column + ",").c_str() : "");
+  auto row = [by](const std::string& date, const std::string& key,
+                  const gavel::v1::SalesReportRow& r) {
+    std::printf("%s,%s%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%.6f,%.6f,%lld\n", date.c_str(),
+                by ? (CsvField(key) + ",").c_str() : "",
                 static_cast<long long>(r.impressions()), static_cast<long long>(r.clicks()),
                 static_cast<long long>(r.spend_micros()), static_cast<long long>(r.orders()),
                 static_cast<long long>(r.same_product_sales_micros()),
@@ -574,8 +588,13 @@ void SalesCsv(const gavel::v1::GetSalesReportResponse& resp) {
                 Ratio(r.has_roas(), r.roas()).c_str(), r.ctr(), r.cvr(),
                 static_cast<long long>(r.average_cpc_micros()));
   };
-  for (const auto& d : resp.days()) row(d.date(), d);
-  row("total", resp.total());
+  if (by) {
+    for (const auto& d : resp.rows()) row(d.date(), d.dimension_key(), d);
+    for (const auto& d : resp.key_totals()) row("total", d.dimension_key(), d);
+  } else {
+    for (const auto& d : resp.days()) row(d.date(), "", d);
+  }
+  row("total", "", resp.total());
 }
 
 int Sales(CampaignService::Stub* stub, const std::string& campaign) {
@@ -584,6 +603,22 @@ int Sales(CampaignService::Stub* stub, const std::string& campaign) {
   req.set_start_date(absl::GetFlag(FLAGS_from));
   req.set_end_date(absl::GetFlag(FLAGS_to));
   req.set_attribution_window_days(absl::GetFlag(FLAGS_window));
+  const std::string by = absl::GetFlag(FLAGS_by);
+  if (by == "ad_group") {
+    req.set_dimension(gavel::v1::SALES_REPORT_DIMENSION_AD_GROUP);
+  } else if (by == "target") {
+    req.set_dimension(gavel::v1::SALES_REPORT_DIMENSION_TARGET);
+  } else if (by == "placement") {
+    req.set_dimension(gavel::v1::SALES_REPORT_DIMENSION_PLACEMENT);
+  } else if (by == "search_term") {
+    req.set_dimension(gavel::v1::SALES_REPORT_DIMENSION_SEARCH_TERM);
+  } else if (!by.empty() && by != "campaign") {
+    std::fprintf(stderr,
+                 "--by must be ad_group, target, placement or search_term, got \"%s\"\n",
+                 by.c_str());
+    return 2;
+  }
+  const std::string key_column = by == "campaign" ? "" : by;
   gavel::v1::GetSalesReportResponse resp;
   auto ctx = Context(true);
   grpc::Status status = stub->GetSalesReport(ctx.get(), req, &resp);
@@ -593,13 +628,17 @@ int Sales(CampaignService::Stub* stub, const std::string& campaign) {
     return 0;
   }
   if (absl::GetFlag(FLAGS_csv)) {
-    SalesCsv(resp);
+    SalesCsv(resp, key_column);
     return 0;
   }
-  std::printf("%-10s %11s %7s %12s %6s %12s %12s %8s %7s %7s %6s\n", "date", "impressions",
+  const bool by_key = !key_column.empty();
+  std::printf("%-10s %s%11s %7s %12s %6s %12s %12s %8s %7s %7s %6s\n", "date",
+              by_key ? absl::StrFormat("%-24s ", key_column).c_str() : "", "impressions",
               "clicks", "spend", "orders", "sales", "halo", "acos", "roas", "ctr", "cvr");
-  auto row = [](const std::string& date, const gavel::v1::SalesReportRow& r) {
-    std::printf("%-10s %11lld %7lld %12s %6lld %12s %12s %8s %7s %6.2f%% %5.2f%%\n", date.c_str(),
+  auto row = [by_key](const std::string& date, const std::string& key,
+                      const gavel::v1::SalesReportRow& r) {
+    std::printf("%-10s %s%11lld %7lld %12s %6lld %12s %12s %8s %7s %6.2f%% %5.2f%%\n",
+                date.c_str(), by_key ? absl::StrFormat("%-24s ", key).c_str() : "",
                 static_cast<long long>(r.impressions()), static_cast<long long>(r.clicks()),
                 Money(r.spend_micros()).c_str(), static_cast<long long>(r.orders()),
                 Money(r.same_product_sales_micros()).c_str(),
@@ -608,10 +647,15 @@ int Sales(CampaignService::Stub* stub, const std::string& campaign) {
                 r.has_roas() ? absl::StrFormat("%.2f", r.roas()).c_str() : "-", 100 * r.ctr(),
                 100 * r.cvr());
   };
-  for (const auto& d : resp.days()) {
-    if (d.impressions() || d.clicks() || d.sales_micros() || d.orders()) row(d.date(), d);
+  if (by_key) {
+    for (const auto& d : resp.rows()) row(d.date(), d.dimension_key(), d);
+    for (const auto& d : resp.key_totals()) row("total", d.dimension_key(), d);
+  } else {
+    for (const auto& d : resp.days()) {
+      if (d.impressions() || d.clicks() || d.sales_micros() || d.orders()) row(d.date(), "", d);
+    }
   }
-  row("total", resp.total());
+  row("total", "", resp.total());
   std::printf("attribution window: %d days\n", resp.attribution_window_days());
   return 0;
 }
