@@ -27,24 +27,6 @@ std::string Num(double v) { return std::isnan(v) ? std::string() : absl::StrForm
 // A confidence limit: empty with fewer than two samples, where there is no interval.
 std::string Limit(const Interval& ci, double v) { return ci.n > 1 ? Num(v) : std::string(); }
 
-// Quotes a CSV field if needed.
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-absl::Status WriteFile(const std::filesystem::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
-  return absl::OkStatus();
-}
 
 std::vector<const RunRecord*> RunsOf(const Report& r, const std::string& value) {
   std::vector<const RunRecord*> out;
@@ -107,6 +89,24 @@ std::string GnuplotString(const std::string& s) {
 }
 
 }  // namespace
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+absl::Status WriteTextFile(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
 
 const std::vector<MetricDef>& Metrics() {
   static const auto* const kMetrics = new std::vector<MetricDef>{
@@ -177,11 +177,11 @@ absl::Status WriteRunsCsv(const std::filesystem::path& root, const Report& r) {
   for (const MetricDef& m : Metrics()) absl::StrAppend(&runs, ",", m.name);
   runs += "\n";
   for (const RunRecord& run : r.runs) {
-    absl::StrAppend(&runs, Csv(run.value), ",", run.seed);
+    absl::StrAppend(&runs, CsvField(run.value), ",", run.seed);
     for (const MetricDef& m : Metrics()) absl::StrAppend(&runs, ",", Num(m.get(run.metrics)));
     runs += "\n";
   }
-  return WriteFile(root / "runs.csv", runs);
+  return WriteTextFile(root / "runs.csv", runs);
 }
 
 // metrics/<name>.csv (one per metric, every run) and sweep.csv (mean, CI and paired change per
@@ -193,19 +193,19 @@ absl::Status WriteSweepCsvs(const std::filesystem::path& root, const Report& r) 
   for (const MetricDef& m : Metrics()) {
     std::string per = absl::StrCat(param, ",seed,", m.name, "\n");
     for (const RunRecord& run : r.runs) {
-      absl::StrAppend(&per, Csv(run.value), ",", run.seed, ",", Num(m.get(run.metrics)), "\n");
+      absl::StrAppend(&per, CsvField(run.value), ",", run.seed, ",", Num(m.get(run.metrics)), "\n");
     }
-    absl::Status st = WriteFile(root / "metrics" / absl::StrCat(m.name, ".csv"), per);
+    absl::Status st = WriteTextFile(root / "metrics" / absl::StrCat(m.name, ".csv"), per);
     if (!st.ok()) return st;
     for (const std::string& v : r.values) {
       const Interval ci = Across(r, v, m);
       const Interval d = PairedDelta(r, v, m);
-      absl::StrAppend(&sweep, Csv(v), ",", m.name, ",", ci.n, ",", Num(ci.mean), ",",
+      absl::StrAppend(&sweep, CsvField(v), ",", m.name, ",", ci.n, ",", Num(ci.mean), ",",
                       Limit(ci, ci.low()), ",", Limit(ci, ci.high()), ",", Num(d.mean), ",",
                       Limit(d, d.low()), ",", Limit(d, d.high()), "\n");
     }
   }
-  return WriteFile(root / "sweep.csv", sweep);
+  return WriteTextFile(root / "sweep.csv", sweep);
 }
 
 // ctr_by_slot.csv: per run; ctr_by_slot_mean.csv: the mean over seeds per value, for the plot.
@@ -216,7 +216,7 @@ absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report&
   for (const RunRecord& run : r.runs) {
     for (size_t s = 0; s < run.metrics.slots.size(); ++s) {
       const SlotMetrics& sm = run.metrics.slots[s];
-      absl::StrAppend(&ctr, Csv(run.value), ",", run.seed, ",", s + 1, ",",
+      absl::StrAppend(&ctr, CsvField(run.value), ",", run.seed, ",", s + 1, ",",
                       s < r.examination.size() ? Num(r.examination[s]) : "", ",", sm.impressions,
                       ",", sm.clicks, ",", Num(Share(sm.clicks, sm.impressions)), "\n");
     }
@@ -232,13 +232,13 @@ absl::Status WriteCtrBySlotCsvs(const std::filesystem::path& root, const Report&
         }
       }
       const Interval ci = MeanCi(c);
-      absl::StrAppend(&ctr_mean, Csv(v), ",", s + 1, ",",
+      absl::StrAppend(&ctr_mean, CsvField(v), ",", s + 1, ",",
                       s < r.examination.size() ? Num(r.examination[s]) : "", ",", Num(ci.mean), ",",
                       Num(ci.half_width), "\n");
     }
   }
-  absl::Status st = WriteFile(root / "ctr_by_slot.csv", ctr);
-  if (st.ok()) st = WriteFile(root / "ctr_by_slot_mean.csv", ctr_mean);
+  absl::Status st = WriteTextFile(root / "ctr_by_slot.csv", ctr);
+  if (st.ok()) st = WriteTextFile(root / "ctr_by_slot_mean.csv", ctr_mean);
   return st;
 }
 
@@ -253,7 +253,7 @@ absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report
     std::vector<int64_t> bins(kRoasBins, 0);
     for (const RunRecord* run : RunsOf(r, v)) {
       for (const AdvertiserMetrics& a : run->metrics.advertisers) {
-        absl::StrAppend(&adv, Csv(v), ",", run->seed, ",", Csv(a.id), ",",
+        absl::StrAppend(&adv, CsvField(v), ",", run->seed, ",", CsvField(a.id), ",",
                         Num(Units(a.budget_micros)), ",", Num(Units(a.spend_micros)), ",",
                         Num(Share(a.spend_micros, a.budget_micros)), ",", a.charged_clicks, ",",
                         a.shopper_clicks, ",", Num(Units(a.value_micros)), ",",
@@ -267,10 +267,10 @@ absl::Status WriteAdvertiserCsvs(const std::filesystem::path& root, const Report
         }
       }
     }
-    for (int b = 0; b < kRoasBins; ++b) absl::StrAppend(&hist, Csv(v), ",", b, ",", bins[b], "\n");
+    for (int b = 0; b < kRoasBins; ++b) absl::StrAppend(&hist, CsvField(v), ",", b, ",", bins[b], "\n");
   }
-  absl::Status st = WriteFile(root / "advertisers.csv", adv);
-  if (st.ok()) st = WriteFile(root / "roas_histogram.csv", hist);
+  absl::Status st = WriteTextFile(root / "advertisers.csv", adv);
+  if (st.ok()) st = WriteTextFile(root / "roas_histogram.csv", hist);
   return st;
 }
 
@@ -287,13 +287,13 @@ absl::Status WritePacingCsv(const std::filesystem::path& root, const Report& r) 
     for (size_t b = 0; b < m.spend_by_bucket.size(); ++b) {
       cum += m.spend_by_bucket[b];
       absl::StrAppend(
-          &pacing, Csv(run.value), ",", run.seed, ",",
+          &pacing, CsvField(run.value), ",", run.seed, ",",
           Num(24.0 * static_cast<double>(b + 1) / static_cast<double>(m.spend_by_bucket.size())),
           ",", Num(Share(cum, total)), ",", m.pacing ? Num(m.target_by_bucket[b]) : "", ",",
           Num(Share(cum, budget)), "\n");
     }
   }
-  return WriteFile(root / "pacing.csv", pacing);
+  return WriteTextFile(root / "pacing.csv", pacing);
 }
 
 // plots/revenue.csv and plots/revenue.gp. Revenue: mean and CI across seeds on top; below, the
@@ -306,10 +306,10 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
   const MetricDef* revenue_def = FindMetric("revenue");
   for (const std::string& v : r.values) {
     const Interval a = Across(r, v, *revenue_def), d = PairedDelta(r, v, *revenue_def);
-    absl::StrAppend(&rev_data, Csv(r.parameter.empty() ? "run" : v), ",", Num(a.mean), ",",
+    absl::StrAppend(&rev_data, CsvField(r.parameter.empty() ? "run" : v), ",", Num(a.mean), ",",
                     Num(a.half_width), ",", Num(d.mean), ",", Num(d.half_width), "\n");
   }
-  absl::Status st = WriteFile(root / "plots" / "revenue.csv", rev_data);
+  absl::Status st = WriteTextFile(root / "plots" / "revenue.csv", rev_data);
   if (!st.ok()) return st;
   // Without a sweep there is nothing to compare with: one panel, no "change vs" panel.
   const bool sweep = !r.parameter.empty();
@@ -327,14 +327,14 @@ absl::Status WriteRevenuePlot(const std::filesystem::path& root, const Report& r
       GnuplotString(absl::StrCat("Platform revenue vs ", param, " (mean, 95% CI across seeds)")),
       "\nset ylabel 'revenue (units)'\n", "plot 'plots/revenue.csv' every ::1 using ", x, ":2:3",
       xtic, " with yerrorlines lw 2 pt 7\n");
-  if (!sweep) return WriteFile(root / "plots" / "revenue.gp", rev);
+  if (!sweep) return WriteTextFile(root / "plots" / "revenue.gp", rev);
   absl::StrAppend(&rev, "set title ",
                   GnuplotString(absl::StrCat("Change in revenue vs ", param, "=", r.values[0],
                                              ", paired by seed (mean, 95% CI)")),
                   "\nset ylabel 'revenue change (units)'\nset xzeroaxis lt -1\n",
                   "plot 'plots/revenue.csv' every ::1 using ", x, ":4:5", xtic,
                   " with yerrorlines lw 2 pt 7 lc rgb '#c03030'\nunset multiplot\n");
-  return WriteFile(root / "plots" / "revenue.gp", rev);
+  return WriteTextFile(root / "plots" / "revenue.gp", rev);
 }
 
 // plots/pacing_<i>.csv (the first seed of each value) and plots/pacing.gp; nothing when no run
@@ -365,7 +365,7 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
                       Num(Share(cum, total)), ",", m.pacing ? Num(m.target_by_bucket[b]) : "",
                       "\n");
     }
-    absl::Status st = WriteFile(root / data, d);
+    absl::Status st = WriteTextFile(root / data, d);
     if (!st.ok()) return st;
     lines.push_back(absl::StrCat("'", data, "' every ::1 using 1:2 with lines lw 2 title ",
                                  GnuplotString(absl::StrCat("spend, ", Label(r, r.values[i])))));
@@ -376,7 +376,7 @@ absl::Status WritePacingPlot(const std::filesystem::path& root, const Report& r)
     }
   }
   absl::StrAppend(&pace, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
-  return WriteFile(root / "plots" / "pacing.gp", pace);
+  return WriteTextFile(root / "plots" / "pacing.gp", pace);
 }
 
 // plots/ctr_by_slot.gp, from ctr_by_slot_mean.csv.
@@ -402,7 +402,7 @@ absl::Status WriteCtrBySlotPlot(const std::filesystem::path& root, const Report&
                                  "'examination (configured)'"));
   }
   absl::StrAppend(&ctr_gp, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
-  return WriteFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
+  return WriteTextFile(root / "plots" / "ctr_by_slot.gp", ctr_gp);
 }
 
 // plots/roas.gp, from roas_histogram.csv.
@@ -420,7 +420,7 @@ absl::Status WriteRoasPlot(const std::filesystem::path& root, const Report& r) {
                                  GnuplotString(Label(r, r.values[i]))));
   }
   absl::StrAppend(&roas, "plot ", absl::StrJoin(lines, ", \\\n     "), "\n");
-  return WriteFile(root / "plots" / "roas.gp", roas);
+  return WriteTextFile(root / "plots" / "roas.gp", roas);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #define GAVEL_SIM_REPORT_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -60,6 +61,11 @@ std::vector<std::string> RenderPlots(const std::string& dir);
 std::string SummaryTable(const Report& report);
 // Per run: searches, wall seconds, auctions per second, auction latency mean/p50/p99.
 std::string TimingTable(const Report& report);
+
+// `s` as one CSV field: quoted (quotes doubled) if it holds a comma, a quote or a newline.
+std::string CsvField(const std::string& s);
+// Writes `content` to `path`, replacing it; INTERNAL naming the path if that fails.
+absl::Status WriteTextFile(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace gavel::sim
 

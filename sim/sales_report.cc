@@ -21,24 +21,6 @@ double Share(int64_t a, int64_t b) {
 }
 std::string Num(double v) { return absl::StrFormat("%.6f", v); }
 
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-absl::Status WriteFile(const std::filesystem::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
-  return absl::OkStatus();
-}
-
 std::string ParameterColumn(const Report& r) {
   return r.parameter.empty() ? std::string("value") : r.parameter;
 }
@@ -144,7 +126,7 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
     for (const AdvertiserMetrics& a : run.metrics.advertisers) {
       const double truth = AcosOf(a.spend_micros, a.true_sales_micros);
       const double gavel = AcosOf(a.gavel_spend_micros, a.gavel_sales_micros);
-      absl::StrAppend(&sales, Csv(run.value), ",", run.seed, ",", Csv(a.id), ",",
+      absl::StrAppend(&sales, CsvField(run.value), ",", run.seed, ",", CsvField(a.id), ",",
                       Num(Units(a.spend_micros)), ",", Num(Units(a.gavel_spend_micros)), ",",
                       a.true_orders, ",", Num(Units(a.true_sales_micros)), ",", a.gavel_orders, ",",
                       Num(Units(a.gavel_sales_micros)), ",", Num(Units(a.organic_sales_micros)),
@@ -153,7 +135,7 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
     }
     for (const AgentMetrics& a : run.metrics.agents) {
       const double last3 = AcosOf(a.last3_spend_micros, a.last3_sales_micros);
-      absl::StrAppend(&agents, Csv(run.value), ",", run.seed, ",", Csv(a.advertiser_id), ",",
+      absl::StrAppend(&agents, CsvField(run.value), ",", run.seed, ",", CsvField(a.advertiser_id), ",",
                       a.strategy, ",", Num(a.target_acos), ",", Num(Units(a.daily_budget_micros)),
                       ",", a.days, ",", Num(Units(a.spend_micros)), ",",
                       Num(Share(a.spend_micros, a.daily_budget_micros * a.days)), ",",
@@ -163,7 +145,7 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
                       Num(last3), ",", Num(last3 / a.target_acos), ",", Num(a.final_multiplier),
                       ",", a.within_budget() ? 1 : 0, ",", a.reached() ? 1 : 0, "\n");
       for (size_t h = 0; h < a.hourly_multiplier.size(); ++h) {
-        absl::StrAppend(&hourly, Csv(run.value), ",", run.seed, ",", Csv(a.advertiser_id), ",",
+        absl::StrAppend(&hourly, CsvField(run.value), ",", run.seed, ",", CsvField(a.advertiser_id), ",",
                         h + 1, ",", Num(a.hourly_multiplier[h]), "\n");
       }
     }
@@ -173,7 +155,7 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
     for (const Scalar& s : Scalars(r)) {
       const Interval ci = Across(r, v, s);
       // One run has no interval: the limits stay empty, as in sweep.csv.
-      absl::StrAppend(&sweep, Csv(v), ",", s.name, ",", ci.n, ",", Num(ci.mean), ",",
+      absl::StrAppend(&sweep, CsvField(v), ",", s.name, ",", ci.n, ",", Num(ci.mean), ",",
                       ci.n > 1 ? Num(ci.low()) : "", ",", ci.n > 1 ? Num(ci.high()) : "", "\n");
     }
   }
@@ -182,7 +164,7 @@ absl::Status WriteSalesReport(const std::string& dir, const Report& r) {
                                                          {"agents.csv", &agents},
                                                          {"agents_hourly.csv", &hourly},
                                                          {"sales_sweep.csv", &sweep}}) {
-    if (absl::Status st = WriteFile(root / name, *content); !st.ok()) return st;
+    if (absl::Status st = WriteTextFile(root / name, *content); !st.ok()) return st;
   }
   return absl::OkStatus();
 }
