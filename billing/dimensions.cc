@@ -94,6 +94,13 @@ void DimensionStats::Add(absl::string_view campaign_id, int64_t day,
   terms[admit ? raw : std::string(kOtherKey)] += delta;
 }
 
+void DimensionStats::AddCounted(absl::string_view campaign_id, Dimension d, int64_t day,
+                                absl::string_view key, const StatsCounters& delta) {
+  if (d == Dimension::kCampaign) return;
+  MutexLock lock(&mu_);
+  AddLocked(std::string(campaign_id), static_cast<int>(d) - 1, day, key, delta);
+}
+
 std::string DimensionStats::CountedKey(absl::string_view campaign_id, Dimension d, int64_t day,
                                        absl::string_view raw) const {
   if (d != Dimension::kSearchTerm || !IsTerm(raw)) return std::string(raw);

@@ -62,6 +62,10 @@ class DimensionStats {
   void Add(absl::string_view campaign_id, int64_t day, absl::string_view ad_group_id,
            absl::string_view target_id, int32_t placement, absl::string_view search_term,
            const StatsCounters& delta);
+  // Adds `delta` to the row (day, key) of `d` as it is, without the search-term cap: for a store
+  // that keeps the counted rows elsewhere (PostgreSQL) and loads them for one report.
+  void AddCounted(absl::string_view campaign_id, Dimension d, int64_t day, absl::string_view key,
+                  const StatsCounters& delta);
   // The key `raw` (a RawDimensionKey) counted under on `day`: itself, or kOtherKey for a search
   // term past the day's cap.
   std::string CountedKey(absl::string_view campaign_id, Dimension d, int64_t day,

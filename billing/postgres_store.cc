@@ -16,7 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "billing/dimensions.h"
 #include "billing/expiring_set.h"
+#include "billing/sales_index.h"
 #include "libpq-fe.h"
 #include "pg/array.h"
 #include "pg/gavel_migrations.h"
@@ -70,7 +72,7 @@ void AddReadSpend(const std::vector<std::string>& campaigns, absl::Time now, boo
 // Queues the insert of `records` into `events`, the ledger's rows: one array per column.
 void AddEventRows(const std::vector<EventRecord>& records, pg::Pipeline* writes) {
   if (records.empty()) return;
-  std::vector<std::string> cols[16];
+  std::vector<std::string> cols[19];
   for (const EventRecord& r : records) {
     cols[0].push_back(r.campaign_id);
     cols[1].push_back(r.client_event_id);
@@ -89,47 +91,57 @@ void AddEventRows(const std::vector<EventRecord>& records, pg::Pipeline* writes)
     cols[13].push_back(r.ad_group_id);
     cols[14].push_back(r.product_id);
     cols[15].push_back(r.advertiser_id);
+    cols[16].push_back(absl::StrCat(r.placement));
+    cols[17].push_back(r.target_id);
+    cols[18].push_back(r.search_term);
   }
   writes->Add(
       "INSERT INTO events (campaign_id, client_event_id, event_type, outcome, reason, "
       "decided_at, day, ad_id, user_hash, price_micros, charged_micros, token_id, "
-      "token_expires_at, ad_group_id, product_id, advertiser_id) SELECT * FROM unnest("
+      "token_expires_at, ad_group_id, product_id, advertiser_id, placement, target_id, "
+      "search_term) SELECT * FROM unnest("
       "$1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[], $6::bigint[], "
       "$7::integer[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], "
-      "$13::bigint[], $14::text[], $15::text[], $16::text[])",
+      "$13::bigint[], $14::text[], $15::text[], $16::text[], $17::smallint[], $18::text[], "
+      "$19::text[])",
       {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
        pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
        pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8]),
        pg::TextArray(cols[9]), pg::TextArray(cols[10]), pg::TextArray(cols[11], true),
        pg::TextArray(cols[12], true), pg::TextArray(cols[13]), pg::TextArray(cols[14]),
-       pg::TextArray(cols[15])});
+       pg::TextArray(cols[15]), pg::TextArray(cols[16]), pg::TextArray(cols[17]),
+       pg::TextArray(cols[18])});
 }
 
 // The columns ClickRow reads, in order.
 constexpr absl::string_view kClickColumns =
     "client_event_id, decided_at, user_hash, campaign_id, ad_group_id, ad_id, product_id, "
-    "advertiser_id, day";
+    "advertiser_id, day, placement, target_id, search_term";
 // Charged clicks of known shoppers (event_type 2 = click, outcome 1 = CHARGED).
 constexpr absl::string_view kChargedShopperClick =
     "event_type = 2 AND outcome = 1 AND user_hash <> 0";
 
 absl::Status ReadClicks(const pg::Result& r, std::vector<AttributedClick>* out) {
   for (int i = 0; i < r.rows(); ++i) {
-    auto time = r.GetInt64(i, 1);
-    auto user = r.GetInt64(i, 2);
-    auto day = r.GetInt64(i, 8);
-    if (!time.ok() || !user.ok() || !day.ok()) {
-      return !time.ok() ? time.status() : (!user.ok() ? user.status() : day.status());
+    int64_t v[4];  // decided_at, user_hash, day, placement
+    const int cols[4] = {1, 2, 8, 9};
+    for (int c = 0; c < 4; ++c) {
+      auto x = r.GetInt64(i, cols[c]);
+      if (!x.ok()) return x.status();
+      v[c] = *x;
     }
     out->push_back({.client_event_id = std::string(r.GetString(i, 0)),
-                    .time = FromMicros(*time),
-                    .user_hash = FromBigint(*user),
+                    .time = FromMicros(v[0]),
+                    .user_hash = FromBigint(v[1]),
                     .campaign_id = std::string(r.GetString(i, 3)),
                     .ad_group_id = std::string(r.GetString(i, 4)),
                     .ad_id = std::string(r.GetString(i, 5)),
                     .product_id = std::string(r.GetString(i, 6)),
                     .advertiser_id = std::string(r.GetString(i, 7)),
-                    .day = *day});
+                    .day = v[2],
+                    .placement = static_cast<int32_t>(v[3]),
+                    .target_id = std::string(r.GetString(i, 10)),
+                    .search_term = std::string(r.GetString(i, 11))});
   }
   return absl::OkStatus();
 }
@@ -157,6 +169,304 @@ absl::Status ReadLines(const pg::Result& r, std::vector<PurchaseLine>* out) {
 absl::Status Unreadable(const absl::Status& cause) {
   return absl::UnavailableError(
       absl::StrCat("the event store (PostgreSQL) cannot be read: ", cause.message()));
+}
+
+// A line's columns as ReadLines reads them.
+constexpr absl::string_view kLineColumns =
+    "order_id, line, user_hash, product_id, quantity, price_micros, purchased_at";
+
+// A purchase line and its attribution candidates (AttributionCandidates), as purchase_lines and
+// campaign_lines keep them.
+struct CandidateLine {
+  PurchaseLine line;
+  std::vector<AttributedClick> candidates;
+  // (campaign, local day) of every click an offer here kept: the campaign_lines rows to write.
+  std::set<std::pair<std::string, int64_t>> registrations;
+  bool changed = false;
+};
+
+// Rows of kLineColumns then the candidates (column 7). A line whose candidates are NULL
+// (recorded before migration 4 and not computed yet: ComputeMissingCandidates) is skipped.
+absl::Status ReadCandidateLines(const pg::Result& r, std::vector<CandidateLine>* out) {
+  std::vector<PurchaseLine> lines;
+  if (absl::Status st = ReadLines(r, &lines); !st.ok()) return st;
+  out->reserve(out->size() + lines.size());
+  for (int i = 0; i < r.rows(); ++i) {
+    if (r.IsNull(i, 7)) continue;
+    auto bytes = r.GetBytes(i, 7);
+    if (!bytes.ok()) return bytes.status();
+    CandidateLine l{.line = std::move(lines[i])};
+    if (!DecodeCandidates(*bytes, &l.candidates)) {
+      return absl::DataLossError(absl::StrCat("purchase line (", l.line.order_id, ", ",
+                                              l.line.line, ") has malformed candidates"));
+    }
+    out->push_back(std::move(l));
+  }
+  return absl::OkStatus();
+}
+
+// SalesIndex::Offer for one line: keeps `click` (of the line's shopper) if it is a candidate.
+void OfferTo(const AttributedClick& click, CandidateLine* l) {
+  std::vector<const AttributedClick*> kept;
+  kept.reserve(l->candidates.size() + 1);
+  for (const AttributedClick& c : l->candidates) kept.push_back(&c);
+  auto get = [](const AttributedClick* c) -> const AttributedClick& { return *c; };
+  if (!AttributionCandidates::Offer(&kept, &click, l->line, get)) return;
+  std::vector<AttributedClick> next;
+  next.reserve(kept.size());
+  for (const AttributedClick* c : kept) next.push_back(*c);
+  l->candidates = std::move(next);
+  l->registrations.emplace(click.campaign_id, click.day);
+  l->changed = true;
+}
+
+// Offers every click to the lines of its shopper, latest first (so a superseded click is seldom
+// kept and registered on the way).
+void OfferAll(std::vector<AttributedClick> clicks, std::vector<CandidateLine>* lines) {
+  std::sort(clicks.begin(), clicks.end(),
+            [](const AttributedClick& a, const AttributedClick& b) { return ClickEarlier(b, a); });
+  absl::flat_hash_map<uint64_t, std::vector<const AttributedClick*>> by_user;
+  for (const AttributedClick& c : clicks) by_user[c.user_hash].push_back(&c);
+  for (CandidateLine& l : *lines) {
+    auto it = by_user.find(l.line.user_hash);
+    if (it == by_user.end()) continue;
+    for (const AttributedClick* c : it->second) OfferTo(*c, &l);
+  }
+}
+
+// campaign_lines' columns for every registration of the changed `lines`, one array each.
+constexpr char kCampaignLineColumns[] =
+    "campaign_id, day, order_id, line, user_hash, product_id, quantity, price_micros, "
+    "purchased_at, candidates";
+constexpr char kCampaignLineArrays[] =
+    "$1::text[], $2::integer[], $3::text[], $4::integer[], $5::bigint[], $6::text[], "
+    "$7::bigint[], $8::bigint[], $9::bigint[], $10::bytea[]";
+std::vector<std::string> CampaignLineArrays(absl::Span<const CandidateLine> lines) {
+  std::vector<std::string> cols[10];
+  for (const CandidateLine& l : lines) {
+    if (!l.changed) continue;
+    const std::string candidates = pg::EncodeBytea(EncodeCandidates(l.candidates));
+    for (const auto& [campaign, day] : l.registrations) {
+      cols[0].push_back(campaign);
+      cols[1].push_back(absl::StrCat(day));
+      cols[2].push_back(l.line.order_id);
+      cols[3].push_back(absl::StrCat(l.line.line));
+      cols[4].push_back(absl::StrCat(ToBigint(l.line.user_hash)));
+      cols[5].push_back(l.line.product_id);
+      cols[6].push_back(absl::StrCat(l.line.quantity));
+      cols[7].push_back(absl::StrCat(l.line.price_micros));
+      cols[8].push_back(absl::StrCat(Micros(l.line.time)));
+      cols[9].push_back(candidates);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& c : cols) out.push_back(pg::TextArray(c));
+  return out;
+}
+
+// Queues the writes of the changed `lines`' candidates (the lines exist): purchase_lines, the new
+// campaign_lines registrations, and the copies in the earlier ones.
+void AddCandidateWrites(absl::Span<const CandidateLine> lines, pg::Pipeline* writes) {
+  std::vector<std::string> orders, numbers, candidates;
+  for (const CandidateLine& l : lines) {
+    if (!l.changed) continue;
+    orders.push_back(l.line.order_id);
+    numbers.push_back(absl::StrCat(l.line.line));
+    candidates.push_back(pg::EncodeBytea(EncodeCandidates(l.candidates)));
+  }
+  if (orders.empty()) return;
+  const std::vector<std::string> changed = {pg::TextArray(orders), pg::TextArray(numbers),
+                                            pg::TextArray(candidates)};
+  writes->Add(
+      "UPDATE purchase_lines p SET candidates = u.c "
+      "FROM unnest($1::text[], $2::integer[], $3::bytea[]) AS u(o, l, c) "
+      "WHERE p.order_id = u.o AND p.line = u.l",
+      {changed[0], changed[1], changed[2]});
+  const std::vector<std::string> regs = CampaignLineArrays(lines);
+  writes->Add(absl::StrCat("INSERT INTO campaign_lines (", kCampaignLineColumns,
+                           ") SELECT * FROM unnest(", kCampaignLineArrays,
+                           ") ON CONFLICT DO NOTHING"),
+              {regs[0], regs[1], regs[2], regs[3], regs[4], regs[5], regs[6], regs[7], regs[8],
+               regs[9]});
+  writes->Add(
+      "UPDATE campaign_lines p SET candidates = u.c "
+      "FROM unnest($1::text[], $2::integer[], $3::bytea[]) AS u(o, l, c) "
+      "WHERE p.order_id = u.o AND p.line = u.l",
+      {changed[0], changed[1], changed[2]});
+}
+
+// Queues the locks of `users`' shopper_clicks rows (created if absent), in key order: the lock a
+// click batch takes on its shoppers, so clicks and purchases of a shopper see each other.
+void AddLockShoppers(const std::vector<std::string>& users, pg::Pipeline* p) {
+  p->Add(
+      "INSERT INTO shopper_clicks AS s (user_hash, click_times) "
+      "SELECT u, '{}' FROM unnest($1::bigint[]) AS u ORDER BY u "
+      "ON CONFLICT (user_hash) DO UPDATE SET user_hash = s.user_hash "
+      "RETURNING user_hash, click_times",
+      {pg::TextArray(users)});
+}
+
+// Queues the read of `users`' charged clicks with decision time in (from, to] (ReadClicks).
+void AddReadShopperClicks(const std::vector<std::string>& users, absl::Time from, absl::Time to,
+                          pg::Pipeline* p) {
+  p->Add(absl::StrCat("SELECT ", kClickColumns, " FROM events WHERE ", kChargedShopperClick,
+                      " AND user_hash = ANY($1::bigint[]) AND decided_at > $2 AND decided_at <= $3"),
+         {pg::TextArray(users), Micros(from), Micros(to)});
+}
+
+// What an upsert into dimension_stats adds to a row that exists.
+constexpr char kAddDimensionCounters[] =
+    " ON CONFLICT (campaign_id, dimension, day, key) DO UPDATE SET "
+    "impressions = s.impressions + EXCLUDED.impressions, "
+    "clicks = s.clicks + EXCLUDED.clicks, "
+    "invalid_clicks = s.invalid_clicks + EXCLUDED.invalid_clicks, "
+    "budget_exhausted_clicks = s.budget_exhausted_clicks + EXCLUDED.budget_exhausted_clicks, "
+    "spend_micros = s.spend_micros + EXCLUDED.spend_micros";
+
+void AppendCounters(const StatsCounters& c, std::vector<std::string>* cols) {
+  cols[0].push_back(absl::StrCat(c.impressions));
+  cols[1].push_back(absl::StrCat(c.clicks));
+  cols[2].push_back(absl::StrCat(c.invalid_clicks));
+  cols[3].push_back(absl::StrCat(c.budget_exhausted_clicks));
+  cols[4].push_back(absl::StrCat(c.spend_micros));
+}
+
+// Queues the per-dimension counters of `records` (DimensionStats::Add's, as rows of
+// dimension_stats). Ad group, target and placement: one upsert. Search terms: the campaign-days'
+// search_term_days rows are locked first (in key order), then a term not yet kept that day takes
+// one of the day's kMaxSearchTermsPerDay places if one is left, in the order the records come,
+// and counts under "(other)" if not, as in the embedded store.
+void AddDimensionRows(const std::vector<EventRecord>& records, pg::Pipeline* writes) {
+  std::map<std::tuple<std::string, int, int64_t, std::string>, StatsCounters> plain;
+  struct Term {
+    std::string key;
+    StatsCounters counters;
+  };
+  std::map<std::pair<std::string, int64_t>, std::vector<Term>> terms;  // first seen first
+  std::map<std::tuple<std::string, int64_t, std::string>, size_t> term_index;
+  for (const EventRecord& r : records) {
+    if (r.campaign_id.empty()) continue;
+    const StatsCounters c = CountersFor(r);
+    for (Dimension d : {Dimension::kAdGroup, Dimension::kTarget, Dimension::kPlacement}) {
+      plain[{r.campaign_id, static_cast<int>(d), r.day,
+             RawDimensionKey(d, r.ad_group_id, r.target_id, r.placement, r.search_term)}] += c;
+    }
+    std::string key = RawDimensionKey(Dimension::kSearchTerm, r.ad_group_id, r.target_id,
+                                      r.placement, r.search_term);
+    std::vector<Term>& day = terms[{r.campaign_id, r.day}];
+    auto [it, added] = term_index.try_emplace({r.campaign_id, r.day, key}, day.size());
+    if (added) day.push_back({std::move(key), {}});
+    day[it->second].counters += c;
+  }
+  if (plain.empty()) return;
+  std::vector<std::string> p[9];
+  for (const auto& [key, c] : plain) {
+    p[0].push_back(std::get<0>(key));
+    p[1].push_back(absl::StrCat(std::get<1>(key)));
+    p[2].push_back(absl::StrCat(std::get<2>(key)));
+    p[3].push_back(std::get<3>(key));
+    AppendCounters(c, &p[4]);
+  }
+  writes->Add(absl::StrCat(
+                  "INSERT INTO dimension_stats AS s (campaign_id, dimension, day, key, "
+                  "impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros) "
+                  "SELECT * FROM unnest($1::text[], $2::smallint[], $3::integer[], $4::text[], "
+                  "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])",
+                  kAddDimensionCounters),
+              {pg::TextArray(p[0]), pg::TextArray(p[1]), pg::TextArray(p[2]), pg::TextArray(p[3]),
+               pg::TextArray(p[4]), pg::TextArray(p[5]), pg::TextArray(p[6]), pg::TextArray(p[7]),
+               pg::TextArray(p[8])});
+  std::vector<std::string> day_campaigns, day_days, t[8];
+  for (const auto& [campaign_day, list] : terms) {
+    day_campaigns.push_back(campaign_day.first);
+    day_days.push_back(absl::StrCat(campaign_day.second));
+    for (const Term& term : list) {
+      t[0].push_back(campaign_day.first);
+      t[1].push_back(absl::StrCat(campaign_day.second));
+      t[2].push_back(term.key);
+      AppendCounters(term.counters, &t[3]);
+    }
+  }
+  writes->Add(
+      "INSERT INTO search_term_days AS s (campaign_id, day, terms) "
+      "SELECT c, d, 0 FROM unnest($1::text[], $2::integer[]) AS t(c, d) ORDER BY c, d "
+      "ON CONFLICT (campaign_id, day) DO UPDATE SET terms = s.terms",
+      {pg::TextArray(day_campaigns), pg::TextArray(day_days)});
+  // Runs once the days are locked, so it sees every term a committed batch kept on them.
+  writes->Add(
+      absl::StrCat(
+          "WITH input AS (SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], "
+          "$4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) WITH ORDINALITY "
+          "AS t(campaign_id, day, key, impressions, clicks, invalid_clicks, "
+          "budget_exhausted_clicks, spend_micros, ord)), "
+          // Terms not kept yet on their day, numbered in the order they came.
+          "fresh AS (SELECT i.ord, row_number() OVER (PARTITION BY i.campaign_id, i.day ORDER BY "
+          "i.ord) AS n FROM input i WHERE i.key NOT IN ('(none)', '(other)') AND NOT EXISTS ("
+          "SELECT 1 FROM dimension_stats s WHERE s.campaign_id = i.campaign_id AND "
+          "s.dimension = 4 AND s.day = i.day AND s.key = i.key)), "
+          "keyed AS (SELECT i.*, (f.ord IS NOT NULL AND d.terms + f.n <= $9) AS admitted, "
+          "(f.ord IS NOT NULL AND d.terms + f.n > $9) AS folded FROM input i "
+          "JOIN search_term_days d ON d.campaign_id = i.campaign_id AND d.day = i.day "
+          "LEFT JOIN fresh f ON f.ord = i.ord), "
+          "counted AS (UPDATE search_term_days s SET terms = s.terms + a.n FROM (SELECT "
+          "campaign_id, day, count(*) AS n FROM keyed WHERE admitted GROUP BY 1, 2) a "
+          "WHERE s.campaign_id = a.campaign_id AND s.day = a.day) "
+          "INSERT INTO dimension_stats AS s (campaign_id, dimension, day, key, impressions, "
+          "clicks, invalid_clicks, budget_exhausted_clicks, spend_micros) "
+          "SELECT campaign_id, 4, day, CASE WHEN folded THEN '(other)' ELSE key END, "
+          "sum(impressions), sum(clicks), sum(invalid_clicks), sum(budget_exhausted_clicks), "
+          "sum(spend_micros) FROM keyed GROUP BY 1, 3, 4 ORDER BY 1, 3, 4",
+          kAddDimensionCounters),
+      {pg::TextArray(t[0]), pg::TextArray(t[1]), pg::TextArray(t[2]), pg::TextArray(t[3]),
+       pg::TextArray(t[4]), pg::TextArray(t[5]), pg::TextArray(t[6]), pg::TextArray(t[7]),
+       static_cast<int64_t>(kMaxSearchTermsPerDay)});
+}
+
+// The campaign's registered lines on local days [from_day, to_day], each once.
+absl::Status ReadCampaignLines(pg::Connection& conn, absl::string_view campaign_id,
+                               int64_t from_day, int64_t to_day,
+                               std::vector<CandidateLine>* out) {
+  auto r = conn.ExecParams(
+      absl::StrCat("SELECT ", kLineColumns,
+                   ", candidates FROM campaign_lines WHERE campaign_id = $1 AND day BETWEEN $2 "
+                   "AND $3"),
+      {campaign_id, from_day, to_day});
+  if (!r.ok()) return Unreadable(r.status());
+  std::vector<CandidateLine> rows;
+  if (absl::Status st = ReadCandidateLines(*r, &rows); !st.ok()) return Unreadable(st);
+  // A line registered on several of the range's days: once (the rule gives it one click).
+  std::vector<bool> first(rows.size());
+  {
+    absl::flat_hash_set<std::pair<absl::string_view, int32_t>> seen;
+    seen.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      first[i] = seen.insert({rows[i].line.order_id, rows[i].line.line}).second;
+    }
+  }
+  out->reserve(out->size() + rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (first[i]) out->push_back(std::move(rows[i]));
+  }
+  return absl::OkStatus();
+}
+
+// The rule (AttributeLine) over each line's candidates: add(click, line, kind) per attributed
+// line.
+template <typename Add>
+void AttributeEach(const std::vector<CandidateLine>& lines, absl::Duration window,
+                   const AdvertisesFn& advertises, const Add& add) {
+  std::vector<const AttributedClick*> by_time;
+  for (const CandidateLine& l : lines) {
+    by_time.clear();
+    for (const AttributedClick& c : l.candidates) by_time.push_back(&c);
+    std::sort(by_time.begin(), by_time.end(),
+              [](const AttributedClick* a, const AttributedClick* b) {
+                return ClickEarlier(*a, *b);
+              });
+    if (std::optional<LineAttribution> a = AttributeLine(by_time, l.line, window, advertises)) {
+      add(*a->click, l.line, a->kind);
+    }
+  }
 }
 
 }  // namespace
@@ -213,6 +523,9 @@ struct PostgresEventStore::Batch {
   std::vector<EventResult> results;
   std::vector<EventRecord> records;
   std::vector<uint64_t> users;   // locked shoppers
+  // The locked shoppers' purchase lines a click of this batch could become a candidate for
+  // (purchase time from now to kMaxAttributionWindow later: usually none).
+  std::vector<CandidateLine> lines;
   std::vector<SpendRow> totals;  // spend after this batch, for the view
 };
 
@@ -240,6 +553,9 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   }
   auto applied = pg::Migrate(*conns.front(), pg::GavelMigrations());
   if (!applied.ok()) return applied.status();
+  if (absl::Status computed = s->ComputeMissingCandidates(*conns.front()); !computed.ok()) {
+    return computed;
+  }
   absl::Status loaded = s->LoadSpend(*conns.front());
   if (!loaded.ok()) return loaded;
   s->pool_ = std::make_unique<Pool>(std::move(conns));
@@ -407,6 +723,15 @@ absl::Status PostgresEventStore::Decide(pg::Connection& conn, absl::Span<const E
     batch->rules.Apply(*rec);
     batch->records.push_back(*std::move(rec));
   }
+  if (!batch->lines.empty()) {
+    for (const EventRecord& r : batch->records) {
+      std::optional<AttributedClick> click = ClickOf(r);
+      if (!click.has_value()) continue;
+      for (CandidateLine& l : batch->lines) {
+        if (l.line.user_hash == click->user_hash) OfferTo(*click, &l);
+      }
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -486,22 +811,25 @@ absl::Status PostgresEventStore::LockAndRead(pg::Connection& conn, const BatchKe
       {pg::TextArray(token_list), pg::TextArray(token_expiry), now_us});
   std::vector<std::string> user_list;
   for (int64_t u : keys.users) user_list.push_back(absl::StrCat(u));
-  reads.Add(
-      "INSERT INTO shopper_clicks AS s (user_hash, click_times) "
-      "SELECT u, '{}' FROM unnest($1::bigint[]) AS u ORDER BY u "
-      "ON CONFLICT (user_hash) DO UPDATE SET user_hash = s.user_hash "
-      "RETURNING user_hash, click_times",
-      {pg::TextArray(user_list)});
+  AddLockShoppers(user_list, &reads);
   // By shopper (the key's prefix, so always an index scan); the pairs are picked out below.
   reads.Add(
       "SELECT user_hash, ad_id, expires_at FROM repeat_clicks "
       "WHERE user_hash = ANY($1::bigint[]) AND expires_at > $2",
       {pg::TextArray(user_list), now_us});
+  // Lines a click decided now can be a candidate for: purchased from now on (clicks reported
+  // after purchases they precede; the shoppers are locked, so no line is recorded meanwhile).
+  reads.Add(absl::StrCat("SELECT ", kLineColumns,
+                         ", candidates FROM purchase_lines WHERE user_hash = ANY($1::bigint[]) "
+                         "AND purchased_at >= $2 AND purchased_at < $3"),
+            {pg::TextArray(user_list), now_us, Micros(now + kMaxAttributionWindow)});
   std::vector<std::string> campaign_list(keys.campaigns.begin(), keys.campaigns.end());
   AddReadSpend(campaign_list, now, lock_campaigns, &reads);
   auto r = reads.Run();
   if (!r.ok()) return r.status();
   absl::Status st = LoadTokensAndShoppers((*r)[0], (*r)[1], (*r)[2], keys, batch);
+  if (!st.ok()) return st;
+  st = ReadCandidateLines((*r)[3], &batch->lines);
   if (!st.ok()) return st;
   for (const std::string& c : campaign_list) {
     auto view = context_.budgets->Query(c, now);
@@ -552,6 +880,7 @@ absl::Status PostgresEventStore::LoadTokensAndShoppers(const pg::Result& used,
 void PostgresEventStore::AddRuleRows(const Batch& batch, pg::Pipeline* writes) const {
   // The records, as the ledger's rows.
   AddEventRows(batch.records, writes);
+  AddCandidateWrites(batch.lines, writes);
   std::map<std::pair<int64_t, std::string>, int64_t> repeats;  // (user, ad) -> until
   for (const EventRecord& r : batch.records) {
     if (r.outcome == Outcome::kCharged && r.user_hash != 0) {
@@ -636,6 +965,7 @@ int PostgresEventStore::AddBudgetRows(const Batch& batch, pg::Pipeline* writes) 
         {pg::TextArray(c[0]), pg::TextArray(c[1]), pg::TextArray(c[2]), pg::TextArray(c[3]),
          pg::TextArray(c[4]), pg::TextArray(c[5]), pg::TextArray(c[6])});
   }
+  AddDimensionRows(batch.records, writes);
   return totals;
 }
 
@@ -717,42 +1047,207 @@ absl::StatusOr<CampaignStats> PostgresEventStore::Stats(absl::string_view campai
 absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases(
     absl::Span<const PurchaseLine> lines) {
   // A key repeated within the batch is DUPLICATE after its first line; the first lines go to the
-  // database in one statement, which records those it has not seen.
-  std::vector<PurchaseOutcome> outcomes(lines.size(), PurchaseOutcome::kDuplicate);
+  // database, which records those it has not seen, with their attribution candidates.
   absl::flat_hash_map<std::string, size_t> first;  // line key -> index of its first line
-  std::vector<std::string> cols[8];
-  const std::string now = absl::StrCat(Micros(context_.clock->Now()));
+  std::vector<CandidateLine> fresh;
+  std::set<int64_t> user_set;
+  absl::Time earliest = absl::InfiniteFuture(), latest = absl::InfinitePast();
   for (size_t i = 0; i < lines.size(); ++i) {
     const PurchaseLine& l = lines[i];
     if (!first.emplace(LineKey(l.order_id, l.line), i).second) continue;
-    cols[0].push_back(l.order_id);
-    cols[1].push_back(absl::StrCat(l.line));
-    cols[2].push_back(absl::StrCat(ToBigint(l.user_hash)));
-    cols[3].push_back(l.product_id);
-    cols[4].push_back(absl::StrCat(l.quantity));
-    cols[5].push_back(absl::StrCat(l.price_micros));
-    cols[6].push_back(absl::StrCat(Micros(l.time)));
-    cols[7].push_back(now);
+    fresh.push_back({.line = l});
+    user_set.insert(ToBigint(l.user_hash));
+    earliest = std::min(earliest, l.time);
+    latest = std::max(latest, l.time);
   }
+  std::vector<PurchaseOutcome> outcomes(lines.size(), PurchaseOutcome::kDuplicate);
+  if (fresh.empty()) return outcomes;
+  std::vector<std::string> users;
+  for (int64_t u : user_set) users.push_back(absl::StrCat(u));
   Pool::Lease conn = pool_->Acquire();
-  if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
-  // One statement is one transaction, committed with synchronous_commit on before it returns.
-  auto r = conn->ExecParams(
-      "INSERT INTO purchase_lines (order_id, line, user_hash, product_id, quantity, price_micros, "
-      "purchased_at, recorded_at) SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], "
-      "$4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) "
-      "ON CONFLICT (order_id, line) DO NOTHING RETURNING order_id, line",
-      {pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
-       pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
-       pg::TextArray(cols[6]), pg::TextArray(cols[7])});
-  if (!r.ok()) return Unavailable(r.status());
-  for (int i = 0; i < r->rows(); ++i) {
-    auto line = r->GetInt64(i, 1);
-    if (!line.ok()) return Unavailable(line.status());
-    auto it = first.find(LineKey(r->GetString(i, 0), static_cast<int32_t>(*line)));
-    if (it != first.end()) outcomes[it->second] = PurchaseOutcome::kRecorded;
+  absl::Status st;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (conn->IsConnectionLost()) {
+      st = conn->Reset();
+      if (st.ok()) st = conn->Exec("SET synchronous_commit = on").status();
+      if (!st.ok()) break;
+    }
+    std::fill(outcomes.begin(), outcomes.end(), PurchaseOutcome::kDuplicate);
+    st = pg::InTransaction(*conn, [&]() -> absl::Status {
+      // The shoppers' locks first (as a click batch takes them), then their clicks of the 30
+      // days before the lines: every click committed before the lock is seen, and none of theirs
+      // commits until this does.
+      pg::Pipeline reads(&*conn);
+      AddLockShoppers(users, &reads);
+      AddReadShopperClicks(users, earliest - kMaxAttributionWindow, latest, &reads);
+      auto r = reads.Run();
+      if (!r.ok()) return r.status();
+      std::vector<AttributedClick> clicks;
+      if (absl::Status read = ReadClicks(r->back(), &clicks); !read.ok()) return read;
+      std::vector<CandidateLine> computed = fresh;
+      OfferAll(std::move(clicks), &computed);
+      std::vector<std::string> cols[9];
+      const std::string now = absl::StrCat(Micros(context_.clock->Now()));
+      for (const CandidateLine& c : computed) {
+        const PurchaseLine& l = c.line;
+        cols[0].push_back(l.order_id);
+        cols[1].push_back(absl::StrCat(l.line));
+        cols[2].push_back(absl::StrCat(ToBigint(l.user_hash)));
+        cols[3].push_back(l.product_id);
+        cols[4].push_back(absl::StrCat(l.quantity));
+        cols[5].push_back(absl::StrCat(l.price_micros));
+        cols[6].push_back(absl::StrCat(Micros(l.time)));
+        cols[7].push_back(now);
+        cols[8].push_back(pg::EncodeBytea(EncodeCandidates(c.candidates)));
+      }
+      const std::vector<std::string> regs = CampaignLineArrays(computed);
+      // The lines this statement records, and the campaign_lines rows of those only.
+      auto ins = conn->ExecParams(
+          absl::StrCat(
+              "WITH ins AS (INSERT INTO purchase_lines (order_id, line, user_hash, product_id, "
+              "quantity, price_micros, purchased_at, recorded_at, candidates) SELECT * FROM "
+              "unnest($11::text[], $12::integer[], $13::bigint[], $14::text[], $15::bigint[], "
+              "$16::bigint[], $17::bigint[], $18::bigint[], $19::bytea[]) "
+              "ON CONFLICT (order_id, line) DO NOTHING RETURNING order_id, line), "
+              "reg AS (INSERT INTO campaign_lines (", kCampaignLineColumns, ") SELECT r.* FROM "
+              "unnest(", kCampaignLineArrays, ") AS r(", kCampaignLineColumns,
+              ") JOIN ins ON ins.order_id = r.order_id AND ins.line = r.line "
+              "ON CONFLICT DO NOTHING) SELECT order_id, line FROM ins"),
+          {regs[0], regs[1], regs[2], regs[3], regs[4], regs[5], regs[6], regs[7], regs[8],
+           regs[9], pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
+           pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
+           pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8])});
+      if (!ins.ok()) return ins.status();
+      for (int i = 0; i < ins->rows(); ++i) {
+        auto line = ins->GetInt64(i, 1);
+        if (!line.ok()) return line.status();
+        auto it = first.find(LineKey(ins->GetString(i, 0), static_cast<int32_t>(*line)));
+        if (it != first.end()) outcomes[it->second] = PurchaseOutcome::kRecorded;
+      }
+      return absl::OkStatus();
+    });
+    if (st.ok()) return outcomes;
+    if (st.code() != absl::StatusCode::kAborted) break;  // a deadlock or conflict: run it again
   }
-  return outcomes;
+  return Unavailable(st);
+}
+
+absl::StatusOr<SalesReport> PostgresEventStore::SalesReportOf(absl::string_view campaign_id,
+                                                              const CampaignStats& stats,
+                                                              absl::Duration window,
+                                                              const AdvertisesFn& advertises) const {
+  SalesAccumulator acc(std::string(campaign_id), stats);
+  if (stats.days.empty()) return std::move(acc).Finish();
+  const absl::CivilDay epoch(1970, 1, 1);
+  std::vector<CandidateLine> lines;
+  {
+    Pool::Lease conn = pool_->Acquire();
+    if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+    absl::Status st = ReadCampaignLines(*conn, campaign_id, stats.days.front().date - epoch,
+                                        stats.days.back().date - epoch, &lines);
+    if (!st.ok()) return st;
+  }
+  acc.Reserve(lines.size());
+  AttributeEach(lines, window, advertises,
+                [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
+                  acc.Add(c, l, k);
+                });
+  return std::move(acc).Finish();  // while `lines`, whose order ids it views, live
+}
+
+absl::Status PostgresEventStore::DimensionRowsOf(absl::string_view campaign_id,
+                                                 Dimension dimension, int64_t retention_from_day,
+                                                 absl::Duration window,
+                                                 const AdvertisesFn& advertises,
+                                                 SalesReport* report) const {
+  if (report->days.empty() || dimension == Dimension::kCampaign) return absl::OkStatus();
+  const absl::CivilDay epoch(1970, 1, 1);
+  const int64_t from_day = report->days.front().date - epoch;
+  const int64_t to_day = report->days.back().date - epoch;
+  // The counted rows of the range, as the embedded store's DimensionStats holds them.
+  DimensionStats rows;
+  std::vector<CandidateLine> lines;
+  {
+    Pool::Lease conn = pool_->Acquire();
+    if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+    auto r = conn->ExecParams(
+        "SELECT day, key, impressions, clicks, invalid_clicks, budget_exhausted_clicks, "
+        "spend_micros FROM dimension_stats WHERE campaign_id = $1 AND dimension = $2 AND day "
+        "BETWEEN $3 AND $4",
+        {campaign_id, static_cast<int>(dimension), from_day, to_day});
+    if (!r.ok()) return Unreadable(r.status());
+    for (int i = 0; i < r->rows(); ++i) {
+      int64_t v[6];
+      const int cols[6] = {0, 2, 3, 4, 5, 6};
+      for (int c = 0; c < 6; ++c) {
+        auto x = r->GetInt64(i, cols[c]);
+        if (!x.ok()) return Unreadable(x.status());
+        v[c] = *x;
+      }
+      rows.AddCounted(campaign_id, dimension, v[0], r->GetString(i, 1),
+                      {.impressions = v[1],
+                       .clicks = v[2],
+                       .invalid_clicks = v[3],
+                       .budget_exhausted_clicks = v[4],
+                       .spend_micros = v[5]});
+    }
+    absl::Status st = ReadCampaignLines(*conn, campaign_id, from_day, to_day, &lines);
+    if (!st.ok()) return st;
+  }
+  DimensionSalesAccumulator acc(rows, std::string(campaign_id), dimension, from_day, to_day,
+                                retention_from_day);
+  AttributeEach(lines, window, advertises,
+                [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
+                  acc.Add(c, l, k);
+                });
+  std::move(acc).Finish(report);
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventStore::ComputeMissingCandidates(pg::Connection& conn) const {
+  // Lines recorded before migration 4 have no candidates yet. A batch at a time: lock the
+  // shoppers, read the batch's lines still without them (another replica may have computed them
+  // meanwhile) and their shoppers' clicks, and write the candidates as a purchase would have.
+  constexpr int kBatch = 1000;
+  for (int aborted = 0; aborted < 100;) {
+    auto pending = conn.ExecParams(
+        "SELECT DISTINCT user_hash FROM purchase_lines WHERE candidates IS NULL LIMIT $1",
+        {kBatch});
+    if (!pending.ok()) return pending.status();
+    if (pending->rows() == 0) return absl::OkStatus();
+    std::vector<std::string> users;
+    for (int i = 0; i < pending->rows(); ++i) users.emplace_back(pending->GetString(i, 0));
+    std::sort(users.begin(), users.end(), [](const std::string& a, const std::string& b) {
+      int64_t x = 0, y = 0;
+      return absl::SimpleAtoi(a, &x) && absl::SimpleAtoi(b, &y) && x < y;
+    });
+    absl::Status st = pg::InTransaction(conn, [&]() -> absl::Status {
+      pg::Pipeline reads(&conn);
+      AddLockShoppers(users, &reads);
+      reads.Add(absl::StrCat("SELECT ", kLineColumns,
+                             ", '\\x00'::bytea FROM purchase_lines WHERE user_hash = "
+                             "ANY($1::bigint[]) AND candidates IS NULL"),
+                {pg::TextArray(users)});
+      AddReadShopperClicks(users, absl::InfinitePast(), absl::InfiniteFuture(), &reads);
+      auto r = reads.Run();
+      if (!r.ok()) return r.status();
+      std::vector<CandidateLine> lines;
+      absl::Status read = ReadCandidateLines((*r)[1], &lines);
+      if (!read.ok()) return read;
+      std::vector<AttributedClick> clicks;
+      read = ReadClicks((*r)[2], &clicks);
+      if (!read.ok()) return read;
+      OfferAll(std::move(clicks), &lines);
+      for (CandidateLine& l : lines) l.changed = true;  // NULL becomes the (maybe empty) set
+      pg::Pipeline writes(&conn);
+      AddCandidateWrites(lines, &writes);
+      if (writes.size() == 0) return absl::OkStatus();
+      return writes.Run().status();
+    });
+    if (st.code() == absl::StatusCode::kAborted) ++aborted;
+    else if (!st.ok()) return st;
+  }
+  return absl::AbortedError("computing the attribution candidates kept conflicting");
 }
 
 absl::StatusOr<ClickShoppers> PostgresEventStore::CampaignShoppers(absl::string_view campaign_id,
@@ -870,6 +1365,7 @@ void PostgresEventStore::Listen() {
 }
 
 void PostgresEventStore::PruneLoop() {
+  absl::Time last_fold = absl::InfinitePast();
   while (true) {
     {
       MutexLock lock(&mu_);
@@ -894,6 +1390,24 @@ void PostgresEventStore::PruneLoop() {
             "LOCKED)",
             {Micros(now - context_.rules.rate_window)})
         .IgnoreError();
+    // Hourly: search-term rows of UTC days past the retention, folded into "(other)" as the
+    // embedded store's snapshots write them (reports fold those days anyway).
+    if (now - last_fold >= absl::Hours(1)) {
+      last_fold = now;
+      const int64_t before = DayIndex(now, absl::UTCTimeZone()) - kSearchTermRetentionDays - 1;
+      conn->ExecParams(
+              absl::StrCat(
+                  "WITH old AS (DELETE FROM dimension_stats WHERE dimension = 4 AND day < $1 "
+                  "AND key <> '(other)' RETURNING *) INSERT INTO dimension_stats AS s "
+                  "(campaign_id, dimension, day, key, impressions, clicks, invalid_clicks, "
+                  "budget_exhausted_clicks, spend_micros) SELECT campaign_id, 4, day, '(other)', "
+                  "sum(impressions), sum(clicks), sum(invalid_clicks), "
+                  "sum(budget_exhausted_clicks), sum(spend_micros) FROM old GROUP BY 1, 3",
+                  kAddDimensionCounters),
+              {before})
+          .IgnoreError();
+      conn->ExecParams("DELETE FROM search_term_days WHERE day < $1", {before}).IgnoreError();
+    }
   }
 }
 

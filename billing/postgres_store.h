@@ -62,9 +62,21 @@ class PostgresEventStore final : public EventStore {
                                                   absl::Span<const VerifyResult> verified) override;
   absl::StatusOr<CampaignStats> Stats(absl::string_view campaign_id, absl::CivilDay from,
                                       absl::CivilDay to) const override;
-  // One statement: INSERT ... ON CONFLICT DO NOTHING into purchase_lines.
+  // One transaction: locks the lines' shoppers (as click batches do), reads their clicks of the
+  // 30 days before, and records the new lines with their attribution candidates
+  // (purchase_lines, campaign_lines).
   absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
       absl::Span<const PurchaseLine> lines) override;
+  // From the candidates kept at ingest: the campaign's campaign_lines rows on the report's days
+  // (one index range), the rule applied to each line's candidates.
+  absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
+                                            const CampaignStats& stats, absl::Duration window,
+                                            const AdvertisesFn& advertises) const override;
+  // Delivery from dimension_stats, sales from the candidates as SalesReportOf.
+  absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
+                               int64_t retention_from_day, absl::Duration window,
+                               const AdvertisesFn& advertises,
+                               SalesReport* report) const override;
   absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
                                                  int64_t to_day) const override;
   absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
@@ -130,6 +142,8 @@ class PostgresEventStore final : public EventStore {
   absl::Status RecheckCharges(const pg::Result& spend, absl::Time now, const Batch& batch) const;
   // Records the new spend totals in `batch` and NOTIFYs them to every replica.
   absl::Status PublishTotals(pg::Connection& conn, const pg::Result& totals, Batch* batch) const;
+  // Computes the attribution candidates of lines recorded before migration 4 (NULL candidates).
+  absl::Status ComputeMissingCandidates(pg::Connection& conn) const;
   // Loads every campaign's spend since two months ago into context.budgets.
   absl::Status LoadSpend(pg::Connection& conn);
   void Listen();

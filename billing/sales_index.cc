@@ -43,6 +43,25 @@ bool GetClick(internal::ByteReader* in, bool with_dimensions, AttributedClick* c
 
 }  // namespace
 
+std::string EncodeCandidates(absl::Span<const AttributedClick> clicks) {
+  std::string out;
+  internal::PutVarint(&out, clicks.size());
+  for (const AttributedClick& c : clicks) PutClick(c, &out);
+  return out;
+}
+
+bool DecodeCandidates(absl::string_view bytes, std::vector<AttributedClick>* out) {
+  internal::ByteReader in(bytes);
+  uint64_t n;
+  if (!in.Varint(&n) || n > bytes.size()) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    AttributedClick c;
+    if (!GetClick(&in, /*with_dimensions=*/true, &c)) return false;
+    out->push_back(std::move(c));
+  }
+  return in.empty();
+}
+
 std::optional<AttributedClick> ClickOf(const EventRecord& r) {
   if (r.type != TokenType::kClick || r.outcome != Outcome::kCharged || r.user_hash == 0) {
     return std::nullopt;

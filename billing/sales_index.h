@@ -34,6 +34,12 @@ namespace gavel::billing {
 // The attribution form of a record: a charged click of a known shopper, else nullopt.
 std::optional<AttributedClick> ClickOf(const EventRecord& r);
 
+// A line's candidates as the PostgreSQL store keeps them (purchase_lines.candidates): a count,
+// then each click as snapshots write it, dimensions included. Decode appends to `out`; false on
+// malformed input.
+std::string EncodeCandidates(absl::Span<const AttributedClick> clicks);
+bool DecodeCandidates(absl::string_view bytes, std::vector<AttributedClick>* out);
+
 class SalesIndex {
  public:
   // False (and nothing changes) if the line's (order id, line) is already here.

@@ -1,7 +1,6 @@
-// Sales reports by dimension (billing/dimensions.h) over the embedded store: seeded random
-// histories whose rows add up to the campaign's report and whose per-key delivery is what the
-// test sent; the search-term cap, folding and retention; the PostgreSQL store's refusal; the
-// record encoding that carries the dimensions.
+// Sales reports by dimension (billing/dimensions.h) over both stores: seeded random histories
+// whose rows add up to the campaign's report and whose per-key delivery is what the test sent;
+// the search-term cap, folding and retention; the record encoding that carries the dimensions.
 #include <map>
 #include <tuple>
 #include <random>
@@ -34,13 +33,13 @@ constexpr Dimension kDimensions[] = {Dimension::kAdGroup, Dimension::kTarget,
 
 bool AdvertisesAll(absl::string_view, absl::string_view) { return true; }
 
-class DimensionReportTest : public ::testing::Test {
+class DimensionReportTest : public ::testing::TestWithParam<testing::StoreKind> {
  protected:
   void SetUp() override { Open(/*fresh=*/true); }
 
   void Open(bool fresh) {
     billing_.reset();
-    billing_ = testing::OpenStore(testing::StoreKind::kEmbedded, MakeConfig(""), &clock_,
+    billing_ = testing::OpenStore(GetParam(), MakeConfig(""), &clock_,
                                   ::testing::UnitTest::GetInstance()->current_test_info()->name(),
                                   fresh);
     ASSERT_NE(billing_, nullptr);
@@ -96,7 +95,7 @@ void ExpectSumsEqualTotal(const SalesReport& r, const std::string& what) {
   }
 }
 
-TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKeysGetTheirOwn) {
+TEST_P(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKeysGetTheirOwn) {
   const char* ad_groups[] = {"g1", "g2"};
   const char* targets[] = {"t1", "t2", ""};
   const char* terms[] = {"red shoes", "running shoes", "socks", "shoe laces"};
@@ -240,7 +239,7 @@ TEST_F(DimensionReportTest, SeededRandomHistoriesRowsSumToTheCampaignReportAndKe
                                                      "rest_of_search", "top_of_search"));
 }
 
-TEST_F(DimensionReportTest, SearchTermsPastTheDailyCapCountUnderOther) {
+TEST_P(DimensionReportTest, SearchTermsPastTheDailyCapCountUnderOther) {
   std::vector<Event> events;
   for (int i = 0; i <= kMaxSearchTermsPerDay; ++i) {  // one term more than the cap
     // u2 clicks the term past the cap (and buys); u1 the first term.
@@ -290,7 +289,7 @@ TEST_F(DimensionReportTest, SearchTermsPastTheDailyCapCountUnderOther) {
   EXPECT_EQ(again.rows[0].sales.same_product_sales_micros, 5'000'000);
 }
 
-TEST_F(DimensionReportTest, SearchTermsOlderThanTheRetentionAreReportedUnderOther) {
+TEST_P(DimensionReportTest, SearchTermsOlderThanTheRetentionAreReportedUnderOther) {
   const TokenPair tokens = Serve({.auction_id = "a1", .ad_id = "ad1", .ad_group_id = "g1",
                                   .campaign_id = "c1", .product_id = "p1",
                                   .price_micros = 100'000, .placement = 1, .user_id = "u1",
@@ -324,19 +323,8 @@ TEST(DimensionFromInt, OutOfRangeIsInvalidArgumentNamingTheField) {
   }
 }
 
-TEST(DimensionReportPostgres, IsFailedPreconditionNamingTheEmbeddedStore) {
-  SimulatedClock clock(kStart);
-  std::unique_ptr<Billing> b =
-      testing::OpenStore(testing::StoreKind::kPostgres, MakeConfig(""), &clock, "dims_pg");
-  ASSERT_NE(b, nullptr);
-  ASSERT_TRUE(b->UpsertCampaign(MakeBudget({.pacing = false})).ok());
-  EXPECT_TRUE(b->Sales("c1", kDay1, kDay1, 7, AdvertisesAll, Dimension::kCampaign).ok());
-  auto r = b->Sales("c1", kDay1, kDay1, 7, AdvertisesAll, Dimension::kTarget);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(r.status().message(),
-            "dimension reports need the embedded store (not yet on PostgreSQL)");
-}
+INSTANTIATE_TEST_SUITE_P(Stores, DimensionReportTest, testing::AllStores(),
+                         testing::StoreName);
 
 TEST(EventRecordEncoding, Version3CarriesTheDimensionsAndVersion2StillReads) {
   EventRecord r{.client_event_id = "e1", .outcome = Outcome::kCharged,
