@@ -155,7 +155,8 @@ BENCHMARK(BM_SalesReport30Days)
     ->Iterations(5);
 
 // The same over PostgreSQL (GAVEL_BENCH_PG: a connection string; bench/run_sales_bench.sh
-// starts a throwaway cluster). One replica; the tables are emptied first.
+// starts a throwaway cluster). One replica; the tables are emptied first. state.range(1): the
+// report's dimension (0: the campaign's report).
 void BM_PostgresSalesReport30Days(benchmark::State& state) {
   const char* conninfo = std::getenv("GAVEL_BENCH_PG");
   if (conninfo == nullptr) {
@@ -182,16 +183,20 @@ void BM_PostgresSalesReport30Days(benchmark::State& state) {
   if (auto conn = pg::Connection::Open(conninfo); conn.ok()) {
     (void)(*conn)->Exec(
         "TRUNCATE event_ids, used_tokens, shopper_clicks, repeat_clicks, budget_locks, "
-        "campaign_spend, campaign_stats, events, purchase_lines");
+        "campaign_spend, campaign_stats, events, purchase_lines, dimension_stats, "
+        "search_term_days, campaign_lines");
   }
   (void)(*billing)->UpsertCampaign(
       {.campaign_id = "c1", .daily_budget_micros = int64_t{1} << 50, .pacing = false});
   FillReportHistory(static_cast<int>(state.range(0)), billing->get(), &clock);
-  RunReports(state, **billing);
+  if (auto conn = pg::Connection::Open(conninfo); conn.ok()) (void)(*conn)->Exec("ANALYZE");
+  RunReports(state, **billing, static_cast<Dimension>(state.range(1)));
 }
 BENCHMARK(BM_PostgresSalesReport30Days)
-    ->ArgName("pg_clicks")
-    ->Arg(100'000)
+    ->ArgNames({"pg_clicks", "dimension"})
+    ->Args({100'000, 0})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, static_cast<int>(Dimension::kAdGroup)})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
 

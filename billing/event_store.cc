@@ -28,8 +28,7 @@ absl::StatusOr<SalesReport> EventStore::SalesReportOf(absl::string_view campaign
 
 absl::Status EventStore::DimensionRowsOf(absl::string_view, Dimension, int64_t, absl::Duration,
                                          const AdvertisesFn&, SalesReport*) const {
-  return absl::FailedPreconditionError(
-      "dimension reports need the embedded store (not yet on PostgreSQL)");
+  return absl::UnimplementedError("this event store does not keep reports by dimension");
 }
 
 }  // namespace gavel::billing

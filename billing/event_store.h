@@ -76,8 +76,9 @@ class EventStore {
   // The campaign's sales report over `stats`' days (its Stats) under `window` (at most
   // kMaxAttributionWindow): BuildSalesReport of Attribute over everything recorded. This default
   // reads the campaign's shoppers' clicks and lines (CampaignShoppers, ShopperActivity) and runs
-  // the rule over them; the embedded store answers from the candidates it keeps at ingest
-  // (billing/sales_index.h). kUnavailable if the store cannot be read.
+  // the rule over them; both stores override it to answer from the candidates they keep at
+  // ingest (billing/sales_index.h, purchase_lines.candidates). kUnavailable if the store cannot
+  // be read.
   virtual absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
                                                     const CampaignStats& stats,
                                                     absl::Duration window,
@@ -85,8 +86,8 @@ class EventStore {
 
   // Fills `report`'s rows and key_totals for `dimension` (not kCampaign) over `report`'s days
   // (billing/dimensions.h), search-term rows before local day `retention_from_day` folded into
-  // kOtherKey; `report` holds the campaign's report (SalesReportOf) on entry. This default is
-  // kFailedPrecondition "dimension reports need the embedded store (not yet on PostgreSQL)".
+  // kOtherKey; `report` holds the campaign's report (SalesReportOf) on entry. kUnavailable if the
+  // store cannot be read. This default is kUnimplemented (both stores override it).
   virtual absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
                                        int64_t retention_from_day, absl::Duration window,
                                        const AdvertisesFn& advertises,
