@@ -29,7 +29,8 @@ std::unique_ptr<Billing> OpenReplica(const std::string& conninfo, const Clock* c
                                      PostgresEventStore** store) {
   BillingConfig config = MakeConfig("");
   config.event_store =
-      [conninfo, store](const EventContext& context) -> absl::StatusOr<std::unique_ptr<EventStore>> {
+      [conninfo,
+       store](const EventContext& context) -> absl::StatusOr<std::unique_ptr<EventStore>> {
     auto s = PostgresEventStore::Open({.conninfo = conninfo}, context);
     if (!s.ok()) return s.status();
     *store = s->get();
@@ -63,7 +64,9 @@ TEST(ReplicaBudgetRace, ExactlyTheBudgetIsChargedWhenReplicasRaceForItsLastClick
           MakeWinner({.auction_id = absl::StrCat(campaign, "-a", i),
                       .campaign_id = campaign,
                       .price_micros = kPrice,
-                      .user_id = absl::StrCat("shopper-", i)}));
+                      // Shoppers of their own each round: a shopper clicking the same ad
+                      // again within the hour would be REPEAT_CLICK.
+                      .user_id = absl::StrCat(campaign, "-shopper-", i)}));
       ASSERT_TRUE(tokens.ok()) << tokens.status();
       clicks.push_back(Click(absl::StrCat(campaign, "-click-", i), tokens->click_token));
     }
@@ -84,6 +87,7 @@ TEST(ReplicaBudgetRace, ExactlyTheBudgetIsChargedWhenReplicasRaceForItsLastClick
               ++exhausted;
             } else {
               ++other;
+              ADD_FAILURE() << "outcome " << static_cast<int>(r.outcome) << ": " << r.detail;
             }
           }
         }
