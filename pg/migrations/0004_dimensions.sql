@@ -63,7 +63,8 @@ ALTER TABLE purchase_lines ADD COLUMN candidates bytea;
 CREATE INDEX purchase_lines_uncomputed ON purchase_lines (order_id, line) WHERE candidates IS NULL;
 
 -- Per campaign and local day, the lines one of its clicks of that day became a candidate for,
--- with a copy of the line and of its candidates, so a report reads one index range. Rows are
+-- with a copy of the line and of its candidates in `entry` (billing/sales_index.h
+-- EncodeLineEntry), so a report reads one index range of two columns. Rows are
 -- written under the shopper's lock (shopper_clicks) in the transaction that changes the line's
 -- candidates. Citus: distributes by campaign_id.
 CREATE TABLE campaign_lines (
@@ -71,12 +72,7 @@ CREATE TABLE campaign_lines (
   day integer NOT NULL,
   order_id text NOT NULL,
   line integer NOT NULL,
-  user_hash bigint NOT NULL,
-  product_id text NOT NULL,
-  quantity bigint NOT NULL,
-  price_micros bigint NOT NULL,
-  purchased_at bigint NOT NULL,
-  candidates bytea NOT NULL,
+  entry bytea NOT NULL,
   PRIMARY KEY (campaign_id, day, order_id, line)
 );
 CREATE INDEX campaign_lines_by_line ON campaign_lines (order_id, line);
