@@ -92,8 +92,8 @@ void FillReportHistory(int clicks, Billing* billing, SimulatedClock* clock) {
                    .product_id = absl::StrCat("sku-", j % 10 + 1),
                    .price_micros = 500'000,
                    .user_id = absl::StrCat("user-", j % kUsers)};
-      batch.push_back({absl::StrCat("e", j), TokenType::kClick,
-                       billing->issuer().Issue(w)->click_token, ""});
+      batch.push_back(
+          {absl::StrCat("e", j), TokenType::kClick, billing->issuer().Issue(w)->click_token, ""});
     }
     (void)billing->Ingest(batch);
   }
@@ -121,8 +121,8 @@ void RunReports(benchmark::State& state, const Billing& billing,
     orders = report->total.sales.orders;
   }
   state.counters["orders"] = static_cast<double>(orders);
-  state.counters["clicks"] = static_cast<double>(
-      billing.Stats("c1", from, from + 30)->total.counters.clicks);
+  state.counters["clicks"] =
+      static_cast<double>(billing.Stats("c1", from, from + 30)->total.counters.clicks);
 }
 
 // The embedded store.
@@ -180,16 +180,28 @@ void BM_PostgresSalesReport30Days(benchmark::State& state) {
     state.SkipWithError(std::string(billing.status().message()).c_str());
     return;
   }
-  if (auto conn = pg::Connection::Open(conninfo); conn.ok()) {
-    (void)(*conn)->Exec(
-        "TRUNCATE event_ids, used_tokens, shopper_clicks, repeat_clicks, budget_locks, "
-        "campaign_spend, campaign_stats, events, purchase_lines, dimension_stats, "
-        "search_term_days, campaign_lines");
-  }
   (void)(*billing)->UpsertCampaign(
       {.campaign_id = "c1", .daily_budget_micros = int64_t{1} << 50, .pacing = false});
-  FillReportHistory(static_cast<int>(state.range(0)), billing->get(), &clock);
-  if (auto conn = pg::Connection::Open(conninfo); conn.ok()) (void)(*conn)->Exec("ANALYZE");
+  // GAVEL_BENCH_PG_KEEP=1 reuses a history of the same size left by an earlier run (for
+  // profiling the report alone).
+  const char* keep = std::getenv("GAVEL_BENCH_PG_KEEP");
+  bool filled = false;
+  if (auto conn = pg::Connection::Open(conninfo); conn.ok()) {
+    if (keep != nullptr && std::string(keep) == "1") {
+      auto n = (*conn)->Exec("SELECT count(*) FROM events");
+      filled = n.ok() && n->rows() == 1 && *n->GetInt64(0, 0) == state.range(0);
+    }
+    if (!filled) {
+      (void)(*conn)->Exec(
+          "TRUNCATE event_ids, used_tokens, shopper_clicks, repeat_clicks, budget_locks, "
+          "campaign_spend, campaign_stats, events, purchase_lines, dimension_stats, "
+          "search_term_days, campaign_lines");
+    }
+  }
+  if (!filled) {
+    FillReportHistory(static_cast<int>(state.range(0)), billing->get(), &clock);
+    if (auto conn = pg::Connection::Open(conninfo); conn.ok()) (void)(*conn)->Exec("ANALYZE");
+  }
   RunReports(state, **billing, static_cast<Dimension>(state.range(1)));
 }
 BENCHMARK(BM_PostgresSalesReport30Days)

@@ -67,10 +67,9 @@ std::vector<Attribution> Attribute(absl::Span<const AttributedClick> clicks,
     if (c.user_hash != 0) by_user[c.user_hash].push_back(&c);
   }
   for (auto& [user, by_time] : by_user) {
-    std::sort(by_time.begin(), by_time.end(),
-              [](const AttributedClick* a, const AttributedClick* b) {
-                return ClickEarlier(*a, *b);
-              });
+    std::sort(
+        by_time.begin(), by_time.end(),
+        [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
   }
   std::vector<Attribution> out;
   for (size_t l = 0; l < lines.size(); ++l) {
@@ -94,14 +93,25 @@ SalesAccumulator::SalesAccumulator(std::string campaign_id, const CampaignStats&
   }
 }
 
-void SalesAccumulator::Reserve(size_t lines) {
-  total_orders_.reserve(lines);
-  if (orders_.empty()) return;
-  for (auto& day : orders_) day.reserve(2 * lines / orders_.size());
+uint32_t OrderNumbers::Of(absl::string_view order_id) {
+  if (has_last_ && order_id == last_id_) return last_;
+  auto it = numbers_.find(order_id);
+  if (it == numbers_.end()) {
+    it = numbers_.emplace(std::string(order_id), static_cast<uint32_t>(numbers_.size())).first;
+  }
+  last_id_.assign(order_id.data(), order_id.size());
+  last_ = it->second;
+  has_last_ = true;
+  return last_;
 }
 
-void SalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line,
-                           SaleKind kind) {
+int64_t CountDistinct(std::vector<uint32_t>* numbers) {
+  std::sort(numbers->begin(), numbers->end());
+  numbers->erase(std::unique(numbers->begin(), numbers->end()), numbers->end());
+  return static_cast<int64_t>(numbers->size());
+}
+
+void SalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind) {
   if (click.campaign_id != campaign_id_) return;
   auto it = row_of_.find(click.day);
   if (it == row_of_.end()) return;
@@ -111,16 +121,21 @@ void SalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& lin
         line.sales_micros();
   }
   if (line.quantity > 0) {
-    orders_[row].insert(line.order_id);
-    total_orders_.insert(line.order_id);
+    const uint32_t n = order_numbers_.Of(line.order_id);
+    orders_[row].push_back(n);
+    if (n >= counted_.size()) counted_.resize(n + 1);
+    if (!counted_[n]) {
+      counted_[n] = true;
+      ++total_orders_;
+    }
   }
 }
 
 SalesReport SalesAccumulator::Finish() && {
   for (size_t i = 0; i < report_.days.size(); ++i) {
-    report_.days[i].sales.orders = static_cast<int64_t>(orders_[i].size());
+    report_.days[i].sales.orders = CountDistinct(&orders_[i]);
   }
-  report_.total.sales.orders = static_cast<int64_t>(total_orders_.size());
+  report_.total.sales.orders = total_orders_;
   return std::move(report_);
 }
 
@@ -129,7 +144,6 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
                              absl::Span<const PurchaseLine> lines,
                              absl::Span<const Attribution> attributions) {
   SalesAccumulator acc(std::string(campaign_id), stats);
-  acc.Reserve(attributions.size());
   for (const Attribution& a : attributions) acc.Add(clicks[a.click], lines[a.line], a.kind);
   return std::move(acc).Finish();
 }

@@ -151,15 +151,33 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
                              absl::Span<const PurchaseLine> lines,
                              absl::Span<const Attribution> attributions);
 
+// Numbers distinct order ids 0, 1, 2, ... in the order first seen, so that the sets of orders a
+// report counts (per day, per key) are sets of small integers rather than of strings. Accumulators
+// of one pass over the lines share one (each line's id is then looked up once: Of remembers the
+// last id it answered).
+class OrderNumbers {
+ public:
+  uint32_t Of(absl::string_view order_id);
+
+ private:
+  absl::flat_hash_map<std::string, uint32_t> numbers_;
+  std::string last_id_;
+  uint32_t last_ = 0;
+  bool has_last_ = false;
+};
+
+// The number of distinct values in `numbers` (which it sorts and shrinks to them).
+int64_t CountDistinct(std::vector<uint32_t>* numbers);
+
 // Rows of a report under construction: delivery from the campaign's stats, sales added per
 // attributed line (on the local day of the click; lines of other campaigns' clicks or of days
 // outside the stats' range are ignored).
 class SalesAccumulator {
  public:
   SalesAccumulator(std::string campaign_id, const CampaignStats& stats);
-  // Sizes the order sets for about `lines` Adds (an optimisation only).
-  void Reserve(size_t lines);
-  // `line` and `click` need to outlive Finish() (order ids are kept as views).
+  // The numbering of the orders it counts: for another accumulator of the same pass.
+  OrderNumbers* order_numbers() { return &order_numbers_; }
+  // Copies what it needs: `click` and `line` may change or go away after the call.
   void Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind);
   SalesReport Finish() &&;
 
@@ -167,8 +185,10 @@ class SalesAccumulator {
   std::string campaign_id_;
   absl::flat_hash_map<int64_t, size_t> row_of_;  // DayIndex -> row
   SalesReport report_;
-  std::vector<absl::flat_hash_set<absl::string_view>> orders_;
-  absl::flat_hash_set<absl::string_view> total_orders_;
+  OrderNumbers order_numbers_;
+  std::vector<std::vector<uint32_t>> orders_;  // per row, with repeats
+  std::vector<bool> counted_;                  // by order number: in the total already
+  int64_t total_orders_ = 0;
 };
 
 // Ratios (docs/billing.md, "Sales"). ACOS = spend / sales, only when sales > 0; ROAS = sales /

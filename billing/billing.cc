@@ -138,34 +138,31 @@ absl::StatusOr<std::vector<PurchaseOutcome>> Billing::IngestPurchases(
     return st;
   }
   const std::string& key = config_.keyring->current().id;
-  return store_->IngestPurchases(LinesOf(
-      purchases, [&](absl::string_view user) { return verifier_.UserHash(key, user); }));
+  return store_->IngestPurchases(
+      LinesOf(purchases, [&](absl::string_view user) { return verifier_.UserHash(key, user); }));
 }
 
 absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::CivilDay from,
                                            absl::CivilDay to, int window_days,
                                            const AdvertisesFn& advertises) const {
-  if (absl::Status st = CheckAttributionWindow(window_days, "attribution_window_days");
-      !st.ok()) {
-    return st;
-  }
-  absl::StatusOr<CampaignStats> stats = store_->Stats(campaign_id, from, to);
-  if (!stats.ok()) return stats.status();
-  return store_->SalesReportOf(campaign_id, *stats, absl::Hours(24) * window_days, advertises);
+  return Sales(campaign_id, from, to, window_days, advertises, Dimension::kCampaign);
 }
 
 absl::StatusOr<SalesReport> Billing::Sales(absl::string_view campaign_id, absl::CivilDay from,
                                            absl::CivilDay to, int window_days,
                                            const AdvertisesFn& advertises,
                                            Dimension dimension) const {
-  absl::StatusOr<SalesReport> report = Sales(campaign_id, from, to, window_days, advertises);
-  if (!report.ok() || dimension == Dimension::kCampaign) return report;
+  if (absl::Status st = CheckAttributionWindow(window_days, "attribution_window_days"); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<CampaignStats> stats = store_->Stats(campaign_id, from, to);
+  if (!stats.ok()) return stats.status();
   const int64_t retention_from_day =
-      (Today(campaign_id) - absl::CivilDay(1970, 1, 1)) - (kSearchTermRetentionDays - 1);
-  absl::Status st = store_->DimensionRowsOf(campaign_id, dimension, retention_from_day,
-                                            absl::Hours(24) * window_days, advertises, &*report);
-  if (!st.ok()) return st;
-  return report;
+      dimension == Dimension::kSearchTerm
+          ? (Today(campaign_id) - absl::CivilDay(1970, 1, 1)) - (kSearchTermRetentionDays - 1)
+          : 0;
+  return store_->SalesReportOf(campaign_id, *stats, absl::Hours(24) * window_days, advertises,
+                               dimension, retention_from_day);
 }
 
 DedupeState Billing::dedupe_state() const { return store_->dedupe_state(); }

@@ -86,6 +86,14 @@ class ByteReader {
     in_.remove_prefix(n);
     return true;
   }
+  // A length-prefixed value as Bytes reads it, viewed in the input rather than copied.
+  bool BytesView(absl::string_view* s) {
+    uint64_t n;
+    if (!Varint(&n) || n > in_.size()) return false;
+    *s = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
   bool Raw(size_t n, std::string* s) {
     if (n > in_.size()) return false;
     s->assign(in_.data(), n);
@@ -93,6 +101,8 @@ class ByteReader {
     return true;
   }
   bool empty() const { return in_.empty(); }
+  // What is left to read.
+  absl::string_view rest() const { return in_; }
 
  private:
   absl::string_view in_;

@@ -8,23 +8,22 @@ namespace gavel::billing {
 namespace {
 
 // By catalog::Placement, as the metrics and the training log name them.
-constexpr absl::string_view kPlacementKeys[] = {
-    "unspecified", "top_of_search", "rest_of_search", "product_page",
-    "category_page", "home_page",   "checkout"};
+constexpr absl::string_view kPlacementKeys[] = {"unspecified",  "top_of_search", "rest_of_search",
+                                                "product_page", "category_page", "home_page",
+                                                "checkout"};
 
 bool IsTerm(absl::string_view key) { return key != kNoneKey && key != kOtherKey; }
 
 void PutCounters(const StatsCounters& c, std::string* out) {
-  for (int64_t v : {c.impressions, c.clicks, c.invalid_clicks, c.budget_exhausted_clicks,
-                    c.spend_micros}) {
+  for (int64_t v :
+       {c.impressions, c.clicks, c.invalid_clicks, c.budget_exhausted_clicks, c.spend_micros}) {
     internal::PutSigned(out, v);
   }
 }
 
 bool GetCounters(internal::ByteReader* in, StatsCounters* c) {
-  return in->Signed(&c->impressions) && in->Signed(&c->clicks) &&
-         in->Signed(&c->invalid_clicks) && in->Signed(&c->budget_exhausted_clicks) &&
-         in->Signed(&c->spend_micros);
+  return in->Signed(&c->impressions) && in->Signed(&c->clicks) && in->Signed(&c->invalid_clicks) &&
+         in->Signed(&c->budget_exhausted_clicks) && in->Signed(&c->spend_micros);
 }
 
 }  // namespace
@@ -32,15 +31,16 @@ bool GetCounters(internal::ByteReader* in, StatsCounters* c) {
 absl::StatusOr<Dimension> DimensionFromInt(int value, absl::string_view field) {
   if (value < 0 || value > static_cast<int>(Dimension::kSearchTerm)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be CAMPAIGN, AD_GROUP, TARGET, PLACEMENT or SEARCH_TERM (0-4), "
-                     "got ", value));
+        absl::StrCat(field,
+                     " must be CAMPAIGN, AD_GROUP, TARGET, PLACEMENT or SEARCH_TERM (0-4), "
+                     "got ",
+                     value));
   }
   return static_cast<Dimension>(value);
 }
 
-std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id,
-                            absl::string_view target_id, int32_t placement,
-                            absl::string_view search_term) {
+std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id, absl::string_view target_id,
+                            int32_t placement, absl::string_view search_term) {
   absl::string_view v;
   switch (d) {
     case Dimension::kCampaign:
@@ -68,16 +68,15 @@ void DimensionStats::AddLocked(const std::string& campaign_id, int d, int64_t da
   by_campaign_[campaign_id][d][day][key] += delta;
 }
 
-void DimensionStats::Add(absl::string_view campaign_id, int64_t day,
-                         absl::string_view ad_group_id, absl::string_view target_id,
-                         int32_t placement, absl::string_view search_term,
-                         const StatsCounters& delta) {
+void DimensionStats::Add(absl::string_view campaign_id, int64_t day, absl::string_view ad_group_id,
+                         absl::string_view target_id, int32_t placement,
+                         absl::string_view search_term, const StatsCounters& delta) {
   const std::string campaign(campaign_id);
   MutexLock lock(&mu_);
   std::array<DayKeys, 4>& dims = by_campaign_[campaign];
   for (Dimension d : {Dimension::kAdGroup, Dimension::kTarget, Dimension::kPlacement}) {
-    dims[static_cast<int>(d) - 1][day][RawDimensionKey(d, ad_group_id, target_id, placement,
-                                                       search_term)] += delta;
+    dims[static_cast<int>(d) - 1][day]
+        [RawDimensionKey(d, ad_group_id, target_id, placement, search_term)] += delta;
   }
   absl::flat_hash_map<std::string, StatsCounters>& terms =
       dims[static_cast<int>(Dimension::kSearchTerm) - 1][day];
@@ -189,29 +188,32 @@ bool DimensionStats::Restore(internal::ByteReader* in) {
 DimensionSalesAccumulator::DimensionSalesAccumulator(const DimensionStats& stats,
                                                      std::string campaign_id, Dimension d,
                                                      int64_t from_day, int64_t to_day,
-                                                     int64_t retention_from_day)
+                                                     int64_t retention_from_day,
+                                                     OrderNumbers* order_numbers)
     : stats_(stats),
       campaign_id_(std::move(campaign_id)),
       dimension_(d),
       from_day_(from_day),
       to_day_(to_day),
-      retention_from_day_(retention_from_day) {}
+      retention_from_day_(retention_from_day),
+      order_numbers_(order_numbers != nullptr ? order_numbers : &own_numbers_) {}
 
 void DimensionSalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line,
                                     SaleKind kind) {
   if (click.campaign_id != campaign_id_ || click.day < from_day_ || click.day > to_day_) return;
-  std::string key;
-  if (dimension_ == Dimension::kSearchTerm && click.day < retention_from_day_) {
-    key = std::string(kOtherKey);
-  } else {
-    key = stats_.CountedKey(campaign_id_, dimension_, click.day,
-                            RawDimensionKey(dimension_, click.ad_group_id, click.target_id,
-                                            click.placement, click.search_term));
+  std::pair<int64_t, std::string> raw(
+      click.day, RawDimensionKey(dimension_, click.ad_group_id, click.target_id, click.placement,
+                                 click.search_term));
+  Row*& row = row_of_raw_[raw];
+  if (row == nullptr) {
+    std::string key = dimension_ == Dimension::kSearchTerm && click.day < retention_from_day_
+                          ? std::string(kOtherKey)
+                          : stats_.CountedKey(campaign_id_, dimension_, click.day, raw.second);
+    row = &rows_[{click.day, std::move(key)}];
   }
-  Row& row = rows_[{click.day, std::move(key)}];
-  (kind == SaleKind::kSameProduct ? row.sales.same_product_sales_micros
-                                  : row.sales.halo_sales_micros) += line.sales_micros();
-  if (line.quantity > 0) row.orders.insert(line.order_id);
+  (kind == SaleKind::kSameProduct ? row->sales.same_product_sales_micros
+                                  : row->sales.halo_sales_micros) += line.sales_micros();
+  if (line.quantity > 0) row->orders.push_back(order_numbers_->Of(line.order_id));
 }
 
 void DimensionSalesAccumulator::Finish(SalesReport* report) && {
@@ -220,14 +222,16 @@ void DimensionSalesAccumulator::Finish(SalesReport* report) && {
       stats_.Rows(campaign_id_, dimension_, from_day_, to_day_, retention_from_day_);
   for (const auto& kv : rows_) delivery.try_emplace(kv.first);  // sales without delivery rows
   std::map<std::string, SalesDay> totals;
-  std::map<std::string, absl::flat_hash_set<std::string>> total_orders;
+  std::map<std::string, std::vector<uint32_t>> total_orders;
   report->rows.clear();
   for (const auto& [day_key, counters] : delivery) {
     SalesDay row{.date = epoch + day_key.first, .delivery = counters, .key = day_key.second};
     if (auto s = rows_.find(day_key); s != rows_.end()) {
       row.sales = s->second.sales;
-      row.sales.orders = static_cast<int64_t>(s->second.orders.size());
-      total_orders[day_key.second].insert(s->second.orders.begin(), s->second.orders.end());
+      std::vector<uint32_t>& orders = s->second.orders;
+      std::vector<uint32_t>& key_orders = total_orders[day_key.second];
+      key_orders.insert(key_orders.end(), orders.begin(), orders.end());
+      row.sales.orders = CountDistinct(&orders);
     }
     SalesDay& t = totals[day_key.second];
     t.key = day_key.second;
@@ -239,7 +243,7 @@ void DimensionSalesAccumulator::Finish(SalesReport* report) && {
   }
   report->key_totals.clear();
   for (auto& [key, t] : totals) {
-    t.sales.orders = static_cast<int64_t>(total_orders[key].size());
+    t.sales.orders = CountDistinct(&total_orders[key]);
     report->key_totals.push_back(std::move(t));
   }
 }

@@ -24,6 +24,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -51,9 +52,8 @@ inline constexpr int kMaxSearchTermsPerDay = 1000;
 inline constexpr int kSearchTermRetentionDays = 90;
 
 // The raw key of an event for `d` (not kCampaign): before the search-term cap and folding.
-std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id,
-                            absl::string_view target_id, int32_t placement,
-                            absl::string_view search_term);
+std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id, absl::string_view target_id,
+                            int32_t placement, absl::string_view search_term);
 
 // Per (campaign, dimension, local day, key) delivery counters.
 class DimensionStats {
@@ -96,9 +96,13 @@ class DimensionStats {
 // Does not own `stats`, which must outlive it.
 class DimensionSalesAccumulator {
  public:
+  // `order_numbers`: shared with another accumulator of the same pass (SalesAccumulator's), not
+  // owned; null for its own.
   DimensionSalesAccumulator(const DimensionStats& stats, std::string campaign_id, Dimension d,
-                            int64_t from_day, int64_t to_day, int64_t retention_from_day);
-  // Lines of other campaigns' clicks or of clicks on days outside the range are ignored.
+                            int64_t from_day, int64_t to_day, int64_t retention_from_day,
+                            OrderNumbers* order_numbers = nullptr);
+  // Lines of other campaigns' clicks or of clicks on days outside the range are ignored. Copies
+  // what it needs: `click` and `line` may change or go away after the call.
   void Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind);
   // Fills report->rows and report->key_totals.
   void Finish(SalesReport* report) &&;
@@ -106,13 +110,17 @@ class DimensionSalesAccumulator {
  private:
   struct Row {
     SalesCounters sales;
-    absl::flat_hash_set<std::string> orders;
+    std::vector<uint32_t> orders;  // OrderNumbers, with repeats
   };
   const DimensionStats& stats_;
   const std::string campaign_id_;
   const Dimension dimension_;
   const int64_t from_day_, to_day_, retention_from_day_;
-  std::map<std::pair<int64_t, std::string>, Row> rows_;
+  std::map<std::pair<int64_t, std::string>, Row> rows_;  // by (day, counted key)
+  // (day, raw key) -> its row: the counted key of a raw one needs a lookup in `stats_`.
+  absl::flat_hash_map<std::pair<int64_t, std::string>, Row*> row_of_raw_;
+  OrderNumbers own_numbers_;
+  OrderNumbers* const order_numbers_;  // own_numbers_ or a shared one
 };
 
 }  // namespace gavel::billing

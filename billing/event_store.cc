@@ -5,7 +5,11 @@ namespace gavel::billing {
 absl::StatusOr<SalesReport> EventStore::SalesReportOf(absl::string_view campaign_id,
                                                       const CampaignStats& stats,
                                                       absl::Duration window,
-                                                      const AdvertisesFn& advertises) const {
+                                                      const AdvertisesFn& advertises,
+                                                      Dimension dimension, int64_t) const {
+  if (dimension != Dimension::kCampaign) {
+    return absl::UnimplementedError("this event store does not keep reports by dimension");
+  }
   std::vector<AttributedClick> clicks;
   std::vector<PurchaseLine> lines;
   if (!stats.days.empty()) {
@@ -17,18 +21,13 @@ absl::StatusOr<SalesReport> EventStore::SalesReportOf(absl::string_view campaign
       // Every line within the window of one of the campaign's clicks, and every click that could
       // compete for such a line: the shoppers' activity from a window before the first click to
       // a window after the last.
-      absl::Status read = ShopperActivity(mine->users, mine->first - window,
-                                          mine->last + window, &clicks, &lines);
+      absl::Status read =
+          ShopperActivity(mine->users, mine->first - window, mine->last + window, &clicks, &lines);
       if (!read.ok()) return read;
     }
   }
   return BuildSalesReport(campaign_id, stats, clicks, lines,
                           Attribute(clicks, lines, window, advertises));
-}
-
-absl::Status EventStore::DimensionRowsOf(absl::string_view, Dimension, int64_t, absl::Duration,
-                                         const AdvertisesFn&, SalesReport*) const {
-  return absl::UnimplementedError("this event store does not keep reports by dimension");
 }
 
 }  // namespace gavel::billing

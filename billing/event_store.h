@@ -74,24 +74,17 @@ class EventStore {
                                        std::vector<PurchaseLine>* lines) const = 0;
 
   // The campaign's sales report over `stats`' days (its Stats) under `window` (at most
-  // kMaxAttributionWindow): BuildSalesReport of Attribute over everything recorded. This default
-  // reads the campaign's shoppers' clicks and lines (CampaignShoppers, ShopperActivity) and runs
-  // the rule over them; both stores override it to answer from the candidates they keep at
-  // ingest (billing/sales_index.h, purchase_lines.candidates). kUnavailable if the store cannot
-  // be read.
-  virtual absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
-                                                    const CampaignStats& stats,
-                                                    absl::Duration window,
-                                                    const AdvertisesFn& advertises) const;
-
-  // Fills `report`'s rows and key_totals for `dimension` (not kCampaign) over `report`'s days
+  // kMaxAttributionWindow): BuildSalesReport of Attribute over everything recorded. With
+  // `dimension` other than kCampaign, also the report's rows and key_totals for that dimension
   // (billing/dimensions.h), search-term rows before local day `retention_from_day` folded into
-  // kOtherKey; `report` holds the campaign's report (SalesReportOf) on entry. kUnavailable if the
-  // store cannot be read. This default is kUnimplemented (both stores override it).
-  virtual absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
-                                       int64_t retention_from_day, absl::Duration window,
-                                       const AdvertisesFn& advertises,
-                                       SalesReport* report) const;
+  // kOtherKey, from the same pass over the lines. This default reads the campaign's shoppers'
+  // clicks and lines (CampaignShoppers, ShopperActivity) and runs the rule over them, for
+  // kCampaign only (kUnimplemented otherwise); both stores override it to answer from the
+  // candidates they keep at ingest (billing/sales_index.h, campaign_lines) and their per-dimension
+  // counters. kUnavailable if the store cannot be read.
+  virtual absl::StatusOr<SalesReport> SalesReportOf(
+      absl::string_view campaign_id, const CampaignStats& stats, absl::Duration window,
+      const AdvertisesFn& advertises, Dimension dimension, int64_t retention_from_day) const;
 
   // Compacts what recovery reads (the embedded store writes a snapshot); OK where nothing to do.
   virtual absl::Status Snapshot() { return absl::OkStatus(); }

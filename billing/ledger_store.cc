@@ -12,8 +12,8 @@ namespace {
 
 // 4: version 3 with the clicks' dimensions (placement, target, search term) in the sales index,
 // then the per-dimension counters (DimensionStats::Serialize);
-// 3 (still read): version 2 then the sales index (clicks and purchase lines); 2 (still read): the dedupe sets
-// as (96-bit key, deadline in ms); 1 (still read): raw keys with times.
+// 3 (still read): version 2 then the sales index (clicks and purchase lines); 2 (still read): the
+// dedupe sets as (96-bit key, deadline in ms); 1 (still read): raw keys with times.
 constexpr uint8_t kStateVersion = 4;
 
 }  // namespace
@@ -133,24 +133,17 @@ absl::Status LedgerEventStore::ShopperActivity(absl::Span<const uint64_t> users,
 
 absl::StatusOr<SalesReport> LedgerEventStore::SalesReportOf(
     absl::string_view campaign_id, const CampaignStats& stats, absl::Duration window,
-    const AdvertisesFn& advertises) const {
-  return sales_.Report(campaign_id, stats, window, advertises);
-}
-
-absl::Status LedgerEventStore::DimensionRowsOf(absl::string_view campaign_id,
-                                               Dimension dimension, int64_t retention_from_day,
-                                               absl::Duration window,
-                                               const AdvertisesFn& advertises,
-                                               SalesReport* report) const {
-  if (report->days.empty()) return absl::OkStatus();
+    const AdvertisesFn& advertises, Dimension dimension, int64_t retention_from_day) const {
+  if (dimension == Dimension::kCampaign || stats.days.empty()) {
+    return sales_.Report(campaign_id, stats, window, advertises, nullptr);
+  }
   const absl::CivilDay epoch(1970, 1, 1);
-  const int64_t from_day = report->days.front().date - epoch;
-  const int64_t to_day = report->days.back().date - epoch;
-  DimensionSalesAccumulator acc(dimensions_, std::string(campaign_id), dimension, from_day, to_day,
+  DimensionSalesAccumulator acc(dimensions_, std::string(campaign_id), dimension,
+                                stats.days.front().date - epoch, stats.days.back().date - epoch,
                                 retention_from_day);
-  sales_.AddDimensionSales(&acc, campaign_id, from_day, to_day, window, advertises);
-  std::move(acc).Finish(report);
-  return absl::OkStatus();
+  SalesReport report = sales_.Report(campaign_id, stats, window, advertises, &acc);
+  std::move(acc).Finish(&report);
+  return report;
 }
 
 absl::StatusOr<std::vector<EventResult>> LedgerEventStore::Ingest(

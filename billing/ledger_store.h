@@ -58,15 +58,12 @@ class LedgerEventStore final : public EventStore {
   absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
                                std::vector<AttributedClick>* clicks,
                                std::vector<PurchaseLine>* lines) const override;
-  // From the candidates the sales index keeps at ingest (billing/sales_index.h).
+  // From the candidates the sales index keeps at ingest (billing/sales_index.h) and, by
+  // dimension, the per-dimension counters.
   absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
                                             const CampaignStats& stats, absl::Duration window,
-                                            const AdvertisesFn& advertises) const override;
-  // From the per-dimension counters and the sales index's candidates.
-  absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
-                               int64_t retention_from_day, absl::Duration window,
-                               const AdvertisesFn& advertises,
-                               SalesReport* report) const override;
+                                            const AdvertisesFn& advertises, Dimension dimension,
+                                            int64_t retention_from_day) const override;
   DedupeState dedupe_state() const override;
 
  private:
@@ -84,7 +81,7 @@ class LedgerEventStore final : public EventStore {
   const EventContext context_;
   StatsStore stats_;
   DimensionStats dimensions_;  // its own lock; written under mu_ like stats_
-  SalesIndex sales_;  // its own lock; written under mu_ so it follows the ledger's order
+  SalesIndex sales_;           // its own lock; written under mu_ so it follows the ledger's order
   std::unique_ptr<Ledger> ledger_;
 
   Mutex snapshot_mu_;  // one snapshot at a time; taken before mu_

@@ -21,6 +21,7 @@
 #include "billing/sales_index.h"
 #include "libpq-fe.h"
 #include "pg/array.h"
+#include "pg/copy.h"
 #include "pg/gavel_migrations.h"
 #include "pg/migrate.h"
 #include "pg/pipeline.h"
@@ -197,8 +198,8 @@ absl::Status ReadCandidateLines(const pg::Result& r, std::vector<CandidateLine>*
     if (!bytes.ok()) return bytes.status();
     CandidateLine l{.line = std::move(lines[i])};
     if (!DecodeCandidates(*bytes, &l.candidates)) {
-      return absl::DataLossError(absl::StrCat("purchase line (", l.line.order_id, ", ",
-                                              l.line.line, ") has malformed candidates"));
+      return absl::DataLossError(absl::StrCat("purchase line (", l.line.order_id, ", ", l.line.line,
+                                              ") has malformed candidates"));
     }
     out->push_back(std::move(l));
   }
@@ -235,28 +236,20 @@ void OfferAll(std::vector<AttributedClick> clicks, std::vector<CandidateLine>* l
 }
 
 // campaign_lines' columns for every registration of the changed `lines`, one array each.
-constexpr char kCampaignLineColumns[] =
-    "campaign_id, day, order_id, line, user_hash, product_id, quantity, price_micros, "
-    "purchased_at, candidates";
+constexpr char kCampaignLineColumns[] = "campaign_id, day, order_id, line, entry";
 constexpr char kCampaignLineArrays[] =
-    "$1::text[], $2::integer[], $3::text[], $4::integer[], $5::bigint[], $6::text[], "
-    "$7::bigint[], $8::bigint[], $9::bigint[], $10::bytea[]";
+    "$1::text[], $2::integer[], $3::text[], $4::integer[], $5::bytea[]";
 std::vector<std::string> CampaignLineArrays(absl::Span<const CandidateLine> lines) {
-  std::vector<std::string> cols[10];
+  std::vector<std::string> cols[5];
   for (const CandidateLine& l : lines) {
     if (!l.changed) continue;
-    const std::string candidates = pg::EncodeBytea(EncodeCandidates(l.candidates));
+    const std::string entry = pg::EncodeBytea(EncodeLineEntry(l.line, l.candidates));
     for (const auto& [campaign, day] : l.registrations) {
       cols[0].push_back(campaign);
       cols[1].push_back(absl::StrCat(day));
       cols[2].push_back(l.line.order_id);
       cols[3].push_back(absl::StrCat(l.line.line));
-      cols[4].push_back(absl::StrCat(ToBigint(l.line.user_hash)));
-      cols[5].push_back(l.line.product_id);
-      cols[6].push_back(absl::StrCat(l.line.quantity));
-      cols[7].push_back(absl::StrCat(l.line.price_micros));
-      cols[8].push_back(absl::StrCat(Micros(l.line.time)));
-      cols[9].push_back(candidates);
+      cols[4].push_back(entry);
     }
   }
   std::vector<std::string> out;
@@ -267,32 +260,31 @@ std::vector<std::string> CampaignLineArrays(absl::Span<const CandidateLine> line
 // Queues the writes of the changed `lines`' candidates (the lines exist): purchase_lines, the new
 // campaign_lines registrations, and the copies in the earlier ones.
 void AddCandidateWrites(absl::Span<const CandidateLine> lines, pg::Pipeline* writes) {
-  std::vector<std::string> orders, numbers, candidates;
+  std::vector<std::string> orders, numbers, candidates, entries;
   for (const CandidateLine& l : lines) {
     if (!l.changed) continue;
     orders.push_back(l.line.order_id);
     numbers.push_back(absl::StrCat(l.line.line));
     candidates.push_back(pg::EncodeBytea(EncodeCandidates(l.candidates)));
+    entries.push_back(pg::EncodeBytea(EncodeLineEntry(l.line, l.candidates)));
   }
   if (orders.empty()) return;
-  const std::vector<std::string> changed = {pg::TextArray(orders), pg::TextArray(numbers),
-                                            pg::TextArray(candidates)};
+  const std::string order_array = pg::TextArray(orders), number_array = pg::TextArray(numbers);
   writes->Add(
       "UPDATE purchase_lines p SET candidates = u.c "
       "FROM unnest($1::text[], $2::integer[], $3::bytea[]) AS u(o, l, c) "
       "WHERE p.order_id = u.o AND p.line = u.l",
-      {changed[0], changed[1], changed[2]});
+      {order_array, number_array, pg::TextArray(candidates)});
   const std::vector<std::string> regs = CampaignLineArrays(lines);
-  writes->Add(absl::StrCat("INSERT INTO campaign_lines (", kCampaignLineColumns,
-                           ") SELECT * FROM unnest(", kCampaignLineArrays,
-                           ") ON CONFLICT DO NOTHING"),
-              {regs[0], regs[1], regs[2], regs[3], regs[4], regs[5], regs[6], regs[7], regs[8],
-               regs[9]});
   writes->Add(
-      "UPDATE campaign_lines p SET candidates = u.c "
-      "FROM unnest($1::text[], $2::integer[], $3::bytea[]) AS u(o, l, c) "
+      absl::StrCat("INSERT INTO campaign_lines (", kCampaignLineColumns, ") SELECT * FROM unnest(",
+                   kCampaignLineArrays, ") ON CONFLICT DO NOTHING"),
+      {regs[0], regs[1], regs[2], regs[3], regs[4]});
+  writes->Add(
+      "UPDATE campaign_lines p SET entry = u.e "
+      "FROM unnest($1::text[], $2::integer[], $3::bytea[]) AS u(o, l, e) "
       "WHERE p.order_id = u.o AND p.line = u.l",
-      {changed[0], changed[1], changed[2]});
+      {order_array, number_array, pg::TextArray(entries)});
 }
 
 // Queues the locks of `users`' shopper_clicks rows (created if absent), in key order: the lock a
@@ -309,9 +301,10 @@ void AddLockShoppers(const std::vector<std::string>& users, pg::Pipeline* p) {
 // Queues the read of `users`' charged clicks with decision time in (from, to] (ReadClicks).
 void AddReadShopperClicks(const std::vector<std::string>& users, absl::Time from, absl::Time to,
                           pg::Pipeline* p) {
-  p->Add(absl::StrCat("SELECT ", kClickColumns, " FROM events WHERE ", kChargedShopperClick,
-                      " AND user_hash = ANY($1::bigint[]) AND decided_at > $2 AND decided_at <= $3"),
-         {pg::TextArray(users), Micros(from), Micros(to)});
+  p->Add(
+      absl::StrCat("SELECT ", kClickColumns, " FROM events WHERE ", kChargedShopperClick,
+                   " AND user_hash = ANY($1::bigint[]) AND decided_at > $2 AND decided_at <= $3"),
+      {pg::TextArray(users), Micros(from), Micros(to)});
 }
 
 // What an upsert into dimension_stats adds to a row that exists.
@@ -367,15 +360,15 @@ void AddDimensionRows(const std::vector<EventRecord>& records, pg::Pipeline* wri
     p[3].push_back(std::get<3>(key));
     AppendCounters(c, &p[4]);
   }
-  writes->Add(absl::StrCat(
-                  "INSERT INTO dimension_stats AS s (campaign_id, dimension, day, key, "
-                  "impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros) "
-                  "SELECT * FROM unnest($1::text[], $2::smallint[], $3::integer[], $4::text[], "
-                  "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])",
-                  kAddDimensionCounters),
-              {pg::TextArray(p[0]), pg::TextArray(p[1]), pg::TextArray(p[2]), pg::TextArray(p[3]),
-               pg::TextArray(p[4]), pg::TextArray(p[5]), pg::TextArray(p[6]), pg::TextArray(p[7]),
-               pg::TextArray(p[8])});
+  writes->Add(
+      absl::StrCat("INSERT INTO dimension_stats AS s (campaign_id, dimension, day, key, "
+                   "impressions, clicks, invalid_clicks, budget_exhausted_clicks, spend_micros) "
+                   "SELECT * FROM unnest($1::text[], $2::smallint[], $3::integer[], $4::text[], "
+                   "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])",
+                   kAddDimensionCounters),
+      {pg::TextArray(p[0]), pg::TextArray(p[1]), pg::TextArray(p[2]), pg::TextArray(p[3]),
+       pg::TextArray(p[4]), pg::TextArray(p[5]), pg::TextArray(p[6]), pg::TextArray(p[7]),
+       pg::TextArray(p[8])});
   std::vector<std::string> day_campaigns, day_days, t[8];
   for (const auto& [campaign_day, list] : terms) {
     day_campaigns.push_back(campaign_day.first);
@@ -422,51 +415,53 @@ void AddDimensionRows(const std::vector<EventRecord>& records, pg::Pipeline* wri
        static_cast<int64_t>(kMaxSearchTermsPerDay)});
 }
 
-// The campaign's registered lines on local days [from_day, to_day], each once.
-absl::Status ReadCampaignLines(pg::Connection& conn, absl::string_view campaign_id,
-                               int64_t from_day, int64_t to_day,
-                               std::vector<CandidateLine>* out) {
-  auto r = conn.ExecParams(
-      absl::StrCat("SELECT ", kLineColumns,
-                   ", candidates FROM campaign_lines WHERE campaign_id = $1 AND day BETWEEN $2 "
-                   "AND $3"),
-      {campaign_id, from_day, to_day});
-  if (!r.ok()) return Unreadable(r.status());
-  std::vector<CandidateLine> rows;
-  if (absl::Status st = ReadCandidateLines(*r, &rows); !st.ok()) return Unreadable(st);
-  // A line registered on several of the range's days: once (the rule gives it one click).
-  std::vector<bool> first(rows.size());
-  {
-    absl::flat_hash_set<std::pair<absl::string_view, int32_t>> seen;
-    seen.reserve(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      first[i] = seen.insert({rows[i].line.order_id, rows[i].line.line}).second;
-    }
-  }
-  out->reserve(out->size() + rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (first[i]) out->push_back(std::move(rows[i]));
-  }
-  return absl::OkStatus();
-}
-
-// The rule (AttributeLine) over each line's candidates: add(click, line, kind) per attributed
-// line.
+// Applies the rule (AttributeLine) to each of the campaign's registered lines on local days
+// [from_day, to_day], once per line, and calls add(click, line, kind) per attributed line, with
+// `click` and `line` valid for the call only. A report reads every candidate of hundreds of
+// thousands of lines: they stream in through a binary COPY (pg/copy.h), decoded into reused
+// buffers while the server sends the next ones.
+//
+// A line is registered on each (campaign, day) of a click it ever kept as a candidate, so it can
+// have several rows in the range. Only the row of the earliest day among its current candidates of
+// the campaign in the range is ruled: the winner counts in this report only if it is such a
+// candidate, and that row exists (keeping a candidate registers it).
 template <typename Add>
-void AttributeEach(const std::vector<CandidateLine>& lines, absl::Duration window,
-                   const AdvertisesFn& advertises, const Add& add) {
+absl::Status AttributeCampaignLines(pg::Connection& conn, absl::string_view campaign_id,
+                                    int64_t from_day, int64_t to_day, absl::Duration window,
+                                    const AdvertisesFn& advertises, const Add& add) {
+  absl::StatusOr<std::string> campaign = pg::QuoteLiteral(conn, campaign_id);
+  if (!campaign.ok()) return campaign.status();
+  PurchaseLine line;
+  std::vector<AttributedClick> candidates;
   std::vector<const AttributedClick*> by_time;
-  for (const CandidateLine& l : lines) {
-    by_time.clear();
-    for (const AttributedClick& c : l.candidates) by_time.push_back(&c);
-    std::sort(by_time.begin(), by_time.end(),
-              [](const AttributedClick* a, const AttributedClick* b) {
-                return ClickEarlier(*a, *b);
-              });
-    if (std::optional<LineAttribution> a = AttributeLine(by_time, l.line, window, advertises)) {
-      add(*a->click, l.line, a->kind);
+  auto rule = [&](const pg::CopyRow& r) -> absl::Status {
+    absl::StatusOr<int64_t> day = r.Int64(0);
+    if (!day.ok()) return day.status();
+    if (r.IsNull(1) || !DecodeLineEntry(r.Bytes(1), &line, &candidates)) {
+      return absl::DataLossError(absl::StrCat("a campaign_lines row of day ", *day,
+                                              " holds a malformed line or candidates"));
     }
-  }
+    int64_t first_day = to_day + 1;
+    for (const AttributedClick& c : candidates) {
+      if (c.campaign_id == campaign_id && c.day >= from_day) first_day = std::min(first_day, c.day);
+    }
+    if (*day != first_day) return absl::OkStatus();
+    by_time.clear();
+    for (const AttributedClick& c : candidates) by_time.push_back(&c);
+    std::sort(
+        by_time.begin(), by_time.end(),
+        [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
+    if (std::optional<LineAttribution> a = AttributeLine(by_time, line, window, advertises)) {
+      add(*a->click, line, a->kind);
+    }
+    return absl::OkStatus();
+  };
+  absl::Status st = pg::CopyOut(
+      conn,
+      absl::StrCat("SELECT day, entry FROM campaign_lines WHERE campaign_id = ", *campaign,
+                   " AND day BETWEEN ", from_day, " AND ", to_day),
+      rule);
+  return st.ok() ? st : Unreadable(st);
 }
 
 }  // namespace
@@ -517,12 +512,12 @@ class PostgresEventStore::Pool {
 // One attempt at a batch: the rows read, the decisions, and what to write.
 struct PostgresEventStore::Batch {
   explicit Batch(const EventContext& context) : rules(context.rules, context.verifier) {}
-  RuleState rules;              // loaded with the rows this batch read
-  InMemoryBudgetStore charges;  // the campaigns' settings and spend
+  RuleState rules;                       // loaded with the rows this batch read
+  InMemoryBudgetStore charges;           // the campaigns' settings and spend
   std::vector<CampaignBudget> settings;  // of the batch's campaigns
   std::vector<EventResult> results;
   std::vector<EventRecord> records;
-  std::vector<uint64_t> users;   // locked shoppers
+  std::vector<uint64_t> users;  // locked shoppers
   // The locked shoppers' purchase lines a click of this batch could become a candidate for
   // (purchase time from now to kMaxAttributionWindow later: usually none).
   std::vector<CandidateLine> lines;
@@ -686,9 +681,10 @@ absl::Status PostgresEventStore::Attempt(pg::Connection& conn, absl::Span<const 
   AddRuleRows(*batch, &first);
   std::vector<std::string> campaigns;
   for (const CampaignBudget& b : batch->settings) campaigns.push_back(b.campaign_id);
-  const bool recheck =
-      optimistic && std::any_of(batch->records.begin(), batch->records.end(),
-                                [](const EventRecord& r) { return r.outcome == Outcome::kCharged; });
+  const bool recheck = optimistic && std::any_of(batch->records.begin(), batch->records.end(),
+                                                 [](const EventRecord& r) {
+                                                   return r.outcome == Outcome::kCharged;
+                                                 });
   if (recheck) AddReadSpend(campaigns, now, /*lock=*/true, &first);
   pg::Pipeline second(&conn);
   pg::Pipeline* budget_rows = recheck ? &second : &first;
@@ -1106,17 +1102,20 @@ absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases
           absl::StrCat(
               "WITH ins AS (INSERT INTO purchase_lines (order_id, line, user_hash, product_id, "
               "quantity, price_micros, purchased_at, recorded_at, candidates) SELECT * FROM "
-              "unnest($11::text[], $12::integer[], $13::bigint[], $14::text[], $15::bigint[], "
-              "$16::bigint[], $17::bigint[], $18::bigint[], $19::bytea[]) "
+              "unnest($6::text[], $7::integer[], $8::bigint[], $9::text[], $10::bigint[], "
+              "$11::bigint[], $12::bigint[], $13::bigint[], $14::bytea[]) "
               "ON CONFLICT (order_id, line) DO NOTHING RETURNING order_id, line), "
-              "reg AS (INSERT INTO campaign_lines (", kCampaignLineColumns, ") SELECT r.* FROM "
-              "unnest(", kCampaignLineArrays, ") AS r(", kCampaignLineColumns,
+              "reg AS (INSERT INTO campaign_lines (",
+              kCampaignLineColumns,
+              ") SELECT r.* FROM "
+              "unnest(",
+              kCampaignLineArrays, ") AS r(", kCampaignLineColumns,
               ") JOIN ins ON ins.order_id = r.order_id AND ins.line = r.line "
               "ON CONFLICT DO NOTHING) SELECT order_id, line FROM ins"),
-          {regs[0], regs[1], regs[2], regs[3], regs[4], regs[5], regs[6], regs[7], regs[8],
-           regs[9], pg::TextArray(cols[0]), pg::TextArray(cols[1]), pg::TextArray(cols[2]),
-           pg::TextArray(cols[3]), pg::TextArray(cols[4]), pg::TextArray(cols[5]),
-           pg::TextArray(cols[6]), pg::TextArray(cols[7]), pg::TextArray(cols[8])});
+          {regs[0], regs[1], regs[2], regs[3], regs[4], pg::TextArray(cols[0]),
+           pg::TextArray(cols[1]), pg::TextArray(cols[2]), pg::TextArray(cols[3]),
+           pg::TextArray(cols[4]), pg::TextArray(cols[5]), pg::TextArray(cols[6]),
+           pg::TextArray(cols[7]), pg::TextArray(cols[8])});
       if (!ins.ok()) return ins.status();
       for (int i = 0; i < ins->rows(); ++i) {
         auto line = ins->GetInt64(i, 1);
@@ -1132,44 +1131,21 @@ absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases
   return Unavailable(st);
 }
 
-absl::StatusOr<SalesReport> PostgresEventStore::SalesReportOf(absl::string_view campaign_id,
-                                                              const CampaignStats& stats,
-                                                              absl::Duration window,
-                                                              const AdvertisesFn& advertises) const {
+absl::StatusOr<SalesReport> PostgresEventStore::SalesReportOf(
+    absl::string_view campaign_id, const CampaignStats& stats, absl::Duration window,
+    const AdvertisesFn& advertises, Dimension dimension, int64_t retention_from_day) const {
   SalesAccumulator acc(std::string(campaign_id), stats);
   if (stats.days.empty()) return std::move(acc).Finish();
   const absl::CivilDay epoch(1970, 1, 1);
-  std::vector<CandidateLine> lines;
-  {
-    Pool::Lease conn = pool_->Acquire();
-    if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
-    absl::Status st = ReadCampaignLines(*conn, campaign_id, stats.days.front().date - epoch,
-                                        stats.days.back().date - epoch, &lines);
-    if (!st.ok()) return st;
-  }
-  acc.Reserve(lines.size());
-  AttributeEach(lines, window, advertises,
-                [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
-                  acc.Add(c, l, k);
-                });
-  return std::move(acc).Finish();  // while `lines`, whose order ids it views, live
-}
-
-absl::Status PostgresEventStore::DimensionRowsOf(absl::string_view campaign_id,
-                                                 Dimension dimension, int64_t retention_from_day,
-                                                 absl::Duration window,
-                                                 const AdvertisesFn& advertises,
-                                                 SalesReport* report) const {
-  if (report->days.empty() || dimension == Dimension::kCampaign) return absl::OkStatus();
-  const absl::CivilDay epoch(1970, 1, 1);
-  const int64_t from_day = report->days.front().date - epoch;
-  const int64_t to_day = report->days.back().date - epoch;
-  // The counted rows of the range, as the embedded store's DimensionStats holds them.
+  const int64_t from_day = stats.days.front().date - epoch;
+  const int64_t to_day = stats.days.back().date - epoch;
+  Pool::Lease conn = pool_->Acquire();
+  if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+  // By dimension: the counted rows of the range, as the embedded store's DimensionStats holds
+  // them, and the sales of the same pass over the lines.
   DimensionStats rows;
-  std::vector<CandidateLine> lines;
-  {
-    Pool::Lease conn = pool_->Acquire();
-    if (conn->IsConnectionLost()) conn->Reset().IgnoreError();
+  std::optional<DimensionSalesAccumulator> by_dimension;
+  if (dimension != Dimension::kCampaign) {
     auto r = conn->ExecParams(
         "SELECT day, key, impressions, clicks, invalid_clicks, budget_exhausted_clicks, "
         "spend_micros FROM dimension_stats WHERE campaign_id = $1 AND dimension = $2 AND day "
@@ -1191,17 +1167,19 @@ absl::Status PostgresEventStore::DimensionRowsOf(absl::string_view campaign_id,
                        .budget_exhausted_clicks = v[4],
                        .spend_micros = v[5]});
     }
-    absl::Status st = ReadCampaignLines(*conn, campaign_id, from_day, to_day, &lines);
-    if (!st.ok()) return st;
+    by_dimension.emplace(rows, std::string(campaign_id), dimension, from_day, to_day,
+                         retention_from_day, acc.order_numbers());
   }
-  DimensionSalesAccumulator acc(rows, std::string(campaign_id), dimension, from_day, to_day,
-                                retention_from_day);
-  AttributeEach(lines, window, advertises,
-                [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
-                  acc.Add(c, l, k);
-                });
-  std::move(acc).Finish(report);
-  return absl::OkStatus();
+  absl::Status st =
+      AttributeCampaignLines(*conn, campaign_id, from_day, to_day, window, advertises,
+                             [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
+                               acc.Add(c, l, k);
+                               if (by_dimension.has_value()) by_dimension->Add(c, l, k);
+                             });
+  if (!st.ok()) return st;
+  SalesReport report = std::move(acc).Finish();
+  if (by_dimension.has_value()) std::move(*by_dimension).Finish(&report);
+  return report;
 }
 
 absl::Status PostgresEventStore::ComputeMissingCandidates(pg::Connection& conn) const {
@@ -1244,8 +1222,10 @@ absl::Status PostgresEventStore::ComputeMissingCandidates(pg::Connection& conn) 
       if (writes.size() == 0) return absl::OkStatus();
       return writes.Run().status();
     });
-    if (st.code() == absl::StatusCode::kAborted) ++aborted;
-    else if (!st.ok()) return st;
+    if (st.code() == absl::StatusCode::kAborted)
+      ++aborted;
+    else if (!st.ok())
+      return st;
   }
   return absl::AbortedError("computing the attribution candidates kept conflicting");
 }
@@ -1277,8 +1257,8 @@ absl::StatusOr<ClickShoppers> PostgresEventStore::CampaignShoppers(absl::string_
   return out;
 }
 
-absl::Status PostgresEventStore::ShopperActivity(absl::Span<const uint64_t> users,
-                                                 absl::Time from, absl::Time to,
+absl::Status PostgresEventStore::ShopperActivity(absl::Span<const uint64_t> users, absl::Time from,
+                                                 absl::Time to,
                                                  std::vector<AttributedClick>* clicks,
                                                  std::vector<PurchaseLine>* lines) const {
   std::vector<int64_t> ids;

@@ -68,15 +68,12 @@ class PostgresEventStore final : public EventStore {
   absl::StatusOr<std::vector<PurchaseOutcome>> IngestPurchases(
       absl::Span<const PurchaseLine> lines) override;
   // From the candidates kept at ingest: the campaign's campaign_lines rows on the report's days
-  // (one index range), the rule applied to each line's candidates.
+  // (one index range, streamed), the rule applied to each line's candidates; by dimension,
+  // delivery from dimension_stats.
   absl::StatusOr<SalesReport> SalesReportOf(absl::string_view campaign_id,
                                             const CampaignStats& stats, absl::Duration window,
-                                            const AdvertisesFn& advertises) const override;
-  // Delivery from dimension_stats, sales from the candidates as SalesReportOf.
-  absl::Status DimensionRowsOf(absl::string_view campaign_id, Dimension dimension,
-                               int64_t retention_from_day, absl::Duration window,
-                               const AdvertisesFn& advertises,
-                               SalesReport* report) const override;
+                                            const AdvertisesFn& advertises, Dimension dimension,
+                                            int64_t retention_from_day) const override;
   absl::StatusOr<ClickShoppers> CampaignShoppers(absl::string_view campaign_id, int64_t from_day,
                                                  int64_t to_day) const override;
   absl::Status ShopperActivity(absl::Span<const uint64_t> users, absl::Time from, absl::Time to,
@@ -103,8 +100,8 @@ class PostgresEventStore final : public EventStore {
   // One attempt at a batch, inside BEGIN ... COMMIT on `conn`. With `lock_campaigns` false the
   // campaigns' spend is read without their locks (see Attempt).
   absl::Status Decide(pg::Connection& conn, absl::Span<const Event> events,
-                      absl::Span<const VerifyResult> verified, absl::Time now,
-                      bool lock_campaigns, Batch* batch) const;
+                      absl::Span<const VerifyResult> verified, absl::Time now, bool lock_campaigns,
+                      Batch* batch) const;
   // Decides and writes one batch inside BEGIN ... COMMIT. Optimistic: decide on spend read
   // unlocked, write the rule rows, then lock the campaigns and check that every charge still fits
   // (kFailedPrecondition if not: the caller runs the batch again, locking first).

@@ -16,8 +16,7 @@ absl::Status Bad(absl::string_view field, absl::string_view rule) {
 
 absl::Status CheckId(absl::string_view field, absl::string_view id) {
   if (id.empty() || id.size() > catalog::kMaxIdBytes) {
-    return Bad(field,
-               absl::StrCat("must be 1-", catalog::kMaxIdBytes, " bytes, got ", id.size()));
+    return Bad(field, absl::StrCat("must be 1-", catalog::kMaxIdBytes, " bytes, got ", id.size()));
   }
   return absl::OkStatus();
 }
@@ -37,13 +36,13 @@ absl::Status CheckLine(const std::string& field, PurchaseKind kind, const LineIt
                             ", got ", item.quantity));
   }
   if (item.price_micros < 0 || item.price_micros > kMaxUnitPriceMicros) {
-    return Bad(field + ".price_micros", absl::StrCat("must be in [0, ", kMaxUnitPriceMicros,
-                                                     "], got ", item.price_micros));
+    return Bad(field + ".price_micros",
+               absl::StrCat("must be in [0, ", kMaxUnitPriceMicros, "], got ", item.price_micros));
   }
   if (item.currency != options.currency) {
-    return Bad(field + ".currency", absl::StrCat("must be the marketplace currency \"",
-                                                 options.currency, "\", got \"",
-                                                 absl::CHexEscape(item.currency), "\""));
+    return Bad(field + ".currency",
+               absl::StrCat("must be the marketplace currency \"", options.currency, "\", got \"",
+                            absl::CHexEscape(item.currency), "\""));
   }
   return absl::OkStatus();
 }
@@ -68,8 +67,8 @@ absl::Status CheckPurchase(int index, const Purchase& p, const SalesOptions& opt
     const std::string item = absl::StrCat(field, ".line_items[", j, "]");
     if (absl::Status st = CheckLine(item, p.kind, p.line_items[j], options); !st.ok()) return st;
     if (!lines.insert(p.line_items[j].line).second) {
-      return Bad(item + ".line", absl::StrCat("repeats line ", p.line_items[j].line,
-                                              " of the same purchase"));
+      return Bad(item + ".line",
+                 absl::StrCat("repeats line ", p.line_items[j].line, " of the same purchase"));
     }
   }
   return absl::OkStatus();
@@ -133,19 +132,26 @@ std::string EncodePurchaseRecord(const PurchaseLine& l) {
 }
 
 absl::StatusOr<PurchaseLine> DecodePurchaseRecord(absl::string_view payload) {
-  internal::ByteReader in(payload);
   PurchaseLine l;
+  if (!DecodePurchaseRecordInto(payload, &l)) {
+    return absl::DataLossError("malformed purchase record in the ledger");
+  }
+  return l;
+}
+
+bool DecodePurchaseRecordInto(absl::string_view payload, PurchaseLine* l) {
+  internal::ByteReader in(payload);
   uint8_t tag, version;
   int64_t line, time;
   if (!in.Byte(&tag) || tag != kPurchaseRecordTag || !in.Byte(&version) || version != 1 ||
-      !in.Bytes(&l.order_id) || !in.Signed(&line) || !in.Fixed64(&l.user_hash) ||
-      !in.Bytes(&l.product_id) || !in.Signed(&l.quantity) || !in.Signed(&l.price_micros) ||
+      !in.Bytes(&l->order_id) || !in.Signed(&line) || !in.Fixed64(&l->user_hash) ||
+      !in.Bytes(&l->product_id) || !in.Signed(&l->quantity) || !in.Signed(&l->price_micros) ||
       !in.Signed(&time) || !in.empty() || line < 1 || line > kMaxLineNumber) {
-    return absl::DataLossError("malformed purchase record in the ledger");
+    return false;
   }
-  l.line = static_cast<int32_t>(line);
-  l.time = absl::FromUnixMicros(time);
-  return l;
+  l->line = static_cast<int32_t>(line);
+  l->time = absl::FromUnixMicros(time);
+  return true;
 }
 
 std::string FormatPurchaseRecord(const PurchaseLine& l) {

@@ -23,7 +23,8 @@
 namespace gavel::billing {
 
 struct LineItem {
-  int32_t line = 0;  // 1..kMaxLineNumber, unique within the order: with order_id, the idempotency key
+  int32_t line =
+      0;  // 1..kMaxLineNumber, unique within the order: with order_id, the idempotency key
   std::string product_id;
   int64_t quantity = 0;      // > 0 in a sale, < 0 in a refund
   int64_t price_micros = 0;  // unit price, >= 0
@@ -74,8 +75,8 @@ struct SalesOptions {
 // OK, or kInvalidArgument naming the first bad field ("purchases[1].line_items[0].quantity must
 // be in [1, 10000] in a sale, got -1"): an empty or oversized batch, an empty or oversized id, a
 // line number out of range or repeated within the purchase, a quantity not in [1, kMaxQuantity]
-// in a sale or [-kMaxQuantity, -1] in a refund, a negative or oversized price, another currency, a time outside
-// [now - kMaxPurchaseAge, now + kMaxPurchaseSkew].
+// in a sale or [-kMaxQuantity, -1] in a refund, a negative or oversized price, another currency, a
+// time outside [now - kMaxPurchaseAge, now + kMaxPurchaseSkew].
 absl::Status ValidatePurchases(absl::Span<const Purchase> purchases, const SalesOptions& options,
                                absl::Time now);
 
@@ -96,6 +97,8 @@ inline constexpr uint8_t kPurchaseRecordTag = 0x50;
 std::string EncodePurchaseRecord(const PurchaseLine& line);
 // kDataLoss if `payload` is not a well-formed purchase record.
 absl::StatusOr<PurchaseLine> DecodePurchaseRecord(absl::string_view payload);
+// The same into `out`, reusing its storage (for decoding many); false if malformed.
+bool DecodePurchaseRecordInto(absl::string_view payload, PurchaseLine* out);
 inline bool IsPurchaseRecord(absl::string_view payload) {
   return !payload.empty() && static_cast<uint8_t>(payload[0]) == kPurchaseRecordTag;
 }

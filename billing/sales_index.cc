@@ -54,12 +54,27 @@ bool DecodeCandidates(absl::string_view bytes, std::vector<AttributedClick>* out
   internal::ByteReader in(bytes);
   uint64_t n;
   if (!in.Varint(&n) || n > bytes.size()) return false;
-  for (uint64_t i = 0; i < n; ++i) {
-    AttributedClick c;
+  out->resize(n);
+  for (AttributedClick& c : *out) {
     if (!GetClick(&in, /*with_dimensions=*/true, &c)) return false;
-    out->push_back(std::move(c));
   }
   return in.empty();
+}
+
+std::string EncodeLineEntry(const PurchaseLine& line,
+                            absl::Span<const AttributedClick> candidates) {
+  std::string out;
+  internal::PutBytes(&out, EncodePurchaseRecord(line));
+  out += EncodeCandidates(candidates);
+  return out;
+}
+
+bool DecodeLineEntry(absl::string_view bytes, PurchaseLine* line,
+                     std::vector<AttributedClick>* candidates) {
+  internal::ByteReader in(bytes);
+  absl::string_view record;
+  return in.BytesView(&record) && DecodePurchaseRecordInto(record, line) &&
+         DecodeCandidates(in.rest(), candidates);
 }
 
 std::optional<AttributedClick> ClickOf(const EventRecord& r) {
@@ -135,10 +150,9 @@ void SalesIndex::AddClick(AttributedClick click) {
   const PurchaseLine* all_lines = lines_.data();
   const AttributedClick* all_clicks = clicks_.data();
   std::vector<size_t>& mine = clicks_by_user_[c.user_hash];
-  mine.insert(std::upper_bound(mine.begin(), mine.end(), index,
-                               [&](size_t a, size_t b) {
-                                 return ClickEarlier(all_clicks[a], all_clicks[b]);
-                               }),
+  mine.insert(std::upper_bound(
+                  mine.begin(), mine.end(), index,
+                  [&](size_t a, size_t b) { return ClickEarlier(all_clicks[a], all_clicks[b]); }),
               index);
   // A click that arrives after purchases it precedes: the shopper's lines at t with
   // c <= t < c + kMaxAttributionWindow.
@@ -155,7 +169,6 @@ void SalesIndex::AddClick(AttributedClick click) {
 void SalesIndex::ForEachAttributed(
     absl::string_view campaign_id, int64_t from_day, int64_t to_day, absl::Duration window,
     const AdvertisesFn& advertises,
-    const std::function<void(size_t lines)>& reserve,
     const std::function<void(const AttributedClick&, const PurchaseLine&, SaleKind)>& add) const {
   auto it = lines_by_campaign_.find(campaign_id);
   if (it == lines_by_campaign_.end()) return;
@@ -166,15 +179,13 @@ void SalesIndex::ForEachAttributed(
     seen[cl.line] = true;
     lines.push_back(cl.line);
   }
-  reserve(lines.size());
   std::vector<const AttributedClick*> by_time;
   for (size_t l : lines) {
     by_time.clear();
     for (size_t k : candidates_[l]) by_time.push_back(&clicks_[k]);
-    std::sort(by_time.begin(), by_time.end(),
-              [](const AttributedClick* a, const AttributedClick* b) {
-                return ClickEarlier(*a, *b);
-              });
+    std::sort(
+        by_time.begin(), by_time.end(),
+        [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
     if (std::optional<LineAttribution> a = AttributeLine(by_time, lines_[l], window, advertises)) {
       add(*a->click, lines_[l], a->kind);
     }
@@ -182,26 +193,19 @@ void SalesIndex::ForEachAttributed(
 }
 
 SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStats& stats,
-                               absl::Duration window, const AdvertisesFn& advertises) const {
+                               absl::Duration window, const AdvertisesFn& advertises,
+                               DimensionSalesAccumulator* dimension) const {
   SalesAccumulator acc(std::string(campaign_id), stats);
   if (stats.days.empty()) return std::move(acc).Finish();
   const absl::CivilDay epoch(1970, 1, 1);
   const int64_t from_day = stats.days.front().date - epoch, to_day = stats.days.back().date - epoch;
   ReaderMutexLock lock(&mu_);
-  ForEachAttributed(
-      campaign_id, from_day, to_day, window, advertises, [&](size_t n) { acc.Reserve(n); },
-      [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) { acc.Add(c, l, k); });
-  // The accumulator holds views of the lines' order ids: finish while they cannot move.
+  ForEachAttributed(campaign_id, from_day, to_day, window, advertises,
+                    [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
+                      acc.Add(c, l, k);
+                      if (dimension != nullptr) dimension->Add(c, l, k);
+                    });
   return std::move(acc).Finish();
-}
-
-void SalesIndex::AddDimensionSales(DimensionSalesAccumulator* acc, absl::string_view campaign_id,
-                                   int64_t from_day, int64_t to_day, absl::Duration window,
-                                   const AdvertisesFn& advertises) const {
-  ReaderMutexLock lock(&mu_);
-  ForEachAttributed(
-      campaign_id, from_day, to_day, window, advertises, [](size_t) {},
-      [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) { acc->Add(c, l, k); });
 }
 
 ClickShoppers SalesIndex::CampaignShoppers(absl::string_view campaign_id, int64_t from_day,

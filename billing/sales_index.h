@@ -35,10 +35,17 @@ namespace gavel::billing {
 std::optional<AttributedClick> ClickOf(const EventRecord& r);
 
 // A line's candidates as the PostgreSQL store keeps them (purchase_lines.candidates): a count,
-// then each click as snapshots write it, dimensions included. Decode appends to `out`; false on
-// malformed input.
+// then each click as snapshots write it, dimensions included. Decode replaces `out`'s contents
+// (reusing its elements' storage, for callers that decode many); false on malformed input.
 std::string EncodeCandidates(absl::Span<const AttributedClick> clicks);
 bool DecodeCandidates(absl::string_view bytes, std::vector<AttributedClick>* out);
+
+// A line and its candidates in one value, as the PostgreSQL store's campaign_lines.entry keeps
+// them: the line's ledger record (EncodePurchaseRecord), length-prefixed, then EncodeCandidates.
+// Decode fills `line` and `candidates` reusing their storage; false on malformed input.
+std::string EncodeLineEntry(const PurchaseLine& line, absl::Span<const AttributedClick> candidates);
+bool DecodeLineEntry(absl::string_view bytes, PurchaseLine* line,
+                     std::vector<AttributedClick>* candidates);
 
 class SalesIndex {
  public:
@@ -56,15 +63,11 @@ class SalesIndex {
                        std::vector<PurchaseLine>* lines) const;
 
   // The campaign's report over `stats`' days (BuildSalesReport of Attribute over every click and
-  // line here, computed from the candidates). `window` <= kMaxAttributionWindow.
+  // line here, computed from the candidates). `window` <= kMaxAttributionWindow. If `dimension`
+  // is not null, the same attributed lines are added to it too (it copies what it keeps).
   SalesReport Report(absl::string_view campaign_id, const CampaignStats& stats,
-                     absl::Duration window, const AdvertisesFn& advertises) const;
-
-  // Adds to `acc` every line attributed (as Report attributes) to a click of the campaign on
-  // local days [from_day, to_day]. The accumulator copies what it keeps.
-  void AddDimensionSales(DimensionSalesAccumulator* acc, absl::string_view campaign_id,
-                         int64_t from_day, int64_t to_day, absl::Duration window,
-                         const AdvertisesFn& advertises) const;
+                     absl::Duration window, const AdvertisesFn& advertises,
+                     DimensionSalesAccumulator* dimension = nullptr) const;
 
   // Snapshot form: counts, then every click (with its dimensions) and every line.
   void Serialize(std::string* out) const;
@@ -96,10 +99,10 @@ class SalesIndex {
       ABSL_GUARDED_BY(mu_);
 
   // Runs the rule over the lines registered with the campaign's clicks on [from_day, to_day]:
-  // reserve(number of lines), then add(click, line, kind) per attributed line.
+  // add(click, line, kind) per attributed line.
   void ForEachAttributed(
       absl::string_view campaign_id, int64_t from_day, int64_t to_day, absl::Duration window,
-      const AdvertisesFn& advertises, const std::function<void(size_t lines)>& reserve,
+      const AdvertisesFn& advertises,
       const std::function<void(const AttributedClick&, const PurchaseLine&, SaleKind)>& add) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
