@@ -1,7 +1,8 @@
 // Sales benchmarks: durable purchase ingestion on the embedded store (real ledger file, real
 // fdatasync), and a 30-day sales report for a campaign with 1M charged clicks of 200k shoppers
 // and 200k purchase lines (and with 1,000 clicks, the smoke test's size), on the embedded store;
-// and the report over PostgreSQL with 100k clicks (bench/run_sales_bench.sh starts the database).
+// and over PostgreSQL, purchase ingestion and the report with 100k and 1M clicks
+// (bench/run_sales_bench.sh starts the database).
 // Run: bazel run -c opt --config=opt //bench:sales_bench
 #include <algorithm>
 #include <cstdlib>
@@ -154,18 +155,14 @@ BENCHMARK(BM_SalesReport30Days)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
 
-// The same over PostgreSQL (GAVEL_BENCH_PG: a connection string; bench/run_sales_bench.sh
-// starts a throwaway cluster). One replica; the tables are emptied first. state.range(1): the
-// report's dimension (0: the campaign's report).
-void BM_PostgresSalesReport30Days(benchmark::State& state) {
+// A Billing over PostgreSQL at GAVEL_BENCH_PG (a connection string; bench/run_sales_bench.sh
+// starts a throwaway cluster), or null after SkipWithError.
+std::unique_ptr<Billing> OpenPostgresBilling(benchmark::State& state, SimulatedClock* clock) {
   const char* conninfo = std::getenv("GAVEL_BENCH_PG");
   if (conninfo == nullptr) {
     state.SkipWithError("set GAVEL_BENCH_PG (bench/run_sales_bench.sh does)");
-    for (auto _ : state) {
-    }
-    return;
+    return nullptr;
   }
-  SimulatedClock clock(kT0);
   BillingConfig config;
   config.keyring = Keyring::InsecureDevDefault();
   config.event_store =
@@ -175,12 +172,57 @@ void BM_PostgresSalesReport30Days(benchmark::State& state) {
     if (!s.ok()) return s.status();
     return std::unique_ptr<EventStore>(*std::move(s));
   };
-  auto billing = Billing::Open(config, &clock);
+  auto billing = Billing::Open(config, clock);
   if (!billing.ok()) {
     state.SkipWithError(std::string(billing.status().message()).c_str());
+    return nullptr;
+  }
+  return *std::move(billing);
+}
+
+// BM_DurablePurchaseIngest over PostgreSQL, one replica: each request is one transaction that
+// locks its 100 shoppers, reads their clicks of 30 days (none here: the cost of the lines
+// themselves) and inserts 1,000 lines with their candidates.
+void BM_PostgresPurchaseIngest(benchmark::State& state) {
+  SimulatedClock clock(kT0);
+  std::unique_ptr<Billing> billing = OpenPostgresBilling(state, &clock);
+  if (billing == nullptr) {
+    for (auto _ : state) {
+    }
     return;
   }
-  (void)(*billing)->UpsertCampaign(
+  if (auto conn = pg::Connection::Open(std::getenv("GAVEL_BENCH_PG")); conn.ok()) {
+    (void)(*conn)->Exec("TRUNCATE purchase_lines, campaign_lines, shopper_clicks");
+  }
+  int64_t order = 0, lines = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<Purchase> request = Request(order, kT0);
+    order += kMaxPurchasesPerRequest;
+    state.ResumeTiming();
+    auto outcomes = billing->IngestPurchases(request);
+    if (!outcomes.ok()) {
+      state.SkipWithError(std::string(outcomes.status().message()).c_str());
+      break;
+    }
+    lines += static_cast<int64_t>(outcomes->size());
+  }
+  state.SetItemsProcessed(lines);
+}
+BENCHMARK(BM_PostgresPurchaseIngest)->UseRealTime()->MinTime(2.0);
+
+// BM_SalesReport30Days over PostgreSQL. One replica; the tables are emptied first.
+// state.range(1): the report's dimension (0: the campaign's report).
+void BM_PostgresSalesReport30Days(benchmark::State& state) {
+  SimulatedClock clock(kT0);
+  std::unique_ptr<Billing> billing = OpenPostgresBilling(state, &clock);
+  if (billing == nullptr) {
+    for (auto _ : state) {
+    }
+    return;
+  }
+  const char* conninfo = std::getenv("GAVEL_BENCH_PG");
+  (void)billing->UpsertCampaign(
       {.campaign_id = "c1", .daily_budget_micros = int64_t{1} << 50, .pacing = false});
   // GAVEL_BENCH_PG_KEEP=1 reuses a history of the same size left by an earlier run (for
   // profiling the report alone).
@@ -199,10 +241,10 @@ void BM_PostgresSalesReport30Days(benchmark::State& state) {
     }
   }
   if (!filled) {
-    FillReportHistory(static_cast<int>(state.range(0)), billing->get(), &clock);
+    FillReportHistory(static_cast<int>(state.range(0)), billing.get(), &clock);
     if (auto conn = pg::Connection::Open(conninfo); conn.ok()) (void)(*conn)->Exec("ANALYZE");
   }
-  RunReports(state, **billing, static_cast<Dimension>(state.range(1)));
+  RunReports(state, *billing, static_cast<Dimension>(state.range(1)));
 }
 BENCHMARK(BM_PostgresSalesReport30Days)
     ->ArgNames({"pg_clicks", "dimension"})

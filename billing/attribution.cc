@@ -1,6 +1,8 @@
 #include "billing/attribution.h"
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -83,8 +85,11 @@ std::vector<Attribution> Attribute(absl::Span<const AttributedClick> clicks,
   return out;
 }
 
-SalesAccumulator::SalesAccumulator(std::string campaign_id, const CampaignStats& stats)
-    : campaign_id_(std::move(campaign_id)), orders_(stats.days.size()) {
+SalesAccumulator::SalesAccumulator(std::string campaign_id, const CampaignStats& stats,
+                                   OrderNumbers* order_numbers)
+    : campaign_id_(std::move(campaign_id)),
+      order_numbers_(order_numbers != nullptr ? order_numbers : &own_numbers_),
+      orders_(stats.days.size()) {
   report_.total.date = stats.total.date;
   report_.total.delivery = stats.total.counters;
   for (const DailyStats& d : stats.days) {
@@ -93,16 +98,36 @@ SalesAccumulator::SalesAccumulator(std::string campaign_id, const CampaignStats&
   }
 }
 
+absl::string_view OrderNumbers::Keep(absl::string_view id) {
+  constexpr size_t kBlockSize = 64 << 10;
+  if (block_used_ + id.size() > block_size_) {
+    block_size_ = std::max(kBlockSize, id.size());
+    blocks_.push_back(std::make_unique<char[]>(block_size_));
+    block_used_ = 0;
+  }
+  char* at = blocks_.back().get() + block_used_;
+  std::memcpy(at, id.data(), id.size());
+  block_used_ += id.size();
+  return absl::string_view(at, id.size());
+}
+
 uint32_t OrderNumbers::Of(absl::string_view order_id) {
   if (has_last_ && order_id == last_id_) return last_;
   auto it = numbers_.find(order_id);
   if (it == numbers_.end()) {
-    it = numbers_.emplace(std::string(order_id), static_cast<uint32_t>(numbers_.size())).first;
+    it = numbers_.emplace(Keep(order_id), static_cast<uint32_t>(numbers_.size())).first;
   }
-  last_id_.assign(order_id.data(), order_id.size());
+  last_id_ = it->first;
   last_ = it->second;
   has_last_ = true;
   return last_;
+}
+
+void SalesAccumulator::Reserve(size_t lines) {
+  order_numbers_->Reserve(lines);
+  counted_.reserve(lines);
+  if (orders_.empty()) return;
+  for (auto& day : orders_) day.reserve(2 * lines / orders_.size());
 }
 
 int64_t CountDistinct(std::vector<uint32_t>* numbers) {
@@ -121,7 +146,7 @@ void SalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& lin
         line.sales_micros();
   }
   if (line.quantity > 0) {
-    const uint32_t n = order_numbers_.Of(line.order_id);
+    const uint32_t n = order_numbers_->Of(line.order_id);
     orders_[row].push_back(n);
     if (n >= counted_.size()) counted_.resize(n + 1);
     if (!counted_[n]) {

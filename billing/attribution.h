@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -157,11 +158,18 @@ SalesReport BuildSalesReport(absl::string_view campaign_id, const CampaignStats&
 // last id it answered).
 class OrderNumbers {
  public:
+  // Sizes the table for about `orders` distinct ids (an optimisation only).
+  void Reserve(size_t orders) { numbers_.reserve(orders); }
   uint32_t Of(absl::string_view order_id);
 
  private:
-  absl::flat_hash_map<std::string, uint32_t> numbers_;
-  std::string last_id_;
+  // Copies `id` into blocks_, where it stays put.
+  absl::string_view Keep(absl::string_view id);
+
+  absl::flat_hash_map<absl::string_view, uint32_t> numbers_;  // keys view blocks_
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_size_ = 0, block_used_ = 0;  // of blocks_.back()
+  absl::string_view last_id_;               // views blocks_
   uint32_t last_ = 0;
   bool has_last_ = false;
 };
@@ -174,9 +182,14 @@ int64_t CountDistinct(std::vector<uint32_t>* numbers);
 // outside the stats' range are ignored).
 class SalesAccumulator {
  public:
-  SalesAccumulator(std::string campaign_id, const CampaignStats& stats);
+  // `order_numbers`: shared with another accumulator of the same pass, not owned; null for its
+  // own.
+  SalesAccumulator(std::string campaign_id, const CampaignStats& stats,
+                   OrderNumbers* order_numbers = nullptr);
   // The numbering of the orders it counts: for another accumulator of the same pass.
-  OrderNumbers* order_numbers() { return &order_numbers_; }
+  OrderNumbers* order_numbers() { return order_numbers_; }
+  // Sizes its tables for about `lines` Adds (an optimisation only).
+  void Reserve(size_t lines);
   // Copies what it needs: `click` and `line` may change or go away after the call.
   void Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind);
   SalesReport Finish() &&;
@@ -185,7 +198,8 @@ class SalesAccumulator {
   std::string campaign_id_;
   absl::flat_hash_map<int64_t, size_t> row_of_;  // DayIndex -> row
   SalesReport report_;
-  OrderNumbers order_numbers_;
+  OrderNumbers own_numbers_;
+  OrderNumbers* const order_numbers_;          // own_numbers_ or a shared one
   std::vector<std::vector<uint32_t>> orders_;  // per row, with repeats
   std::vector<bool> counted_;                  // by order number: in the total already
   int64_t total_orders_ = 0;

@@ -201,14 +201,32 @@ DimensionSalesAccumulator::DimensionSalesAccumulator(const DimensionStats& stats
 void DimensionSalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line,
                                     SaleKind kind) {
   if (click.campaign_id != campaign_id_ || click.day < from_day_ || click.day > to_day_) return;
-  std::pair<int64_t, std::string> raw(
-      click.day, RawDimensionKey(dimension_, click.ad_group_id, click.target_id, click.placement,
-                                 click.search_term));
-  Row*& row = row_of_raw_[raw];
+  // RawDimensionKey, viewed rather than built where it can be (every attributed line comes here).
+  absl::string_view raw;
+  std::string placement;
+  switch (dimension_) {
+    case Dimension::kAdGroup:
+      raw = click.ad_group_id;
+      break;
+    case Dimension::kTarget:
+      raw = click.target_id;
+      break;
+    case Dimension::kSearchTerm:
+      raw = click.search_term;
+      break;
+    default:
+      placement = RawDimensionKey(dimension_, click.ad_group_id, click.target_id, click.placement,
+                                  click.search_term);
+      raw = placement;
+  }
+  if (raw.empty()) raw = kNoneKey;
+  auto by_day = row_of_raw_.find(raw);
+  if (by_day == row_of_raw_.end()) by_day = row_of_raw_.try_emplace(std::string(raw)).first;
+  Row*& row = by_day->second[click.day];
   if (row == nullptr) {
     std::string key = dimension_ == Dimension::kSearchTerm && click.day < retention_from_day_
                           ? std::string(kOtherKey)
-                          : stats_.CountedKey(campaign_id_, dimension_, click.day, raw.second);
+                          : stats_.CountedKey(campaign_id_, dimension_, click.day, raw);
     row = &rows_[{click.day, std::move(key)}];
   }
   (kind == SaleKind::kSameProduct ? row->sales.same_product_sales_micros

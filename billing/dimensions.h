@@ -104,6 +104,8 @@ class DimensionSalesAccumulator {
   // Lines of other campaigns' clicks or of clicks on days outside the range are ignored. Copies
   // what it needs: `click` and `line` may change or go away after the call.
   void Add(const AttributedClick& click, const PurchaseLine& line, SaleKind kind);
+  // The numbering of the orders it counts: for another accumulator of the same pass.
+  OrderNumbers* order_numbers() { return order_numbers_; }
   // Fills report->rows and report->key_totals.
   void Finish(SalesReport* report) &&;
 
@@ -117,8 +119,8 @@ class DimensionSalesAccumulator {
   const Dimension dimension_;
   const int64_t from_day_, to_day_, retention_from_day_;
   std::map<std::pair<int64_t, std::string>, Row> rows_;  // by (day, counted key)
-  // (day, raw key) -> its row: the counted key of a raw one needs a lookup in `stats_`.
-  absl::flat_hash_map<std::pair<int64_t, std::string>, Row*> row_of_raw_;
+  // raw key -> day -> its row: the counted key of a raw one needs a lookup in `stats_`.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<int64_t, Row*>> row_of_raw_;
   OrderNumbers own_numbers_;
   OrderNumbers* const order_numbers_;  // own_numbers_ or a shared one
 };

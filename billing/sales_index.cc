@@ -168,7 +168,7 @@ void SalesIndex::AddClick(AttributedClick click) {
 
 void SalesIndex::ForEachAttributed(
     absl::string_view campaign_id, int64_t from_day, int64_t to_day, absl::Duration window,
-    const AdvertisesFn& advertises,
+    const AdvertisesFn& advertises, const std::function<void(size_t lines)>& reserve,
     const std::function<void(const AttributedClick&, const PurchaseLine&, SaleKind)>& add) const {
   auto it = lines_by_campaign_.find(campaign_id);
   if (it == lines_by_campaign_.end()) return;
@@ -179,6 +179,7 @@ void SalesIndex::ForEachAttributed(
     seen[cl.line] = true;
     lines.push_back(cl.line);
   }
+  reserve(lines.size());
   std::vector<const AttributedClick*> by_time;
   for (size_t l : lines) {
     by_time.clear();
@@ -195,16 +196,18 @@ void SalesIndex::ForEachAttributed(
 SalesReport SalesIndex::Report(absl::string_view campaign_id, const CampaignStats& stats,
                                absl::Duration window, const AdvertisesFn& advertises,
                                DimensionSalesAccumulator* dimension) const {
-  SalesAccumulator acc(std::string(campaign_id), stats);
+  SalesAccumulator acc(std::string(campaign_id), stats,
+                       dimension != nullptr ? dimension->order_numbers() : nullptr);
   if (stats.days.empty()) return std::move(acc).Finish();
   const absl::CivilDay epoch(1970, 1, 1);
   const int64_t from_day = stats.days.front().date - epoch, to_day = stats.days.back().date - epoch;
   ReaderMutexLock lock(&mu_);
-  ForEachAttributed(campaign_id, from_day, to_day, window, advertises,
-                    [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
-                      acc.Add(c, l, k);
-                      if (dimension != nullptr) dimension->Add(c, l, k);
-                    });
+  ForEachAttributed(
+      campaign_id, from_day, to_day, window, advertises, [&](size_t lines) { acc.Reserve(lines); },
+      [&](const AttributedClick& c, const PurchaseLine& l, SaleKind k) {
+        acc.Add(c, l, k);
+        if (dimension != nullptr) dimension->Add(c, l, k);
+      });
   return std::move(acc).Finish();
 }
 

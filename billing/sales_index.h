@@ -99,10 +99,10 @@ class SalesIndex {
       ABSL_GUARDED_BY(mu_);
 
   // Runs the rule over the lines registered with the campaign's clicks on [from_day, to_day]:
-  // add(click, line, kind) per attributed line.
+  // reserve(number of lines), then add(click, line, kind) per attributed line.
   void ForEachAttributed(
       absl::string_view campaign_id, int64_t from_day, int64_t to_day, absl::Duration window,
-      const AdvertisesFn& advertises,
+      const AdvertisesFn& advertises, const std::function<void(size_t lines)>& reserve,
       const std::function<void(const AttributedClick&, const PurchaseLine&, SaleKind)>& add) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
