@@ -22,14 +22,6 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
 
-// A big-endian two's-complement integer of `size` bytes (PostgreSQL's binary int2/int4/int8).
-int64_t BigEndian(const char* p, int size) {
-  uint64_t v = 0;
-  for (int i = 0; i < size; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  const int shift = 64 - 8 * size;
-  return static_cast<int64_t>(v << shift) >> shift;  // sign-extends
-}
-
 }  // namespace
 
 Result::Result(PGresult* result) : result_(result) { assert(result != nullptr); }
@@ -93,7 +85,7 @@ absl::StatusOr<int64_t> Result::GetInt64(int row, int col) const {
           absl::StrFormat("row %d column %d (%s) is binary of type oid %d, not an integer", row,
                           col, column_name(col), static_cast<int>(type)));
     }
-    return BigEndian(PQgetvalue(result_, row, col), size);
+    return internal::BigEndian(PQgetvalue(result_, row, col), size);
   }
   int64_t value = 0;
   if (!absl::SimpleAtoi(GetString(row, col), &value)) {
