@@ -1,5 +1,6 @@
 // Integration: purchases and the sales report through a real gavel_server on a real port, and
-// gavel_cli's CSV export of that report.
+// gavel_cli's CSV export of that report; the dimension reports also through a replica on a real
+// PostgreSQL.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -20,16 +21,25 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "pg/connection.h"
+#include "pg/gavel_migrations.h"
+#include "pg/migrate.h"
+#include "tests/integration/replica_cluster.h"
 #include "tests/integration/server_process.h"
+#include "tests/pg/pg_server.h"
 
 namespace gavel {
 namespace {
 
+using ::gavel::testing::PgServer;
+using ::gavel::testing::ReplicaCluster;
 using ::gavel::testing::Runfile;
 using ::gavel::testing::ServerProcess;
 using ::testing::HasSubstr;
 
 constexpr char kAdminKey[] = "sales-test-admin-key";
+// The admin key the server under test takes (the PostgreSQL case's cluster has its own).
+const char* admin_key = kAdminKey;
 
 std::string WriteFile(const std::string& name, const std::string& contents) {
   const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
@@ -40,7 +50,7 @@ std::string WriteFile(const std::string& name, const std::string& contents) {
 std::unique_ptr<grpc::ClientContext> Ctx(bool admin = false) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (admin) ctx->AddMetadata("x-gavel-api-key", kAdminKey);
+  if (admin) ctx->AddMetadata("x-gavel-api-key", admin_key);
   return ctx;
 }
 
@@ -90,9 +100,8 @@ TEST(SalesIntegration, ClickPurchaseReportCsvAndInvalidPurchases) {
   search.set_query("wireless headphones");
   search.mutable_shopper()->set_user_id("shopper-1");
   gavel::v1::RunAuctionResponse auction;
-  ASSERT_TRUE(gavel::v1::AuctionService::NewStub(channel)
-                  ->RunAuction(Ctx().get(), search, &auction)
-                  .ok());
+  ASSERT_TRUE(
+      gavel::v1::AuctionService::NewStub(channel)->RunAuction(Ctx().get(), search, &auction).ok());
   ASSERT_EQ(auction.winners_size(), 1);
   const gavel::v1::Winner& w = auction.winners(0);
   gavel::v1::ReportEventsRequest click;
@@ -163,9 +172,9 @@ TEST(SalesIntegration, ClickPurchaseReportCsvAndInvalidPurchases) {
   EXPECT_EQ(st.error_message(), "attribution_window_days must be one of 1, 7, 14, 30, got 3");
 
   // gavel_cli's CSV: a header, every day, then the total row.
-  const std::string csv = RunTool(absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=",
-                                               server->address(), " --api_key=", kAdminKey,
-                                               " sales ", w.campaign_id(), " --csv --window=14"));
+  const std::string csv = RunTool(
+      absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=", server->address(),
+                   " --api_key=", admin_key, " sales ", w.campaign_id(), " --csv --window=14"));
   std::vector<std::string> rows = absl::StrSplit(csv, '\n', absl::SkipEmpty());
   ASSERT_EQ(rows.size(), 32u) << csv;
   EXPECT_EQ(rows[0],
@@ -173,22 +182,17 @@ TEST(SalesIntegration, ClickPurchaseReportCsvAndInvalidPurchases) {
             "halo_sales_micros,sales_micros,acos,roas,ctr,cvr,average_cpc_micros");
   EXPECT_EQ(rows[31], absl::StrFormat("total,0,1,%d,1,50000000,0,50000000,%.6f,%.6f,0.000000,"
                                       "1.000000,%d",
-                                      w.cpc_micros(), w.cpc_micros() / 50e6,
-                                      50e6 / w.cpc_micros(), w.cpc_micros()));
+                                      w.cpc_micros(), w.cpc_micros() / 50e6, 50e6 / w.cpc_micros(),
+                                      w.cpc_micros()));
 }
 
 // Reports by dimension: two top-of-search searches spelled differently that normalise to one
-// term, each clicked by its own shopper, one purchase; rows per dimension add up to the campaign's total,
-// the term is the normalised query, and gavel_cli exports them as CSV.
-TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
-  auto started = ServerProcess::Start(
-      "server/gavel_server",
-      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
-       absl::StrCat("--admin_api_key_file=", WriteFile("admin_key_dims", kAdminKey)),
-       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger_dims")});
-  ASSERT_TRUE(started.ok()) << started.status();
-  std::unique_ptr<ServerProcess> server = *std::move(started);
-  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+// term, each clicked by its own shopper, one purchase; rows per dimension add up to the campaign's
+// total, the term is the normalised query, and gavel_cli exports them as CSV. Two clicks of two
+// shoppers (two spellings of one query) and one purchase, then the report by each dimension: rows
+// sum to the totals, the search term is normalised. `address` (when not empty): the server's, for
+// gavel_cli's CSV export.
+void CheckDimensionReports(std::shared_ptr<grpc::Channel> channel, const std::string& address) {
   auto events = gavel::v1::EventService::NewStub(channel);
   auto admin = gavel::v1::CampaignService::NewStub(channel);
   auto auctions = gavel::v1::AuctionService::NewStub(channel);
@@ -232,10 +236,10 @@ TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
   gavel::v1::GetSalesReportRequest req;
   req.set_campaign_id(campaign);
   std::string term_date;
-  for (auto d : {gavel::v1::SALES_REPORT_DIMENSION_AD_GROUP,
-                 gavel::v1::SALES_REPORT_DIMENSION_TARGET,
-                 gavel::v1::SALES_REPORT_DIMENSION_PLACEMENT,
-                 gavel::v1::SALES_REPORT_DIMENSION_SEARCH_TERM}) {
+  for (auto d :
+       {gavel::v1::SALES_REPORT_DIMENSION_AD_GROUP, gavel::v1::SALES_REPORT_DIMENSION_TARGET,
+        gavel::v1::SALES_REPORT_DIMENSION_PLACEMENT,
+        gavel::v1::SALES_REPORT_DIMENSION_SEARCH_TERM}) {
     req.set_dimension(d);
     gavel::v1::GetSalesReportResponse report;
     grpc::Status st = admin->GetSalesReport(Ctx(true).get(), req, &report);
@@ -278,9 +282,10 @@ TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
   EXPECT_EQ(st.error_message(),
             "dimension must be CAMPAIGN, AD_GROUP, TARGET, PLACEMENT or SEARCH_TERM (0-4), got 9");
 
+  if (address.empty()) return;
   // gavel_cli --by=search_term --csv: header, the day's row, the key's total, the campaign's.
-  const std::string csv = RunTool(absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=",
-                                               server->address(), " --api_key=", kAdminKey,
+  const std::string csv = RunTool(absl::StrCat(Runfile("tools/cli/gavel_cli"),
+                                               " --server=", address, " --api_key=", admin_key,
                                                " sales ", campaign, " --csv --by=search_term"));
   std::vector<std::string> rows = absl::StrSplit(csv, '\n', absl::SkipEmpty());
   ASSERT_EQ(rows.size(), 4u) << csv;
@@ -290,10 +295,41 @@ TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
   EXPECT_THAT(rows[1], ::testing::StartsWith(absl::StrCat(term_date, ",wireless headphones,2,2,")));
   EXPECT_THAT(rows[2], ::testing::StartsWith("total,wireless headphones,2,2,"));
   EXPECT_THAT(rows[3], ::testing::StartsWith("total,,2,2,"));
-  const std::string by_ad_group = RunTool(absl::StrCat(
-      Runfile("tools/cli/gavel_cli"), " --server=", server->address(), " --api_key=", kAdminKey,
-      " sales ", campaign, " --csv --by=ad_group"));
+  const std::string by_ad_group =
+      RunTool(absl::StrCat(Runfile("tools/cli/gavel_cli"), " --server=", address,
+                           " --api_key=", admin_key, " sales ", campaign, " --csv --by=ad_group"));
   EXPECT_THAT(by_ad_group, ::testing::StartsWith("date,ad_group,impressions,"));
+}
+
+TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
+  auto started = ServerProcess::Start(
+      "server/gavel_server",
+      {absl::StrCat("--catalog=", Runfile("data/demo_catalog.json")),
+       absl::StrCat("--admin_api_key_file=", WriteFile("admin_key_dims", kAdminKey)),
+       absl::StrCat("--ledger_dir=", std::getenv("TEST_TMPDIR"), "/ledger_dims")});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<ServerProcess> server = *std::move(started);
+  CheckDimensionReports(grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()),
+                        server->address());
+}
+
+// The same through a replica on PostgreSQL: the reports come from campaign_lines and
+// dimension_stats.
+TEST(SalesIntegration, DimensionReportsOnThePostgresStore) {
+  auto pg = PgServer::Create();
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  absl::StatusOr<std::string> conninfo = (*pg)->CreateDatabase("sales");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto db = pg::Connection::Open(*conninfo);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto migrated = pg::Migrate(**db, pg::GavelMigrations());
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  auto cluster = ReplicaCluster::Start(
+      *conninfo, {.replicas = 1, .catalog = Runfile("data/demo_catalog.json")});
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  admin_key = ::gavel::testing::kReplicaAdminKey;
+  CheckDimensionReports((*cluster)->channel(0), "");
+  admin_key = kAdminKey;
 }
 
 }  // namespace
