@@ -123,8 +123,8 @@ absl::StatusOr<Result> Connection::Exec(absl::string_view sql) {
   return Result(result);
 }
 
-absl::StatusOr<Result> Connection::ExecParams(absl::string_view sql, absl::Span<const Param> params,
-                                              ResultFormat format) {
+absl::StatusOr<Result> Connection::ExecParams(absl::string_view sql,
+                                              absl::Span<const Param> params) {
   // Text parameters go to libpq as NUL-terminated strings.
   std::vector<std::string> texts(params.size());
   std::vector<const char*> values(params.size(), nullptr);
@@ -140,8 +140,7 @@ absl::StatusOr<Result> Connection::ExecParams(absl::string_view sql, absl::Span<
   }
   PGresult* result = PQexecParams(conn_, std::string(sql).c_str(), static_cast<int>(params.size()),
                                   /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
-                                  /*paramFormats=*/nullptr,
-                                  /*resultFormat=*/format == ResultFormat::kBinary ? 1 : 0);
+                                  /*paramFormats=*/nullptr, /*resultFormat=*/0);
   if (absl::Status status = internal::StatusOf(result, conn_); !status.ok()) {
     PQclear(result);
     return status;

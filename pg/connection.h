@@ -79,9 +79,6 @@ struct ConnectOptions {
   absl::Duration connect_timeout = absl::Seconds(10);
 };
 
-// How a statement's result values are sent (Connection::ExecParams).
-enum class ResultFormat { kText, kBinary };
-
 class Connection {
  public:
   // Connects with `conninfo`: a libpq connection string, either key=value pairs
@@ -101,11 +98,8 @@ class Connection {
   // result; they run in one implicit transaction unless `sql` has its own BEGIN/COMMIT). No
   // parameters: for DDL and fixed statements.
   absl::StatusOr<Result> Exec(absl::string_view sql);
-  // Runs the single statement `sql` with parameters $1..$n = `params`. kBinary asks for the
-  // result's values in PostgreSQL's binary format (see Result): for statements reading many
-  // integer and bytea values, which then skip the server's and the client's text conversions.
-  absl::StatusOr<Result> ExecParams(absl::string_view sql, absl::Span<const Param> params,
-                                    ResultFormat format = ResultFormat::kText);
+  // Runs the single statement `sql` with parameters $1..$n = `params`.
+  absl::StatusOr<Result> ExecParams(absl::string_view sql, absl::Span<const Param> params);
 
   // True if the connection has broken: a call returned kUnavailable, or the server has closed it
   // (a crash, a restart, an idle timeout). Reads what the server sent without waiting for more

@@ -15,6 +15,15 @@ namespace {
 constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + its NUL: 11 bytes
 constexpr size_t kSignatureSize = 11;
 
+// A big-endian two's-complement integer of `size` (1 to 8) bytes at `p`: binary smallint,
+// integer and bigint values, and the format's counts and lengths.
+int64_t BigEndian(const char* p, int size) {
+  uint64_t v = 0;
+  for (int i = 0; i < size; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  const int shift = 64 - 8 * size;
+  return static_cast<int64_t>(v << shift) >> shift;  // sign-extends
+}
+
 }  // namespace
 
 bool CopyRow::IsNull(int col) const {
@@ -38,7 +47,7 @@ absl::StatusOr<int64_t> CopyRow::Int64(int col) const {
     return absl::InvalidArgumentError(
         absl::StrFormat("column %d has %d bytes, not a smallint, integer or bigint", col, f.size));
   }
-  return internal::BigEndian(f.data, f.size);
+  return BigEndian(f.data, f.size);
 }
 
 // Splits CopyData messages into rows. The server sends one row per message, the header before the
@@ -52,7 +61,7 @@ class CopyReader {
           std::memcmp(message.data(), kSignature, kSignatureSize) != 0) {
         return false;
       }
-      const int64_t extension = internal::BigEndian(message.data() + kSignatureSize + 4, 4);
+      const int64_t extension = BigEndian(message.data() + kSignatureSize + 4, 4);
       if (extension < 0 || message.size() < kSignatureSize + 8 + static_cast<size_t>(extension)) {
         return false;
       }
@@ -65,7 +74,7 @@ class CopyReader {
       }
     }
     if (message.size() < 2) return false;
-    const int64_t count = internal::BigEndian(message.data(), 2);
+    const int64_t count = BigEndian(message.data(), 2);
     message.remove_prefix(2);
     *trailer = count == -1;
     row_.fields_.clear();
@@ -73,7 +82,7 @@ class CopyReader {
     if (count < 0) return false;
     for (int64_t i = 0; i < count; ++i) {
       if (message.size() < 4) return false;
-      const int64_t size = internal::BigEndian(message.data(), 4);
+      const int64_t size = BigEndian(message.data(), 4);
       message.remove_prefix(4);
       if (size == -1) {
         row_.fields_.push_back({nullptr, 0});

@@ -3,7 +3,6 @@
 #ifndef GAVEL_PG_ERRORS_H_
 #define GAVEL_PG_ERRORS_H_
 
-#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -35,15 +34,6 @@ absl::Status WithPrefix(const absl::Status& status, absl::string_view prefix);
 // server running...?\n"). Returns one line: trimmed, inner line breaks and tabs become "; " and "
 // ".
 std::string OneLine(absl::string_view message);
-
-// A big-endian two's-complement integer of `size` (1 to 8) bytes at `p`: PostgreSQL's binary
-// smallint, integer and bigint, and the lengths and counts of its binary COPY format.
-inline int64_t BigEndian(const char* p, int size) {
-  uint64_t v = 0;
-  for (int i = 0; i < size; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  const int shift = 64 - 8 * size;
-  return static_cast<int64_t>(v << shift) >> shift;  // sign-extends
-}
 
 }  // namespace gavel::pg::internal
 

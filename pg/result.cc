@@ -6,7 +6,6 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,11 +15,8 @@
 namespace gavel::pg {
 namespace {
 
-// pg_type.oid of built-in types: they never change.
+// pg_type.oid of bytea: built-in OIDs never change.
 constexpr Oid kByteaOid = 17;
-constexpr Oid kInt8Oid = 20;
-constexpr Oid kInt2Oid = 21;
-constexpr Oid kInt4Oid = 23;
 
 }  // namespace
 
@@ -77,16 +73,6 @@ absl::StatusOr<int64_t> Result::GetInt64(int row, int col) const {
     return absl::InvalidArgumentError(absl::StrFormat(
         "row %d column %d (%s) is NULL, not an integer", row, col, column_name(col)));
   }
-  if (PQfformat(result_, col) == 1) {
-    const Oid type = PQftype(result_, col);
-    const int size = type == kInt8Oid ? 8 : type == kInt4Oid ? 4 : type == kInt2Oid ? 2 : 0;
-    if (size == 0 || PQgetlength(result_, row, col) != size) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("row %d column %d (%s) is binary of type oid %d, not an integer", row,
-                          col, column_name(col), static_cast<int>(type)));
-    }
-    return internal::BigEndian(PQgetvalue(result_, row, col), size);
-  }
   int64_t value = 0;
   if (!absl::SimpleAtoi(GetString(row, col), &value)) {
     return absl::InvalidArgumentError(
@@ -97,13 +83,6 @@ absl::StatusOr<int64_t> Result::GetInt64(int row, int col) const {
 }
 
 absl::StatusOr<std::string> Result::GetBytes(int row, int col) const {
-  std::string out;
-  absl::Status st = GetBytesInto(row, col, &out);
-  if (!st.ok()) return st;
-  return out;
-}
-
-absl::Status Result::GetBytesInto(int row, int col, std::string* out) const {
   if (PQftype(result_, col) != kByteaOid) {
     return absl::InvalidArgumentError(absl::StrFormat("column %d (%s) is of type oid %d, not bytea",
                                                       col, column_name(col),
@@ -113,40 +92,13 @@ absl::Status Result::GetBytesInto(int row, int col, std::string* out) const {
     return absl::InvalidArgumentError(
         absl::StrFormat("row %d column %d (%s) is NULL", row, col, column_name(col)));
   }
-  const absl::string_view text(PQgetvalue(result_, row, col), PQgetlength(result_, row, col));
-  if (PQfformat(result_, col) == 1) {
-    out->assign(text.data(), text.size());
-    return absl::OkStatus();
-  }
-  out->clear();
-  if (absl::StartsWith(text, "\\x")) {
-    // The hex format (bytea_output's default): two hex digits per byte.
-    auto nibble = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const absl::string_view hex = text.substr(2);
-    if (hex.size() % 2 == 0) {
-      out->resize(hex.size() / 2);
-      bool ok = true;
-      for (size_t i = 0; i < out->size(); ++i) {
-        const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-        ok &= hi >= 0 && lo >= 0;
-        (*out)[i] = static_cast<char>((hi << 4) | (lo & 0xf));
-      }
-      if (ok) return absl::OkStatus();
-    }
-    out->clear();
-  }
-  size_t length = 0;  // the escape format, or hex that is not well formed: libpq decides
-  unsigned char* bytes =
-      PQunescapeBytea(reinterpret_cast<const unsigned char*>(text.data()), &length);
+  size_t length = 0;
+  unsigned char* bytes = PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(PQgetvalue(result_, row, col)), &length);
   if (bytes == nullptr) return absl::ResourceExhaustedError("out of memory decoding bytea");
-  out->assign(reinterpret_cast<const char*>(bytes), length);
+  std::string out(reinterpret_cast<const char*>(bytes), length);
   PQfreemem(bytes);
-  return absl::OkStatus();
+  return out;
 }
 
 std::string SqlState(const absl::Status& status) {

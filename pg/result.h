@@ -6,10 +6,7 @@
 //   absl::StatusOr<int64_t> spend = r->GetInt64(/*row=*/0, /*col=*/1);
 //
 // Values come in PostgreSQL's text format (what psql prints): "42", "t", "2026-12-01", "\x00ff" for
-// bytea, unless the statement asked for binary results (Connection::ExecParams with
-// ResultFormat::kBinary): then GetInt64 reads smallint, integer and bigint columns, GetBytes bytea
-// and GetString text and varchar, each without converting from text (the getters follow each
-// column's format). Row and column indexes must be in range: [0, rows()) and [0, columns()).
+// bytea. Row and column indexes must be in range: [0, rows()) and [0, columns()).
 //
 // Errors a statement returns carry their SQLSTATE twice: in the message ("... [SQLSTATE 23505]"),
 // for people, and as a payload that SqlState() reads, for code. Codes by SQLSTATE:
@@ -63,17 +60,13 @@ class Result {
 
   bool IsNull(int row, int col) const;
   // The value as text; "" for NULL (use IsNull to tell NULL from ""). Valid while this Result
-  // lives. In a binary result, the value's bytes as the server sent them: the text of text and
-  // varchar columns, PostgreSQL's binary encoding of other types.
+  // lives.
   absl::string_view GetString(int row, int col) const;
   // The value as a base-10 64-bit integer (smallint, integer, bigint columns).
-  // kInvalidArgument if it is NULL or not an integer in range, naming the row, column and value;
-  // in a binary result, also if the column is not smallint, integer or bigint.
+  // kInvalidArgument if it is NULL or not an integer in range, naming the row, column and value.
   absl::StatusOr<int64_t> GetInt64(int row, int col) const;
   // A bytea value, decoded. kInvalidArgument if it is NULL or the column is not bytea.
   absl::StatusOr<std::string> GetBytes(int row, int col) const;
-  // The same into `out` (replacing its contents, reusing its storage): for reading many rows.
-  absl::Status GetBytesInto(int row, int col, std::string* out) const;
 
   // Takes ownership of `result` (not null). For this library's internals.
   explicit Result(PGresult* result);

@@ -80,31 +80,6 @@ TEST_F(ConnectionTest, ParametersAndResultsRoundTripEachType) {
   EXPECT_EQ(r->ColumnIndex("missing"), -1);
 }
 
-TEST_F(ConnectionTest, BinaryResultsReadTheSameValues) {
-  const std::string bytes("\x00\x01\xff'\"\\x", 7);
-  absl::StatusOr<pg::Result> r = conn_->ExecParams(
-      "SELECT $1::bigint, $2::bigint, $3::integer, $4::smallint, $5::bytea, $6::text, "
-      "$7::bigint, ''::bytea, 1.5::numeric",
-      {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), -7, -300,
-       pg::EncodeBytea(bytes), "sp\xc3\xa4ter", pg::kNull},
-      pg::ResultFormat::kBinary);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(*r->GetInt64(0, 0), std::numeric_limits<int64_t>::max());
-  EXPECT_EQ(*r->GetInt64(0, 1), std::numeric_limits<int64_t>::min());
-  EXPECT_EQ(*r->GetInt64(0, 2), -7);
-  EXPECT_EQ(*r->GetInt64(0, 3), -300);
-  EXPECT_EQ(*r->GetBytes(0, 4), bytes);
-  EXPECT_EQ(r->GetString(0, 5), "sp\xc3\xa4ter");
-  EXPECT_TRUE(r->IsNull(0, 6));
-  EXPECT_EQ(r->GetInt64(0, 6).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(*r->GetBytes(0, 7), "");
-  absl::StatusOr<int64_t> numeric = r->GetInt64(0, 8);
-  EXPECT_EQ(numeric.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(numeric.status().message(), HasSubstr("not an integer"));
-  absl::StatusOr<int64_t> text = r->GetInt64(0, 5);
-  EXPECT_EQ(text.status().code(), absl::StatusCode::kInvalidArgument);
-}
-
 TEST_F(ConnectionTest, OptionalParametersAreNullWhenEmpty) {
   const std::optional<int64_t> none;
   const std::optional<std::string> name = "x";
