@@ -56,6 +56,15 @@ std::optional<LineAttribution> AttributeLine(absl::Span<const AttributedClick* c
   return std::nullopt;
 }
 
+std::optional<LineAttribution> AttributeCandidates(std::vector<const AttributedClick*>* candidates,
+                                                   const PurchaseLine& line, absl::Duration window,
+                                                   const AdvertisesFn& advertises) {
+  std::sort(
+      candidates->begin(), candidates->end(),
+      [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
+  return AttributeLine(*candidates, line, window, advertises);
+}
+
 bool AttributionCandidates::InWindow(const AttributedClick& click, const PurchaseLine& line) {
   return click.user_hash == line.user_hash && line.user_hash != 0 && click.time <= line.time &&
          line.time < click.time + kMaxAttributionWindow;

@@ -102,6 +102,10 @@ std::optional<LineAttribution> AttributeLine(absl::Span<const AttributedClick* c
                                              const AdvertisesFn& advertises);
 // The order "latest" refers to: (time, client_event_id).
 bool ClickEarlier(const AttributedClick& a, const AttributedClick& b);
+// AttributeLine over a line's candidates in any order: sorts `candidates` by ClickEarlier first.
+std::optional<LineAttribution> AttributeCandidates(std::vector<const AttributedClick*>* candidates,
+                                                   const PurchaseLine& line, absl::Duration window,
+                                                   const AdvertisesFn& advertises);
 
 // The clicks a line's attribution can depend on, for every window and every catalog: of the
 // shopper's clicks at c with c <= t < c + kMaxAttributionWindow, the latest on the line's product

@@ -448,10 +448,8 @@ absl::Status AttributeCampaignLines(pg::Connection& conn, absl::string_view camp
     if (*day != first_day) return absl::OkStatus();
     by_time.clear();
     for (const AttributedClick& c : candidates) by_time.push_back(&c);
-    std::sort(
-        by_time.begin(), by_time.end(),
-        [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
-    if (std::optional<LineAttribution> a = AttributeLine(by_time, line, window, advertises)) {
+    if (std::optional<LineAttribution> a =
+            AttributeCandidates(&by_time, line, window, advertises)) {
       add(*a->click, line, a->kind);
     }
     return absl::OkStatus();
@@ -1106,10 +1104,8 @@ absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases
               "$11::bigint[], $12::bigint[], $13::bigint[], $14::bytea[]) "
               "ON CONFLICT (order_id, line) DO NOTHING RETURNING order_id, line), "
               "reg AS (INSERT INTO campaign_lines (",
+              kCampaignLineColumns, ") SELECT r.* FROM unnest(", kCampaignLineArrays, ") AS r(",
               kCampaignLineColumns,
-              ") SELECT r.* FROM "
-              "unnest(",
-              kCampaignLineArrays, ") AS r(", kCampaignLineColumns,
               ") JOIN ins ON ins.order_id = r.order_id AND ins.line = r.line "
               "ON CONFLICT DO NOTHING) SELECT order_id, line FROM ins"),
           {regs[0], regs[1], regs[2], regs[3], regs[4], pg::TextArray(cols[0]),
@@ -1222,10 +1218,11 @@ absl::Status PostgresEventStore::ComputeMissingCandidates(pg::Connection& conn) 
       if (writes.size() == 0) return absl::OkStatus();
       return writes.Run().status();
     });
-    if (st.code() == absl::StatusCode::kAborted)
+    if (st.code() == absl::StatusCode::kAborted) {
       ++aborted;
-    else if (!st.ok())
+    } else if (!st.ok()) {
       return st;
+    }
   }
   return absl::AbortedError("computing the attribution candidates kept conflicting");
 }

@@ -184,10 +184,8 @@ void SalesIndex::ForEachAttributed(
   for (size_t l : lines) {
     by_time.clear();
     for (size_t k : candidates_[l]) by_time.push_back(&clicks_[k]);
-    std::sort(
-        by_time.begin(), by_time.end(),
-        [](const AttributedClick* a, const AttributedClick* b) { return ClickEarlier(*a, *b); });
-    if (std::optional<LineAttribution> a = AttributeLine(by_time, lines_[l], window, advertises)) {
+    if (std::optional<LineAttribution> a =
+            AttributeCandidates(&by_time, lines_[l], window, advertises)) {
       add(*a->click, lines_[l], a->kind);
     }
   }
