@@ -24,22 +24,12 @@
 namespace gavel {
 namespace {
 
-using ::gavel::testing::PgServer;
+using ::gavel::testing::PgServerSuite;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ConnectionTest : public ::testing::Test {
+class ConnectionTest : public PgServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<pg::Connection>> conn =
         pg::Connection::Open(server_->conninfo());
@@ -47,11 +37,8 @@ class ConnectionTest : public ::testing::Test {
     conn_ = *std::move(conn);
   }
 
-  static PgServer* server_;
   std::unique_ptr<pg::Connection> conn_;
 };
-
-PgServer* ConnectionTest::server_ = nullptr;
 
 TEST_F(ConnectionTest, ParametersAndResultsRoundTripEachType) {
   const std::string quoted = "it's a \"quoted\" \\ back'slash; DROP TABLE x; --";

@@ -19,21 +19,11 @@
 namespace gavel {
 namespace {
 
-using ::gavel::testing::PgServer;
+using ::gavel::testing::PgServerSuite;
 using ::testing::HasSubstr;
 
-class CopyTest : public ::testing::Test {
+class CopyTest : public PgServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<pg::Connection>> conn =
         pg::Connection::Open(server_->conninfo());
@@ -48,11 +38,8 @@ class CopyTest : public ::testing::Test {
     EXPECT_EQ(*r->GetInt64(0, 0), 42);
   }
 
-  static PgServer* server_;
   std::unique_ptr<pg::Connection> conn_;
 };
-
-PgServer* CopyTest::server_ = nullptr;
 
 TEST_F(CopyTest, RowsArriveInOrderWithEachTypesValue) {
   const std::string bytes("\x00\x01\xff'\"\\x", 7);

@@ -307,4 +307,17 @@ PgServer::~PgServer() {
   }
 }
 
+PgServer* PgServerSuite::server_ = nullptr;
+
+void PgServerSuite::SetUpTestSuite() {
+  absl::StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = server->release();
+}
+
+void PgServerSuite::TearDownTestSuite() {
+  delete server_;
+  server_ = nullptr;
+}
+
 }  // namespace gavel::testing

@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 
 namespace gavel::testing {
 
@@ -104,6 +105,17 @@ class PgServer {
   std::string log_path_;
   int port_ = 0;
   pid_t postmaster_ = -1;
+};
+
+// A test suite whose tests share one server with the default options, started before the
+// suite's first test and stopped after its last (a failure to start fails every test): derive the
+// suite's fixture from it and use server_.
+class PgServerSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  static PgServer* server_;
 };
 
 }  // namespace gavel::testing

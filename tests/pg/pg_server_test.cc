@@ -17,20 +17,11 @@ namespace gavel {
 namespace {
 
 using ::gavel::testing::PgServer;
+using ::gavel::testing::PgServerSuite;
 using ::testing::HasSubstr;
 
-class PgServerTest : public ::testing::Test {
+class PgServerTest : public PgServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   static std::unique_ptr<pg::Connection> Connect(const std::string& conninfo) {
     absl::StatusOr<std::unique_ptr<pg::Connection>> conn = pg::Connection::Open(conninfo);
     EXPECT_TRUE(conn.ok()) << conn.status();
@@ -42,11 +33,7 @@ class PgServerTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? std::string(r->GetString(0, 0)) : "";
   }
-
-  static PgServer* server_;
 };
-
-PgServer* PgServerTest::server_ = nullptr;
 
 TEST_F(PgServerTest, AcceptsConnectionsOverItsUnixSocketAndTcp) {
   EXPECT_GT(server_->port(), 0);

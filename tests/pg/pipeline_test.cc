@@ -16,21 +16,11 @@
 namespace gavel {
 namespace {
 
-using ::gavel::testing::PgServer;
+using ::gavel::testing::PgServerSuite;
 using ::testing::HasSubstr;
 
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public PgServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<pg::Connection>> conn =
         pg::Connection::Open(server_->tcp_conninfo());
@@ -44,11 +34,8 @@ class PipelineTest : public ::testing::Test {
 
   int64_t Count() { return *conn_->Exec("SELECT count(*) FROM charges")->GetInt64(0, 0); }
 
-  static PgServer* server_;
   std::unique_ptr<pg::Connection> conn_;
 };
-
-PgServer* PipelineTest::server_ = nullptr;
 
 TEST_F(PipelineTest, ReturnsOneResultPerStatementInOrder) {
   pg::Pipeline pipeline(conn_.get());
