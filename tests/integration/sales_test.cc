@@ -21,9 +21,6 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "pg/connection.h"
-#include "pg/gavel_migrations.h"
-#include "pg/migrate.h"
 #include "tests/integration/replica_cluster.h"
 #include "tests/integration/server_process.h"
 #include "tests/pg/pg_server.h"
@@ -318,14 +315,8 @@ TEST(SalesIntegration, DimensionReportsOverARealServerAndCliCsv) {
 TEST(SalesIntegration, DimensionReportsOnThePostgresStore) {
   auto pg = PgServer::Create();
   ASSERT_TRUE(pg.ok()) << pg.status();
-  absl::StatusOr<std::string> conninfo = (*pg)->CreateDatabase("sales");
-  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
-  auto db = pg::Connection::Open(*conninfo);
-  ASSERT_TRUE(db.ok()) << db.status();
-  auto migrated = pg::Migrate(**db, pg::GavelMigrations());
-  ASSERT_TRUE(migrated.ok()) << migrated.status();
   auto cluster = ReplicaCluster::Start(
-      *conninfo, {.replicas = 1, .catalog = Runfile("data/demo_catalog.json")});
+      (*pg)->conninfo(), {.replicas = 1, .catalog = Runfile("data/demo_catalog.json")});
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   admin_key = ::gavel::testing::kReplicaAdminKey;
   CheckDimensionReports((*cluster)->channel(0), "");

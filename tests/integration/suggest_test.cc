@@ -24,9 +24,6 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "pg/connection.h"
-#include "pg/gavel_migrations.h"
-#include "pg/migrate.h"
 #include "tests/integration/replica_cluster.h"
 #include "tests/integration/server_process.h"
 #include "tests/pg/pg_server.h"
@@ -352,15 +349,10 @@ TEST(SuggestIntegration, SuggestionsEqualTheCoreOverTheServedAuctions) {
 TEST(SuggestIntegration, BudgetSuggestionOnThePostgresStore) {
   auto pg = PgServer::Create();
   ASSERT_TRUE(pg.ok()) << pg.status();
-  absl::StatusOr<std::string> conninfo = (*pg)->CreateDatabase("suggest");
-  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
-  auto db = pg::Connection::Open(*conninfo);
-  ASSERT_TRUE(db.ok()) << db.status();
-  auto migrated = pg::Migrate(**db, pg::GavelMigrations());
-  ASSERT_TRUE(migrated.ok()) << migrated.status();
-  auto cluster = ReplicaCluster::Start(*conninfo, {.replicas = 1,
-                                                   .catalog = Runfile("data/demo_catalog.json"),
-                                                   .extra_args = {"--landscape_sample_every=1"}});
+  auto cluster =
+      ReplicaCluster::Start((*pg)->conninfo(), {.replicas = 1,
+                                                .catalog = Runfile("data/demo_catalog.json"),
+                                                .extra_args = {"--landscape_sample_every=1"}});
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   admin_key = ::gavel::testing::kReplicaAdminKey;
   gavel::v1::BudgetSuggestionDay day;
