@@ -235,15 +235,31 @@ void OfferAll(std::vector<AttributedClick> clicks, std::vector<CandidateLine>* l
   }
 }
 
-// campaign_lines' columns for every registration of the changed `lines`, one array each.
+// A line's candidates and (if they changed: only then are campaign_lines written) its
+// campaign_lines entry as bytea parameters, the candidates encoded once for both.
+struct EncodedLine {
+  std::string candidates;
+  std::string entry;
+};
+EncodedLine Encode(const CandidateLine& l) {
+  const std::string candidates = EncodeCandidates(l.candidates);
+  EncodedLine out{.candidates = pg::EncodeBytea(candidates)};
+  if (l.changed) out.entry = pg::EncodeBytea(EncodeLineEntry(l.line, candidates));
+  return out;
+}
+
+// campaign_lines' columns for every registration of the changed `lines`, one array each;
+// `encoded[i]` is lines[i]'s Encode.
 constexpr char kCampaignLineColumns[] = "campaign_id, day, order_id, line, entry";
 constexpr char kCampaignLineArrays[] =
     "$1::text[], $2::integer[], $3::text[], $4::integer[], $5::bytea[]";
-std::vector<std::string> CampaignLineArrays(absl::Span<const CandidateLine> lines) {
+std::vector<std::string> CampaignLineArrays(absl::Span<const CandidateLine> lines,
+                                            absl::Span<const EncodedLine> encoded) {
   std::vector<std::string> cols[5];
-  for (const CandidateLine& l : lines) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const CandidateLine& l = lines[i];
     if (!l.changed) continue;
-    const std::string entry = pg::EncodeBytea(EncodeLineEntry(l.line, l.candidates));
+    const std::string& entry = encoded[i].entry;
     for (const auto& [campaign, day] : l.registrations) {
       cols[0].push_back(campaign);
       cols[1].push_back(absl::StrCat(day));
@@ -260,13 +276,16 @@ std::vector<std::string> CampaignLineArrays(absl::Span<const CandidateLine> line
 // Queues the writes of the changed `lines`' candidates (the lines exist): purchase_lines, the new
 // campaign_lines registrations, and the copies in the earlier ones.
 void AddCandidateWrites(absl::Span<const CandidateLine> lines, pg::Pipeline* writes) {
+  std::vector<EncodedLine> encoded(lines.size());
   std::vector<std::string> orders, numbers, candidates, entries;
-  for (const CandidateLine& l : lines) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const CandidateLine& l = lines[i];
     if (!l.changed) continue;
+    encoded[i] = Encode(l);
     orders.push_back(l.line.order_id);
     numbers.push_back(absl::StrCat(l.line.line));
-    candidates.push_back(pg::EncodeBytea(EncodeCandidates(l.candidates)));
-    entries.push_back(pg::EncodeBytea(EncodeLineEntry(l.line, l.candidates)));
+    candidates.push_back(encoded[i].candidates);
+    entries.push_back(encoded[i].entry);
   }
   if (orders.empty()) return;
   const std::string order_array = pg::TextArray(orders), number_array = pg::TextArray(numbers);
@@ -275,7 +294,7 @@ void AddCandidateWrites(absl::Span<const CandidateLine> lines, pg::Pipeline* wri
       "FROM unnest($1::text[], $2::integer[], $3::bytea[]) AS u(o, l, c) "
       "WHERE p.order_id = u.o AND p.line = u.l",
       {order_array, number_array, pg::TextArray(candidates)});
-  const std::vector<std::string> regs = CampaignLineArrays(lines);
+  const std::vector<std::string> regs = CampaignLineArrays(lines, encoded);
   writes->Add(
       absl::StrCat("INSERT INTO campaign_lines (", kCampaignLineColumns, ") SELECT * FROM unnest(",
                    kCampaignLineArrays, ") ON CONFLICT DO NOTHING"),
@@ -1082,8 +1101,11 @@ absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases
       OfferAll(std::move(clicks), &computed);
       std::vector<std::string> cols[9];
       const std::string now = absl::StrCat(Micros(context_.clock->Now()));
+      std::vector<EncodedLine> encoded;
+      encoded.reserve(computed.size());
       for (const CandidateLine& c : computed) {
         const PurchaseLine& l = c.line;
+        encoded.push_back(Encode(c));
         cols[0].push_back(l.order_id);
         cols[1].push_back(absl::StrCat(l.line));
         cols[2].push_back(absl::StrCat(ToBigint(l.user_hash)));
@@ -1092,9 +1114,9 @@ absl::StatusOr<std::vector<PurchaseOutcome>> PostgresEventStore::IngestPurchases
         cols[5].push_back(absl::StrCat(l.price_micros));
         cols[6].push_back(absl::StrCat(Micros(l.time)));
         cols[7].push_back(now);
-        cols[8].push_back(pg::EncodeBytea(EncodeCandidates(c.candidates)));
+        cols[8].push_back(encoded.back().candidates);
       }
-      const std::vector<std::string> regs = CampaignLineArrays(computed);
+      const std::vector<std::string> regs = CampaignLineArrays(computed, encoded);
       // The lines this statement records, and the campaign_lines rows of those only.
       auto ins = conn->ExecParams(
           absl::StrCat(

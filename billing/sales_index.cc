@@ -61,11 +61,10 @@ bool DecodeCandidates(absl::string_view bytes, std::vector<AttributedClick>* out
   return in.empty();
 }
 
-std::string EncodeLineEntry(const PurchaseLine& line,
-                            absl::Span<const AttributedClick> candidates) {
+std::string EncodeLineEntry(const PurchaseLine& line, absl::string_view encoded_candidates) {
   std::string out;
   internal::PutBytes(&out, EncodePurchaseRecord(line));
-  out += EncodeCandidates(candidates);
+  out.append(encoded_candidates.data(), encoded_candidates.size());
   return out;
 }
 

@@ -42,8 +42,10 @@ bool DecodeCandidates(absl::string_view bytes, std::vector<AttributedClick>* out
 
 // A line and its candidates in one value, as the PostgreSQL store's campaign_lines.entry keeps
 // them: the line's ledger record (EncodePurchaseRecord), length-prefixed, then EncodeCandidates.
-// Decode fills `line` and `candidates` reusing their storage; false on malformed input.
-std::string EncodeLineEntry(const PurchaseLine& line, absl::Span<const AttributedClick> candidates);
+// Encode takes the candidates already encoded (`encoded_candidates`, EncodeCandidates' output:
+// the store writes them on their own too). Decode fills `line` and `candidates` reusing their
+// storage; false on malformed input.
+std::string EncodeLineEntry(const PurchaseLine& line, absl::string_view encoded_candidates);
 bool DecodeLineEntry(absl::string_view bytes, PurchaseLine* line,
                      std::vector<AttributedClick>* candidates);
 
