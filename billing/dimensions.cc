@@ -39,8 +39,9 @@ absl::StatusOr<Dimension> DimensionFromInt(int value, absl::string_view field) {
   return static_cast<Dimension>(value);
 }
 
-std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id, absl::string_view target_id,
-                            int32_t placement, absl::string_view search_term) {
+absl::string_view RawDimensionKeyView(Dimension d, absl::string_view ad_group_id,
+                                      absl::string_view target_id, int32_t placement,
+                                      absl::string_view search_term, std::string* scratch) {
   absl::string_view v;
   switch (d) {
     case Dimension::kCampaign:
@@ -53,14 +54,22 @@ std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id, absl::st
       break;
     case Dimension::kPlacement:
       if (placement >= 0 && placement < static_cast<int32_t>(std::size(kPlacementKeys))) {
-        return std::string(kPlacementKeys[placement]);
+        return kPlacementKeys[placement];
       }
-      return absl::StrCat(placement);
+      *scratch = absl::StrCat(placement);
+      return *scratch;
     case Dimension::kSearchTerm:
       v = search_term;
       break;
   }
-  return std::string(v.empty() ? kNoneKey : v);
+  return v.empty() ? kNoneKey : v;
+}
+
+std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id, absl::string_view target_id,
+                            int32_t placement, absl::string_view search_term) {
+  std::string scratch;
+  return std::string(
+      RawDimensionKeyView(d, ad_group_id, target_id, placement, search_term, &scratch));
 }
 
 void DimensionStats::AddLocked(const std::string& campaign_id, int d, int64_t day,
@@ -201,25 +210,9 @@ DimensionSalesAccumulator::DimensionSalesAccumulator(const DimensionStats& stats
 void DimensionSalesAccumulator::Add(const AttributedClick& click, const PurchaseLine& line,
                                     SaleKind kind) {
   if (click.campaign_id != campaign_id_ || click.day < from_day_ || click.day > to_day_) return;
-  // RawDimensionKey, viewed rather than built where it can be (every attributed line comes here).
-  absl::string_view raw;
-  std::string placement;
-  switch (dimension_) {
-    case Dimension::kAdGroup:
-      raw = click.ad_group_id;
-      break;
-    case Dimension::kTarget:
-      raw = click.target_id;
-      break;
-    case Dimension::kSearchTerm:
-      raw = click.search_term;
-      break;
-    default:
-      placement = RawDimensionKey(dimension_, click.ad_group_id, click.target_id, click.placement,
-                                  click.search_term);
-      raw = placement;
-  }
-  if (raw.empty()) raw = kNoneKey;
+  std::string scratch;
+  const absl::string_view raw = RawDimensionKeyView(dimension_, click.ad_group_id, click.target_id,
+                                                    click.placement, click.search_term, &scratch);
   auto by_day = row_of_raw_.find(raw);
   if (by_day == row_of_raw_.end()) by_day = row_of_raw_.try_emplace(std::string(raw)).first;
   Row*& row = by_day->second[click.day];

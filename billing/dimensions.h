@@ -54,6 +54,11 @@ inline constexpr int kSearchTermRetentionDays = 90;
 // The raw key of an event for `d` (not kCampaign): before the search-term cap and folding.
 std::string RawDimensionKey(Dimension d, absl::string_view ad_group_id, absl::string_view target_id,
                             int32_t placement, absl::string_view search_term);
+// The same as a view of the arguments or of a constant, without a copy, or of `*scratch` where it
+// has to be built (a placement without a name): for callers that look keys up per line.
+absl::string_view RawDimensionKeyView(Dimension d, absl::string_view ad_group_id,
+                                      absl::string_view target_id, int32_t placement,
+                                      absl::string_view search_term, std::string* scratch);
 
 // Per (campaign, dimension, local day, key) delivery counters.
 class DimensionStats {
